@@ -1,0 +1,173 @@
+/**
+ * An agent: instructions + model + tools + settings. It holds configuration only; `run` and
+ * `stream` (or a `Runtime`) execute it, so one agent can serve any number of concurrent runs.
+ *
+ * @module
+ */
+import type { z } from 'zod'
+import { ConfigError } from '../errors/errors.js'
+import type { HooksInput } from '../hooks/hook-chain.js'
+import type { Model } from '../model/model.js'
+import type {
+  JsonSchema,
+  ModelOutputSpec,
+  ModelSettings,
+  ModelTool,
+  ToolChoice,
+} from '../model/model-request.js'
+import { type ResolvedSchema, resolveSchema } from '../tool/schema.js'
+import type { Tool } from '../tool/tool.js'
+
+/** Instructions, fixed or computed from the run context once at the start of each run. */
+export type Instructions<TContext> =
+  | string
+  | ((event: { context: TContext; agentName: string }) => string | Promise<string>)
+
+/** A schema for a structured final output: a zod schema (typed), or a JSON Schema object. */
+export type OutputSchema<TOutput> = z.core.$ZodType<TOutput> | JsonSchema
+
+/** The options of `new Agent(...)`. */
+export interface AgentOptions<TContext, TOutput> {
+  /** A name for events, logs and `Runtime.resume`; unique among a runtime's agents. */
+  name: string
+  instructions?: Instructions<TContext>
+  model: Model
+  tools?: readonly Tool<unknown, TContext>[]
+  /** `auto` (default), `required`, `none`, or `{ name }` to force one tool. */
+  toolChoice?: ToolChoice
+  /**
+   * After a turn with tool calls, go back to `toolChoice: 'auto'` (default true), so a `required`
+   * or named choice cannot make the model call tools forever.
+   */
+  resetToolChoice?: boolean
+  /** Let the model ask for several tool calls at once, and run them concurrently (default true). */
+  parallelToolCalls?: boolean
+  /** Model calls allowed per run (default 20); a run option can override it. */
+  maxTurns?: number
+  /**
+   * A schema the final answer must match. The model's final text is parsed as JSON and validated;
+   * on failure the model is asked once more with the problems listed, then the run fails with
+   * `ValidationFailedError`.
+   */
+  output?: OutputSchema<TOutput>
+  /** Temperature, max output tokens, provider options... sent with every model call. */
+  modelSettings?: ModelSettings
+  hooks?: HooksInput<TContext>
+}
+
+const DEFAULT_MAX_TURNS = 20
+
+/** An agent. `TContext` is the run context its tools receive; `TOutput` the type of its final output. */
+export class Agent<TContext = unknown, TOutput = string> {
+  readonly name: string
+  readonly instructions: Instructions<TContext> | undefined
+  readonly model: Model
+  readonly tools: readonly Tool<unknown, TContext>[]
+  readonly toolChoice: ToolChoice
+  readonly resetToolChoice: boolean
+  readonly parallelToolCalls: boolean
+  readonly maxTurns: number
+  readonly modelSettings: ModelSettings
+  readonly hooks: HooksInput<TContext>
+  /** The tools as the model sees them, computed once. */
+  readonly modelTools: readonly ModelTool[]
+  /** The output schema resolved for validation and for the model, when `output` is set. */
+  readonly outputSchema: ResolvedSchema<TOutput> | undefined
+  readonly outputSpec: ModelOutputSpec | undefined
+  readonly #toolsByName: ReadonlyMap<string, Tool<unknown, TContext>>
+
+  constructor(options: AgentOptions<TContext, TOutput>) {
+    if (typeof options?.name !== 'string' || options.name.trim() === '') {
+      throw new ConfigError({
+        message: 'Agent: name must be a non-empty string (it names the agent in events and resume).',
+      })
+    }
+    const label = `Agent ${JSON.stringify(options.name)}`
+    if (!isModel(options.model)) {
+      throw new ConfigError({
+        message: `${label}: model must implement the Model interface (provider, modelId, generate, stream); use an adapter such as openai('gpt-4o') or scriptedModel([...]).`,
+      })
+    }
+    const maxTurns = options.maxTurns ?? DEFAULT_MAX_TURNS
+    if (!Number.isInteger(maxTurns) || maxTurns < 1) {
+      throw new ConfigError({
+        message: `${label}: maxTurns must be a positive integer; got ${String(options.maxTurns)}.`,
+      })
+    }
+    const tools = options.tools ?? []
+    const byName = new Map<string, Tool<unknown, TContext>>()
+    tools.forEach((entry, index) => {
+      if (typeof entry?.name !== 'string' || typeof entry.parseArguments !== 'function') {
+        throw new ConfigError({
+          message: `${label}: tools[${index}] is not a tool; create tools with tool({ ... }).`,
+        })
+      }
+      if (byName.has(entry.name)) {
+        throw new ConfigError({
+          message: `${label}: two tools are named "${entry.name}"; tool names must be unique within an agent.`,
+        })
+      }
+      byName.set(entry.name, entry)
+    })
+    const toolChoice = options.toolChoice ?? 'auto'
+    if (typeof toolChoice === 'object' && !byName.has(toolChoice.name)) {
+      throw new ConfigError({
+        message: `${label}: toolChoice names "${toolChoice.name}", which is not one of its tools (${[...byName.keys()].join(', ') || 'none'}).`,
+      })
+    }
+    if (typeof toolChoice === 'string' && !['auto', 'required', 'none'].includes(toolChoice)) {
+      throw new ConfigError({
+        message: `${label}: toolChoice must be 'auto', 'required', 'none' or { name }; got ${JSON.stringify(toolChoice)}.`,
+      })
+    }
+
+    this.name = options.name
+    this.instructions = options.instructions
+    this.model = options.model
+    this.tools = tools
+    this.toolChoice = toolChoice
+    this.resetToolChoice = options.resetToolChoice ?? true
+    this.parallelToolCalls = options.parallelToolCalls ?? true
+    this.maxTurns = maxTurns
+    this.modelSettings = options.modelSettings ?? {}
+    this.hooks = options.hooks
+    this.#toolsByName = byName
+    this.modelTools = tools.map((entry) => ({
+      name: entry.name,
+      description: entry.description,
+      parameters: entry.parameters,
+      strict: entry.strict,
+    }))
+    if (options.output === undefined) {
+      this.outputSchema = undefined
+      this.outputSpec = undefined
+    } else {
+      this.outputSchema = resolveSchema<TOutput>(options.output, {
+        strict: true,
+        field: `${label}: output`,
+        objectOnly: false,
+      })
+      this.outputSpec = {
+        name: 'final_output',
+        schema: this.outputSchema.jsonSchema,
+        strict: this.outputSchema.strict,
+      }
+    }
+  }
+
+  /** The tool with this name, if the agent has it. */
+  getTool(name: string): Tool<unknown, TContext> | undefined {
+    return this.#toolsByName.get(name)
+  }
+}
+
+function isModel(value: unknown): value is Model {
+  const model = value as Model | undefined
+  return (
+    typeof model === 'object' &&
+    model !== null &&
+    typeof model.provider === 'string' &&
+    typeof model.modelId === 'string' &&
+    typeof model.stream === 'function'
+  )
+}

@@ -1,0 +1,159 @@
+/**
+ * The error classes of agentloop. Every error thrown by the library is an {@link AgentLoopError};
+ * subclasses are named for what went wrong and, by that, for who must act: the caller
+ * ({@link ConfigError}), the model ({@link ValidationFailedError}), the provider API
+ * ({@link ModelError}), a tool ({@link ToolError}) or a limit ({@link MaxTurnsExceededError},
+ * {@link RunTimeoutError}, {@link ContextBudgetError}).
+ *
+ * @module
+ */
+
+/** Options every agentloop error accepts. */
+export interface AgentLoopErrorOptions {
+  /** What happened and what to do about it. */
+  message: string
+  /** The underlying error, kept as the ES2022 `cause`. */
+  cause?: unknown
+}
+
+/** The root of every error agentloop throws; `instanceof AgentLoopError` catches them all. */
+export class AgentLoopError extends Error {
+  constructor(options: AgentLoopErrorOptions) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+  }
+
+  /** A plain JSON view of the error, safe to put in an event or a log line. */
+  toJSON(): { name: string; message: string } {
+    return { name: this.name, message: this.message }
+  }
+}
+
+/** The caller configured something wrongly: a bad option, a missing field, an invalid tool. */
+export class ConfigError extends AgentLoopError {}
+
+/** A run used more turns than its `maxTurns` allows. */
+export class MaxTurnsExceededError extends AgentLoopError {
+  readonly maxTurns: number
+  constructor(options: { maxTurns: number; cause?: unknown }) {
+    super({
+      message: `The run used all ${options.maxTurns} turns allowed by maxTurns without a final answer. Raise maxTurns (agent option or run option) or make the instructions lead to an answer sooner.`,
+      cause: options.cause,
+    })
+    this.maxTurns = options.maxTurns
+  }
+}
+
+/** A model call would not fit the context window even after compaction. */
+export class ContextBudgetError extends AgentLoopError {
+  readonly inputTokens: number
+  readonly budgetTokens: number
+  constructor(options: AgentLoopErrorOptions & { inputTokens: number; budgetTokens: number }) {
+    super(options)
+    this.inputTokens = options.inputTokens
+    this.budgetTokens = options.budgetTokens
+  }
+}
+
+/** A tool failed in a way the run cannot hand back to the model (a tool configured to fail the run). */
+export class ToolError extends AgentLoopError {
+  readonly toolName: string
+  readonly callId: string
+  constructor(options: AgentLoopErrorOptions & { toolName: string; callId: string }) {
+    super(options)
+    this.toolName = options.toolName
+    this.callId = options.callId
+  }
+}
+
+/** A provider API call failed. `isRetryable` says whether trying again may help. */
+export class ModelError extends AgentLoopError {
+  readonly provider: string
+  readonly statusCode: number | undefined
+  readonly isRetryable: boolean
+  /** The provider's own error code, such as `rate_limit_exceeded`. */
+  readonly code: string | undefined
+  constructor(
+    options: AgentLoopErrorOptions & {
+      provider: string
+      statusCode?: number
+      isRetryable?: boolean
+      code?: string
+    },
+  ) {
+    super(options)
+    this.provider = options.provider
+    this.statusCode = options.statusCode
+    this.isRetryable = options.isRetryable ?? false
+    this.code = options.code
+  }
+}
+
+/** The run was cancelled through its `AbortSignal`, or its stream consumer stopped early. */
+export class RunCancelledError extends AgentLoopError {
+  constructor(options: Partial<AgentLoopErrorOptions> = {}) {
+    super({ message: options.message ?? 'The run was cancelled by its AbortSignal.', cause: options.cause })
+  }
+}
+
+/** The run did not finish within its `timeoutMs`. */
+export class RunTimeoutError extends AgentLoopError {
+  readonly timeoutMs: number
+  constructor(options: { timeoutMs: number; cause?: unknown }) {
+    super({
+      message: `The run did not finish within timeoutMs = ${options.timeoutMs} ms. Raise timeoutMs or give the tools their own shorter timeouts.`,
+      cause: options.cause,
+    })
+    this.timeoutMs = options.timeoutMs
+  }
+}
+
+/** One problem found while validating a value, with the path of the offending field. */
+export interface ValidationIssue {
+  path: (string | number)[]
+  message: string
+}
+
+/** A value (a final output, an LLM function's answer) failed its schema or checks. */
+export class ValidationFailedError extends AgentLoopError {
+  readonly issues: ValidationIssue[]
+  /** The raw value that failed, as text. */
+  readonly value: string | undefined
+  constructor(options: AgentLoopErrorOptions & { issues: ValidationIssue[]; value?: string }) {
+    super(options)
+    this.issues = options.issues
+    this.value = options.value
+  }
+}
+
+/** Something was retried as often as allowed and still failed. */
+export class MaxRetriesExceededError extends AgentLoopError {
+  readonly attempts: number
+  constructor(options: AgentLoopErrorOptions & { attempts: number }) {
+    super(options)
+    this.attempts = options.attempts
+  }
+}
+
+/** Code run in the sandbox failed: timeout, memory, syntax, runtime, or an output too large. */
+export class SandboxError extends AgentLoopError {
+  readonly kind: 'timeout' | 'memory' | 'syntax' | 'runtime' | 'output'
+  constructor(options: AgentLoopErrorOptions & { kind: SandboxError['kind'] }) {
+    super(options)
+    this.kind = options.kind
+  }
+}
+
+/** Turns anything thrown into a short, JSON-safe `{ name, message }` for events and tool results. */
+export function describeError(error: unknown): { name: string; message: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message }
+  return { name: 'Error', message: typeof error === 'string' ? error : safeString(error) }
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}

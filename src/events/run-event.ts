@@ -1,0 +1,140 @@
+/**
+ * The events of a run: plain JSON objects discriminated on `type`, each with the run's id, a `seq`
+ * that increases by one per event of the run, and the `time` (milliseconds since the epoch). They
+ * observe; to change what a run does, use hooks.
+ *
+ * @module
+ */
+import type { Message } from '../messages/message.js'
+import type { FinishReason } from '../model/model-response.js'
+import type { Usage } from '../model/usage.js'
+import type { JsonValue } from '../util/json.js'
+
+/** Where a run stands. `completed`, `failed` and `cancelled` are final. */
+export type RunStatus =
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'awaiting_approval'
+  | 'needs_review'
+
+/** Token usage of a whole run, plus how many model and tool calls it made. */
+export interface RunUsage extends Usage {
+  modelCalls: number
+  toolCalls: number
+}
+
+/** The fields every event carries. */
+export interface EventBase {
+  runId: string
+  /** 1 for the first event of a run, then +1 per event. */
+  seq: number
+  /** Milliseconds since the Unix epoch. */
+  time: number
+}
+
+export interface RunStartEvent extends EventBase {
+  type: 'run.start'
+  agent: string
+  /** `provider:modelId` of the agent's model. */
+  model: string
+  /** The messages the run starts from (the input, not the instructions). */
+  input: Message[]
+}
+
+export interface RunEndEvent extends EventBase {
+  type: 'run.end'
+  status: RunStatus
+  /** The final output, when the run completed. */
+  output?: JsonValue
+  /** Name and message of the error, when the run failed or was cancelled. */
+  error?: { name: string; message: string }
+  usage: RunUsage
+  turns: number
+}
+
+export interface TurnStartEvent extends EventBase {
+  type: 'turn.start'
+  turn: number
+}
+
+export interface TurnEndEvent extends EventBase {
+  type: 'turn.end'
+  turn: number
+}
+
+export interface ModelStartEvent extends EventBase {
+  type: 'model.start'
+  turn: number
+  model: string
+}
+
+export interface ModelEndEvent extends EventBase {
+  type: 'model.end'
+  turn: number
+  finishReason: FinishReason
+  usage: Usage
+}
+
+export interface TextDeltaEvent extends EventBase {
+  type: 'text.delta'
+  turn: number
+  delta: string
+}
+
+export interface ReasoningDeltaEvent extends EventBase {
+  type: 'reasoning.delta'
+  turn: number
+  delta: string
+}
+
+export interface ToolArgsDeltaEvent extends EventBase {
+  type: 'tool.args.delta'
+  turn: number
+  callId: string
+  toolName: string
+  delta: string
+}
+
+export interface ToolStartEvent extends EventBase {
+  type: 'tool.start'
+  turn: number
+  callId: string
+  toolName: string
+  /** The validated arguments the tool runs with. */
+  arguments: JsonValue
+}
+
+export interface ToolEndEvent extends EventBase {
+  type: 'tool.end'
+  turn: number
+  callId: string
+  toolName: string
+  /** The result as the model sees it. */
+  output: string
+  isError: boolean
+  durationMs: number
+}
+
+/** Any event of a run. */
+export type RunEvent =
+  | RunStartEvent
+  | RunEndEvent
+  | TurnStartEvent
+  | TurnEndEvent
+  | ModelStartEvent
+  | ModelEndEvent
+  | TextDeltaEvent
+  | ReasoningDeltaEvent
+  | ToolArgsDeltaEvent
+  | ToolStartEvent
+  | ToolEndEvent
+
+/** The `type` of any run event. */
+export type RunEventType = RunEvent['type']
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+/** An event before the runtime stamps it with `runId`, `seq` and `time`. */
+export type RunEventData = DistributiveOmit<RunEvent, keyof EventBase>

@@ -1,0 +1,113 @@
+import type { ModelRequest } from '../model/model-request.js'
+import type { ModelResponse } from '../model/model-response.js'
+import type {
+  AfterModelEvent,
+  AfterToolEvent,
+  BeforeModelEvent,
+  BeforeToolEvent,
+  ErrorHookEvent,
+  Hooks,
+} from './hooks.js'
+
+/** The decision of the `beforeTool` hooks. */
+export type ToolDecision =
+  | { kind: 'run'; arguments: unknown; changed: boolean }
+  | { kind: 'deny'; message: string }
+  | { kind: 'result'; result: unknown }
+
+/**
+ * Runs the hooks of a runtime and an agent in the documented order. Built once per run; when no
+ * hook of a kind exists, the matching `has*` flag is false and the runtime skips the call.
+ */
+export interface HookChain<TContext> {
+  readonly hasBeforeModel: boolean
+  readonly hasAfterModel: boolean
+  readonly hasBeforeTool: boolean
+  readonly hasAfterTool: boolean
+  beforeModel(event: BeforeModelEvent<TContext>): Promise<{ request: ModelRequest; response?: ModelResponse }>
+  afterModel(event: AfterModelEvent<TContext>): Promise<ModelResponse>
+  beforeTool(event: BeforeToolEvent<TContext>): Promise<ToolDecision>
+  afterTool(event: AfterToolEvent<TContext>): Promise<{ output: string; isError: boolean }>
+  onError(event: ErrorHookEvent<TContext>): Promise<void>
+}
+
+/** Accepts one set of hooks, a list, or nothing. */
+export type HooksInput<TContext> = Hooks<TContext> | readonly Hooks<TContext>[] | undefined
+
+function toList<TContext>(hooks: HooksInput<TContext>): readonly Hooks<TContext>[] {
+  if (hooks === undefined) return []
+  return Array.isArray(hooks) ? hooks : [hooks as Hooks<TContext>]
+}
+
+/** Composes runtime hooks (outer) and agent hooks (inner). */
+export function createHookChain<TContext>(
+  outer: HooksInput<TContext>,
+  inner: HooksInput<TContext>,
+): HookChain<TContext> {
+  const before = [...toList(outer), ...toList(inner)]
+  const after = [...before].reverse()
+  const beforeModel = before.filter((hooks) => hooks.beforeModel !== undefined)
+  const afterModel = after.filter((hooks) => hooks.afterModel !== undefined)
+  const beforeTool = before.filter((hooks) => hooks.beforeTool !== undefined)
+  const afterTool = after.filter((hooks) => hooks.afterTool !== undefined)
+  const onError = after.filter((hooks) => hooks.onError !== undefined)
+
+  return {
+    hasBeforeModel: beforeModel.length > 0,
+    hasAfterModel: afterModel.length > 0,
+    hasBeforeTool: beforeTool.length > 0,
+    hasAfterTool: afterTool.length > 0,
+    async beforeModel(event) {
+      let request = event.request
+      for (const hooks of beforeModel) {
+        const change = await hooks.beforeModel?.({ ...event, request })
+        if (change?.request !== undefined) request = change.request
+        if (change?.response !== undefined) return { request, response: change.response }
+      }
+      return { request }
+    },
+    async afterModel(event) {
+      let response = event.response
+      for (const hooks of afterModel) {
+        const change = await hooks.afterModel?.({ ...event, response })
+        if (change?.response !== undefined) response = change.response
+      }
+      return response
+    },
+    async beforeTool(event) {
+      let args = event.arguments
+      let changed = false
+      for (const hooks of beforeTool) {
+        const change = await hooks.beforeTool?.({ ...event, arguments: args })
+        if (change === undefined || change === null) continue
+        if ('deny' in change) return { kind: 'deny', message: change.deny }
+        if ('result' in change) return { kind: 'result', result: change.result }
+        if ('arguments' in change) {
+          args = change.arguments
+          changed = true
+        }
+      }
+      return { kind: 'run', arguments: args, changed }
+    },
+    async afterTool(event) {
+      let output = event.output
+      let isError = event.isError
+      for (const hooks of afterTool) {
+        const change = await hooks.afterTool?.({ ...event, output, isError })
+        if (change === undefined || change === null) continue
+        output = change.output
+        if (change.isError !== undefined) isError = change.isError
+      }
+      return { output, isError }
+    },
+    async onError(event) {
+      for (const hooks of onError) {
+        try {
+          await hooks.onError?.(event)
+        } catch {
+          // An observer's failure must not replace the error being reported.
+        }
+      }
+    },
+  }
+}

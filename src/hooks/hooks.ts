@@ -1,0 +1,91 @@
+/**
+ * Hooks intercept a run: they may rewrite what goes to the model or a tool, veto a tool call, or
+ * answer in place of the model or a tool. (To only observe, read the run's events.) Each hook gets
+ * one event object and may return nothing (no change) or a change.
+ *
+ * Order: `before*` hooks run runtime hooks first, then agent hooks; `after*` hooks run agent hooks
+ * first, then runtime hooks (the runtime wraps the agent). Each hook sees the previous one's
+ * rewrite. Once a `before*` hook answers (a `response`, a `result` or a `deny`), the remaining
+ * `before*` hooks of that step are skipped; the `after*` hooks still run.
+ *
+ * @module
+ */
+import type { ModelRequest } from '../model/model-request.js'
+import type { ModelResponse } from '../model/model-response.js'
+
+/** The fields every hook event has. */
+export interface HookEventBase<TContext> {
+  runId: string
+  agentName: string
+  /** The current turn, 1-based. */
+  turn: number
+  /** The run context (hooks are your code: they see it, the model does not). */
+  context: TContext
+}
+
+export interface BeforeModelEvent<TContext> extends HookEventBase<TContext> {
+  request: ModelRequest
+}
+/** Return `{ request }` to send a different request, or `{ response }` to answer without calling the model. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
+export type BeforeModelResult = { request?: ModelRequest; response?: ModelResponse } | undefined | void
+
+export interface AfterModelEvent<TContext> extends HookEventBase<TContext> {
+  request: ModelRequest
+  response: ModelResponse
+}
+/** Return `{ response }` to replace the model's answer. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
+export type AfterModelResult = { response?: ModelResponse } | undefined | void
+
+export interface BeforeToolEvent<TContext> extends HookEventBase<TContext> {
+  callId: string
+  toolName: string
+  /** The validated arguments. */
+  arguments: unknown
+}
+/**
+ * Return `{ arguments }` to run the tool with other arguments (validated again), `{ deny: message }`
+ * to refuse the call (the model sees the message as an error result), or `{ result }` to answer
+ * without running the tool.
+ */
+export type BeforeToolResult =
+  | { arguments: unknown }
+  | { deny: string }
+  | { result: unknown }
+  | undefined
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
+  | void
+
+export interface AfterToolEvent<TContext> extends HookEventBase<TContext> {
+  callId: string
+  toolName: string
+  arguments: unknown
+  /** The result as the model will see it. */
+  output: string
+  isError: boolean
+}
+/** Return `{ output }` (and optionally `isError`) to change what the model sees. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
+export type AfterToolResult = { output: string; isError?: boolean } | undefined | void
+
+export interface ErrorHookEvent<TContext> extends HookEventBase<TContext> {
+  /** Where it happened: a model call, a tool call (sent back to the model or failing the run), or the run. */
+  phase: 'model' | 'tool' | 'run'
+  error: unknown
+  /** For `phase: 'tool'`. */
+  callId?: string
+  toolName?: string
+}
+
+type MaybePromise<T> = T | Promise<T>
+
+/** A set of hooks; give one to an agent (`hooks`) or a runtime (`hooks`). Every hook is optional. */
+export interface Hooks<TContext = unknown> {
+  beforeModel?(event: BeforeModelEvent<TContext>): MaybePromise<BeforeModelResult>
+  afterModel?(event: AfterModelEvent<TContext>): MaybePromise<AfterModelResult>
+  beforeTool?(event: BeforeToolEvent<TContext>): MaybePromise<BeforeToolResult>
+  afterTool?(event: AfterToolEvent<TContext>): MaybePromise<AfterToolResult>
+  /** Observes failures; it cannot recover them. An error thrown here is ignored. */
+  onError?(event: ErrorHookEvent<TContext>): MaybePromise<void>
+}

@@ -1,0 +1,32 @@
+import type { ModelCallOptions, ModelRequest } from './model-request.js'
+import type { ModelResponse } from './model-response.js'
+import type { ModelStreamPart } from './model-stream-part.js'
+
+/** What a model can do; the runtime and the context budget read it. Unknown fields are undefined. */
+export interface ModelCapabilities {
+  tools?: boolean
+  parallelToolCalls?: boolean
+  structuredOutput?: boolean
+  reasoning?: boolean
+  vision?: boolean
+  /** Input plus output tokens the model accepts in one call. */
+  contextWindow?: number
+  maxOutputTokens?: number
+}
+
+/**
+ * The provider interface: a model is any object with these fields. The runtime calls `stream`;
+ * `generate` is for callers that want one whole answer. A failed provider call throws `ModelError`.
+ */
+export interface Model {
+  /** The version of this interface the model implements. */
+  readonly specificationVersion: 'agentloop.model.v1'
+  /** The provider's name, such as `openai` or `anthropic`. */
+  readonly provider: string
+  readonly modelId: string
+  readonly capabilities?: ModelCapabilities
+  /** Sends the request and resolves with the whole answer. */
+  generate(request: ModelRequest, options?: ModelCallOptions): Promise<ModelResponse>
+  /** Sends the request and yields the answer as it arrives, ending with one `finish` part. */
+  stream(request: ModelRequest, options?: ModelCallOptions): AsyncIterable<ModelStreamPart>
+}

@@ -1,0 +1,122 @@
+import { AgentLoopError, ModelError } from '../errors/errors.js'
+import type { ModelRequest } from '../model/model-request.js'
+import type { ModelResponse } from '../model/model-response.js'
+import type { ModelStreamPart } from '../model/model-stream-part.js'
+import { createResponseCollector } from '../model/response-collector.js'
+import type { ActiveRun } from './active-run.js'
+
+/** Builds the request of the current turn from the run state. */
+export function buildRequest(run: ActiveRun<unknown, unknown>): ModelRequest {
+  const { agent, state } = run
+  const request: ModelRequest = {
+    ...agent.modelSettings,
+    // A copy, so a model or hook that keeps the request never sees later turns.
+    messages: state.messages.slice(),
+    tools: agent.modelTools as ModelRequest['tools'],
+    toolChoice: agent.modelTools.length === 0 ? 'none' : state.toolChoice,
+  }
+  if (run.instructions !== undefined) request.instructions = run.instructions
+  if (agent.modelTools.length > 0) request.parallelToolCalls = agent.parallelToolCalls
+  if (agent.outputSpec !== undefined) request.output = agent.outputSpec
+  return request
+}
+
+/**
+ * One model call: `beforeModel` hooks, the streamed call (forwarding deltas as events), then
+ * `afterModel` hooks. Returns the complete response; a stream that ends early throws `ModelError`.
+ */
+export async function callModel(run: ActiveRun<unknown, unknown>): Promise<ModelResponse> {
+  const { agent, state, hooks } = run
+  const turn = state.turn
+  const model = agent.model
+  let request = buildRequest(run)
+  let response: ModelResponse | undefined
+  if (hooks.hasBeforeModel) {
+    const decision = await hooks.beforeModel(hookEvent(run, { request }))
+    request = decision.request
+    response = decision.response
+  }
+
+  const modelName = `${model.provider}:${model.modelId}`
+  await run.emit({ type: 'model.start', turn, model: modelName })
+  if (response === undefined) {
+    response = await streamResponse(run, request)
+  } else {
+    for (const part of response.content) {
+      if (part.type === 'text') await run.emit({ type: 'text.delta', turn, delta: part.text })
+    }
+  }
+  if (hooks.hasAfterModel) response = await hooks.afterModel(hookEvent(run, { request, response }))
+  await run.emit({ type: 'model.end', turn, finishReason: response.finishReason, usage: response.usage })
+  return response
+}
+
+async function streamResponse(
+  run: ActiveRun<unknown, unknown>,
+  request: ModelRequest,
+): Promise<ModelResponse> {
+  const model = run.agent.model
+  const turn = run.state.turn
+  const collector = createResponseCollector(model.provider)
+  let toolNames: Map<string, string> | undefined
+  let parts: AsyncIterable<ModelStreamPart>
+  try {
+    parts = model.stream(request, { signal: run.signal })
+  } catch (error) {
+    throw asModelError(model.provider, error)
+  }
+  try {
+    for await (const part of parts) {
+      collector.add(part)
+      let wait: Promise<void> | undefined
+      switch (part.type) {
+        case 'text.delta':
+          wait = run.emit({ type: 'text.delta', turn, delta: part.delta })
+          break
+        case 'reasoning.delta':
+          wait = run.emit({ type: 'reasoning.delta', turn, delta: part.delta })
+          break
+        case 'tool.call.start':
+          toolNames ??= new Map()
+          toolNames.set(part.callId, part.name)
+          break
+        case 'tool.call.delta':
+          wait = run.emit({
+            type: 'tool.args.delta',
+            turn,
+            callId: part.callId,
+            toolName: toolNames?.get(part.callId) ?? '',
+            delta: part.delta,
+          })
+          break
+        default:
+          break
+      }
+      if (wait !== undefined) await wait
+    }
+  } catch (error) {
+    if (run.signal.aborted) throw run.signal.reason
+    throw asModelError(model.provider, error)
+  }
+  return collector.response()
+}
+
+/** Keeps agentloop errors as they are and wraps anything else a model threw in a `ModelError`. */
+function asModelError(provider: string, error: unknown): unknown {
+  if (error instanceof AgentLoopError) return error
+  return new ModelError({
+    provider,
+    message: `The ${provider} model call failed: ${error instanceof Error ? error.message : String(error)}`,
+    cause: error,
+  })
+}
+
+function hookEvent<T extends object>(run: ActiveRun<unknown, unknown>, fields: T) {
+  return {
+    runId: run.state.runId,
+    agentName: run.agent.name,
+    turn: run.state.turn,
+    context: run.context,
+    ...fields,
+  }
+}

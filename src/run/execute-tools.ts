@@ -1,0 +1,212 @@
+import { describeError, ToolError } from '../errors/errors.js'
+import type { ToolCallPart, ToolMessage } from '../messages/message.js'
+import { formatIssues } from '../tool/schema.js'
+import type { Tool, ToolContext } from '../tool/tool.js'
+import { raceAbort, timeoutSignal } from '../util/abort.js'
+import { type JsonValue, parseJson, toText } from '../util/json.js'
+import type { ActiveRun } from './active-run.js'
+
+type Outcome = { output: string; isError: boolean }
+
+/**
+ * Executes the tool calls of one turn: concurrently up to the run's limit when the agent allows
+ * parallel calls, one by one otherwise. Results come back in the order the model asked for them.
+ */
+export async function executeToolCalls(
+  run: ActiveRun<unknown, unknown>,
+  calls: ToolCallPart[],
+): Promise<ToolMessage[]> {
+  const limit = run.agent.parallelToolCalls ? Math.min(run.toolConcurrency, calls.length) : 1
+  const results = new Array<ToolMessage>(calls.length)
+  if (limit <= 1) {
+    for (let index = 0; index < calls.length; index++) {
+      results[index] = await executeToolCall(run, calls[index] as ToolCallPart)
+    }
+    return results
+  }
+  let next = 0
+  const worker = async () => {
+    while (next < calls.length) {
+      const index = next++
+      results[index] = await executeToolCall(run, calls[index] as ToolCallPart)
+    }
+  }
+  await Promise.all(Array.from({ length: limit }, worker))
+  return results
+}
+
+/** One tool call: look up, parse, validate, hooks, execute with timeout, hooks; never throws for bad input. */
+async function executeToolCall(run: ActiveRun<unknown, unknown>, call: ToolCallPart): Promise<ToolMessage> {
+  const { state, hooks } = run
+  const turn = state.turn
+  const started = performance.now()
+  const tool = run.agent.getTool(call.name)
+  const parsed = call.arguments.trim() === '' ? ({ ok: true, value: {} } as const) : parseJson(call.arguments)
+  const shownArguments = (parsed.ok ? parsed.value : call.arguments) as JsonValue
+  await run.emit({
+    type: 'tool.start',
+    turn,
+    callId: call.callId,
+    toolName: call.name,
+    arguments: shownArguments,
+  })
+
+  let args: unknown = shownArguments
+  let outcome: Outcome
+  if (tool === undefined) {
+    const names = run.agent.tools.map((entry) => entry.name)
+    outcome = failure(
+      `Error: there is no tool named "${call.name}". Available tools: ${names.length > 0 ? names.join(', ') : 'none'}.`,
+    )
+  } else if (!parsed.ok) {
+    outcome = failure(
+      `Error: the arguments for tool "${call.name}" are not valid JSON (${parsed.message}). Send the arguments as one JSON object matching the tool's schema.`,
+    )
+  } else {
+    const validated = tool.parseArguments(parsed.value)
+    if (!validated.success) {
+      outcome = failure(
+        `Error: invalid arguments for tool "${call.name}": ${formatIssues(validated.issues)}. Fix the arguments and call the tool again.`,
+      )
+    } else {
+      args = validated.value
+      outcome = await decideAndInvoke(run, tool, call, args)
+    }
+  }
+
+  if (hooks.hasAfterTool) {
+    outcome = await hooks.afterTool({
+      runId: state.runId,
+      agentName: run.agent.name,
+      turn,
+      context: run.context,
+      callId: call.callId,
+      toolName: call.name,
+      arguments: args,
+      ...outcome,
+    })
+  }
+  await run.emit({
+    type: 'tool.end',
+    turn,
+    callId: call.callId,
+    toolName: call.name,
+    output: outcome.output,
+    isError: outcome.isError,
+    durationMs: performance.now() - started,
+  })
+  const message: ToolMessage = {
+    role: 'tool',
+    callId: call.callId,
+    toolName: call.name,
+    content: outcome.output,
+  }
+  if (outcome.isError) message.isError = true
+  return message
+}
+
+async function decideAndInvoke(
+  run: ActiveRun<unknown, unknown>,
+  tool: Tool<unknown, unknown>,
+  call: ToolCallPart,
+  validArgs: unknown,
+): Promise<Outcome> {
+  let args = validArgs
+  if (run.hooks.hasBeforeTool) {
+    const decision = await run.hooks.beforeTool({
+      runId: run.state.runId,
+      agentName: run.agent.name,
+      turn: run.state.turn,
+      context: run.context,
+      callId: call.callId,
+      toolName: call.name,
+      arguments: args,
+    })
+    if (decision.kind === 'deny') return failure(decision.message)
+    if (decision.kind === 'result') return { output: toText(decision.result), isError: false }
+    if (decision.changed) {
+      const revalidated = tool.parseArguments(decision.arguments)
+      if (!revalidated.success) {
+        throw new ToolError({
+          toolName: call.name,
+          callId: call.callId,
+          message: `A beforeTool hook rewrote the arguments of tool "${call.name}" into invalid ones: ${formatIssues(revalidated.issues)}. Fix the hook.`,
+        })
+      }
+      args = revalidated.value
+    }
+  }
+  return invoke(run, tool, call, args)
+}
+
+async function invoke(
+  run: ActiveRun<unknown, unknown>,
+  tool: Tool<unknown, unknown>,
+  call: ToolCallPart,
+  args: unknown,
+): Promise<Outcome> {
+  const timeout =
+    tool.timeoutMs === undefined
+      ? undefined
+      : timeoutSignal(
+          run.signal,
+          tool.timeoutMs,
+          () =>
+            new ToolError({
+              toolName: call.name,
+              callId: call.callId,
+              message: `tool "${call.name}" timed out after ${tool.timeoutMs} ms`,
+            }),
+        )
+  const signal = timeout?.signal ?? run.signal
+  const context: ToolContext<unknown> = {
+    context: run.context,
+    signal,
+    runId: run.state.runId,
+    callId: call.callId,
+    turn: run.state.turn,
+  }
+  try {
+    const returned = tool.execute(args, context)
+    const value = isPromiseLike(returned)
+      ? await (timeout === undefined ? returned : raceAbort(Promise.resolve(returned), signal))
+      : returned
+    return { output: toText(value), isError: false }
+  } catch (error) {
+    // The run itself was cancelled or timed out: that is not the tool's failure.
+    if (run.signal.aborted) throw run.signal.reason
+    await run.hooks.onError({
+      runId: run.state.runId,
+      agentName: run.agent.name,
+      turn: run.state.turn,
+      context: run.context,
+      phase: 'tool',
+      error,
+      callId: call.callId,
+      toolName: call.name,
+    })
+    if (tool.onError === 'fail-run') {
+      if (error instanceof ToolError) throw error
+      throw new ToolError({
+        toolName: call.name,
+        callId: call.callId,
+        message: `Tool "${call.name}" failed and is configured with onError: 'fail-run': ${describeError(error).message}`,
+        cause: error,
+      })
+    }
+    const { message } = describeError(error)
+    return failure(
+      error instanceof ToolError ? `Error: ${message}.` : `Error: tool "${call.name}" failed: ${message}`,
+    )
+  } finally {
+    timeout?.dispose()
+  }
+}
+
+function failure(output: string): Outcome {
+  return { output, isError: true }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
+}

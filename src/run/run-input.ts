@@ -1,0 +1,30 @@
+import { ConfigError } from '../errors/errors.js'
+import { Message } from '../messages/message.js'
+
+/** What a run starts from: a user message as text, or a conversation (such as a previous `result.messages`). */
+export type RunInput = string | readonly Message[]
+
+/** Turns a run input into validated messages; a bad message fails with an error naming its index and field. */
+export function toMessages(input: RunInput): Message[] {
+  if (typeof input === 'string') return [{ role: 'user', content: input }]
+  if (!Array.isArray(input)) {
+    throw new ConfigError({
+      message: `run input must be a string or an array of messages; got ${input === null ? 'null' : typeof input}.`,
+    })
+  }
+  const messages: Message[] = []
+  input.forEach((message, index) => {
+    const parsed = Message.safeParse(message)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const path = [index, ...(issue?.path ?? [])].map((key) =>
+        typeof key === 'number' ? `[${key}]` : `.${String(key)}`,
+      )
+      throw new ConfigError({
+        message: `run input${path.join('')}: ${issue?.message ?? 'invalid message'}. A message is { role: 'system' | 'user' | 'assistant', content } or { role: 'tool', callId, toolName, content }.`,
+      })
+    }
+    messages.push(parsed.data)
+  })
+  return messages
+}

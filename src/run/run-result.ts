@@ -1,0 +1,38 @@
+import type { RunUsage } from '../events/run-event.js'
+import type { Message } from '../messages/message.js'
+import type { RunItem } from './run-item.js'
+
+/** A tool call waiting for a human decision (see durable runs). */
+export interface Interruption {
+  callId: string
+  toolName: string
+  arguments: unknown
+}
+
+interface RunResultBase {
+  runId: string
+  /** What this run produced, in order (the input is not repeated here). */
+  items: RunItem[]
+  /** The whole conversation: the input followed by this run's messages; pass it as the next input to continue. */
+  messages: Message[]
+  usage: RunUsage
+  /** Model calls made. */
+  turns: number
+}
+
+/** A run that finished with a final output. */
+export interface CompletedRunResult<TOutput> extends RunResultBase {
+  status: 'completed'
+  output: TOutput
+  interruptions: []
+}
+
+/** A run that stopped before its final output and can be resumed. */
+export interface PausedRunResult extends RunResultBase {
+  status: 'awaiting_approval' | 'needs_review'
+  output: undefined
+  interruptions: Interruption[]
+}
+
+/** What `run()` resolves with. Narrow on `status` to get a typed `output`. */
+export type RunResult<TOutput = string> = CompletedRunResult<TOutput> | PausedRunResult

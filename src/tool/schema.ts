@@ -1,0 +1,110 @@
+import { z } from 'zod'
+import { ConfigError, type ValidationIssue } from '../errors/errors.js'
+import type { JsonSchema } from '../model/model-request.js'
+import { type ParametersOf, parameterListToJsonSchema, type ToolParameter } from './parameter-list.js'
+import { dropStrictNulls, toStrictJsonSchema } from './strict-schema.js'
+
+/** A zod schema (zod 4, classic or mini). */
+export type ZodSchema = z.core.$ZodType
+
+/** What a schema may be given as: a zod schema, a JSON Schema object, or a list of named parameters. */
+export type SchemaInput = ZodSchema | JsonSchema | readonly ToolParameter[]
+
+/** The value type a schema input describes. */
+export type InferSchema<TSchema> = TSchema extends ZodSchema
+  ? z.output<TSchema>
+  : TSchema extends readonly ToolParameter[]
+    ? ParametersOf<TSchema>
+    : Record<string, unknown>
+
+/** The outcome of validating a value. */
+export type ValidationResult<T> = { success: true; value: T } | { success: false; issues: ValidationIssue[] }
+
+/** A schema resolved once, at definition time: what the model sees and how values are checked. */
+export interface ResolvedSchema<T> {
+  /** The JSON Schema the model sees: the strict form when strict mode applies. */
+  jsonSchema: JsonSchema
+  /** True when `jsonSchema` is in the strict subset. */
+  strict: boolean
+  validate(value: unknown): ValidationResult<T>
+}
+
+/**
+ * Resolves a schema input. `strict` asks for the strict JSON Schema form where the schema allows
+ * it. `field` names the option in error messages, e.g. `tool "add": parameters`.
+ */
+export function resolveSchema<T>(
+  input: SchemaInput,
+  options: { strict: boolean; field: string; objectOnly?: boolean },
+): ResolvedSchema<T> {
+  let jsonSchema: JsonSchema
+  let validator: ZodSchema
+  if (isZodSchema(input)) {
+    validator = input
+    try {
+      jsonSchema = z.toJSONSchema(input, { io: 'input', unrepresentable: 'any' }) as JsonSchema
+    } catch (error) {
+      throw new ConfigError({
+        message: `${options.field}: this zod schema cannot be turned into JSON Schema for the model (${(error as Error).message}). Use plain types the model can fill in (no transforms or functions).`,
+        cause: error,
+      })
+    }
+    delete jsonSchema.$schema
+  } else {
+    jsonSchema = Array.isArray(input)
+      ? parameterListToJsonSchema(input as readonly ToolParameter[], options.field)
+      : checkJsonSchema(input as JsonSchema, options.field, options.objectOnly ?? true)
+    try {
+      validator = z.fromJSONSchema(jsonSchema as Parameters<typeof z.fromJSONSchema>[0])
+    } catch (error) {
+      throw new ConfigError({
+        message: `${options.field}: this JSON Schema uses a feature agentloop cannot validate (${(error as Error).message}). Simplify it or pass a zod schema instead.`,
+        cause: error,
+      })
+    }
+  }
+  const strictSchema = options.strict ? toStrictJsonSchema(jsonSchema) : undefined
+  const original = jsonSchema
+  return {
+    jsonSchema: strictSchema ?? jsonSchema,
+    strict: strictSchema !== undefined,
+    validate(value) {
+      const candidate = strictSchema === undefined ? value : dropStrictNulls(value, original)
+      const result = z.safeParse(validator, candidate)
+      if (result.success) return { success: true, value: result.data as T }
+      return {
+        success: false,
+        issues: result.error.issues.map((issue) => ({
+          path: issue.path.filter((key): key is string | number => typeof key !== 'symbol'),
+          message: issue.message,
+        })),
+      }
+    },
+  }
+}
+
+/** Whether a value is a zod 4 schema. */
+export function isZodSchema(value: unknown): value is ZodSchema {
+  return typeof value === 'object' && value !== null && '_zod' in value
+}
+
+function checkJsonSchema(schema: JsonSchema, field: string, objectOnly: boolean): JsonSchema {
+  if (typeof schema !== 'object' || schema === null) {
+    throw new ConfigError({
+      message: `${field} must be a zod schema, a JSON Schema object or a list of parameters; got ${typeof schema}.`,
+    })
+  }
+  if (objectOnly && schema.type !== 'object' && !('properties' in schema)) {
+    throw new ConfigError({
+      message: `${field}: this JSON Schema must describe an object ({ type: 'object', properties: { ... } }); got type ${JSON.stringify(schema.type)}.`,
+    })
+  }
+  return schema
+}
+
+/** Formats validation issues as one line per issue, e.g. `a: expected number, received string`. */
+export function formatIssues(issues: readonly ValidationIssue[]): string {
+  return issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ')
+}
