@@ -20,8 +20,9 @@ export function createResponseCollector(provider: string): ResponseCollector {
   let responseId: string | undefined
   let modelId: string | undefined
 
-  function toolCall(callId: string): ToolCallPart {
-    let call = toolCalls?.get(callId)
+  /** The call with this id; `start` always opens a new one (servers may repeat or leave ids empty). */
+  function toolCall(callId: string, start: boolean): ToolCallPart {
+    let call = start ? undefined : toolCalls?.get(callId)
     if (call === undefined) {
       call = { type: 'tool-call', callId, name: '', arguments: '' }
       toolCalls ??= new Map()
@@ -66,10 +67,10 @@ export function createResponseCollector(provider: string): ResponseCollector {
           return
         }
         case 'tool.call.start':
-          toolCall(part.callId).name = part.name
+          toolCall(part.callId, true).name = part.name
           return
         case 'tool.call.delta':
-          toolCall(part.callId).arguments += part.delta
+          toolCall(part.callId, false).arguments += part.delta
           return
         case 'tool.call.end':
           return

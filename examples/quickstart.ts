@@ -1,0 +1,100 @@
+/**
+ * Quickstart: an agent with three real tools, streaming its events to the terminal.
+ *
+ * Run it with `npm start`. Until a provider adapter is configured it uses the scripted model from
+ * `agentloop/testing`: the model's answers are pre-recorded, but the tools really run and every
+ * event you see is produced by the real agent loop.
+ */
+import { Agent, type RunEvent, stream, tool } from 'agentloop'
+import { scriptedModel } from 'agentloop/testing'
+import { z } from 'zod'
+
+const clock = tool({
+  name: 'current_time',
+  description: 'The current date and time in an IANA time zone, such as Europe/Paris.',
+  parameters: z.object({ timeZone: z.string().describe('IANA time zone name') }),
+  execute: ({ timeZone }) =>
+    new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'long', timeZone }).format(new Date()),
+})
+
+const add = tool({
+  name: 'add',
+  description: 'Add a list of numbers.',
+  parameters: [{ name: 'numbers', type: 'array', items: 'number', description: 'The numbers to add' }],
+  execute: ({ numbers }) => (numbers as number[]).reduce((sum, value) => sum + value, 0),
+})
+
+const countWords = tool({
+  name: 'count_words',
+  description: 'Count the words of a text.',
+  parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+  execute: ({ text }) => ({ words: String(text).split(/\s+/).filter(Boolean).length }),
+})
+
+// Pre-recorded answers; the arguments and results you see below are computed for real.
+const model = scriptedModel([
+  {
+    reasoning: 'I need the time in Tokyo, a sum and a word count: three independent tools.',
+    toolCalls: [
+      { name: 'current_time', arguments: { timeZone: 'Asia/Tokyo' } },
+      { name: 'add', arguments: { numbers: [19.5, 22.5] } },
+      { name: 'count_words', arguments: { text: 'agents whose runs survive crashes' } },
+    ],
+  },
+  (request) => {
+    const results = request.messages.filter((message) => message.role === 'tool').map((message) => message.content)
+    return {
+      text: `In Tokyo it is ${results[0]}. The sum is ${results[1]}, and the phrase has ${JSON.parse(results[2] ?? '{}').words} words.`,
+    }
+  },
+])
+
+const agent = new Agent({
+  name: 'assistant',
+  instructions: 'Answer with the help of your tools.',
+  model,
+  tools: [clock, add, countWords],
+})
+
+function show(event: RunEvent): void {
+  switch (event.type) {
+    case 'run.start':
+      console.log(`▶ run ${event.runId.slice(0, 8)} · agent ${event.agent} · model ${event.model}`)
+      break
+    case 'turn.start':
+      console.log(`\n── turn ${event.turn}`)
+      break
+    case 'reasoning.delta':
+      process.stdout.write(`\x1b[2m${event.delta}\x1b[0m`)
+      break
+    case 'text.delta':
+      process.stdout.write(event.delta)
+      break
+    case 'tool.start':
+      console.log(`\n  ⚙ ${event.toolName}(${JSON.stringify(event.arguments)})`)
+      break
+    case 'tool.end':
+      console.log(`  ${event.isError ? '✗' : '✓'} ${event.toolName} → ${event.output}`)
+      break
+    case 'model.end':
+      console.log(`\n  · model ${event.finishReason}, ${event.usage.totalTokens} tokens`)
+      break
+    case 'run.end':
+      console.log(
+        `\n■ ${event.status} after ${event.turns} turns · ${event.usage.modelCalls} model calls, ${event.usage.toolCalls} tool calls, ${event.usage.totalTokens} tokens`,
+      )
+      break
+    case 'turn.end':
+    case 'model.start':
+    case 'tool.args.delta':
+      break
+    default:
+      event satisfies never
+  }
+}
+
+console.log('Using the scripted model (no provider adapter configured yet): its answers are pre-recorded; the tools run for real.')
+const events = stream(agent, 'What time is it in Tokyo, what is 19.5 + 22.5, and how many words are in "agents whose runs survive crashes"?')
+for await (const event of events) show(event)
+const result = await events.result
+if (result.status === 'completed') console.log(`\nFinal output: ${result.output}`)
