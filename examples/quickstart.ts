@@ -42,7 +42,9 @@ const model = scriptedModel([
     ],
   },
   (request) => {
-    const results = request.messages.filter((message) => message.role === 'tool').map((message) => message.content)
+    const results = request.messages
+      .filter((message) => message.role === 'tool')
+      .map((message) => message.content)
     return {
       text: `In Tokyo it is ${results[0]}. The sum is ${results[1]}, and the phrase has ${JSON.parse(results[2] ?? '{}').words} words.`,
     }
@@ -93,8 +95,13 @@ function show(event: RunEvent): void {
   }
 }
 
-console.log('Using the scripted model (no provider adapter configured yet): its answers are pre-recorded; the tools run for real.')
-const events = stream(agent, 'What time is it in Tokyo, what is 19.5 + 22.5, and how many words are in "agents whose runs survive crashes"?')
+console.log(
+  'Using the scripted model (no provider adapter configured yet): its answers are pre-recorded; the tools run for real.',
+)
+const events = stream(
+  agent,
+  'What time is it in Tokyo, what is 19.5 + 22.5, and how many words are in "agents whose runs survive crashes"?',
+)
 for await (const event of events) show(event)
 const result = await events.result
 if (result.status === 'completed') console.log(`\nFinal output: ${result.output}`)

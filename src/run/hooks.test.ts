@@ -25,7 +25,11 @@ describe('hooks', () => {
     const agent = new Agent({
       name: 'a',
       model,
-      hooks: { beforeModel: ({ request }) => ({ request: { ...request, temperature: 0, instructions: 'Be terse.' } }) },
+      hooks: {
+        beforeModel: ({ request }) => ({
+          request: { ...request, temperature: 0, instructions: 'Be terse.' },
+        }),
+      },
     })
     await run(agent, 'x')
     expect(model.requests[0]).toMatchObject({ temperature: 0, instructions: 'Be terse.' })
@@ -129,7 +133,10 @@ describe('hooks', () => {
       afterTool: () => void order.push(`${label}.afterTool`),
     })
     const runtime = new Runtime({ hooks: [trace('runtime1'), trace('runtime2')] })
-    await runtime.run(new Agent({ name: 'a', model: addThenAnswer(), tools: [add], hooks: trace('agent') }), 'x')
+    await runtime.run(
+      new Agent({ name: 'a', model: addThenAnswer(), tools: [add], hooks: trace('agent') }),
+      'x',
+    )
     expect(order.slice(0, 12)).toEqual([
       'runtime1.beforeModel',
       'runtime2.beforeModel',
@@ -165,7 +172,11 @@ describe('hooks', () => {
           { beforeModel: ({ request }) => void seen.push(request.temperature) },
           {
             beforeModel: () => ({
-              response: { content: [], finishReason: 'stop', usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } },
+              response: {
+                content: [],
+                finishReason: 'stop',
+                usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+              },
             }),
           },
           { beforeModel: () => void seen.push(-1) },

@@ -25,7 +25,10 @@ const add = tool({
 
 describe('run', () => {
   it('runs the tools the model asks for and returns the final answer', async () => {
-    const model = scriptedModel([{ toolCalls: [{ name: 'add', arguments: { a: 2, b: 3 } }] }, { text: '2 + 3 = 5' }])
+    const model = scriptedModel([
+      { toolCalls: [{ name: 'add', arguments: { a: 2, b: 3 } }] },
+      { text: '2 + 3 = 5' },
+    ])
     const agent = new Agent({ name: 'calc', instructions: 'Use tools.', model, tools: [add] })
     const result = await run(agent, 'What is 2 + 3?')
 
@@ -58,7 +61,10 @@ describe('run', () => {
 
   it('rejects a malformed input message with the index and field', async () => {
     const agent = new Agent({ name: 'chat', model: scriptedModel([]) })
-    const bad = [{ role: 'user', content: 'ok' }, { role: 'robot', content: 'x' }] as unknown as Message[]
+    const bad = [
+      { role: 'user', content: 'ok' },
+      { role: 'robot', content: 'x' },
+    ] as unknown as Message[]
     await expect(run(agent, bad)).rejects.toThrow(/run input\[1\]/)
     await expect(run(agent, bad)).rejects.toBeInstanceOf(ConfigError)
   })
@@ -92,16 +98,23 @@ describe('run', () => {
         return 'user 7'
       },
     })
-    const model = scriptedModel([{ toolCalls: [{ name: 'whoami', callId: 'c1' }] }, { text: 'You are user 7' }])
+    const model = scriptedModel([
+      { toolCalls: [{ name: 'whoami', callId: 'c1' }] },
+      { text: 'You are user 7' },
+    ])
     const agent = new Agent<{ userId: number; apiKey: string }>({ name: 'who', model, tools: [whoami] })
     const result = await run(agent, 'Who am I?', { context: { userId: 7, apiKey: secret }, runId: 'run-1' })
-    expect(seen).toEqual([{ context: { userId: 7, apiKey: secret }, runId: 'run-1', callId: 'c1', aborted: false }])
+    expect(seen).toEqual([
+      { context: { userId: 7, apiKey: secret }, runId: 'run-1', callId: 'c1', aborted: false },
+    ])
     expect(JSON.stringify(model.requests)).not.toContain(secret)
     expect(JSON.stringify(result)).not.toContain(secret)
   })
 
   it('fails with MaxTurnsExceededError when the model never stops calling tools', async () => {
-    const loop = Array.from({ length: 5 }, () => ({ toolCalls: [{ name: 'add', arguments: { a: 1, b: 2 } }] }))
+    const loop = Array.from({ length: 5 }, () => ({
+      toolCalls: [{ name: 'add', arguments: { a: 1, b: 2 } }],
+    }))
     const agent = new Agent({ name: 'loop', model: scriptedModel(loop), tools: [add], maxTurns: 3 })
     const error = await run(agent, 'go').catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(MaxTurnsExceededError)
@@ -116,7 +129,12 @@ describe('run', () => {
   })
 
   it('fails with the model error when the model call fails', async () => {
-    const failure = new ModelError({ provider: 'scripted', statusCode: 500, isRetryable: true, message: 'boom' })
+    const failure = new ModelError({
+      provider: 'scripted',
+      statusCode: 500,
+      isRetryable: true,
+      message: 'boom',
+    })
     const agent = new Agent({ name: 'a', model: scriptedModel([{ error: failure }]) })
     await expect(run(agent, 'x')).rejects.toBe(failure)
   })
@@ -150,20 +168,34 @@ describe('run', () => {
     const agent = new Agent({
       name: 'a',
       tools: [tool({ ...addDefinition(), execute: () => (executed = true) })],
-      model: scriptedModel([{ toolCalls: [{ name: 'add', arguments: '{"a": 1, "b"' }], finishReason: 'length' }]),
+      model: scriptedModel([
+        { toolCalls: [{ name: 'add', arguments: '{"a": 1, "b"' }], finishReason: 'length' },
+      ]),
     })
     await expect(run(agent, 'x')).rejects.toThrow(/maxOutputTokens/)
     expect(executed).toBe(false)
   })
 
   it('resets toolChoice to auto after a turn with tool calls', async () => {
-    const model = scriptedModel([{ toolCalls: [{ name: 'add', arguments: { a: 1, b: 1 } }] }, { text: 'done' }])
+    const model = scriptedModel([
+      { toolCalls: [{ name: 'add', arguments: { a: 1, b: 1 } }] },
+      { text: 'done' },
+    ])
     const agent = new Agent({ name: 'a', model, tools: [add], toolChoice: 'required' })
     await run(agent, 'x')
     expect(model.requests.map((request) => request.toolChoice)).toEqual(['required', 'auto'])
 
-    const model2 = scriptedModel([{ toolCalls: [{ name: 'add', arguments: { a: 1, b: 1 } }] }, { text: 'done' }])
-    const sticky = new Agent({ name: 'a', model: model2, tools: [add], toolChoice: { name: 'add' }, resetToolChoice: false })
+    const model2 = scriptedModel([
+      { toolCalls: [{ name: 'add', arguments: { a: 1, b: 1 } }] },
+      { text: 'done' },
+    ])
+    const sticky = new Agent({
+      name: 'a',
+      model: model2,
+      tools: [add],
+      toolChoice: { name: 'add' },
+      resetToolChoice: false,
+    })
     await run(sticky, 'x')
     expect(model2.requests.map((request) => request.toolChoice)).toEqual([{ name: 'add' }, { name: 'add' }])
   })
@@ -175,7 +207,11 @@ describe('run', () => {
       model,
       tools: [add],
       parallelToolCalls: false,
-      modelSettings: { temperature: 0.2, maxOutputTokens: 100, providerOptions: { openai: { store: false } } },
+      modelSettings: {
+        temperature: 0.2,
+        maxOutputTokens: 100,
+        providerOptions: { openai: { store: false } },
+      },
     })
     await run(agent, 'x')
     expect(model.requests[0]).toMatchObject({
@@ -183,7 +219,9 @@ describe('run', () => {
       maxOutputTokens: 100,
       providerOptions: { openai: { store: false } },
       parallelToolCalls: false,
-      tools: [{ name: 'add', strict: true, parameters: { additionalProperties: false, required: ['a', 'b'] } }],
+      tools: [
+        { name: 'add', strict: true, parameters: { additionalProperties: false, required: ['a', 'b'] } },
+      ],
     })
   })
 })
@@ -201,7 +239,10 @@ describe('structured output', () => {
   })
 
   it('asks the model once more with the problems, then succeeds', async () => {
-    const model = scriptedModel([{ text: '{"city":"Paris","population":"many"}' }, { text: '{"city":"Paris","population":2}' }])
+    const model = scriptedModel([
+      { text: '{"city":"Paris","population":"many"}' },
+      { text: '{"city":"Paris","population":2}' },
+    ])
     const result = await run(new Agent({ name: 'geo', model, output: Answer }), 'x')
     expect(result.output).toEqual({ city: 'Paris', population: 2 })
     const feedback = model.requests[1]?.messages.at(-1)
@@ -211,7 +252,9 @@ describe('structured output', () => {
 
   it('fails with ValidationFailedError after the second bad answer', async () => {
     const model = scriptedModel([{ text: 'not json' }, { text: '{"city":1}' }])
-    const error = await run(new Agent({ name: 'geo', model, output: Answer }), 'x').catch((caught: unknown) => caught)
+    const error = await run(new Agent({ name: 'geo', model, output: Answer }), 'x').catch(
+      (caught: unknown) => caught,
+    )
     expect(error).toBeInstanceOf(ValidationFailedError)
     expect((error as ValidationFailedError).issues.map((issue) => issue.path[0])).toContain('city')
     expect((error as ValidationFailedError).value).toBe('{"city":1}')
@@ -265,7 +308,10 @@ describe('tool execution', () => {
     })
     const calls = Array.from({ length: 6 }, () => ({ name: 'work' }))
     const runtime = new Runtime({ toolConcurrency: 2 })
-    await runtime.run(new Agent({ name: 'a', model: scriptedModel([{ toolCalls: calls }, { text: 'x' }]), tools: [work] }), 'x')
+    await runtime.run(
+      new Agent({ name: 'a', model: scriptedModel([{ toolCalls: calls }, { text: 'x' }]), tools: [work] }),
+      'x',
+    )
     expect(peak).toBe(2)
     peak = 0
     const sequential = new Agent({
@@ -336,7 +382,14 @@ describe('tool execution', () => {
         return new Promise(() => {})
       },
     })
-    await run(new Agent({ name: 'a', model: scriptedModel([{ toolCalls: [{ name: 'hang' }] }, { text: 'x' }]), tools: [hang] }), 'x')
+    await run(
+      new Agent({
+        name: 'a',
+        model: scriptedModel([{ toolCalls: [{ name: 'hang' }] }, { text: 'x' }]),
+        tools: [hang],
+      }),
+      'x',
+    )
     expect(toolSignal?.aborted).toBe(true)
   })
 
@@ -351,7 +404,9 @@ describe('tool execution', () => {
       },
     })
     const model = scriptedModel([{ toolCalls: [{ name: 'fatal' }] }, { text: 'never' }])
-    const error = await run(new Agent({ name: 'a', model, tools: [fatal] }), 'x').catch((caught: unknown) => caught)
+    const error = await run(new Agent({ name: 'a', model, tools: [fatal] }), 'x').catch(
+      (caught: unknown) => caught,
+    )
     expect(error).toBeInstanceOf(ToolError)
     expect((error as ToolError).toolName).toBe('fatal')
     expect((error as Error).cause).toBeInstanceOf(Error)
@@ -359,7 +414,12 @@ describe('tool execution', () => {
   })
 
   it('serialises non-string results as JSON and accepts sync and async tools', async () => {
-    const syncTool = tool({ name: 'sync', description: '', parameters: [], execute: () => ({ ok: true, n: 1 }) })
+    const syncTool = tool({
+      name: 'sync',
+      description: '',
+      parameters: [],
+      execute: () => ({ ok: true, n: 1 }),
+    })
     const asyncTool = tool({ name: 'async', description: '', parameters: [], execute: async () => [1, 2] })
     const model = scriptedModel([{ toolCalls: [{ name: 'sync' }, { name: 'async' }] }, { text: 'x' }])
     const result = await run(new Agent({ name: 'a', model, tools: [syncTool, asyncTool] }), 'x')
@@ -369,7 +429,12 @@ describe('tool execution', () => {
 
   it('gives unique ids to tool calls that arrive with empty or repeated ids', async () => {
     const model = scriptedModel([
-      { toolCalls: [{ name: 'add', arguments: { a: 1, b: 1 }, callId: '' }, { name: 'add', arguments: { a: 2, b: 2 }, callId: '' }] },
+      {
+        toolCalls: [
+          { name: 'add', arguments: { a: 1, b: 1 }, callId: '' },
+          { name: 'add', arguments: { a: 2, b: 2 }, callId: '' },
+        ],
+      },
       { text: 'x' },
     ])
     const result = await run(new Agent({ name: 'a', model, tools: [add] }), 'x')
@@ -389,7 +454,11 @@ describe('cancellation and timeouts', () => {
 
   it('rejects promptly with RunCancelledError while a tool ignores the signal', async () => {
     const controller = new AbortController()
-    const agent = new Agent({ name: 'a', model: scriptedModel([{ toolCalls: [{ name: 'stuck' }] }]), tools: [stuck] })
+    const agent = new Agent({
+      name: 'a',
+      model: scriptedModel([{ toolCalls: [{ name: 'stuck' }] }]),
+      tools: [stuck],
+    })
     const pending = run(agent, 'x', { signal: controller.signal })
     setTimeout(() => controller.abort(), 20)
     const started = performance.now()
@@ -411,29 +480,41 @@ describe('cancellation and timeouts', () => {
       },
     })
     await expect(
-      run(new Agent({ name: 'a', model: scriptedModel([{ toolCalls: [{ name: 'watch' }] }]), tools: [watcher] }), 'x', {
-        signal: controller.signal,
-      }),
+      run(
+        new Agent({
+          name: 'a',
+          model: scriptedModel([{ toolCalls: [{ name: 'watch' }] }]),
+          tools: [watcher],
+        }),
+        'x',
+        {
+          signal: controller.signal,
+        },
+      ),
     ).rejects.toBeInstanceOf(RunCancelledError)
     expect(toolSignal?.aborted).toBe(true)
 
     const slowModel = scriptedModel([{ text: 'late', delayMs: 10_000 }])
     const second = new AbortController()
     setTimeout(() => second.abort(), 10)
-    await expect(run(new Agent({ name: 'a', model: slowModel }), 'x', { signal: second.signal })).rejects.toBeInstanceOf(
-      RunCancelledError,
-    )
+    await expect(
+      run(new Agent({ name: 'a', model: slowModel }), 'x', { signal: second.signal }),
+    ).rejects.toBeInstanceOf(RunCancelledError)
   })
 
   it('rejects at once when the signal is already aborted', async () => {
     const model = scriptedModel([{ text: 'x' }])
-    await expect(run(new Agent({ name: 'a', model }), 'x', { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
-      RunCancelledError,
-    )
+    await expect(
+      run(new Agent({ name: 'a', model }), 'x', { signal: AbortSignal.abort() }),
+    ).rejects.toBeInstanceOf(RunCancelledError)
   })
 
   it('fails with RunTimeoutError after timeoutMs', async () => {
-    const agent = new Agent({ name: 'a', model: scriptedModel([{ toolCalls: [{ name: 'stuck' }] }]), tools: [stuck] })
+    const agent = new Agent({
+      name: 'a',
+      model: scriptedModel([{ toolCalls: [{ name: 'stuck' }] }]),
+      tools: [stuck],
+    })
     const error = await run(agent, 'x', { timeoutMs: 30 }).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(RunTimeoutError)
     expect((error as RunTimeoutError).timeoutMs).toBe(30)

@@ -78,7 +78,11 @@ describe('stream', () => {
     const agent = new Agent({ name: 'a', model: scriptedModel([{ error: new Error('provider down') }]) })
     const events = stream(agent, 'x')
     const collected = await collectEvents(events)
-    expect(collected.at(-1)).toMatchObject({ type: 'run.end', status: 'failed', error: { name: 'ModelError' } })
+    expect(collected.at(-1)).toMatchObject({
+      type: 'run.end',
+      status: 'failed',
+      error: { name: 'ModelError' },
+    })
     await expect(events.result).rejects.toThrow(/provider down/)
   })
 
@@ -118,10 +122,17 @@ describe('stream', () => {
           pulled++
           yield { type: 'text.delta', delta: 'a' }
         }
-        yield { type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 } }
+        yield {
+          type: 'finish',
+          finishReason: 'stop',
+          usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+        }
       },
     }
-    const events = new Runtime({ streamHighWaterMark: 4 }).stream(new Agent({ name: 'a', model: counting }), 'x')
+    const events = new Runtime({ streamHighWaterMark: 4 }).stream(
+      new Agent({ name: 'a', model: counting }),
+      'x',
+    )
     const iterator = events[Symbol.asyncIterator]()
     await iterator.next()
     await new Promise((resolve) => setTimeout(resolve, 30))
@@ -144,7 +155,11 @@ describe('stream', () => {
         return new Promise(() => {})
       },
     })
-    const agent = new Agent({ name: 'a', tools: [wait], model: scriptedModel([{ toolCalls: [{ name: 'wait' }] }]) })
+    const agent = new Agent({
+      name: 'a',
+      tools: [wait],
+      model: scriptedModel([{ toolCalls: [{ name: 'wait' }] }]),
+    })
     const events = stream(agent, 'x')
     for await (const event of events) if (event.type === 'tool.start') break
     await expect(events.result).rejects.toBeInstanceOf(RunCancelledError)
@@ -153,7 +168,10 @@ describe('stream', () => {
 
   it('does not stall when only the result is awaited', async () => {
     const runtime = new Runtime({ streamHighWaterMark: 2 })
-    const events = runtime.stream(new Agent({ name: 'a', model: scriptedModel([{ text: 'z'.repeat(400) }]) }), 'x')
+    const events = runtime.stream(
+      new Agent({ name: 'a', model: scriptedModel([{ text: 'z'.repeat(400) }]) }),
+      'x',
+    )
     const result = await events.result
     expect(result.output).toHaveLength(400)
     // the events are still there for a late reader

@@ -68,6 +68,8 @@ function strictify(schema: JsonSchema): JsonSchema {
 function nullable(schema: JsonSchema): JsonSchema {
   if (acceptsNull(schema)) return schema
   const type = schema.type
+  // Objects become `anyOf [object, null]`, the form providers document for nullable objects.
+  if (type === 'object') return { anyOf: [schema, { type: 'null' }] }
   if (typeof type === 'string' && schema.enum === undefined) return { ...schema, type: [type, 'null'] }
   if (Array.isArray(type) && schema.enum === undefined) return { ...schema, type: [...type, 'null'] }
   if (Array.isArray(schema.anyOf)) return { ...schema, anyOf: [...schema.anyOf, { type: 'null' }] }
