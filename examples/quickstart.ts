@@ -58,6 +58,8 @@ const agent = new Agent({
   tools: [clock, add, countWords],
 })
 
+const dim = (text: string) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[2m${text}\x1b[0m` : text)
+
 function show(event: RunEvent): void {
   switch (event.type) {
     case 'run.start':
@@ -67,7 +69,7 @@ function show(event: RunEvent): void {
       console.log(`\n── turn ${event.turn}`)
       break
     case 'reasoning.delta':
-      process.stdout.write(`\x1b[2m${event.delta}\x1b[0m`)
+      process.stdout.write(dim(event.delta))
       break
     case 'text.delta':
       process.stdout.write(event.delta)

@@ -44,6 +44,11 @@ export function createHookChain<TContext>(
   outer: HooksInput<TContext>,
   inner: HooksInput<TContext>,
 ): HookChain<TContext> {
+  if (toList(outer).length === 0 && toList(inner).length === 0) return EMPTY_CHAIN as HookChain<TContext>
+  return composeHooks(outer, inner)
+}
+
+function composeHooks<TContext>(outer: HooksInput<TContext>, inner: HooksInput<TContext>): HookChain<TContext> {
   const before = [...toList(outer), ...toList(inner)]
   const after = [...before].reverse()
   const beforeModel = before.filter((hooks) => hooks.beforeModel !== undefined)
@@ -111,3 +116,6 @@ export function createHookChain<TContext>(
     },
   }
 }
+
+/** The chain of a runtime and an agent without hooks, shared by all of them. */
+const EMPTY_CHAIN: HookChain<unknown> = composeHooks<unknown>(undefined, undefined)

@@ -11,6 +11,8 @@ export interface ActiveRun<TContext, TOutput> {
   readonly agent: Agent<TContext, TOutput>
   readonly state: RunState
   readonly context: TContext
+  /** Whether anything (a signal, a timeout, a stream consumer) can abort the run midway. */
+  readonly abortable: boolean
   /** Aborted when the run is cancelled, times out, or fails. */
   readonly signal: AbortSignal
   readonly hooks: HookChain<TContext>

@@ -46,7 +46,7 @@ export async function runLoop<TContext, TOutput>(
       state.turn++
       const turn = state.turn
       await run.emit({ type: 'turn.start', turn })
-      const response = await raceAbort(callModel(run), run.signal)
+      const response = await (run.abortable ? raceAbort(callModel(run), run.signal) : callModel(run))
       const calls = recordResponse(run, response)
 
       if (calls.length > 0) {
@@ -56,7 +56,8 @@ export async function runLoop<TContext, TOutput>(
             message: `The model's answer was cut at its output limit while it was writing tool calls, so they were not executed. Raise maxOutputTokens in the agent's modelSettings.`,
           })
         }
-        const results = await raceAbort(executeToolCalls(run, calls), run.signal)
+        const pending = executeToolCalls(run, calls)
+        const results = await (run.abortable ? raceAbort(pending, run.signal) : pending)
         for (const message of results) {
           state.messages.push(message)
           state.items.push({

@@ -170,12 +170,19 @@ export class Runtime {
     const emit = (data: RunEventData): Promise<void> | undefined => {
       if (ended) return undefined
       if (data.type === 'run.end') ended = true
-      const event = { ...data, runId, seq: ++seq, time: Date.now() } as RunEvent
+      // Stamped in place: every call site passes a fresh object literal, so no copy is needed.
+      const event = data as RunEvent
+      event.runId = runId
+      event.seq = ++seq
+      event.time = Date.now()
       return sink?.(event)
     }
 
+    // Only a signal, a timeout or a stream consumer can stop a run midway; without them no race is needed.
+    const abortable = userSignal !== undefined || timer !== undefined || sink !== undefined
     const active: ActiveRun<TContext, TOutput> = {
       agent,
+      abortable,
       state,
       context: options.context as TContext,
       signal: controller.signal,
@@ -185,14 +192,16 @@ export class Runtime {
       toolConcurrency: this.toolConcurrency,
       emit,
     }
-    const finish = () => {
+    const cleanUp = () => {
       if (timer !== undefined) clearTimeout(timer)
       userSignal?.removeEventListener('abort', onUserAbort)
-      // Anything still running in the background (a tool that ignored the signal) is told to stop.
-      cancel(new RunCancelledError({ message: 'The run has ended.' }))
     }
     const promise = runLoop(active)
-    promise.then(finish, finish)
+    promise.then(cleanUp, (error: unknown) => {
+      cleanUp()
+      // A failed run may leave sibling tool calls running: tell them to stop.
+      cancel(error)
+    })
     return promise
   }
 }

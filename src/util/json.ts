@@ -13,7 +13,8 @@ export type ParseJsonResult = { ok: true; value: unknown } | { ok: false; messag
  */
 export function parseJson(text: string): ParseJsonResult {
   try {
-    return { ok: true, value: JSON.parse(text, dropProtoKeys) }
+    // The reviver is slow; only texts that mention __proto__ need it.
+    return { ok: true, value: text.includes('__proto__') ? JSON.parse(text, dropProtoKeys) : JSON.parse(text) }
   } catch (error) {
     return { ok: false, message: error instanceof Error ? error.message : String(error) }
   }
@@ -31,9 +32,14 @@ export function toText(value: unknown): string {
   if (typeof value === 'string') return value
   if (value === undefined) return ''
   try {
-    return JSON.stringify(value, bigintToString) ?? String(value)
+    return JSON.stringify(value) ?? String(value)
   } catch {
-    return String(value)
+    // BigInt values or cycles: retry with BigInts as strings, else give up on JSON
+    try {
+      return JSON.stringify(value, bigintToString) ?? String(value)
+    } catch {
+      return String(value)
+    }
   }
 }
 

@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { build, root } from './support/build.js'
+
+/** Runs ES module code in a fresh Node process that reports every bare import it resolves. */
+function runModule(code: string): { stdout: string; bareImports: string[] } {
+  const child = spawnSync(
+    process.execPath,
+    ['--import', './test/support/register-import-recorder.mjs', '--input-type=module', '-e', code],
+    { cwd: root, encoding: 'utf8' },
+  )
+  if (child.status !== 0) throw new Error(`child failed: ${child.stderr}`)
+  const bareImports = child.stderr
+    .split('\n')
+    .filter((line) => line.startsWith('resolved-bare:'))
+    .map((line) => line.slice('resolved-bare:'.length))
+  return { stdout: child.stdout, bareImports: [...new Set(bareImports)] }
+}
+
+// End-to-end checks of the built package, as a user installs it.
+describe('the built package', () => {
+  beforeAll(() => build(), 120_000)
+
+  it('loads no optional peer or driver when importing agentloop: only zod', () => {
+    const { bareImports } = runModule("await import('agentloop')")
+    expect(bareImports.filter((specifier) => !specifier.startsWith('node:'))).toEqual(['agentloop', 'zod'])
+  })
+
+  it('exposes the root and ./testing entry points with their documented names', () => {
+    const { stdout } = runModule(`
+      const core = await import('agentloop')
+      const testing = await import('agentloop/testing')
+      const names = ['Agent', 'tool', 'run', 'stream', 'Runtime', 'AgentLoopError', 'MaxTurnsExceededError',
+        'ContextBudgetError', 'ToolError', 'ModelError', 'RunCancelledError', 'RunTimeoutError',
+        'ValidationFailedError', 'MaxRetriesExceededError', 'SandboxError', 'ConfigError']
+      console.log(JSON.stringify({ missing: names.filter((name) => !(name in core)), scripted: typeof testing.scriptedModel }))
+    `)
+    expect(JSON.parse(stdout)).toEqual({ missing: [], scripted: 'function' })
+  })
+
+  it('ships ESM with type declarations, requires Node 20 or later, and depends only on zod', () => {
+    const manifest = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
+    expect(manifest.type).toBe('module')
+    expect(manifest.engines.node).toBe('>=20')
+    expect(Object.keys(manifest.dependencies)).toEqual(['zod'])
+    expect(readFileSync(`${root}/dist/index.d.ts`, 'utf8')).toContain('Agent')
+    expect(readFileSync(`${root}/dist/testing/index.d.ts`, 'utf8')).toContain('scriptedModel')
+  })
+})
