@@ -52,12 +52,21 @@ const model: Model = {
       yield { type: 'tool.call.delta', callId, delta: args.slice(0, 5) }
       yield { type: 'tool.call.delta', callId, delta: args.slice(5) }
       yield { type: 'tool.call.end', callId }
-      yield { type: 'finish', finishReason: 'tool-calls', usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 } }
+      yield {
+        type: 'finish',
+        finishReason: 'tool-calls',
+        usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 },
+      }
       return
     }
     const text = 'The value is 5.'
-    for (let start = 0; start < text.length; start += 8) yield { type: 'text.delta', delta: text.slice(start, start + 8) }
-    yield { type: 'finish', finishReason: 'stop', usage: { inputTokens: 30, outputTokens: 5, totalTokens: 35 } }
+    for (let start = 0; start < text.length; start += 8)
+      yield { type: 'text.delta', delta: text.slice(start, start + 8) }
+    yield {
+      type: 'finish',
+      finishReason: 'stop',
+      usage: { inputTokens: 30, outputTokens: 5, totalTokens: 35 },
+    }
   },
 }
 
@@ -78,7 +87,12 @@ const modelTools: ModelTool[] = [lookup, add].map((entry) => ({
 async function handWrittenRun(): Promise<unknown> {
   const messages: Message[] = [{ role: 'user', content: 'Go' }]
   for (let turn = 0; turn < 10; turn++) {
-    const request: ModelRequest = { instructions: 'Use tools.', messages, tools: modelTools, toolChoice: 'auto' }
+    const request: ModelRequest = {
+      instructions: 'Use tools.',
+      messages,
+      tools: modelTools,
+      toolChoice: 'auto',
+    }
     let text = ''
     const calls = new Map<string, { name: string; args: string }>()
     for await (const part of model.stream(request)) {
@@ -92,11 +106,19 @@ async function handWrittenRun(): Promise<unknown> {
     if (calls.size === 0) return text
     messages.push({
       role: 'assistant',
-      content: [...calls].map(([callId, call]) => ({ type: 'tool-call', callId, name: call.name, arguments: call.args })),
+      content: [...calls].map(([callId, call]) => ({
+        type: 'tool-call',
+        callId,
+        name: call.name,
+        arguments: call.args,
+      })),
     })
     for (const [callId, call] of calls) {
       const args = JSON.parse(call.args)
-      const output = call.name === 'lookup' ? await lookup.execute(args, undefined as never) : add.execute(args, undefined as never)
+      const output =
+        call.name === 'lookup'
+          ? await lookup.execute(args, undefined as never)
+          : add.execute(args, undefined as never)
       messages.push({ role: 'tool', callId, toolName: call.name, content: String(output) })
     }
   }
@@ -109,9 +131,14 @@ async function timeSequential(fn: () => Promise<unknown>, runs: number): Promise
   return performance.now() - start
 }
 
-async function timeConcurrent(fn: () => Promise<unknown>, runs: number, concurrency: number): Promise<number> {
+async function timeConcurrent(
+  fn: () => Promise<unknown>,
+  runs: number,
+  concurrency: number,
+): Promise<number> {
   const start = performance.now()
-  for (let done = 0; done < runs; done += concurrency) await Promise.all(Array.from({ length: concurrency }, fn))
+  for (let done = 0; done < runs; done += concurrency)
+    await Promise.all(Array.from({ length: concurrency }, fn))
   return performance.now() - start
 }
 
@@ -177,17 +204,35 @@ async function main() {
   const agentloopUs = perRunUs(sequentialAgentloop)
   const handUs = perRunUs(sequentialHand)
 
-  const heapAgentloop = median([await heapPerRun(agentloopRun, 2_000), await heapPerRun(agentloopRun, 2_000), await heapPerRun(agentloopRun, 2_000)])
-  const heapHand = median([await heapPerRun(handWrittenRun, 2_000), await heapPerRun(handWrittenRun, 2_000), await heapPerRun(handWrittenRun, 2_000)])
+  const heapAgentloop = median([
+    await heapPerRun(agentloopRun, 2_000),
+    await heapPerRun(agentloopRun, 2_000),
+    await heapPerRun(agentloopRun, 2_000),
+  ])
+  const heapHand = median([
+    await heapPerRun(handWrittenRun, 2_000),
+    await heapPerRun(handWrittenRun, 2_000),
+    await heapPerRun(handWrittenRun, 2_000),
+  ])
   const imports = coldImportMs(9)
 
   console.log(`agentloop loop benchmark (node ${process.version}, ${runs} runs x ${rounds} rounds, median)`)
-  console.log('workload: 2 tools, 3 model calls + 2 tool calls per run, scripted model')
-  console.log(`sequential      agentloop ${format(1e6 / agentloopUs, 0)} runs/s (${format(agentloopUs)} us/run) | hand-written ${format(1e6 / handUs, 0)} runs/s (${format(handUs)} us/run)`)
-  console.log(`100 concurrent  agentloop ${format(runs / (median(concurrentAgentloop) / 1000), 0)} runs/s | hand-written ${format(runs / (median(concurrentHand) / 1000), 0)} runs/s`)
-  console.log(`overhead        ${format(agentloopUs - handUs)} us per run over the hand-written loop (target <= 50 us)`)
-  console.log(`heap in flight  agentloop ${format(heapAgentloop / 1024, 2)} KB/run | hand-written ${format(heapHand / 1024, 2)} KB/run | difference ${format((heapAgentloop - heapHand) / 1024, 2)} KB (target <= 8 KB)`)
-  console.log(`cold import     agentloop (dist) median ${format(median(imports))} ms, min ${format(imports[0] ?? Number.NaN)} ms (target < 40 ms)`)
+  console.log('workload: 2 tools, 3 model calls + 2 tool calls per run, stateless streaming model')
+  console.log(
+    `sequential      agentloop ${format(1e6 / agentloopUs, 0)} runs/s (${format(agentloopUs)} us/run) | hand-written ${format(1e6 / handUs, 0)} runs/s (${format(handUs)} us/run)`,
+  )
+  console.log(
+    `100 concurrent  agentloop ${format(runs / (median(concurrentAgentloop) / 1000), 0)} runs/s | hand-written ${format(runs / (median(concurrentHand) / 1000), 0)} runs/s`,
+  )
+  console.log(
+    `overhead        ${format(agentloopUs - handUs)} us per run over the hand-written loop (target <= 50 us)`,
+  )
+  console.log(
+    `heap in flight  agentloop ${format(heapAgentloop / 1024, 2)} KB/run | hand-written ${format(heapHand / 1024, 2)} KB/run | difference ${format((heapAgentloop - heapHand) / 1024, 2)} KB (target <= 8 KB)`,
+  )
+  console.log(
+    `cold import     agentloop (dist) median ${format(median(imports))} ms, min ${format(imports[0] ?? Number.NaN)} ms (target < 40 ms)`,
+  )
 }
 
 await main()

@@ -66,20 +66,20 @@ export type {
   Hooks,
 } from './hooks/hooks.js'
 export {
-  AssistantMessage,
-  AssistantPart,
-  ImagePart,
-  Message,
+  type AssistantMessage,
+  type AssistantPart,
+  type ImagePart,
+  type Message,
   messageText,
-  ProviderMetadata,
-  ReasoningPart,
-  SystemMessage,
-  TextPart,
-  ToolCallPart,
-  ToolMessage,
+  type ProviderMetadata,
+  type ReasoningPart,
+  type SystemMessage,
+  type TextPart,
+  type ToolCallPart,
+  type ToolMessage,
   toolCallsOf,
-  UserMessage,
-  UserPart,
+  type UserMessage,
+  type UserPart,
 } from './messages/message.js'
 export type { Model, ModelCapabilities } from './model/model.js'
 export type {

@@ -22,9 +22,21 @@ function runModule(code: string): { stdout: string; bareImports: string[] } {
 describe('the built package', () => {
   beforeAll(() => build(), 120_000)
 
-  it('loads no optional peer or driver when importing agentloop: only zod', () => {
+  it('loads no optional peer, no driver and not even zod when importing agentloop', () => {
     const { bareImports } = runModule("await import('agentloop')")
-    expect(bareImports.filter((specifier) => !specifier.startsWith('node:'))).toEqual(['agentloop', 'zod'])
+    expect(bareImports.filter((specifier) => !specifier.startsWith('node:'))).toEqual(['agentloop'])
+  })
+
+  it('loads zod on demand, when a conversation must be validated', () => {
+    const { bareImports, stdout } = runModule(`
+      const { Agent, run } = await import('agentloop')
+      const { scriptedModel } = await import('agentloop/testing')
+      const agent = new Agent({ name: 'a', model: scriptedModel([{ text: 'ok' }]) })
+      const result = await run(agent, [{ role: 'user', content: 'hi' }])
+      console.log(result.output)
+    `)
+    expect(stdout.trim()).toBe('ok')
+    expect(bareImports).toContain('zod')
   })
 
   it('exposes the root and ./testing entry points with their documented names', () => {

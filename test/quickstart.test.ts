@@ -17,6 +17,8 @@ describe('examples/quickstart.ts (npm start)', () => {
     expect(child.stdout).toMatch(/✓ add → 42/)
     expect(child.stdout).toMatch(/✓ count_words → \{"words":5\}/)
     expect(child.stdout).toMatch(/■ completed after 2 turns · 2 model calls, 3 tool calls/)
-    expect(child.stdout).toMatch(/Final output: In Tokyo it is .+ The sum is 42, and the phrase has 5 words\./)
+    expect(child.stdout).toMatch(
+      /Final output: In Tokyo it is .+ The sum is 42, and the phrase has 5 words\./,
+    )
   }, 60_000)
 })

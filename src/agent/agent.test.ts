@@ -40,13 +40,13 @@ describe('Agent', () => {
     )
   })
 
-  it('resolves an output schema for validation and for the model', () => {
+  it('resolves an output schema for validation and for the model', async () => {
     const agent = new Agent({ name: 'a', model: scriptedModel([]), output: z.object({ n: z.number() }) })
     expect(agent.outputSpec).toMatchObject({
       name: 'final_output',
       strict: true,
       schema: { required: ['n'] },
     })
-    expect(agent.outputSchema?.validate({ n: 1 })).toEqual({ success: true, value: { n: 1 } })
+    expect(await agent.outputSchema?.validate({ n: 1 })).toEqual({ success: true, value: { n: 1 } })
   })
 })

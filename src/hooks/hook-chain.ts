@@ -48,7 +48,10 @@ export function createHookChain<TContext>(
   return composeHooks(outer, inner)
 }
 
-function composeHooks<TContext>(outer: HooksInput<TContext>, inner: HooksInput<TContext>): HookChain<TContext> {
+function composeHooks<TContext>(
+  outer: HooksInput<TContext>,
+  inner: HooksInput<TContext>,
+): HookChain<TContext> {
   const before = [...toList(outer), ...toList(inner)]
   const after = [...before].reverse()
   const beforeModel = before.filter((hooks) => hooks.beforeModel !== undefined)

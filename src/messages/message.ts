@@ -1,99 +1,83 @@
 /**
  * The conversation format every part of agentloop shares: what a run keeps, what hooks see, what
- * providers translate to their own shapes and what storage saves. Each type is also a zod schema of
- * the same name, used to validate messages that come from outside (a caller's input, a store).
+ * providers translate to their own shapes and what storage saves. Plain JSON; the matching zod
+ * schemas (for validating messages from outside) live in `message-schema.ts`.
  *
  * @module
  */
-import { z } from 'zod'
 
 /** Plain text. */
-export const TextPart = z.object({ type: z.literal('text'), text: z.string() })
-export type TextPart = z.infer<typeof TextPart>
+export interface TextPart {
+  type: 'text'
+  text: string
+}
 
 /** An image, by URL or as base64 data with its media type. */
-export const ImagePart = z
-  .object({
-    type: z.literal('image'),
-    url: z.string().optional(),
-    data: z.string().optional(),
-    mediaType: z.string().optional(),
-  })
-  .refine((part) => part.url !== undefined || part.data !== undefined, {
-    message: 'An image part needs either `url` or `data` (base64).',
-  })
-export type ImagePart = z.infer<typeof ImagePart>
+export interface ImagePart {
+  type: 'image'
+  url?: string | undefined
+  data?: string | undefined
+  mediaType?: string | undefined
+}
 
 /**
  * A tool call the model made. `arguments` is the raw JSON text the model wrote, kept verbatim (even
  * when it is not valid JSON) so the conversation can be sent back exactly as it happened.
  */
-export const ToolCallPart = z.object({
-  type: z.literal('tool-call'),
-  callId: z.string(),
-  name: z.string(),
-  arguments: z.string(),
-})
-export type ToolCallPart = z.infer<typeof ToolCallPart>
+export interface ToolCallPart {
+  type: 'tool-call'
+  callId: string
+  name: string
+  arguments: string
+}
 
 /** Provider-specific data a part carries so it can be sent back to the same provider unchanged. */
-export const ProviderMetadata = z.record(z.string(), z.record(z.string(), z.unknown()))
-export type ProviderMetadata = z.infer<typeof ProviderMetadata>
+export type ProviderMetadata = Record<string, Record<string, unknown>>
 
 /** The model's reasoning (thinking). `redacted` reasoning has no readable text, only provider data. */
-export const ReasoningPart = z.object({
-  type: z.literal('reasoning'),
-  text: z.string(),
-  signature: z.string().optional(),
-  redacted: z.boolean().optional(),
-  providerMetadata: ProviderMetadata.optional(),
-})
-export type ReasoningPart = z.infer<typeof ReasoningPart>
+export interface ReasoningPart {
+  type: 'reasoning'
+  text: string
+  signature?: string | undefined
+  redacted?: boolean | undefined
+  providerMetadata?: ProviderMetadata | undefined
+}
 
 /** What a user message may contain. */
-export const UserPart = z.union([TextPart, ImagePart])
-export type UserPart = z.infer<typeof UserPart>
+export type UserPart = TextPart | ImagePart
 
 /** What an assistant message may contain. */
-export const AssistantPart = z.discriminatedUnion('type', [TextPart, ToolCallPart, ReasoningPart])
-export type AssistantPart = z.infer<typeof AssistantPart>
+export type AssistantPart = TextPart | ToolCallPart | ReasoningPart
 
 /** Instructions for the model. */
-export const SystemMessage = z.object({ role: z.literal('system'), content: z.string() })
-export type SystemMessage = z.infer<typeof SystemMessage>
+export interface SystemMessage {
+  role: 'system'
+  content: string
+}
 
 /** A message from the user. */
-export const UserMessage = z.object({
-  role: z.literal('user'),
-  content: z.union([z.string(), z.array(UserPart)]),
-})
-export type UserMessage = z.infer<typeof UserMessage>
+export interface UserMessage {
+  role: 'user'
+  content: string | UserPart[]
+}
 
 /** A message from the model: text, reasoning and tool calls, in the order the model produced them. */
-export const AssistantMessage = z.object({
-  role: z.literal('assistant'),
-  content: z.union([z.string(), z.array(AssistantPart)]),
-})
-export type AssistantMessage = z.infer<typeof AssistantMessage>
+export interface AssistantMessage {
+  role: 'assistant'
+  content: string | AssistantPart[]
+}
 
 /** The result of one tool call, answering the assistant's tool call with the same `callId`. */
-export const ToolMessage = z.object({
-  role: z.literal('tool'),
-  callId: z.string(),
-  toolName: z.string(),
-  content: z.string(),
-  isError: z.boolean().optional(),
-})
-export type ToolMessage = z.infer<typeof ToolMessage>
+export interface ToolMessage {
+  role: 'tool'
+  callId: string
+  toolName: string
+  content: string
+  isError?: boolean | undefined
+}
 
 /** One message of a conversation. */
-export const Message = z.discriminatedUnion('role', [
-  SystemMessage,
-  UserMessage,
-  AssistantMessage,
-  ToolMessage,
-])
-export type Message = z.infer<typeof Message>
+export type Message = SystemMessage | UserMessage | AssistantMessage | ToolMessage
 
 /** The text of a message, without tool calls or reasoning. */
 export function messageText(message: Message): string {

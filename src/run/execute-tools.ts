@@ -63,7 +63,7 @@ async function executeToolCall(run: ActiveRun<unknown, unknown>, call: ToolCallP
       `Error: the arguments for tool "${call.name}" are not valid JSON (${parsed.message}). Send the arguments as one JSON object matching the tool's schema.`,
     )
   } else {
-    const validated = tool.parseArguments(parsed.value)
+    const validated = await tool.parseArguments(parsed.value)
     if (!validated.success) {
       outcome = failure(
         `Error: invalid arguments for tool "${call.name}": ${formatIssues(validated.issues)}. Fix the arguments and call the tool again.`,
@@ -125,7 +125,7 @@ async function decideAndInvoke(
     if (decision.kind === 'deny') return failure(decision.message)
     if (decision.kind === 'result') return { output: toText(decision.result), isError: false }
     if (decision.changed) {
-      const revalidated = tool.parseArguments(decision.arguments)
+      const revalidated = await tool.parseArguments(decision.arguments)
       if (!revalidated.success) {
         throw new ToolError({
           toolName: call.name,
@@ -158,6 +158,11 @@ async function invoke(
               message: `tool "${call.name}" timed out after ${tool.timeoutMs} ms`,
             }),
         )
+  // A run cancelled while this call was being validated must not start the tool.
+  if (run.signal.aborted) {
+    timeout?.dispose()
+    throw run.signal.reason
+  }
   const signal = timeout?.signal ?? run.signal
   const context: ToolContext<unknown> = {
     context: run.context,

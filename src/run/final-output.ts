@@ -10,16 +10,16 @@ export type FinalOutputCheck<TOutput> =
 const FENCED = /^```[a-zA-Z]*\s*\n?([\s\S]*?)\n?\s*```$/
 
 /** Parses the model's final text as JSON (a surrounding code fence is tolerated) and validates it. */
-export function checkFinalOutput<TOutput>(
+export async function checkFinalOutput<TOutput>(
   schema: ResolvedSchema<TOutput>,
   text: string,
-): FinalOutputCheck<TOutput> {
+): Promise<FinalOutputCheck<TOutput>> {
   const trimmed = text.trim()
   const body = FENCED.exec(trimmed)?.[1] ?? trimmed
   const parsed = parseJson(body)
   if (!parsed.ok) {
     return { ok: false, issues: [{ path: [], message: `the answer is not valid JSON (${parsed.message})` }] }
   }
-  const validated = schema.validate(parsed.value)
+  const validated = await schema.validate(parsed.value)
   return validated.success ? { ok: true, value: validated.value } : { ok: false, issues: validated.issues }
 }

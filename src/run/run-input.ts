@@ -1,20 +1,29 @@
 import { ConfigError } from '../errors/errors.js'
-import { Message } from '../messages/message.js'
+import type { Message } from '../messages/message.js'
 
 /** What a run starts from: a user message as text, or a conversation (such as a previous `result.messages`). */
 export type RunInput = string | readonly Message[]
 
-/** Turns a run input into validated messages; a bad message fails with an error naming its index and field. */
-export function toMessages(input: RunInput): Message[] {
-  if (typeof input === 'string') return [{ role: 'user', content: input }]
-  if (!Array.isArray(input)) {
+/** Checks the kind of input at once (so `stream()` can throw synchronously on a wrong type). */
+export function checkInputKind(input: RunInput): void {
+  if (typeof input !== 'string' && !Array.isArray(input)) {
     throw new ConfigError({
       message: `run input must be a string or an array of messages; got ${input === null ? 'null' : typeof input}.`,
     })
   }
+}
+
+/**
+ * Turns a run input into validated messages; a bad message fails with an error naming its index and
+ * field. The message schemas (and zod) load on the first conversation given as messages.
+ */
+export async function toMessages(input: RunInput): Promise<Message[]> {
+  checkInputKind(input)
+  if (typeof input === 'string') return [{ role: 'user', content: input }]
+  const { Message: MessageSchema } = await import('../messages/message-schema.js')
   const messages: Message[] = []
   input.forEach((message, index) => {
-    const parsed = Message.safeParse(message)
+    const parsed = MessageSchema.safeParse(message)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       const path = [index, ...(issue?.path ?? [])].map((key) =>

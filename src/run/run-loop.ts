@@ -80,7 +80,7 @@ export async function runLoop<TContext, TOutput>(
       if (agent.outputSchema === undefined) {
         output = text as TOutput
       } else {
-        const check = checkFinalOutput(agent.outputSchema, text)
+        const check = await checkFinalOutput(agent.outputSchema, text)
         if (!check.ok) {
           if (state.outputRetries >= OUTPUT_RETRIES) {
             throw new ValidationFailedError({

@@ -5,12 +5,12 @@
  * @module
  */
 import type { Agent } from '../agent/agent.js'
-import { ConfigError, RunCancelledError, RunTimeoutError } from '../errors/errors.js'
+import { ConfigError, describeError, RunCancelledError, RunTimeoutError } from '../errors/errors.js'
 import { createEventChannel } from '../events/event-channel.js'
 import type { RunEvent, RunEventData } from '../events/run-event.js'
 import { createHookChain, type HookChain, type HooksInput } from '../hooks/hook-chain.js'
 import type { ActiveRun } from './active-run.js'
-import { type RunInput, toMessages } from './run-input.js'
+import { checkInputKind, type RunInput, toMessages } from './run-input.js'
 import { runLoop } from './run-loop.js'
 import type { RunResult } from './run-result.js'
 import { createRunState } from './run-state.js'
@@ -147,9 +147,9 @@ export class Runtime {
     if (options.runId !== undefined && (typeof options.runId !== 'string' || options.runId === '')) {
       throw new ConfigError({ message: 'run options: runId must be a non-empty string.' })
     }
-    const messages = toMessages(input)
+    checkInputKind(input)
     const runId = options.runId ?? crypto.randomUUID()
-    const state = createRunState({ runId, agentName: agent.name, messages, toolChoice: agent.toolChoice })
+    const state = createRunState({ runId, agentName: agent.name, messages: [], toolChoice: agent.toolChoice })
 
     const controller = new AbortController()
     const cancel = (reason: unknown) => {
@@ -196,7 +196,7 @@ export class Runtime {
       if (timer !== undefined) clearTimeout(timer)
       userSignal?.removeEventListener('abort', onUserAbort)
     }
-    const promise = runLoop(active)
+    const promise = begin(active, input)
     promise.then(cleanUp, (error: unknown) => {
       cleanUp()
       // A failed run may leave sibling tool calls running: tell them to stop.
@@ -204,6 +204,29 @@ export class Runtime {
     })
     return promise
   }
+}
+
+/** Validates the input messages, then runs the loop; a bad message ends the run before it starts. */
+async function begin<TContext, TOutput>(
+  active: ActiveRun<TContext, TOutput>,
+  input: RunInput,
+): Promise<RunResult<TOutput>> {
+  const { state } = active
+  try {
+    state.messages = typeof input === 'string' ? [{ role: 'user', content: input }] : await toMessages(input)
+  } catch (error) {
+    state.status = 'failed'
+    await active.emit({
+      type: 'run.end',
+      status: 'failed',
+      error: describeError(error),
+      usage: state.usage,
+      turns: 0,
+    })
+    throw error
+  }
+  state.inputLength = state.messages.length
+  return runLoop(active)
 }
 
 function positiveInteger(value: number | undefined, fallback: number, field: string): number {

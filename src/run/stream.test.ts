@@ -144,14 +144,19 @@ describe('stream', () => {
     expect(rest).toBeGreaterThan(200)
   })
 
-  it('cancels the run when the consumer stops early', async () => {
+  it('cancels the run when the consumer stops early, aborting the running tool', async () => {
     let toolSignal: AbortSignal | undefined
+    let started = () => {}
+    const toolStarted = new Promise<void>((resolve) => {
+      started = resolve
+    })
     const wait = tool({
       name: 'wait',
       description: '',
       parameters: [],
       execute: (_args, { signal }) => {
         toolSignal = signal
+        started()
         return new Promise(() => {})
       },
     })
@@ -161,9 +166,29 @@ describe('stream', () => {
       model: scriptedModel([{ toolCalls: [{ name: 'wait' }] }]),
     })
     const events = stream(agent, 'x')
-    for await (const event of events) if (event.type === 'tool.start') break
+    for await (const event of events) {
+      if (event.type === 'tool.start') {
+        await toolStarted
+        break
+      }
+    }
     await expect(events.result).rejects.toBeInstanceOf(RunCancelledError)
     expect(toolSignal?.aborted).toBe(true)
+  })
+
+  it('does not start a tool once the consumer has stopped', async () => {
+    let executed = false
+    const never = tool({ name: 'never', description: '', parameters: [], execute: () => (executed = true) })
+    const agent = new Agent({
+      name: 'a',
+      tools: [never],
+      model: scriptedModel([{ toolCalls: [{ name: 'never' }] }]),
+    })
+    const events = stream(agent, 'x')
+    for await (const event of events) if (event.type === 'tool.start') break
+    await expect(events.result).rejects.toBeInstanceOf(RunCancelledError)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(executed).toBe(false)
   })
 
   it('does not stall when only the result is awaited', async () => {

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import type { z } from 'zod'
 import { ConfigError, type ValidationIssue } from '../errors/errors.js'
 import type { JsonSchema } from '../model/model-request.js'
 import { type ParametersOf, parameterListToJsonSchema, type ToolParameter } from './parameter-list.js'
@@ -26,23 +26,45 @@ export interface ResolvedSchema<T> {
   jsonSchema: JsonSchema
   /** True when `jsonSchema` is in the strict subset. */
   strict: boolean
-  validate(value: unknown): ValidationResult<T>
+  /** Validates a value. Asynchronous because a JSON Schema's validator (built with zod) loads on first use. */
+  validate(value: unknown): Promise<ValidationResult<T>>
+}
+
+/** The parts of a zod 4 classic schema agentloop uses; they exist on the schema itself, so no zod import is needed. */
+interface ClassicZodSchema {
+  toJSONSchema(params?: { io?: 'input' | 'output'; unrepresentable?: 'any' | 'throw' }): JsonSchema
+  safeParse(
+    value: unknown,
+  ): { success: true; data: unknown } | { success: false; error: { issues: ZodIssue[] } }
+}
+interface ZodIssue {
+  path: PropertyKey[]
+  message: string
 }
 
 /**
  * Resolves a schema input. `strict` asks for the strict JSON Schema form where the schema allows
  * it. `field` names the option in error messages, e.g. `tool "add": parameters`.
+ *
+ * A zod schema is used through its own methods; a JSON Schema (or parameter list) is validated by
+ * a zod schema built from it with `z.fromJSONSchema` when the first value is validated, so zod is
+ * only loaded when needed and an unsupported JSON Schema feature is reported then.
  */
 export function resolveSchema<T>(
   input: SchemaInput,
   options: { strict: boolean; field: string; objectOnly?: boolean },
 ): ResolvedSchema<T> {
   let jsonSchema: JsonSchema
-  let validator: ZodSchema
+  let validator: () => Promise<ClassicZodSchema>
   if (isZodSchema(input)) {
-    validator = input
+    const schema = input as unknown as Partial<ClassicZodSchema>
+    if (typeof schema.toJSONSchema !== 'function' || typeof schema.safeParse !== 'function') {
+      throw new ConfigError({
+        message: `${options.field}: use a zod 4 schema made with \`import { z } from 'zod'\` (zod/mini schemas are not supported).`,
+      })
+    }
     try {
-      jsonSchema = z.toJSONSchema(input, { io: 'input', unrepresentable: 'any' }) as JsonSchema
+      jsonSchema = schema.toJSONSchema({ io: 'input', unrepresentable: 'any' })
     } catch (error) {
       throw new ConfigError({
         message: `${options.field}: this zod schema cannot be turned into JSON Schema for the model (${(error as Error).message}). Use plain types the model can fill in (no transforms or functions).`,
@@ -50,17 +72,28 @@ export function resolveSchema<T>(
       })
     }
     delete jsonSchema.$schema
+    const ready = Promise.resolve(schema as ClassicZodSchema)
+    validator = () => ready
   } else {
     jsonSchema = Array.isArray(input)
       ? parameterListToJsonSchema(input as readonly ToolParameter[], options.field)
       : checkJsonSchema(input as JsonSchema, options.field, options.objectOnly ?? true)
-    try {
-      validator = z.fromJSONSchema(jsonSchema as Parameters<typeof z.fromJSONSchema>[0])
-    } catch (error) {
-      throw new ConfigError({
-        message: `${options.field}: this JSON Schema uses a feature agentloop cannot validate (${(error as Error).message}). Simplify it or pass a zod schema instead.`,
-        cause: error,
+    const source = jsonSchema
+    let built: Promise<ClassicZodSchema> | undefined
+    validator = () => {
+      built ??= import('zod').then(({ z }) => {
+        try {
+          return z.fromJSONSchema(
+            source as Parameters<typeof z.fromJSONSchema>[0],
+          ) as unknown as ClassicZodSchema
+        } catch (error) {
+          throw new ConfigError({
+            message: `${options.field}: this JSON Schema uses a feature agentloop cannot validate (${(error as Error).message}). Simplify it or pass a zod schema instead.`,
+            cause: error,
+          })
+        }
       })
+      return built
     }
   }
   const strictSchema = options.strict ? toStrictJsonSchema(jsonSchema) : undefined
@@ -68,9 +101,10 @@ export function resolveSchema<T>(
   return {
     jsonSchema: strictSchema ?? jsonSchema,
     strict: strictSchema !== undefined,
-    validate(value) {
+    async validate(value) {
+      const schema = await validator()
       const candidate = strictSchema === undefined ? value : dropStrictNulls(value, original)
-      const result = z.safeParse(validator, candidate)
+      const result = schema.safeParse(candidate)
       if (result.success) return { success: true, value: result.data as T }
       return {
         success: false,

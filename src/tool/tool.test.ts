@@ -6,7 +6,7 @@ import { tool } from './tool.js'
 const noop = () => 'ok'
 
 describe('tool', () => {
-  it('builds a strict JSON Schema from a zod object, with optional fields nullable', () => {
+  it('builds a strict JSON Schema from a zod object, with optional fields nullable', async () => {
     const search = tool({
       name: 'search',
       description: 'Search',
@@ -27,17 +27,17 @@ describe('tool', () => {
       additionalProperties: false,
     })
     // the model leaves an optional field out by sending null: accepted as "absent"
-    expect(search.parseArguments({ query: 'cats', limit: null })).toEqual({
+    expect(await search.parseArguments({ query: 'cats', limit: null })).toEqual({
       success: true,
       value: { query: 'cats' },
     })
-    expect(search.parseArguments({ query: 'cats', limit: 5 })).toEqual({
+    expect(await search.parseArguments({ query: 'cats', limit: 5 })).toEqual({
       success: true,
       value: { query: 'cats', limit: 5 },
     })
   })
 
-  it('keeps the plain schema when strict is false', () => {
+  it('keeps the plain schema when strict is false', async () => {
     const search = tool({
       name: 'search',
       description: 'Search',
@@ -49,19 +49,19 @@ describe('tool', () => {
     expect(search.parameters.required).toEqual(['query'])
   })
 
-  it('validates arguments against a zod schema and reports the path of each issue', () => {
+  it('validates arguments against a zod schema and reports the path of each issue', async () => {
     const add = tool({
       name: 'add',
       description: '',
       parameters: z.object({ a: z.number(), b: z.number() }),
       execute: noop,
     })
-    const result = add.parseArguments({ a: 'x' })
+    const result = await add.parseArguments({ a: 'x' })
     expect(result.success).toBe(false)
     if (!result.success) expect(result.issues.map((issue) => issue.path)).toEqual([['a'], ['b']])
   })
 
-  it('accepts a plain JSON Schema and validates against it', () => {
+  it('accepts a plain JSON Schema and validates against it', async () => {
     const weather = tool({
       name: 'weather',
       description: 'Weather for a city',
@@ -73,15 +73,15 @@ describe('tool', () => {
       execute: noop,
     })
     expect(weather.parameters).toMatchObject({ required: ['city', 'unit'], additionalProperties: false })
-    expect(weather.parseArguments({ city: 'Oslo', unit: null })).toEqual({
+    expect(await weather.parseArguments({ city: 'Oslo', unit: null })).toEqual({
       success: true,
       value: { city: 'Oslo' },
     })
-    expect(weather.parseArguments({ city: 'Oslo', unit: 'k' }).success).toBe(false)
-    expect(weather.parseArguments({ unit: 'c' }).success).toBe(false)
+    expect((await weather.parseArguments({ city: 'Oslo', unit: 'k' })).success).toBe(false)
+    expect((await weather.parseArguments({ unit: 'c' })).success).toBe(false)
   })
 
-  it('accepts a list of named parameters with types, descriptions and enums', () => {
+  it('accepts a list of named parameters with types, descriptions and enums', async () => {
     const convert = tool({
       name: 'convert',
       description: 'Convert money',
@@ -102,11 +102,11 @@ describe('tool', () => {
       required: ['amount', 'currency', 'note'],
       additionalProperties: false,
     })
-    expect(convert.parseArguments({ amount: 3, currency: 'EUR', note: null }).success).toBe(true)
-    expect(convert.parseArguments({ amount: 3, currency: 'GBP' }).success).toBe(false)
+    expect((await convert.parseArguments({ amount: 3, currency: 'EUR', note: null })).success).toBe(true)
+    expect((await convert.parseArguments({ amount: 3, currency: 'GBP' })).success).toBe(false)
   })
 
-  it('falls back to a non-strict schema when the schema cannot be strict', () => {
+  it('falls back to a non-strict schema when the schema cannot be strict', async () => {
     const free = tool({
       name: 'free',
       description: '',
@@ -114,10 +114,10 @@ describe('tool', () => {
       execute: noop,
     })
     expect(free.strict).toBe(false)
-    expect(free.parseArguments({ data: { a: 1 } }).success).toBe(true)
+    expect((await free.parseArguments({ data: { a: 1 } })).success).toBe(true)
   })
 
-  it('rejects bad definitions with errors naming the field', () => {
+  it('rejects bad definitions with errors naming the field', async () => {
     const base = { description: '', parameters: [], execute: noop }
     expect(() => tool({ ...base, name: 'has space' })).toThrow(ConfigError)
     expect(() => tool({ ...base, name: 'has space' })).toThrow(/name must be 1-64/)

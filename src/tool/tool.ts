@@ -67,7 +67,7 @@ export interface Tool<TArgs = unknown, TContext = unknown> {
   readonly idempotent: boolean
   readonly onError: ToolErrorMode
   /** Validates arguments against the tool's schema. */
-  parseArguments(value: unknown): ValidationResult<TArgs>
+  parseArguments(value: unknown): Promise<ValidationResult<TArgs>>
   execute(args: TArgs, context: ToolContext<TContext>): unknown
 }
 

@@ -14,7 +14,10 @@ export type ParseJsonResult = { ok: true; value: unknown } | { ok: false; messag
 export function parseJson(text: string): ParseJsonResult {
   try {
     // The reviver is slow; only texts that mention __proto__ need it.
-    return { ok: true, value: text.includes('__proto__') ? JSON.parse(text, dropProtoKeys) : JSON.parse(text) }
+    return {
+      ok: true,
+      value: text.includes('__proto__') ? JSON.parse(text, dropProtoKeys) : JSON.parse(text),
+    }
   } catch (error) {
     return { ok: false, message: error instanceof Error ? error.message : String(error) }
   }
