@@ -88,6 +88,9 @@ function show(event: RunEvent): void {
         `\n■ ${event.status} after ${event.turns} turns · ${event.usage.modelCalls} model calls, ${event.usage.toolCalls} tool calls, ${event.usage.totalTokens} tokens`,
       )
       break
+    case 'context.compact':
+      console.log(`  ✂ context compacted: ${event.tokensBefore} → ${event.tokensAfter} tokens`)
+      break
     case 'turn.end':
     case 'model.start':
     case 'tool.args.delta':

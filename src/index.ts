@@ -16,6 +16,26 @@
  * @module
  */
 export { Agent, type AgentOptions, type Instructions, type OutputSchema } from './agent/agent.js'
+export type { ContextBudget } from './context/budget.js'
+export type {
+  CompactionInput,
+  CompactionOutcome,
+  CompactionStrategy,
+  CompactionStrategyInput,
+} from './context/compaction-strategy.js'
+export type { ContextOptions, ContextSettings } from './context/context-options.js'
+export { estimateTokenizer, estimateTokens } from './context/estimate-tokenizer.js'
+export { groupMessages, type MessageGroup } from './context/message-groups.js'
+export { type OpenAIEncoding, openaiEncodingFor, openaiTokenizer } from './context/openai-tokenizer.js'
+export type { CompactionPlan, CompactionStep } from './context/plan-compaction.js'
+export { type DropOldestTurnsOptions, dropOldestTurns } from './context/strategies/drop-oldest-turns.js'
+export type { KeepOptions } from './context/strategies/oldest-groups.js'
+export { type ShrinkToolResultsOptions, shrinkToolResults } from './context/strategies/shrink-tool-results.js'
+export {
+  type SummarizeOldestTurnsOptions,
+  summarizeOldestTurns,
+} from './context/strategies/summarize-oldest-turns.js'
+export { counterFor, type RequestTokens, TokenCounter } from './context/token-counter.js'
 export {
   AgentLoopError,
   type AgentLoopErrorOptions,
@@ -33,6 +53,8 @@ export {
 } from './errors/errors.js'
 export { createEventChannel, type EventChannel } from './events/event-channel.js'
 export type {
+  CompactionStepSummary,
+  ContextCompactEvent,
   EventBase,
   ModelEndEvent,
   ModelStartEvent,
@@ -53,10 +75,13 @@ export type {
 } from './events/run-event.js'
 export type { HooksInput } from './hooks/hook-chain.js'
 export type {
+  AfterCompactEvent,
   AfterModelEvent,
   AfterModelResult,
   AfterToolEvent,
   AfterToolResult,
+  BeforeCompactEvent,
+  BeforeCompactResult,
   BeforeModelEvent,
   BeforeModelResult,
   BeforeToolEvent,
@@ -98,6 +123,7 @@ export {
   createResponseCollector,
   type ResponseCollector,
 } from './model/response-collector.js'
+export type { Tokenizer } from './model/tokenizer.js'
 export { addUsage, emptyUsage, type Usage } from './model/usage.js'
 export { getDefaultRuntime, run, stream } from './run/run.js'
 export type { RunInput } from './run/run-input.js'

@@ -5,6 +5,11 @@
  * @module
  */
 import type { z } from 'zod'
+import {
+  type ContextOptions,
+  type ContextSettings,
+  resolveContextOptions,
+} from '../context/context-options.js'
 import { ConfigError } from '../errors/errors.js'
 import type { HooksInput } from '../hooks/hook-chain.js'
 import type { Model } from '../model/model.js'
@@ -52,6 +57,11 @@ export interface AgentOptions<TContext, TOutput> {
   output?: OutputSchema<TOutput>
   /** Temperature, max output tokens, provider options... sent with every model call. */
   modelSettings?: ModelSettings
+  /**
+   * The token budget of every model call and how to stay within it: `maxInputTokens`,
+   * `reserveOutputTokens`, `tokenizer`, compaction `strategies`. See docs/context.md.
+   */
+  context?: ContextOptions
   hooks?: HooksInput<TContext>
 }
 
@@ -68,6 +78,8 @@ export class Agent<TContext = unknown, TOutput = string> {
   readonly parallelToolCalls: boolean
   readonly maxTurns: number
   readonly modelSettings: ModelSettings
+  /** The context budget settings, checked, with defaults applied. */
+  readonly context: ContextSettings
   readonly hooks: HooksInput<TContext>
   /** The tools as the model sees them, computed once. */
   readonly modelTools: readonly ModelTool[]
@@ -130,6 +142,7 @@ export class Agent<TContext = unknown, TOutput = string> {
     this.parallelToolCalls = options.parallelToolCalls ?? true
     this.maxTurns = maxTurns
     this.modelSettings = options.modelSettings ?? {}
+    this.context = resolveContextOptions(options.context, `${label}: context`)
     this.hooks = options.hooks
     this.#toolsByName = byName
     this.modelTools = tools.map((entry) => ({

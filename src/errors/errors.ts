@@ -46,12 +46,31 @@ export class MaxTurnsExceededError extends AgentLoopError {
 
 /** A model call would not fit the context window even after compaction. */
 export class ContextBudgetError extends AgentLoopError {
+  /** Tokens the request would use (after compaction). */
   readonly inputTokens: number
+  /** Tokens it may use. */
   readonly budgetTokens: number
-  constructor(options: AgentLoopErrorOptions & { inputTokens: number; budgetTokens: number }) {
+  /** The model's context window, when known. */
+  readonly contextWindow: number | undefined
+  /** Tokens kept free for the answer. */
+  readonly reserveOutputTokens: number | undefined
+  /** The compaction strategies that ran before giving up. */
+  readonly strategies: readonly string[]
+  constructor(
+    options: AgentLoopErrorOptions & {
+      inputTokens: number
+      budgetTokens: number
+      contextWindow?: number | undefined
+      reserveOutputTokens?: number | undefined
+      strategies?: readonly string[]
+    },
+  ) {
     super(options)
     this.inputTokens = options.inputTokens
     this.budgetTokens = options.budgetTokens
+    this.contextWindow = options.contextWindow
+    this.reserveOutputTokens = options.reserveOutputTokens
+    this.strategies = options.strategies ?? []
   }
 }
 

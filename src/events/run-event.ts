@@ -117,6 +117,39 @@ export interface ToolEndEvent extends EventBase {
   durationMs: number
 }
 
+/** What one compaction strategy did, in a `context.compact` event. */
+export interface CompactionStepSummary {
+  strategy: string
+  tokensBefore: number
+  tokensAfter: number
+  removedMessages: number
+  shrunkToolResults: number
+  summarizedMessages: number
+  note?: string
+}
+
+/**
+ * The request of a turn was over its token budget and was compacted before it was sent. The run's
+ * history is unchanged: only what the model sees for this call is smaller.
+ */
+export interface ContextCompactEvent extends EventBase {
+  type: 'context.compact'
+  turn: number
+  /** Tokens of the request before and after compaction. */
+  tokensBefore: number
+  tokensAfter: number
+  budgetTokens: number
+  /** The tokenizer that counted (`estimate` for the default estimator). */
+  tokenizer: string
+  /** Messages in the history, and in the compacted view sent to the model. */
+  messagesBefore: number
+  messagesAfter: number
+  /** The strategies that ran, in order, and what each removed. */
+  steps: CompactionStepSummary[]
+  /** Set when a `beforeCompact` hook replaced the plan. */
+  replacedByHook?: boolean
+}
+
 /** Any event of a run. */
 export type RunEvent =
   | RunStartEvent
@@ -130,6 +163,7 @@ export type RunEvent =
   | ToolArgsDeltaEvent
   | ToolStartEvent
   | ToolEndEvent
+  | ContextCompactEvent
 
 /** The `type` of any run event. */
 export type RunEventType = RunEvent['type']

@@ -1,8 +1,11 @@
 import type { ModelRequest } from '../model/model-request.js'
 import type { ModelResponse } from '../model/model-response.js'
+import type { Message } from '../messages/message.js'
 import type {
+  AfterCompactEvent,
   AfterModelEvent,
   AfterToolEvent,
+  BeforeCompactEvent,
   BeforeModelEvent,
   BeforeToolEvent,
   ErrorHookEvent,
@@ -24,10 +27,16 @@ export interface HookChain<TContext> {
   readonly hasAfterModel: boolean
   readonly hasBeforeTool: boolean
   readonly hasAfterTool: boolean
+  readonly hasCompactHooks: boolean
   beforeModel(event: BeforeModelEvent<TContext>): Promise<{ request: ModelRequest; response?: ModelResponse }>
   afterModel(event: AfterModelEvent<TContext>): Promise<ModelResponse>
   beforeTool(event: BeforeToolEvent<TContext>): Promise<ToolDecision>
   afterTool(event: AfterToolEvent<TContext>): Promise<{ output: string; isError: boolean }>
+  /** The plan's messages, a hook's replacement, or a veto. */
+  beforeCompact(
+    event: BeforeCompactEvent<TContext>,
+  ): Promise<{ kind: 'plan' } | { kind: 'replace'; messages: Message[] } | { kind: 'veto'; reason: string }>
+  afterCompact(event: AfterCompactEvent<TContext>): Promise<void>
   onError(event: ErrorHookEvent<TContext>): Promise<void>
 }
 
@@ -59,12 +68,15 @@ function composeHooks<TContext>(
   const beforeTool = before.filter((hooks) => hooks.beforeTool !== undefined)
   const afterTool = after.filter((hooks) => hooks.afterTool !== undefined)
   const onError = after.filter((hooks) => hooks.onError !== undefined)
+  const beforeCompact = before.filter((hooks) => hooks.beforeCompact !== undefined)
+  const afterCompact = after.filter((hooks) => hooks.afterCompact !== undefined)
 
   return {
     hasBeforeModel: beforeModel.length > 0,
     hasAfterModel: afterModel.length > 0,
     hasBeforeTool: beforeTool.length > 0,
     hasAfterTool: afterTool.length > 0,
+    hasCompactHooks: beforeCompact.length > 0 || afterCompact.length > 0,
     async beforeModel(event) {
       let request = event.request
       for (const hooks of beforeModel) {
@@ -107,6 +119,21 @@ function composeHooks<TContext>(
         if (change.isError !== undefined) isError = change.isError
       }
       return { output, isError }
+    },
+    async beforeCompact(event) {
+      let messages: Message[] | undefined
+      for (const hooks of beforeCompact) {
+        const change = await hooks.beforeCompact?.(
+          messages === undefined ? event : { ...event, plan: { ...event.plan, messages } },
+        )
+        if (change === undefined || change === null) continue
+        if ('veto' in change) return { kind: 'veto', reason: change.veto }
+        if ('messages' in change) messages = change.messages
+      }
+      return messages === undefined ? { kind: 'plan' } : { kind: 'replace', messages }
+    },
+    async afterCompact(event) {
+      for (const hooks of afterCompact) await hooks.afterCompact?.(event)
     },
     async onError(event) {
       for (const hooks of onError) {

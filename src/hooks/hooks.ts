@@ -10,6 +10,8 @@
  *
  * @module
  */
+import type { CompactionPlan } from '../context/plan-compaction.js'
+import type { Message } from '../messages/message.js'
 import type { ModelRequest } from '../model/model-request.js'
 import type { ModelResponse } from '../model/model-response.js'
 
@@ -69,6 +71,32 @@ export interface AfterToolEvent<TContext> extends HookEventBase<TContext> {
 // biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
 export type AfterToolResult = { output: string; isError?: boolean } | undefined | void
 
+export interface BeforeCompactEvent<TContext> extends HookEventBase<TContext> {
+  /** The request as built from the full history (over budget). */
+  request: ModelRequest
+  /** What the compaction strategies propose to send; `plan.tokensAfter` may still be over budget. */
+  plan: CompactionPlan
+}
+/**
+ * Return `{ veto: reason }` to refuse compaction (the run then fails with `ContextBudgetError`
+ * before anything is sent), or `{ messages }` to send these messages instead of the plan's (they are
+ * counted and checked against the budget like the plan's).
+ */
+export type BeforeCompactResult =
+  | { veto: string }
+  | { messages: Message[] }
+  | undefined
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
+  | void
+
+export interface AfterCompactEvent<TContext> extends HookEventBase<TContext> {
+  /** The plan as the strategies made it. */
+  plan: CompactionPlan
+  /** The messages that will be sent, and their request's tokens. */
+  messages: Message[]
+  tokens: number
+}
+
 export interface ErrorHookEvent<TContext> extends HookEventBase<TContext> {
   /** Where it happened: a model call, a tool call (sent back to the model or failing the run), or the run. */
   phase: 'model' | 'tool' | 'run'
@@ -86,6 +114,10 @@ export interface Hooks<TContext = unknown> {
   afterModel?(event: AfterModelEvent<TContext>): MaybePromise<AfterModelResult>
   beforeTool?(event: BeforeToolEvent<TContext>): MaybePromise<BeforeToolResult>
   afterTool?(event: AfterToolEvent<TContext>): MaybePromise<AfterToolResult>
+  /** Runs when a request is over its token budget, after the strategies planned a compaction. */
+  beforeCompact?(event: BeforeCompactEvent<TContext>): MaybePromise<BeforeCompactResult>
+  /** Observes a compaction that will be sent. */
+  afterCompact?(event: AfterCompactEvent<TContext>): MaybePromise<void>
   /** Observes failures; it cannot recover them. An error thrown here is ignored. */
   onError?(event: ErrorHookEvent<TContext>): MaybePromise<void>
 }

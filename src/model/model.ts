@@ -1,6 +1,7 @@
 import type { ModelCallOptions, ModelRequest } from './model-request.js'
 import type { ModelResponse } from './model-response.js'
 import type { ModelStreamPart } from './model-stream-part.js'
+import type { Tokenizer } from './tokenizer.js'
 
 /** What a model can do; the runtime and the context budget read it. Unknown fields are undefined. */
 export interface ModelCapabilities {
@@ -25,6 +26,8 @@ export interface Model {
   readonly provider: string
   readonly modelId: string
   readonly capabilities?: ModelCapabilities
+  /** Counts tokens for this model; when absent the context budget picks one from `provider` and `modelId`. */
+  readonly tokenizer?: Tokenizer
   /** Sends the request and resolves with the whole answer. */
   generate(request: ModelRequest, options?: ModelCallOptions): Promise<ModelResponse>
   /** Sends the request and yields the answer as it arrives, ending with one `finish` part. */

@@ -21,6 +21,19 @@ export interface ActiveRun<TContext, TOutput> {
   readonly maxTurns: number
   /** Tool calls of one turn that may run at once. */
   readonly toolConcurrency: number
+  /** What compaction strategies keep across the turns of this run (created on first use). */
+  compactionMemo?: Map<string, unknown>
   /** Stamps and delivers an event; a returned promise means "wait: the consumer is behind". */
   emit(data: RunEventData): Promise<void> | undefined
+}
+
+/** The fields every hook event of this run carries, plus `fields`. */
+export function hookEvent<T extends object>(run: ActiveRun<unknown, unknown>, fields: T) {
+  return {
+    runId: run.state.runId,
+    agentName: run.agent.name,
+    turn: run.state.turn,
+    context: run.context,
+    ...fields,
+  }
 }

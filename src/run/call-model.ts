@@ -3,7 +3,8 @@ import type { ModelRequest } from '../model/model-request.js'
 import type { ModelResponse } from '../model/model-response.js'
 import type { ModelStreamPart } from '../model/model-stream-part.js'
 import { createResponseCollector } from '../model/response-collector.js'
-import type { ActiveRun } from './active-run.js'
+import { type ActiveRun, hookEvent } from './active-run.js'
+import { checkRewrittenRequest, fitContext } from './fit-context.js'
 
 /** Builds the request of the current turn from the run state. */
 export function buildRequest(run: ActiveRun<unknown, unknown>): ModelRequest {
@@ -29,10 +30,12 @@ export async function callModel(run: ActiveRun<unknown, unknown>): Promise<Model
   const { agent, state, hooks } = run
   const turn = state.turn
   const model = agent.model
-  let request = buildRequest(run)
+  const fitted = await fitContext(run, buildRequest(run))
+  let request = fitted.request
   let response: ModelResponse | undefined
   if (hooks.hasBeforeModel) {
     const decision = await hooks.beforeModel(hookEvent(run, { request }))
+    if (decision.request !== request) checkRewrittenRequest(fitted.check, decision.request)
     request = decision.request
     response = decision.response
   }
@@ -109,14 +112,4 @@ function asModelError(provider: string, error: unknown): unknown {
     message: `The ${provider} model call failed: ${error instanceof Error ? error.message : String(error)}`,
     cause: error,
   })
-}
-
-function hookEvent<T extends object>(run: ActiveRun<unknown, unknown>, fields: T) {
-  return {
-    runId: run.state.runId,
-    agentName: run.agent.name,
-    turn: run.state.turn,
-    context: run.context,
-    ...fields,
-  }
 }
