@@ -91,6 +91,19 @@ export type {
   Hooks,
 } from './hooks/hooks.js'
 export {
+  type AnthropicContentBlock,
+  type AnthropicConversation,
+  type AnthropicMessage,
+  fromAnthropic,
+  toAnthropic,
+} from './messages/anthropic-format.js'
+export {
+  HistoryBuilder,
+  type HistoryValidationOptions,
+  history,
+  validateHistory,
+} from './messages/history.js'
+export {
   type AssistantMessage,
   type AssistantPart,
   type ImagePart,
@@ -106,6 +119,12 @@ export {
   type UserMessage,
   type UserPart,
 } from './messages/message.js'
+export {
+  fromOpenAIChat,
+  type OpenAIChatContentPart,
+  type OpenAIChatMessage,
+  toOpenAIChat,
+} from './messages/openai-format.js'
 export type { Model, ModelCapabilities } from './model/model.js'
 export type {
   JsonSchema,

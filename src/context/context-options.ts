@@ -28,8 +28,10 @@ export interface ContextOptions {
   estimateMargin?: number
   /**
    * The compaction chain, run in order until the request fits. Default:
-   * `[shrinkToolResults(), dropOldestTurns()]`. Add `summarizeOldestTurns()` before the drop to
-   * keep a summary of what is removed. `[]` turns compaction off (an over-budget request then fails).
+   * `[shrinkToolResults(), dropOldestTurns(), shrinkToolResults({ untilFits: true })]`: cut oversized
+   * tool results, drop the oldest turns, and as a last resort cut the remaining tool results evenly.
+   * Add `summarizeOldestTurns()` before the drop to keep a summary of what is removed. `[]` turns
+   * compaction off (an over-budget request then fails with `ContextBudgetError`).
    */
   strategies?: readonly CompactionStrategyInput[]
 }
@@ -43,7 +45,11 @@ export interface ContextSettings {
   strategies: readonly CompactionStrategy[]
 }
 
-const DEFAULT_STRATEGIES: readonly CompactionStrategy[] = [shrinkToolResults(), dropOldestTurns()]
+const DEFAULT_STRATEGIES: readonly CompactionStrategy[] = [
+  shrinkToolResults(),
+  dropOldestTurns(),
+  shrinkToolResults({ untilFits: true }),
+]
 
 /** Checks the agent's `context` option; `field` names it in errors. */
 export function resolveContextOptions(options: ContextOptions | undefined, field: string): ContextSettings {

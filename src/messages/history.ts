@@ -1,0 +1,173 @@
+import { ConfigError } from '../errors/errors.js'
+import type { JsonValue } from '../util/json.js'
+import type { AssistantMessage, AssistantPart, Message, ToolCallPart, UserPart } from './message.js'
+
+/** Options of `validateHistory` and `HistoryBuilder.build`. */
+export interface HistoryValidationOptions {
+  /**
+   * Accept tool calls without results at the very end (a conversation paused before its tools ran).
+   * Default false: continuing such a history would make the provider refuse the request.
+   */
+  allowPendingToolCalls?: boolean
+}
+
+/**
+ * Checks that a conversation can be sent to a model: every tool result follows the assistant
+ * message holding its call (same id, same tool name, answered once), and every tool call is
+ * answered before the conversation moves on. Throws `ConfigError` naming the message's index.
+ */
+export function validateHistory(messages: readonly Message[], options: HistoryValidationOptions = {}): void {
+  let open = new Map<string, string>()
+  let openSince = -1
+  const fail = (index: number, problem: string): never => {
+    throw new ConfigError({ message: `history: message ${index} ${problem}` })
+  }
+  messages.forEach((message, index) => {
+    if (message.role === 'tool') {
+      const name = open.get(message.callId)
+      if (name === undefined) {
+        fail(
+          index,
+          `is the result of tool call "${message.callId}", but no assistant message right before it made that call (or it was already answered). Put each tool result after the assistant message with its call.`,
+        )
+      }
+      if (name !== message.toolName) {
+        fail(
+          index,
+          `answers tool call "${message.callId}" with tool name "${message.toolName}", but the call was to "${name}".`,
+        )
+      }
+      open.delete(message.callId)
+      return
+    }
+    if (open.size > 0) {
+      fail(
+        openSince,
+        `has tool calls without results (${[...open.keys()].join(', ')}) before message ${index}; add a tool result for each call.`,
+      )
+    }
+    open = new Map()
+    if (message.role === 'assistant' && typeof message.content !== 'string') {
+      for (const part of message.content) {
+        if (part.type !== 'tool-call') continue
+        if (open.has(part.callId))
+          fail(index, `has two tool calls with the id "${part.callId}"; ids must be unique.`)
+        open.set(part.callId, part.name)
+        openSince = index
+      }
+    }
+  })
+  if (open.size > 0 && options.allowPendingToolCalls !== true) {
+    fail(
+      openSince,
+      `ends the conversation with tool calls without results (${[...open.keys()].join(', ')}); add their results, or pass { allowPendingToolCalls: true }.`,
+    )
+  }
+}
+
+/**
+ * Assembles a conversation step by step, then checks it (`build`). Use it to write a history by
+ * hand, or to continue a chat restored from elsewhere (see `fromOpenAIChat` and `fromAnthropic`).
+ *
+ * @example
+ * const messages = history()
+ *   .user('What is 2 + 3?')
+ *   .toolCall({ id: 'c1', name: 'add', arguments: { a: 2, b: 3 } })
+ *   .toolResult('c1', 5)
+ *   .assistant('5')
+ *   .build()
+ */
+export class HistoryBuilder {
+  readonly #messages: Message[] = []
+
+  /** A system message. */
+  system(text: string): this {
+    this.#messages.push({ role: 'system', content: text })
+    return this
+  }
+
+  /** A user message: text, or parts (text and images). */
+  user(content: string | UserPart[]): this {
+    this.#messages.push({ role: 'user', content })
+    return this
+  }
+
+  /** An assistant message: text, or parts (text, reasoning, tool calls). */
+  assistant(content: string | AssistantPart[]): this {
+    this.#messages.push({ role: 'assistant', content })
+    return this
+  }
+
+  /**
+   * A tool call by the assistant. Joins the previous message when it is an assistant message (so
+   * several calls make one parallel-call message); otherwise starts one. `arguments` may be an
+   * object (written as JSON) or the raw JSON text.
+   */
+  toolCall(call: { id: string; name: string; arguments?: JsonValue | string }): this {
+    const args = call.arguments ?? {}
+    const part: ToolCallPart = {
+      type: 'tool-call',
+      callId: call.id,
+      name: call.name,
+      arguments: typeof args === 'string' ? args : JSON.stringify(args),
+    }
+    const last = this.#messages[this.#messages.length - 1]
+    if (last?.role === 'assistant') {
+      const parts: AssistantPart[] =
+        typeof last.content === 'string'
+          ? last.content === ''
+            ? []
+            : [{ type: 'text', text: last.content }]
+          : last.content
+      ;(last as AssistantMessage).content = [...parts, part]
+    } else {
+      this.#messages.push({ role: 'assistant', content: [part] })
+    }
+    return this
+  }
+
+  /**
+   * The result of the tool call `callId` (the tool's name is taken from the call). A value that is
+   * not a string is written as JSON.
+   */
+  toolResult(callId: string, output: JsonValue, options: { isError?: boolean } = {}): this {
+    let toolName = ''
+    for (let index = this.#messages.length - 1; index >= 0 && toolName === ''; index--) {
+      const message = this.#messages[index]
+      if (message?.role !== 'assistant' || typeof message.content === 'string') continue
+      for (const part of message.content)
+        if (part.type === 'tool-call' && part.callId === callId) toolName = part.name
+    }
+    if (toolName === '') {
+      throw new ConfigError({
+        message: `history: toolResult("${callId}") has no matching toolCall; add .toolCall({ id: "${callId}", ... }) first.`,
+      })
+    }
+    this.#messages.push({
+      role: 'tool',
+      callId,
+      toolName,
+      content: typeof output === 'string' ? output : JSON.stringify(output),
+      ...(options.isError === true ? { isError: true } : {}),
+    })
+    return this
+  }
+
+  /** Appends messages as they are (checked by `build`). */
+  append(messages: readonly Message[]): this {
+    this.#messages.push(...messages)
+    return this
+  }
+
+  /** The checked conversation, ready for `run(agent, messages)`. */
+  build(options?: HistoryValidationOptions): Message[] {
+    const messages = structuredClone(this.#messages)
+    validateHistory(messages, options)
+    return messages
+  }
+}
+
+/** Starts a `HistoryBuilder`, optionally from existing messages. */
+export function history(messages: readonly Message[] = []): HistoryBuilder {
+  return new HistoryBuilder().append(messages)
+}
