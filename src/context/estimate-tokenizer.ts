@@ -37,7 +37,7 @@ function isCjk(code: number): boolean {
 
 /**
  * Estimates the token count of `text` in one pass over its characters, without a vocabulary:
- * about 50 times faster than exact tokenisation. Within a few percent of OpenAI's encodings on
+ * about 20 times faster than exact tokenisation. Within a few percent of OpenAI's encodings on
  * English prose, code and JSON; coarser on other scripts (see docs/context.md).
  */
 export function estimateTokens(text: string): number {
