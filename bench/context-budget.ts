@@ -96,8 +96,9 @@ for (let turn = 0; turn < 200; turn++) {
   turnHistory.push({ role: 'user', content: `turn ${turn}: ${paragraph.slice(0, 200)}` })
   warm.push(time(() => counter.request({ instructions: 'Be brief.', tools, messages: turnHistory })))
 }
+const p99 = [...warm].sort((a, b) => a - b)[Math.floor(warm.length * 0.99)] ?? 0
 console.log(
-  `3. budget check, ${history.length}-message history of ${counter.messages(history)} tokens: first count ${cold.toFixed(2)} ms, then ${(median(warm) * 1000).toFixed(1)} us per turn (median; p99 ${(warm.sort((a, b) => a - b)[Math.floor(warm.length * 0.99)]! * 1000).toFixed(1)} us; target < 1 ms)`,
+  `3. budget check, ${history.length}-message history of ${counter.messages(history)} tokens: first count ${cold.toFixed(2)} ms, then ${(median(warm) * 1000).toFixed(1)} us per turn (median; p99 ${(p99 * 1000).toFixed(1)} us; target < 1 ms)`,
 )
 
 // 4. Whole runs: 500 turns, each a tool call with a 2,000-character result, then an answer.

@@ -33,7 +33,10 @@ describe('resolveTokenizer without gpt-tokenizer installed', () => {
     expect(resolveTokenizer(model('gpt-4o', { tokenizer: own }), auto)).toBe(own)
     expect(resolveTokenizer(model('llama3.1'), auto)).toBe(estimateTokenizer)
     expect(
-      resolveTokenizer(model('gpt-4o', { tokenizer: own }), resolveContextOptions({ tokenizer: 'estimate' }, 'c')),
+      resolveTokenizer(
+        model('gpt-4o', { tokenizer: own }),
+        resolveContextOptions({ tokenizer: 'estimate' }, 'c'),
+      ),
     ).toBe(estimateTokenizer)
   })
 })
