@@ -118,7 +118,7 @@ export type {
   Metric,
   TimeRange,
 } from './storage/audit-repository.js'
-export { createStorage } from './storage/create-storage.js'
+export { createStorage, storageDriverOf } from './storage/create-storage.js'
 export type {
   Embedding,
   Fact,

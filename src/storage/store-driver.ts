@@ -124,5 +124,7 @@ export interface StoreDriver {
    * case the repository computes cosine similarity itself. `score` is the cosine similarity.
    */
   search?(query: VectorQuery): Promise<{ record: StoredRecord; score: number }[]>
+  /** Settings worth reporting (journal mode, vector index...), for diagnostics and tests. */
+  info?(): JsonObject
   close(): Promise<void>
 }
