@@ -155,3 +155,60 @@ export type { ParametersOf, ParameterType, ToolParameter } from './tool/paramete
 export type { InferSchema, SchemaInput, ValidationResult } from './tool/schema.js'
 export { type Tool, type ToolContext, type ToolDefinition, type ToolErrorMode, tool } from './tool/tool.js'
 export { type JsonObject, type JsonValue, parseJson } from './util/json.js'
+export type {
+  AuditEntry,
+  AuditRepository,
+  ErrorRecord,
+  ErrorSeverity,
+  Metric,
+  TimeRange,
+} from './storage/audit-repository.js'
+export { createStorage, storageDriverOf } from './storage/create-storage.js'
+export type {
+  Embedding,
+  Fact,
+  KnowledgeRepository,
+  SimilarityMatch,
+  Summary,
+} from './storage/knowledge-repository.js'
+export { createMemoryStorage } from './storage/memory/create-memory-storage.js'
+export type { MemoryEntry, MemoryRepository, MemoryScope, MemoryTarget } from './storage/memory-repository.js'
+export { STORAGE_FORMAT_VERSION } from './storage/record-codec.js'
+export type {
+  ListRunsOptions,
+  RunCheckpoint,
+  RunRecord,
+  RunRepository,
+  RunSnapshot,
+  SavedRun,
+  SaveRunInput,
+} from './storage/run-repository.js'
+export type {
+  Branch,
+  CreateSessionInput,
+  Session,
+  SessionEntry,
+  SessionRepository,
+} from './storage/session-repository.js'
+export type { Storage } from './storage/storage.js'
+export {
+  RecordNotFoundError,
+  StorageConflictError,
+  StorageError,
+  StoredDataError,
+} from './storage/storage-errors.js'
+export type {
+  CommitResult,
+  ListOptions,
+  StoredRecord,
+  StoreDriver,
+  VectorQuery,
+  WriteOperation,
+} from './storage/store-driver.js'
+export type {
+  CreateTaskInput,
+  Task,
+  TaskChanges,
+  TaskRepository,
+  TaskStatus,
+} from './storage/task-repository.js'

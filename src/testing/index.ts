@@ -18,3 +18,10 @@ export {
   type ScriptedTurnSpec,
   scriptedModel,
 } from './scripted-model.js'
+export {
+  type StorageConformanceOptions,
+  type StorageFixture,
+  type StorageFixtureRead,
+  storageConformance,
+  type TestApi,
+} from './storage-conformance.js'

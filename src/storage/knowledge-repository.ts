@@ -1,0 +1,94 @@
+import type { JsonObject, JsonValue } from '../util/json.js'
+
+/** A typed fact (`preference`, `entity`, `observation`...): what an agent learned. */
+export interface Fact {
+  id: string
+  namespace: string
+  type: string
+  subject?: string | undefined
+  content: JsonValue
+  confidence?: number | undefined
+  metadata: JsonObject
+  createdAt: number
+  updatedAt: number
+}
+
+/** A summary of something (a conversation, a document). */
+export interface Summary {
+  id: string
+  namespace: string
+  subject?: string | undefined
+  text: string
+  metadata: JsonObject
+  createdAt: number
+  updatedAt: number
+}
+
+/** A vector with the text and metadata it stands for. */
+export interface Embedding {
+  /** Unique within the namespace. */
+  id: string
+  namespace: string
+  vector: number[]
+  text?: string | undefined
+  metadata: JsonObject
+  createdAt: number
+  updatedAt: number
+}
+
+/** A search hit: the embedding and its cosine similarity to the query (1 = same direction). */
+export interface SimilarityMatch {
+  embedding: Embedding
+  score: number
+}
+
+/** Facts, summaries and embeddings with similarity search. */
+export interface KnowledgeRepository {
+  /** Adds a fact, or replaces the one with the same `id`. */
+  putFact(input: {
+    id?: string
+    namespace?: string
+    type: string
+    subject?: string
+    content: JsonValue
+    confidence?: number
+    metadata?: JsonObject
+  }): Promise<Fact>
+  getFact(id: string): Promise<Fact | null>
+  /** Facts of a namespace (default `default`), oldest first, optionally of one type or subject. */
+  listFacts(options?: { namespace?: string; type?: string; subject?: string }): Promise<Fact[]>
+  deleteFact(id: string): Promise<boolean>
+  /** Adds a summary, or replaces the one with the same `id`. */
+  putSummary(input: {
+    id?: string
+    namespace?: string
+    subject?: string
+    text: string
+    metadata?: JsonObject
+  }): Promise<Summary>
+  getSummary(id: string): Promise<Summary | null>
+  listSummaries(options?: { namespace?: string; subject?: string }): Promise<Summary[]>
+  deleteSummary(id: string): Promise<boolean>
+  /** Adds or replaces an embedding (finite numbers, at least one). */
+  putEmbedding(input: {
+    id: string
+    namespace?: string
+    vector: readonly number[]
+    text?: string
+    metadata?: JsonObject
+  }): Promise<Embedding>
+  getEmbedding(id: string, options?: { namespace?: string }): Promise<Embedding | null>
+  deleteEmbedding(id: string, options?: { namespace?: string }): Promise<boolean>
+  /**
+   * The `topK` (default 5) embeddings of a namespace most similar to `vector` by cosine, best first;
+   * only those whose metadata has every field of `filter` with an equal value, and (when given) a
+   * score of at least `minScore`. Embeddings of another dimension are ignored.
+   */
+  search(input: {
+    vector: readonly number[]
+    namespace?: string
+    topK?: number
+    filter?: JsonObject
+    minScore?: number
+  }): Promise<SimilarityMatch[]>
+}

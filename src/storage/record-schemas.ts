@@ -1,0 +1,146 @@
+/**
+ * The zod schemas of every stored record, format version 1. Loaded on demand by `record-codec.ts`
+ * (the first read of a record), so importing agentloop does not load zod.
+ *
+ * @module
+ */
+import { z } from 'zod'
+import { Message } from '../messages/message-schema.js'
+
+const Json = z.json()
+const JsonObject = z.record(z.string(), Json)
+const id = z.string().min(1)
+const timestamp = z.number().finite()
+
+const runStatus = z.enum(['running', 'completed', 'failed', 'cancelled', 'awaiting_approval', 'needs_review'])
+const memoryScope = z.enum(['global', 'project', 'session', 'user'])
+
+/** The schemas of format version 1, by collection. */
+export const recordSchemas: Record<string, z.ZodType> = {
+  run: z.object({
+    version: z.literal(1),
+    runId: id,
+    agentName: z.string(),
+    status: runStatus,
+    sessionId: z.string().optional(),
+    metadata: JsonObject.optional(),
+  }),
+  'run-checkpoint': z.object({
+    version: z.literal(1),
+    runId: id,
+    snapshot: z.looseObject({ version: z.number() }),
+  }),
+  'run-event': z.object({
+    version: z.literal(1),
+    event: z.looseObject({ type: z.string(), runId: z.string(), seq: z.number().int(), time: timestamp }),
+  }),
+  session: z.object({
+    version: z.literal(1),
+    sessionId: id,
+    title: z.string().optional(),
+    metadata: JsonObject.optional(),
+    activeBranchId: id,
+  }),
+  'session-branch': z.object({
+    version: z.literal(1),
+    sessionId: id,
+    branchId: id,
+    headId: id.nullable(),
+    forkedFrom: z.object({ branchId: id, messageId: id }).optional(),
+  }),
+  'session-message': z.object({
+    version: z.literal(1),
+    sessionId: id,
+    id,
+    parentId: id.nullable(),
+    message: Message,
+  }),
+  memory: z.object({
+    version: z.literal(1),
+    scope: memoryScope,
+    scopeId: z.string().nullable(),
+    key: z.string(),
+    value: Json,
+  }),
+  preference: z.object({
+    version: z.literal(1),
+    scope: memoryScope,
+    scopeId: z.string().nullable(),
+    values: JsonObject,
+  }),
+  task: z.object({
+    version: z.literal(1),
+    id,
+    namespace: z.string(),
+    title: z.string(),
+    status: z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']),
+    priority: z.number().finite(),
+    dependsOn: z.array(id),
+    dueAt: timestamp.optional(),
+    input: Json.optional(),
+    result: Json.optional(),
+    checkpoint: Json.optional(),
+    attempts: z.number().int().nonnegative(),
+    lastError: z.object({ name: z.string().optional(), message: z.string() }).optional(),
+    metadata: JsonObject.optional(),
+  }),
+  fact: z.object({
+    version: z.literal(1),
+    id,
+    namespace: z.string(),
+    type: z.string(),
+    subject: z.string().optional(),
+    content: Json,
+    confidence: z.number().finite().optional(),
+    metadata: JsonObject,
+  }),
+  summary: z.object({
+    version: z.literal(1),
+    id,
+    namespace: z.string(),
+    subject: z.string().optional(),
+    text: z.string(),
+    metadata: JsonObject,
+  }),
+  embedding: z.object({
+    version: z.literal(1),
+    id,
+    namespace: z.string(),
+    vector: z.array(z.number().finite()).min(1),
+    text: z.string().optional(),
+    metadata: JsonObject,
+  }),
+  'audit-entry': z.object({
+    version: z.literal(1),
+    id,
+    eventType: z.string(),
+    action: z.string(),
+    actor: z.string().optional(),
+    runId: z.string().optional(),
+    details: JsonObject,
+    time: timestamp,
+  }),
+  'audit-error': z.object({
+    version: z.literal(1),
+    id,
+    severity: z.enum(['debug', 'info', 'warning', 'error', 'critical']),
+    message: z.string(),
+    errorName: z.string().optional(),
+    source: z.string().optional(),
+    runId: z.string().optional(),
+    details: JsonObject,
+    time: timestamp,
+    resolved: z.boolean(),
+    resolution: z.string().optional(),
+    resolvedAt: timestamp.optional(),
+  }),
+  'audit-metric': z.object({
+    version: z.literal(1),
+    id,
+    name: z.string(),
+    value: z.number().finite(),
+    unit: z.string().optional(),
+    tags: z.record(z.string(), z.string()),
+    time: timestamp,
+  }),
+}

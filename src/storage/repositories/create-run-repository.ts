@@ -1,0 +1,203 @@
+import { ConfigError } from '../../errors/errors.js'
+import type { RunEvent, RunStatus } from '../../events/run-event.js'
+import type { JsonObject } from '../../util/json.js'
+import { decodeRecord, decodeRecords } from '../record-codec.js'
+import type { RunCheckpoint, RunRecord, RunRepository, RunSnapshot, SaveRunInput } from '../run-repository.js'
+import type { StoredRecord, StoreDriver, WriteOperation } from '../store-driver.js'
+import { commitOrThrow, compact, compositeKey, limitOf, requireId, requireJson } from './shared.js'
+
+interface StoredRun {
+  version: 1
+  runId: string
+  agentName: string
+  status: RunStatus
+  sessionId?: string
+  metadata?: JsonObject
+}
+
+const statuses = new Set<string>([
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'awaiting_approval',
+  'needs_review',
+])
+
+function toRecord(record: StoredRecord, data: StoredRun): RunRecord {
+  return compact({
+    runId: data.runId,
+    agentName: data.agentName,
+    status: data.status,
+    revision: record.revision,
+    sessionId: data.sessionId,
+    metadata: data.metadata,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  })
+}
+
+function eventKey(runId: string, seq: number): string {
+  return compositeKey(runId, String(seq))
+}
+
+function eventOperations(runId: string, events: readonly RunEvent[], field: string): WriteOperation[] {
+  return events.map((event, index) => {
+    if (event === null || typeof event !== 'object' || !Number.isInteger(event.seq) || event.seq < 1) {
+      throw new ConfigError({
+        message: `${field}[${index}].seq must be a positive integer; got ${JSON.stringify(event?.seq)}.`,
+      })
+    }
+    if (event.runId !== runId) {
+      throw new ConfigError({
+        message: `${field}[${index}].runId is ${JSON.stringify(event.runId)} but the events are appended to run "${runId}".`,
+      })
+    }
+    return {
+      type: 'put',
+      collection: 'run-event',
+      key: eventKey(runId, event.seq),
+      group: runId,
+      order: event.seq,
+      data: { version: 1, event: event as unknown as JsonObject },
+      ifAbsent: true,
+    }
+  })
+}
+
+/** The runs repository over a store driver. */
+export function createRunRepository(driver: StoreDriver): RunRepository {
+  return {
+    async save<TSnapshot extends RunSnapshot>(input: SaveRunInput<TSnapshot>) {
+      const runId = requireId(input.runId, 'runs.save: runId')
+      requireId(input.agentName, 'runs.save: agentName')
+      if (!statuses.has(input.status)) {
+        throw new ConfigError({
+          message: `runs.save: status ${JSON.stringify(input.status)} is not a run status.`,
+        })
+      }
+      const snapshot = input.snapshot as unknown
+      if (
+        snapshot === null ||
+        typeof snapshot !== 'object' ||
+        Array.isArray(snapshot) ||
+        !Number.isInteger((snapshot as RunSnapshot).version)
+      ) {
+        throw new ConfigError({
+          message:
+            'runs.save: snapshot must be a JSON object with an integer `version` (the format version of your state).',
+        })
+      }
+      if (input.metadata !== undefined) requireJson(input.metadata, 'runs.save: metadata')
+      const now = Date.now()
+      const run: StoredRun = compact({
+        version: 1,
+        runId,
+        agentName: input.agentName,
+        status: input.status,
+        sessionId: input.sessionId,
+        metadata: input.metadata,
+      })
+      const operations: WriteOperation[] = [
+        {
+          type: 'put',
+          collection: 'run',
+          key: runId,
+          group: input.agentName,
+          order: now,
+          data: run as unknown as JsonObject,
+          ...(input.expectedRevision === undefined ? {} : { expectedRevision: input.expectedRevision }),
+        },
+        {
+          type: 'put',
+          collection: 'run-checkpoint',
+          key: runId,
+          group: '',
+          order: now,
+          data: { version: 1, runId, snapshot: snapshot as JsonObject },
+        },
+      ]
+      if (input.events !== undefined && input.events.length > 0) {
+        operations.push(...eventOperations(runId, input.events, 'runs.save: events'))
+      }
+      const revisions = await commitOrThrow(driver, operations, now)
+      return { runId, revision: revisions[0] as number, updatedAt: now }
+    },
+
+    async get(runId) {
+      const record = await driver.get('run', requireId(runId, 'runs.get: runId'))
+      return record === null ? null : toRecord(record, await decodeRecord<StoredRun>(record))
+    },
+
+    async load<TSnapshot extends RunSnapshot = RunSnapshot>(runId: string) {
+      requireId(runId, 'runs.load: runId')
+      const [run, checkpoint] = await Promise.all([
+        driver.get('run', runId),
+        driver.get('run-checkpoint', runId),
+      ])
+      if (run === null || checkpoint === null) return null
+      const [data, saved] = await Promise.all([
+        decodeRecord<StoredRun>(run),
+        decodeRecord<{ snapshot: TSnapshot }>(checkpoint),
+      ])
+      return { record: toRecord(run, data), snapshot: saved.snapshot } satisfies RunCheckpoint<TSnapshot>
+    },
+
+    async list(options = {}) {
+      const limit = limitOf(options.limit, 100, 'runs.list: limit')
+      const wanted =
+        options.status === undefined
+          ? undefined
+          : new Set<string>(typeof options.status === 'string' ? [options.status] : options.status)
+      const records = await driver.list('run', {
+        ...(options.agentName === undefined ? {} : { group: options.agentName }),
+        descending: true,
+      })
+      const result: RunRecord[] = []
+      for (const record of records) {
+        const data = await decodeRecord<StoredRun>(record)
+        if (wanted !== undefined && !wanted.has(data.status)) continue
+        if (options.sessionId !== undefined && data.sessionId !== options.sessionId) continue
+        result.push(toRecord(record, data))
+        if (result.length >= limit) break
+      }
+      return result
+    },
+
+    async appendEvents(runId, events) {
+      requireId(runId, 'runs.appendEvents: runId')
+      if (events.length === 0) return
+      await commitOrThrow(driver, eventOperations(runId, events, 'runs.appendEvents: events'))
+    },
+
+    async readEvents(runId, options = {}) {
+      requireId(runId, 'runs.readEvents: runId')
+      const records = await driver.list('run-event', {
+        group: runId,
+        afterOrder: options.afterSeq ?? 0,
+        ...(options.limit === undefined
+          ? {}
+          : { limit: limitOf(options.limit, 0, 'runs.readEvents: limit') }),
+      })
+      const decoded = await decodeRecords<{ event: RunEvent }>(records)
+      return decoded.map((data) => data.event)
+    },
+
+    async lastEventSeq(runId) {
+      requireId(runId, 'runs.lastEventSeq: runId')
+      const [last] = await driver.list('run-event', { group: runId, descending: true, limit: 1 })
+      return last === undefined ? 0 : last.order
+    },
+
+    async delete(runId) {
+      requireId(runId, 'runs.delete: runId')
+      const existing = await driver.get('run', runId)
+      await commitOrThrow(driver, [
+        { type: 'delete', collection: 'run', key: runId },
+        { type: 'delete', collection: 'run-checkpoint', key: runId },
+        { type: 'deleteGroup', collection: 'run-event', group: runId },
+      ])
+      return existing !== null
+    },
+  }
+}

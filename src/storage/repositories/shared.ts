@@ -1,0 +1,156 @@
+import { ConfigError } from '../../errors/errors.js'
+import type { JsonObject, JsonValue } from '../../util/json.js'
+import type { CommitResult, StoreDriver, WriteOperation } from '../store-driver.js'
+import { StorageConflictError } from '../storage-errors.js'
+
+/**
+ * A key made of several parts that cannot collide (`a:b` + `c` vs `a` + `b:c`): each part is
+ * prefixed by its length.
+ */
+export function compositeKey(...parts: readonly string[]): string {
+  let key = ''
+  for (const part of parts) key += `${part.length}:${part}`
+  return key
+}
+
+/** A new random id. */
+export function newId(): string {
+  return globalThis.crypto.randomUUID()
+}
+
+/** Checks that an id given by the caller is a non-empty string. */
+export function requireId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ConfigError({
+      message: `${field} must be a non-empty string; got ${value === undefined ? 'undefined' : JSON.stringify(value)}.`,
+    })
+  }
+  return value
+}
+
+/** Checks that an optional value is JSON (what a store can keep); throws a ConfigError naming the field. */
+export function requireJson(value: unknown, field: string): void {
+  const problem = jsonProblem(value, 0)
+  if (problem !== undefined) {
+    throw new ConfigError({
+      message: `${field}${problem}. Store only JSON values (convert dates to strings or numbers).`,
+    })
+  }
+}
+
+function jsonProblem(value: unknown, depth: number): string | undefined {
+  if (depth > 200) return ' is nested too deeply (over 200 levels)'
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? undefined : ` is ${value}, not a finite number`
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const problem = jsonProblem(value[index], depth + 1)
+      if (problem !== undefined) return `[${index}]${problem}`
+    }
+    return undefined
+  }
+  if (typeof value === 'object') {
+    const prototype = Object.getPrototypeOf(value)
+    if (prototype !== Object.prototype && prototype !== null) {
+      return ` is a ${prototype?.constructor?.name ?? 'non-plain'} object, not plain JSON`
+    }
+    for (const [key, item] of Object.entries(value)) {
+      if (item === undefined) continue
+      const problem = jsonProblem(item, depth + 1)
+      if (problem !== undefined) return `.${key}${problem}`
+    }
+    return undefined
+  }
+  return ` is a ${typeof value}, not JSON`
+}
+
+/** Drops `undefined` fields, as JSON would, so the stored object and the returned one agree. */
+export function compact<T extends object>(value: T): T {
+  const result: Record<string, unknown> = {}
+  for (const [key, item] of Object.entries(value)) if (item !== undefined) result[key] = item
+  return result as T
+}
+
+/** Applies a batch, turning a failed revision check into a `StorageConflictError`. */
+export async function commitOrThrow(
+  driver: StoreDriver,
+  operations: readonly WriteOperation[],
+  now = Date.now(),
+): Promise<number[]> {
+  const result: CommitResult = await driver.commit(operations, now)
+  if (result.ok) return result.revisions
+  const failed = operations[result.index]
+  throw new StorageConflictError({
+    collection: failed?.collection ?? '?',
+    key: failed !== undefined && 'key' in failed ? failed.key : '?',
+    expectedRevision:
+      failed !== undefined && 'expectedRevision' in failed ? (failed.expectedRevision ?? null) : null,
+    actualRevision: result.actualRevision,
+  })
+}
+
+/**
+ * Runs a read-modify-write until it commits without a concurrent change: optimistic concurrency.
+ * Backs off a little (randomly) under contention.
+ */
+export async function retryOnConflict<T>(attempt: () => Promise<T>, maxAttempts = 200): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (!(error instanceof StorageConflictError) || tries >= maxAttempts) throw error
+      if (tries > 2) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(tries, 20)))
+    }
+  }
+}
+
+/** Whether `metadata` has every field of `filter` with an equal (JSON) value. */
+export function matchesFilter(metadata: JsonObject, filter: JsonObject | undefined): boolean {
+  if (filter === undefined) return true
+  for (const [key, expected] of Object.entries(filter)) {
+    if (!jsonEqual(metadata[key], expected)) return false
+  }
+  return true
+}
+
+function jsonEqual(left: JsonValue | undefined, right: JsonValue | undefined): boolean {
+  if (left === right) return true
+  if (left === null || right === null || typeof left !== 'object' || typeof right !== 'object') return false
+  if (Array.isArray(left) !== Array.isArray(right)) return false
+  if (Array.isArray(left) && Array.isArray(right)) {
+    return left.length === right.length && left.every((item, index) => jsonEqual(item, right[index]))
+  }
+  const leftObject = left as JsonObject
+  const rightObject = right as JsonObject
+  const keys = Object.keys(leftObject)
+  return (
+    keys.length === Object.keys(rightObject).length &&
+    keys.every((key) => jsonEqual(leftObject[key], rightObject[key]))
+  )
+}
+
+/** Cosine similarity; 0 when either vector is all zeros. */
+export function cosineSimilarity(left: readonly number[], right: readonly number[]): number {
+  let dot = 0
+  let leftNorm = 0
+  let rightNorm = 0
+  for (let index = 0; index < left.length; index++) {
+    const a = left[index] as number
+    const b = right[index] as number
+    dot += a * b
+    leftNorm += a * a
+    rightNorm += b * b
+  }
+  if (leftNorm === 0 || rightNorm === 0) return 0
+  return dot / Math.sqrt(leftNorm * rightNorm)
+}
+
+/** A positive integer limit, or the default. */
+export function limitOf(value: number | undefined, fallback: number, field: string): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError({ message: `${field} must be a positive integer; got ${value}.` })
+  }
+  return value
+}

@@ -1,0 +1,87 @@
+import type { RunEvent, RunStatus } from '../events/run-event.js'
+import type { JsonObject } from '../util/json.js'
+
+/**
+ * A run's state snapshot as storage sees it: an opaque JSON object with a format `version` (the
+ * runtime's `RunState`). Storage checks the envelope when reading it back; the owner of the format
+ * validates the rest.
+ */
+export interface RunSnapshot {
+  readonly version: number
+}
+
+/** What the store knows about a run, without its snapshot (cheap to list). */
+export interface RunRecord {
+  runId: string
+  agentName: string
+  status: RunStatus
+  /** 1 after the first save, +1 per save: pass it as `expectedRevision` to the next save. */
+  revision: number
+  sessionId?: string | undefined
+  metadata?: JsonObject | undefined
+  createdAt: number
+  updatedAt: number
+}
+
+/** The latest checkpoint of a run. */
+export interface RunCheckpoint<TSnapshot extends RunSnapshot = RunSnapshot> {
+  record: RunRecord
+  snapshot: TSnapshot
+}
+
+/** One checkpoint write. */
+export interface SaveRunInput<TSnapshot extends RunSnapshot = RunSnapshot> {
+  runId: string
+  agentName: string
+  status: RunStatus
+  snapshot: TSnapshot
+  /**
+   * Compare-and-set: `null` saves only if the run does not exist yet, a number only if the stored
+   * revision is that one (else `StorageConflictError`, and nothing is written). Omit to overwrite.
+   */
+  expectedRevision?: number | null
+  /** Events appended in the same atomic write (idempotent on their `seq`). */
+  events?: readonly RunEvent[]
+  sessionId?: string
+  metadata?: JsonObject
+}
+
+/** What a save returns: the new revision, to pass as `expectedRevision` to the next save. */
+export interface SavedRun {
+  runId: string
+  revision: number
+  updatedAt: number
+}
+
+/** Which runs to list. */
+export interface ListRunsOptions {
+  status?: RunStatus | readonly RunStatus[]
+  agentName?: string
+  sessionId?: string
+  /** Default 100. */
+  limit?: number
+}
+
+/** Where runs live: their record, their latest snapshot (checkpoint) and their event log. */
+export interface RunRepository {
+  /**
+   * Saves a checkpoint (record + snapshot, and `events` if given) in one atomic write and returns
+   * the new revision. One write, no read: cheap enough to call after every step. The record's
+   * fields (status, sessionId, metadata) are replaced by each save: pass them every time.
+   */
+  save<TSnapshot extends RunSnapshot>(input: SaveRunInput<TSnapshot>): Promise<SavedRun>
+  /** The run's record, or null. */
+  get(runId: string): Promise<RunRecord | null>
+  /** The latest checkpoint, or null when the run is unknown. */
+  load<TSnapshot extends RunSnapshot = RunSnapshot>(runId: string): Promise<RunCheckpoint<TSnapshot> | null>
+  /** Runs, most recently saved first. */
+  list(options?: ListRunsOptions): Promise<RunRecord[]>
+  /** Appends events to the run's log; an event whose `seq` is already stored is skipped (idempotent). */
+  appendEvents(runId: string, events: readonly RunEvent[]): Promise<void>
+  /** Events in `seq` order, those after `afterSeq` only (default 0: all). */
+  readEvents(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<RunEvent[]>
+  /** The highest stored `seq` of the run's events; 0 when none. */
+  lastEventSeq(runId: string): Promise<number>
+  /** Deletes the run, its checkpoint and its events; false when it did not exist. */
+  delete(runId: string): Promise<boolean>
+}

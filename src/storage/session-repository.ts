@@ -1,0 +1,92 @@
+import type { Message } from '../messages/message.js'
+import type { JsonObject } from '../util/json.js'
+
+/** A conversation. Its messages form a tree; each branch is a path from the root to a head. */
+export interface Session {
+  sessionId: string
+  title?: string | undefined
+  metadata?: JsonObject | undefined
+  /** The branch `messages()` and `append()` use by default. */
+  activeBranchId: string
+  /** Changes when the session's title, metadata or active branch change. */
+  revision: number
+  createdAt: number
+  updatedAt: number
+}
+
+/** One line of conversation: the last message of the path through its branch(es). */
+export interface Branch {
+  sessionId: string
+  /** `main` for the first branch. */
+  branchId: string
+  /** The last message of the branch; null for an empty one. */
+  headId: string | null
+  /** Where it came from: the branch that was active and the message edited or regenerated. */
+  forkedFrom?: { branchId: string; messageId: string } | undefined
+  createdAt: number
+  updatedAt: number
+}
+
+/** A stored message with its place in the tree. */
+export interface SessionEntry {
+  /** Unique within the session. */
+  id: string
+  parentId: string | null
+  message: Message
+  createdAt: number
+}
+
+/** Options of `sessions.create`. */
+export interface CreateSessionInput {
+  /** Default: a UUID. */
+  sessionId?: string
+  title?: string
+  metadata?: JsonObject
+  /** The first messages of the `main` branch. */
+  messages?: readonly Message[]
+}
+
+/** Conversations with branching: edit a message, regenerate an answer, fork, switch branches. */
+export interface SessionRepository {
+  /** Creates a session (error when the id exists). */
+  create(input?: CreateSessionInput): Promise<Session>
+  get(sessionId: string): Promise<Session | null>
+  /** Sessions, most recently updated first. */
+  list(options?: { limit?: number }): Promise<Session[]>
+  /** Changes title or metadata. */
+  update(sessionId: string, changes: { title?: string; metadata?: JsonObject }): Promise<Session>
+  /** Deletes a session and all its messages and branches; false when it did not exist. */
+  delete(sessionId: string): Promise<boolean>
+  /**
+   * Appends messages to the end of a branch (default: the active one) atomically: concurrent
+   * appends to one session all land, each as a contiguous block. Creates the session when missing.
+   */
+  append(
+    sessionId: string,
+    messages: readonly Message[],
+    options?: { branchId?: string },
+  ): Promise<SessionEntry[]>
+  /** The messages of a branch (default: active), oldest first; [] for an unknown session. */
+  messages(sessionId: string, options?: { branchId?: string }): Promise<Message[]>
+  /** Same as `messages` with the ids needed to edit or regenerate. */
+  entries(sessionId: string, options?: { branchId?: string }): Promise<SessionEntry[]>
+  /**
+   * Edits a message: a new branch ending with the new version of the message (after the original's
+   * parent) becomes active. The original branch stays as it was.
+   */
+  edit(sessionId: string, messageId: string, message: Message): Promise<Branch>
+  /**
+   * Regenerates an answer: a new active branch whose head is the answer's parent; the new answer
+   * is appended at once when given, else by the next `append` (a run on the session).
+   */
+  regenerate(sessionId: string, messageId: string, options?: { message?: Message }): Promise<Branch>
+  /** Copies the active branch up to `messageId` (default: its head) into a new session. */
+  fork(
+    sessionId: string,
+    options?: { messageId?: string; newSessionId?: string; title?: string },
+  ): Promise<Session>
+  /** The branches of a session, oldest first; [] for an unknown session. */
+  branches(sessionId: string): Promise<Branch[]>
+  /** Makes a branch the active one. */
+  switchBranch(sessionId: string, branchId: string): Promise<Session>
+}

@@ -1,0 +1,72 @@
+import Database from 'better-sqlite3'
+import { ConfigError } from '../../errors/errors.js'
+import { createStorage } from '../create-storage.js'
+import { isSafeIdentifier } from '../sql-migrations.js'
+import type { Storage } from '../storage.js'
+import { createSqliteDriver } from './sqlite-driver.js'
+
+/** Options of {@link createSqliteStorage}. */
+export interface SqliteStorageOptions {
+  /** The database file (created if missing), or `:memory:`. */
+  path: string
+  /**
+   * `FULL` (default): a commit is on disk when it returns, even after a power loss. `NORMAL`: in WAL
+   * mode a commit survives a crash of the process but the last ones may be lost on a power loss or
+   * OS crash; several times faster. `EXTRA` adds a sync of the directory.
+   */
+  synchronous?: 'FULL' | 'NORMAL' | 'EXTRA'
+  /** How long a write waits for another process's write lock, in ms (default 5000). */
+  busyTimeoutMs?: number
+  /** Prefix of the table names (default `agentloop_`): letters, digits, underscores. */
+  tablePrefix?: string
+}
+
+const levels = new Set(['FULL', 'NORMAL', 'EXTRA'])
+
+/**
+ * A `Storage` in one SQLite file, with better-sqlite3: WAL journal, `synchronous=FULL` by default,
+ * schema migrations on open. Safe to share between processes on one machine (not over NFS).
+ */
+export function createSqliteStorage(options: SqliteStorageOptions): Storage {
+  if (typeof options?.path !== 'string' || options.path.length === 0) {
+    throw new ConfigError({
+      message:
+        "createSqliteStorage: path must be the database file's path (or ':memory:'), e.g. { path: './agentloop.db' }.",
+    })
+  }
+  const synchronous = options.synchronous ?? 'FULL'
+  if (!levels.has(synchronous)) {
+    throw new ConfigError({
+      message: `createSqliteStorage: synchronous must be 'FULL', 'NORMAL' or 'EXTRA'; got ${JSON.stringify(options.synchronous)}.`,
+    })
+  }
+  const prefix = options.tablePrefix ?? 'agentloop_'
+  if (!isSafeIdentifier(prefix)) {
+    throw new ConfigError({
+      message: `createSqliteStorage: tablePrefix must be letters, digits and underscores (at most 41); got ${JSON.stringify(prefix)}.`,
+    })
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new ConfigError({
+      message: `createSqliteStorage: busyTimeoutMs must be a non-negative integer; got ${busyTimeoutMs}.`,
+    })
+  }
+  let db: Database.Database
+  try {
+    db = new Database(options.path, { timeout: busyTimeoutMs })
+  } catch (error) {
+    throw new ConfigError({
+      message: `createSqliteStorage: cannot open ${JSON.stringify(options.path)}: ${(error as Error).message}. Check that the directory exists and is writable.`,
+      cause: error,
+    })
+  }
+  try {
+    db.pragma('journal_mode = WAL')
+    db.pragma(`synchronous = ${synchronous}`)
+    return createStorage(createSqliteDriver(db, prefix))
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
