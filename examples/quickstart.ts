@@ -91,6 +91,10 @@ function show(event: RunEvent): void {
     case 'context.compact':
       console.log(`  ✂ context compacted: ${event.tokensBefore} → ${event.tokensAfter} tokens`)
       break
+    case 'approval.request':
+      console.log(`  ⏸ ${event.toolName} waits for approval`)
+      break
+    case 'checkpoint.save':
     case 'turn.end':
     case 'model.start':
     case 'tool.args.delta':

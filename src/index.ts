@@ -53,6 +53,8 @@ export {
 } from './errors/errors.js'
 export { createEventChannel, type EventChannel } from './events/event-channel.js'
 export type {
+  ApprovalRequestEvent,
+  CheckpointSaveEvent,
   CompactionStepSummary,
   ContextCompactEvent,
   EventBase,
@@ -144,17 +146,14 @@ export {
 } from './model/response-collector.js'
 export type { Tokenizer } from './model/tokenizer.js'
 export { addUsage, emptyUsage, type Usage } from './model/usage.js'
+export type { ApprovalDecision } from './run/active-run.js'
 export { getDefaultRuntime, run, stream } from './run/run.js'
 export type { RunInput } from './run/run-input.js'
 export type { RunItem } from './run/run-item.js'
 export type { CompletedRunResult, Interruption, PausedRunResult, RunResult } from './run/run-result.js'
-export type { RunState } from './run/run-state.js'
+export type { RunState, ToolCallRecord } from './run/run-state.js'
 export type { RunStream } from './run/run-stream.js'
-export { type RunOptions, Runtime, type RuntimeOptions } from './run/runtime.js'
-export type { ParametersOf, ParameterType, ToolParameter } from './tool/parameter-list.js'
-export type { InferSchema, SchemaInput, ValidationResult } from './tool/schema.js'
-export { type Tool, type ToolContext, type ToolDefinition, type ToolErrorMode, tool } from './tool/tool.js'
-export { type JsonObject, type JsonValue, parseJson } from './util/json.js'
+export { type ResumeOptions, type RunOptions, Runtime, type RuntimeOptions } from './run/runtime.js'
 export type {
   AuditEntry,
   AuditRepository,
@@ -200,8 +199,8 @@ export {
 export type {
   CommitResult,
   ListOptions,
-  StoredRecord,
   StoreDriver,
+  StoredRecord,
   VectorQuery,
   WriteOperation,
 } from './storage/store-driver.js'
@@ -212,3 +211,7 @@ export type {
   TaskRepository,
   TaskStatus,
 } from './storage/task-repository.js'
+export type { ParametersOf, ParameterType, ToolParameter } from './tool/parameter-list.js'
+export type { InferSchema, SchemaInput, ValidationResult } from './tool/schema.js'
+export { type Tool, type ToolContext, type ToolDefinition, type ToolErrorMode, tool } from './tool/tool.js'
+export { type JsonObject, type JsonValue, parseJson } from './util/json.js'

@@ -41,6 +41,8 @@ export interface RunStartEvent extends EventBase {
   model: string
   /** The messages the run starts from (the input, not the instructions). */
   input: Message[]
+  /** Set when a stored run continues (`runtime.resume`); `input` is then empty. */
+  resumed?: boolean
 }
 
 export interface RunEndEvent extends EventBase {
@@ -150,6 +152,27 @@ export interface ContextCompactEvent extends EventBase {
   replacedByHook?: boolean
 }
 
+/** A checkpoint of the run was saved to storage (durable runs only). */
+export interface CheckpointSaveEvent extends EventBase {
+  type: 'checkpoint.save'
+  turn: number
+  /** The stored revision after this save. */
+  revision: number
+  /** What was just completed: the run's start, a model response, a tool's start or result, or the end. */
+  reason: 'start' | 'model' | 'tool.start' | 'tool.result' | 'pause' | 'end'
+}
+
+/** A tool call waits for a human decision; the run pauses with status `awaiting_approval`. */
+export interface ApprovalRequestEvent extends EventBase {
+  type: 'approval.request'
+  turn: number
+  callId: string
+  toolName: string
+  arguments: JsonValue
+  /** `approval` when the tool needs approval; `review` when a non-idempotent tool was interrupted. */
+  kind: 'approval' | 'review'
+}
+
 /** Any event of a run. */
 export type RunEvent =
   | RunStartEvent
@@ -164,6 +187,8 @@ export type RunEvent =
   | ToolStartEvent
   | ToolEndEvent
   | ContextCompactEvent
+  | CheckpointSaveEvent
+  | ApprovalRequestEvent
 
 /** The `type` of any run event. */
 export type RunEventType = RunEvent['type']

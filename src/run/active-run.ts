@@ -1,6 +1,7 @@
 import type { Agent } from '../agent/agent.js'
 import type { RunEventData } from '../events/run-event.js'
 import type { HookChain } from '../hooks/hook-chain.js'
+import type { Checkpointer } from './checkpointer.js'
 import type { RunState } from './run-state.js'
 
 /**
@@ -21,6 +22,12 @@ export interface ActiveRun<TContext, TOutput> {
   readonly maxTurns: number
   /** Tool calls of one turn that may run at once. */
   readonly toolConcurrency: number
+  /** Saves checkpoints when the runtime has storage (a durable run). */
+  readonly checkpointer?: Checkpointer | undefined
+  /** Decisions given to `resume` for tool calls awaiting approval or review, by call id. */
+  readonly approvals?: ReadonlyMap<string, ApprovalDecision> | undefined
+  /** Set when the run continues a stored run. */
+  readonly resumed?: boolean
   /** What compaction strategies keep across the turns of this run (created on first use). */
   compactionMemo?: Map<string, unknown>
   /** Stamps and delivers an event; a returned promise means "wait: the consumer is behind". */
@@ -36,4 +43,13 @@ export function hookEvent<T extends object>(run: ActiveRun<unknown, unknown>, fi
     context: run.context,
     ...fields,
   }
+}
+
+/** A human decision on a tool call that awaits approval (or review, after an interrupted call). */
+export interface ApprovalDecision {
+  callId: string
+  /** `true` runs the tool (again, for a review); `false` sends the model a rejection as the result. */
+  approve: boolean
+  /** Shown to the model with a rejection. */
+  message?: string
 }

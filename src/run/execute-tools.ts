@@ -8,19 +8,39 @@ import type { ActiveRun } from './active-run.js'
 
 type Outcome = { output: string; isError: boolean }
 
+/** What a durable run does around each tool call. */
+export interface ToolCallSteps {
+  /**
+   * Called with the validated arguments before the `beforeTool` hooks: `pause` stops this call
+   * (it waits for approval) and it gets no result now.
+   */
+  gate?(
+    call: ToolCallPart,
+    tool: Tool<unknown, unknown>,
+    args: unknown,
+    context: ToolContext<unknown>,
+  ): Promise<'run' | 'pause'>
+  /** Called right before the tool runs (after the hooks); the tool starts once it resolves. */
+  onStart?(call: ToolCallPart): Promise<void>
+  /** Called with the result; the call counts as finished once it resolves. */
+  onDone?(call: ToolCallPart, message: ToolMessage): Promise<void>
+}
+
 /**
  * Executes the tool calls of one turn: concurrently up to the run's limit when the agent allows
- * parallel calls, one by one otherwise. Results come back in the order the model asked for them.
+ * parallel calls, one by one otherwise. Results come back in the order the model asked for them;
+ * a call paused by `steps.gate` has no result (`undefined`).
  */
 export async function executeToolCalls(
   run: ActiveRun<unknown, unknown>,
   calls: ToolCallPart[],
-): Promise<ToolMessage[]> {
+  steps: ToolCallSteps = {},
+): Promise<(ToolMessage | undefined)[]> {
   const limit = run.agent.parallelToolCalls ? Math.min(run.toolConcurrency, calls.length) : 1
-  const results = new Array<ToolMessage>(calls.length)
+  const results = new Array<ToolMessage | undefined>(calls.length)
   if (limit <= 1) {
     for (let index = 0; index < calls.length; index++) {
-      results[index] = await executeToolCall(run, calls[index] as ToolCallPart)
+      results[index] = await executeToolCall(run, calls[index] as ToolCallPart, steps)
     }
     return results
   }
@@ -28,21 +48,51 @@ export async function executeToolCalls(
   const worker = async () => {
     while (next < calls.length) {
       const index = next++
-      results[index] = await executeToolCall(run, calls[index] as ToolCallPart)
+      results[index] = await executeToolCall(run, calls[index] as ToolCallPart, steps)
     }
   }
   await Promise.all(Array.from({ length: limit }, worker))
   return results
 }
 
+/** The context a tool (and its `needsApproval`) receives. */
+export function toolContext(
+  run: ActiveRun<unknown, unknown>,
+  call: ToolCallPart,
+  signal: AbortSignal,
+): ToolContext<unknown> {
+  return {
+    context: run.context,
+    signal,
+    runId: run.state.runId,
+    callId: call.callId,
+    turn: run.state.turn,
+    idempotencyKey: `${run.state.runId}:${call.callId}`,
+  }
+}
+
 /** One tool call: look up, parse, validate, hooks, execute with timeout, hooks; never throws for bad input. */
-async function executeToolCall(run: ActiveRun<unknown, unknown>, call: ToolCallPart): Promise<ToolMessage> {
+async function executeToolCall(
+  run: ActiveRun<unknown, unknown>,
+  call: ToolCallPart,
+  steps: ToolCallSteps,
+): Promise<ToolMessage | undefined> {
   const { state, hooks } = run
   const turn = state.turn
   const started = performance.now()
   const tool = run.agent.getTool(call.name)
   const parsed = call.arguments.trim() === '' ? ({ ok: true, value: {} } as const) : parseJson(call.arguments)
   const shownArguments = (parsed.ok ? parsed.value : call.arguments) as JsonValue
+  let validArgs: { value: unknown } | undefined
+  if (tool !== undefined && parsed.ok && steps.gate !== undefined) {
+    // Approval is decided on valid arguments, before the call is announced.
+    const validated = await tool.parseArguments(parsed.value)
+    if (validated.success) {
+      validArgs = { value: validated.value }
+      const gate = await steps.gate(call, tool, validated.value, toolContext(run, call, run.signal))
+      if (gate === 'pause') return undefined
+    }
+  }
   await run.emit({
     type: 'tool.start',
     turn,
@@ -63,14 +113,14 @@ async function executeToolCall(run: ActiveRun<unknown, unknown>, call: ToolCallP
       `Error: the arguments for tool "${call.name}" are not valid JSON (${parsed.message}). Send the arguments as one JSON object matching the tool's schema.`,
     )
   } else {
-    const validated = await tool.parseArguments(parsed.value)
-    if (!validated.success) {
+    const validated = validArgs === undefined ? await tool.parseArguments(parsed.value) : undefined
+    if (validated !== undefined && !validated.success) {
       outcome = failure(
         `Error: invalid arguments for tool "${call.name}": ${formatIssues(validated.issues)}. Fix the arguments and call the tool again.`,
       )
     } else {
-      args = validated.value
-      outcome = await decideAndInvoke(run, tool, call, args)
+      args = validArgs === undefined ? (validated as { value: unknown }).value : validArgs.value
+      outcome = await decideAndInvoke(run, tool, call, args, steps)
     }
   }
 
@@ -102,6 +152,7 @@ async function executeToolCall(run: ActiveRun<unknown, unknown>, call: ToolCallP
     content: outcome.output,
   }
   if (outcome.isError) message.isError = true
+  if (steps.onDone !== undefined) await steps.onDone(call, message)
   return message
 }
 
@@ -110,6 +161,7 @@ async function decideAndInvoke(
   tool: Tool<unknown, unknown>,
   call: ToolCallPart,
   validArgs: unknown,
+  steps: ToolCallSteps,
 ): Promise<Outcome> {
   let args = validArgs
   if (run.hooks.hasBeforeTool) {
@@ -136,6 +188,7 @@ async function decideAndInvoke(
       args = revalidated.value
     }
   }
+  if (steps.onStart !== undefined) await steps.onStart(call)
   return invoke(run, tool, call, args)
 }
 
@@ -164,13 +217,7 @@ async function invoke(
     throw run.signal.reason
   }
   const signal = timeout?.signal ?? run.signal
-  const context: ToolContext<unknown> = {
-    context: run.context,
-    signal,
-    runId: run.state.runId,
-    callId: call.callId,
-    turn: run.state.turn,
-  }
+  const context = toolContext(run, call, signal)
   try {
     const returned = tool.execute(args, context)
     const value = isPromiseLike(returned)

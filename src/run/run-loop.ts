@@ -9,14 +9,16 @@ import {
 import type { AssistantMessage, ToolCallPart } from '../messages/message.js'
 import type { ModelResponse } from '../model/model-response.js'
 import { addUsage } from '../model/usage.js'
+import { StorageConflictError } from '../storage/storage-errors.js'
 import { formatIssues } from '../tool/schema.js'
 import { raceAbort } from '../util/abort.js'
 import type { JsonValue } from '../util/json.js'
 import type { ActiveRun } from './active-run.js'
 import { callModel } from './call-model.js'
-import { executeToolCalls } from './execute-tools.js'
 import { checkFinalOutput } from './final-output.js'
-import type { RunResult } from './run-result.js'
+import type { Interruption, RunResult } from './run-result.js'
+import type { RunState } from './run-state.js'
+import { runToolPhase, unansweredCalls } from './tool-phase.js'
 
 /** How many times a final output that fails the schema is sent back to the model. */
 const OUTPUT_RETRIES = 1
@@ -35,13 +37,27 @@ export async function runLoop<TContext, TOutput>(
     type: 'run.start',
     agent: agent.name,
     model: `${model.provider}:${model.modelId}`,
-    input: state.messages.slice(0, state.inputLength),
+    input: run.resumed === true ? [] : state.messages.slice(0, state.inputLength),
+    ...(run.resumed === true ? { resumed: true } : {}),
   })
   try {
     if (typeof agent.instructions === 'function') {
       run.instructions = await agent.instructions({ context: run.context, agentName: agent.name })
     }
+    state.status = 'running'
+    if (run.checkpointer !== undefined) await run.checkpointer.save(state, 'start', run.emit)
     for (;;) {
+      // Tool calls without results: this turn's, or a resumed run's unfinished ones.
+      const pending = unansweredCalls(run)
+      if (pending.length > 0) {
+        const phase = runToolPhase(run, pending)
+        const outcome = await (run.abortable ? raceAbort(phase, run.signal) : phase)
+        if (outcome.kind === 'paused') return await pause(run, outcome.status, outcome.interruptions)
+        if (agent.resetToolChoice) state.toolChoice = 'auto'
+        await run.emit({ type: 'turn.end', turn: state.turn })
+        continue
+      }
+
       if (state.turn >= run.maxTurns) throw new MaxTurnsExceededError({ maxTurns: run.maxTurns })
       state.turn++
       const turn = state.turn
@@ -56,22 +72,7 @@ export async function runLoop<TContext, TOutput>(
             message: `The model's answer was cut at its output limit while it was writing tool calls, so they were not executed. Raise maxOutputTokens in the agent's modelSettings.`,
           })
         }
-        const pending = executeToolCalls(run, calls)
-        const results = await (run.abortable ? raceAbort(pending, run.signal) : pending)
-        for (const message of results) {
-          state.messages.push(message)
-          state.items.push({
-            type: 'tool.result',
-            callId: message.callId,
-            name: message.toolName,
-            output: message.content,
-            isError: message.isError === true,
-            turn,
-          })
-        }
-        state.usage.toolCalls += results.length
-        if (agent.resetToolChoice) state.toolChoice = 'auto'
-        await run.emit({ type: 'turn.end', turn })
+        if (run.checkpointer !== undefined) await run.checkpointer.save(state, 'model', run.emit)
         continue
       }
 
@@ -94,13 +95,21 @@ export async function runLoop<TContext, TOutput>(
             role: 'user',
             content: `Your final answer does not match the required JSON schema: ${formatIssues(check.issues)}. Answer again with only the corrected JSON.`,
           })
+          if (run.checkpointer !== undefined) await run.checkpointer.save(state, 'model', run.emit)
           await run.emit({ type: 'turn.end', turn })
           continue
         }
         output = check.value
       }
+      if (state.session !== undefined && run.checkpointer !== undefined) {
+        await run.checkpointer.storage.sessions.append(
+          state.session.id,
+          state.messages.slice(state.session.historyLength),
+        )
+      }
       await run.emit({ type: 'turn.end', turn })
       state.status = 'completed'
+      if (run.checkpointer !== undefined) state.output = output as JsonValue
       await run.emit({
         type: 'run.end',
         status: 'completed',
@@ -108,16 +117,8 @@ export async function runLoop<TContext, TOutput>(
         usage: { ...state.usage },
         turns: state.turn,
       })
-      return {
-        runId: state.runId,
-        status: 'completed',
-        output,
-        items: state.items,
-        messages: state.messages,
-        usage: state.usage,
-        turns: state.turn,
-        interruptions: [],
-      }
+      if (run.checkpointer !== undefined) await run.checkpointer.save(state, 'end', run.emit)
+      return completedResult(state, output)
     }
   } catch (thrown) {
     const error = run.signal.aborted && !(thrown instanceof AgentLoopError) ? run.signal.reason : thrown
@@ -139,7 +140,47 @@ export async function runLoop<TContext, TOutput>(
       usage: { ...state.usage },
       turns: state.turn,
     })
+    if (run.checkpointer !== undefined && !(error instanceof StorageConflictError)) {
+      state.error = describeError(error)
+      // Keep the failure on record so the run can be inspected or resumed; the run's own error wins.
+      await run.checkpointer.save(state, 'end', run.emit).catch(() => undefined)
+    }
     throw error
+  }
+}
+
+/** Stops the run until a human decides: checkpointed, `run.end` with the paused status. */
+async function pause<TOutput>(
+  run: ActiveRun<unknown, TOutput>,
+  status: 'awaiting_approval' | 'needs_review',
+  interruptions: Interruption[],
+): Promise<RunResult<TOutput>> {
+  const { state } = run
+  await run.emit({ type: 'run.end', status, usage: { ...state.usage }, turns: state.turn })
+  await run.checkpointer?.save(state, 'pause', run.emit)
+  return {
+    runId: state.runId,
+    status,
+    output: undefined,
+    items: state.items,
+    messages: state.messages,
+    usage: state.usage,
+    turns: state.turn,
+    interruptions,
+  }
+}
+
+/** The result of a completed run. */
+export function completedResult<TOutput>(state: RunState, output: TOutput): RunResult<TOutput> {
+  return {
+    runId: state.runId,
+    status: 'completed',
+    output,
+    items: state.items,
+    messages: state.messages,
+    usage: state.usage,
+    turns: state.turn,
+    interruptions: [],
   }
 }
 

@@ -1,5 +1,5 @@
 import type { RunStatus, RunUsage } from '../events/run-event.js'
-import type { Message } from '../messages/message.js'
+import type { Message, ToolMessage } from '../messages/message.js'
 import type { ToolChoice } from '../model/model-request.js'
 import type { RunItem } from './run-item.js'
 
@@ -25,6 +25,32 @@ export interface RunState {
   toolChoice: ToolChoice
   /** Final outputs that failed validation and were sent back to the model. */
   outputRetries: number
+  /**
+   * Durable runs: where each tool call of the current turn stands, by call id, until all results
+   * join `messages`. Absent without storage.
+   */
+  toolCalls?: Record<string, ToolCallRecord>
+  /** The final output, once completed. */
+  output?: unknown
+  /** The error, once failed or cancelled. */
+  error?: { name: string; message: string }
+  /** The session the run belongs to, and how many of `messages` came from it. */
+  session?: { id: string; historyLength: number }
+}
+
+/**
+ * A tool call of a durable run: `approval` waits for a decision, `review` waits for a decision
+ * after an interrupted non-idempotent call, `approved` / `rejected` carry the decision, `started`
+ * was recorded before the tool ran, `done` holds the result.
+ */
+export interface ToolCallRecord {
+  status: 'approval' | 'review' | 'approved' | 'rejected' | 'started' | 'done'
+  /** The same on every attempt of this call: `runId:callId`. */
+  idempotencyKey: string
+  /** The result, once `done`. */
+  result?: ToolMessage
+  /** The reason given with a rejection. */
+  message?: string
 }
 
 /** A fresh state for a run starting from `messages`. */

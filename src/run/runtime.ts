@@ -9,11 +9,13 @@ import { ConfigError, describeError, RunCancelledError, RunTimeoutError } from '
 import { createEventChannel } from '../events/event-channel.js'
 import type { RunEvent, RunEventData } from '../events/run-event.js'
 import { createHookChain, type HookChain, type HooksInput } from '../hooks/hook-chain.js'
-import type { ActiveRun } from './active-run.js'
+import type { Storage } from '../storage/storage.js'
+import type { ActiveRun, ApprovalDecision } from './active-run.js'
+import { Checkpointer } from './checkpointer.js'
 import { checkInputKind, type RunInput, toMessages } from './run-input.js'
-import { runLoop } from './run-loop.js'
+import { completedResult, runLoop } from './run-loop.js'
 import type { RunResult } from './run-result.js'
-import { createRunState } from './run-state.js'
+import { createRunState, type RunState } from './run-state.js'
 import type { RunStream } from './run-stream.js'
 
 /** Options of one run. */
@@ -28,6 +30,22 @@ export interface RunOptions<TContext = unknown> {
   maxTurns?: number
   /** Use this id instead of a generated one (a UUID). */
   runId?: string
+  /**
+   * A session id (needs a runtime with storage): the session's active branch is loaded as the
+   * conversation before the input, and the run's new messages are appended to it when it completes.
+   */
+  session?: string
+}
+
+/** Options of `runtime.resume`. */
+export interface ResumeOptions<TContext = unknown> {
+  /** Decisions on the tool calls in `result.interruptions` (awaiting approval or review). */
+  approvals?: readonly ApprovalDecision[]
+  /** The run context, given again (it is never stored). */
+  context?: TContext
+  signal?: AbortSignal
+  timeoutMs?: number
+  maxTurns?: number
 }
 
 /** Options of `new Runtime(...)`. */
@@ -40,6 +58,26 @@ export interface RuntimeOptions {
   timeoutMs?: number
   /** Events a `stream()` buffers before the run waits for its consumer (default 64). */
   streamHighWaterMark?: number
+  /**
+   * Makes runs durable: each run is checkpointed after every model response and tool result, its
+   * events are logged, and `resume(runId)` continues it, also from another process.
+   */
+  storage?: Storage
+  /** The agents `resume` can continue, found by name (a stored run names its agent). */
+  // biome-ignore lint/suspicious/noExplicitAny: agents of any context and output type
+  agents?: readonly Agent<any, any>[]
+}
+
+/** What starting a run needs besides the agent and options. */
+interface Launch {
+  state: RunState
+  /** Converts the input into the state's messages (new runs only). */
+  input?: RunInput
+  checkpointer?: Checkpointer
+  approvals?: ReadonlyMap<string, ApprovalDecision>
+  resumed?: boolean
+  /** The last event `seq` already stored (resumed runs continue after it). */
+  seq?: number
 }
 
 type EventSink = (event: RunEvent) => Promise<void> | undefined
@@ -50,7 +88,9 @@ export class Runtime {
   readonly toolConcurrency: number
   readonly timeoutMs: number | undefined
   readonly streamHighWaterMark: number
+  readonly storage: Storage | undefined
   readonly #hookChains = new WeakMap<object, HookChain<unknown>>()
+  readonly #agents = new Map<string, Agent<unknown, unknown>>()
 
   constructor(options: RuntimeOptions = {}) {
     this.hooks = options.hooks
@@ -62,6 +102,72 @@ export class Runtime {
       64,
       'Runtime: streamHighWaterMark',
     )
+    this.storage = options.storage
+    if (this.storage !== undefined && typeof this.storage.runs?.save !== 'function') {
+      throw new ConfigError({
+        message:
+          'Runtime: storage must be a Storage, such as createMemoryStorage() or createSqliteStorage({ path }).',
+      })
+    }
+    for (const [index, agent] of (options.agents ?? []).entries()) {
+      if (typeof agent?.name !== 'string' || typeof agent.getTool !== 'function') {
+        throw new ConfigError({ message: `Runtime: agents[${index}] is not an Agent.` })
+      }
+      if (this.#agents.has(agent.name)) {
+        throw new ConfigError({
+          message: `Runtime: two agents are named "${agent.name}"; resume finds agents by name, so names must be unique.`,
+        })
+      }
+      this.#agents.set(agent.name, agent)
+    }
+  }
+
+  /**
+   * Continues a stored run from its last checkpoint (needs storage): completed model calls and
+   * tool results are not repeated. A tool that started but whose result was not saved runs again
+   * only if it is `idempotent`; otherwise the run stops with status `needs_review` until a decision
+   * in `approvals` (approve: run it again; reject: tell the model it was not run). A completed run
+   * resolves with its stored result.
+   */
+  async resume<TOutput = unknown>(runId: string, options: ResumeOptions = {}): Promise<RunResult<TOutput>> {
+    const storage = this.storage
+    if (storage === undefined) {
+      throw new ConfigError({
+        message: 'resume needs a Runtime created with storage (such as createSqliteStorage({ path })).',
+      })
+    }
+    if (typeof runId !== 'string' || runId === '') {
+      throw new ConfigError({ message: 'resume: runId must be a non-empty string.' })
+    }
+    const checkpoint = await storage.runs.load(runId)
+    if (checkpoint === null) {
+      throw new ConfigError({ message: `resume: there is no stored run "${runId}".` })
+    }
+    const state = await parseRunState(checkpoint.snapshot, runId)
+    const agent = this.#agents.get(state.agentName)
+    if (agent === undefined) {
+      throw new ConfigError({
+        message: `resume: run "${runId}" belongs to agent "${state.agentName}", which is not among this runtime's agents (${[...this.#agents.keys()].join(', ') || 'none'}). Pass it in new Runtime({ agents: [...] }).`,
+      })
+    }
+    if (state.status === 'completed') return completedResult(state, state.output as TOutput)
+    const approvals = new Map<string, ApprovalDecision>()
+    for (const [index, decision] of (options.approvals ?? []).entries()) {
+      if (typeof decision?.callId !== 'string' || typeof decision.approve !== 'boolean') {
+        throw new ConfigError({
+          message: `resume: approvals[${index}] must be { callId, approve: true | false, message? }.`,
+        })
+      }
+      approvals.set(decision.callId, decision)
+    }
+    const launch: Launch = {
+      state,
+      checkpointer: new Checkpointer(storage, checkpoint.record.revision),
+      approvals,
+      resumed: true,
+      seq: await storage.runs.lastEventSeq(runId),
+    }
+    return this.#start(agent as Agent<unknown, TOutput>, undefined, options, undefined, undefined, launch)
   }
 
   /** Runs the agent to its end and resolves with the result; rejects if it fails or is cancelled. */
@@ -133,10 +239,11 @@ export class Runtime {
 
   #start<TContext, TOutput>(
     agent: Agent<TContext, TOutput>,
-    input: RunInput,
+    input: RunInput | undefined,
     options: RunOptions<TContext>,
     sink: EventSink | undefined,
     onCancel?: (cancel: (reason: unknown) => void) => void,
+    resumed?: Launch,
   ): Promise<RunResult<TOutput>> {
     const maxTurns =
       options.maxTurns === undefined
@@ -147,9 +254,36 @@ export class Runtime {
     if (options.runId !== undefined && (typeof options.runId !== 'string' || options.runId === '')) {
       throw new ConfigError({ message: 'run options: runId must be a non-empty string.' })
     }
-    checkInputKind(input)
-    const runId = options.runId ?? crypto.randomUUID()
-    const state = createRunState({ runId, agentName: agent.name, messages: [], toolChoice: agent.toolChoice })
+    let launch: Launch
+    if (resumed !== undefined) {
+      launch = resumed
+    } else {
+      checkInputKind(input as RunInput)
+      if (options.session !== undefined) {
+        if (typeof options.session !== 'string' || options.session === '') {
+          throw new ConfigError({
+            message: 'run options: session must be a non-empty string (a session id).',
+          })
+        }
+        if (this.storage === undefined) {
+          throw new ConfigError({
+            message: `run options: session "${options.session}" needs a Runtime with storage: new Runtime({ storage }) and runtime.run(...).`,
+          })
+        }
+      }
+      const runId = options.runId ?? crypto.randomUUID()
+      const state = createRunState({
+        runId,
+        agentName: agent.name,
+        messages: [],
+        toolChoice: agent.toolChoice,
+      })
+      if (options.session !== undefined) state.session = { id: options.session, historyLength: 0 }
+      launch = { state, input: input as RunInput }
+      if (this.storage !== undefined) launch.checkpointer = new Checkpointer(this.storage, null)
+    }
+    const { state, checkpointer } = launch
+    const runId = state.runId
 
     const controller = new AbortController()
     const cancel = (reason: unknown) => {
@@ -165,7 +299,7 @@ export class Runtime {
         ? undefined
         : setTimeout(() => cancel(new RunTimeoutError({ timeoutMs })), timeoutMs)
 
-    let seq = 0
+    let seq = launch.seq ?? 0
     let ended = false
     const emit = (data: RunEventData): Promise<void> | undefined => {
       if (ended) return undefined
@@ -175,6 +309,7 @@ export class Runtime {
       event.runId = runId
       event.seq = ++seq
       event.time = Date.now()
+      checkpointer?.record(event)
       return sink?.(event)
     }
 
@@ -191,12 +326,15 @@ export class Runtime {
       maxTurns,
       toolConcurrency: this.toolConcurrency,
       emit,
+      checkpointer,
+      approvals: launch.approvals,
+      resumed: launch.resumed === true,
     }
     const cleanUp = () => {
       if (timer !== undefined) clearTimeout(timer)
       userSignal?.removeEventListener('abort', onUserAbort)
     }
-    const promise = begin(active, input)
+    const promise = launch.input === undefined ? runLoop(active) : begin(active, launch.input, this.storage)
     promise.then(cleanUp, (error: unknown) => {
       cleanUp()
       // A failed run may leave sibling tool calls running: tell them to stop.
@@ -210,10 +348,19 @@ export class Runtime {
 async function begin<TContext, TOutput>(
   active: ActiveRun<TContext, TOutput>,
   input: RunInput,
+  storage: Storage | undefined,
 ): Promise<RunResult<TOutput>> {
   const { state } = active
   try {
-    state.messages = typeof input === 'string' ? [{ role: 'user', content: input }] : await toMessages(input)
+    const messages =
+      typeof input === 'string' ? [{ role: 'user' as const, content: input }] : await toMessages(input)
+    if (state.session !== undefined && storage !== undefined) {
+      const history = await storage.sessions.messages(state.session.id)
+      state.session.historyLength = history.length
+      state.messages = [...history, ...messages]
+    } else {
+      state.messages = messages
+    }
   } catch (error) {
     state.status = 'failed'
     await active.emit({
@@ -244,4 +391,23 @@ function positive(value: number, field: string): number {
     })
   }
   return value
+}
+
+/** Validates a stored checkpoint (the run-state schema and zod load on the first resume). */
+async function parseRunState(snapshot: unknown, runId: string): Promise<RunState> {
+  const version = (snapshot as { version?: unknown } | null)?.version
+  if (version !== 1) {
+    throw new ConfigError({
+      message: `resume: run "${runId}" was stored in format version ${String(version)}, which this agentloop cannot read (it reads version 1). Upgrade agentloop.`,
+    })
+  }
+  const { RunStateV1 } = await import('./run-state-schema.js')
+  const parsed = RunStateV1.safeParse(snapshot)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new ConfigError({
+      message: `resume: the stored checkpoint of run "${runId}" is not a valid run state (${issue?.path.join('.') || 'root'}: ${issue?.message}). It was not changed.`,
+    })
+  }
+  return parsed.data as RunState
 }

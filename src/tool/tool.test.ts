@@ -158,6 +158,7 @@ describe('tool', () => {
       runId: 'r',
       callId: 'c',
       turn: 1,
+      idempotencyKey: 'r:c',
     }
     expect(await pay.needsApproval({ amount: 500 }, context)).toBe(true)
     expect(await pay.needsApproval({ amount: 5 }, context)).toBe(false)

@@ -20,6 +20,11 @@ export interface ToolContext<TContext = unknown> {
   callId: string
   /** The turn (1-based) whose model response asked for this call. */
   turn: number
+  /**
+   * The same on every attempt of this call, also after a crash and resume (`runId:callId`): pass it
+   * to the systems you call so they can drop a repeated request.
+   */
+  idempotencyKey: string
 }
 
 /** What happens when a tool throws or times out. */
