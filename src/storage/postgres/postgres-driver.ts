@@ -108,7 +108,13 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     const expiresAt = operation.expiresAt ?? null
     const { collection, key, group, order } = operation
     // the embedding column exists only with pgvector
-    const vector = pgvector ? [operation.vector === undefined ? null : vectorLiteral(operation.vector)] : []
+    // embeddings restored or written without `vector` are indexed from their data
+    const indexed =
+      operation.vector ??
+      (collection === 'embedding' && Array.isArray(operation.data.vector)
+        ? (operation.data.vector as number[])
+        : undefined)
+    const vector = pgvector ? [indexed === undefined ? null : vectorLiteral(indexed)] : []
     const embedding = pgvector
       ? { column: ', embedding', set: ', embedding = EXCLUDED.embedding' }
       : undefined
