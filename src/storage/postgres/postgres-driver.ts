@@ -236,7 +236,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
         where += ` AND ord > $${values.length}`
       }
       const direction = listOptions.descending ? 'DESC' : 'ASC'
-      let sql = `SELECT ${COLUMNS} FROM ${table} WHERE ${where} ORDER BY ord ${direction}, key COLLATE "C" ${direction}`
+      let sql = `SELECT ${COLUMNS} FROM ${table} WHERE ${where} ORDER BY ord ${direction}, key ${direction}`
       if (listOptions.limit !== undefined) {
         values.push(listOptions.limit)
         sql += ` LIMIT $${values.length}`
