@@ -51,6 +51,24 @@ describe('the built package', () => {
     expect(JSON.parse(stdout)).toEqual({ missing: [], scripted: 'function' })
   })
 
+  it('loads each storage driver only at its own subpath, and agentloop/testing loads no vitest', () => {
+    const external = (code: string) =>
+      runModule(code).bareImports.filter(
+        (specifier) => !specifier.startsWith('node:') && !specifier.startsWith('agentloop'),
+      )
+    expect(external("await import('agentloop/sqlite')")).toEqual(['better-sqlite3'])
+    expect(external("await import('agentloop/postgres')")).toEqual(['pg'])
+    expect(external("await import('agentloop/redis')")).toEqual(['ioredis'])
+    expect(external("await import('agentloop/testing')")).toEqual([])
+    const { stdout } = runModule(`
+      const { createMemoryStorage } = await import('agentloop')
+      const storage = createMemoryStorage()
+      await storage.runs.save({ runId: 'r', agentName: 'a', status: 'running', snapshot: { version: 1 } })
+      console.log(JSON.stringify((await storage.runs.load('r')).snapshot))
+    `)
+    expect(JSON.parse(stdout)).toEqual({ version: 1 })
+  })
+
   it('ships ESM with type declarations, requires Node 20 or later, and depends only on zod', () => {
     const manifest = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
     expect(manifest.type).toBe('module')

@@ -51,7 +51,7 @@ export interface SessionRepository {
   /** Creates a session (error when the id exists). */
   create(input?: CreateSessionInput): Promise<Session>
   get(sessionId: string): Promise<Session | null>
-  /** Sessions, most recently updated first. */
+  /** Sessions, newest first. */
   list(options?: { limit?: number }): Promise<Session[]>
   /** Changes title or metadata. */
   update(sessionId: string, changes: { title?: string; metadata?: JsonObject }): Promise<Session>

@@ -19,7 +19,8 @@ export const sqlMigrations: readonly SqlMigration[] = [
     version: 1,
     name: 'records',
     statements: ({ records, prefix }, dialect) => {
-      const text = 'TEXT'
+      // byte order for keys and groups (as in SQLite), so ORDER BY ord, key follows the index
+      const text = dialect === 'sqlite' ? 'TEXT' : 'TEXT COLLATE "C"'
       const integer = dialect === 'sqlite' ? 'INTEGER' : 'BIGINT'
       const real = dialect === 'sqlite' ? 'REAL' : 'DOUBLE PRECISION'
       const json = dialect === 'sqlite' ? 'TEXT' : 'JSONB'

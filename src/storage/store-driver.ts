@@ -120,10 +120,11 @@ export interface StoreDriver {
   /** Applies a batch atomically; `now` (ms since the epoch) stamps `createdAt` / `updatedAt`. */
   commit(operations: readonly WriteOperation[], now: number): Promise<CommitResult>
   /**
-   * Native similarity search (cosine), best first; undefined when the backend has none, in which
-   * case the repository computes cosine similarity itself. `score` is the cosine similarity.
+   * Native similarity search (cosine), best first. When the method is missing or resolves to
+   * undefined (no vector index available), the repository computes cosine similarity itself.
+   * `score` is the cosine similarity.
    */
-  search?(query: VectorQuery): Promise<{ record: StoredRecord; score: number }[]>
+  search?(query: VectorQuery): Promise<{ record: StoredRecord; score: number }[] | undefined>
   /** Settings worth reporting (journal mode, vector index...), for diagnostics and tests. */
   info?(): JsonObject
   close(): Promise<void>

@@ -29,8 +29,8 @@ async function openStorage(): Promise<Storage> {
     }
     case 'postgres': {
       const { createPostgresStorage } = await import('../../src/storage/postgres/index.js')
-      const [connectionString, tablePrefix] = (target as string).split('#')
-      return createPostgresStorage({ connectionString: connectionString as string, tablePrefix })
+      const [connectionString, schema] = (target as string).split('#')
+      return createPostgresStorage({ connectionString: connectionString as string, schema })
     }
     case 'redis': {
       const { createRedisStorage } = await import('../../src/storage/redis/index.js')

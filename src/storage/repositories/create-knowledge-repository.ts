@@ -199,16 +199,14 @@ export function createKnowledgeRepository(driver: StoreDriver): KnowledgeReposit
       const namespace = namespaceOf(input.namespace, 'search')
       const topK = limitOf(input.topK, 5, 'knowledge.search: topK')
       if (input.filter !== undefined) requireJson(input.filter, 'knowledge.search: filter')
-      let scored: { record: StoredRecord; score: number }[]
-      if (driver.search !== undefined) {
-        scored = await driver.search({
-          collection: 'embedding',
-          group: namespace,
-          vector,
-          topK,
-          ...(input.filter === undefined ? {} : { metadata: input.filter }),
-        })
-      } else {
+      let scored = await driver.search?.({
+        collection: 'embedding',
+        group: namespace,
+        vector,
+        topK,
+        ...(input.filter === undefined ? {} : { metadata: input.filter }),
+      })
+      if (scored === undefined) {
         // Scores from the raw records; only the hits kept are validated.
         scored = []
         for (const record of await driver.list('embedding', { group: namespace })) {

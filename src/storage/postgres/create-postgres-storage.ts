@@ -1,0 +1,75 @@
+import pg from 'pg'
+import { ConfigError } from '../../errors/errors.js'
+import { createStorage } from '../create-storage.js'
+import { isSafeIdentifier } from '../sql-migrations.js'
+import type { Storage } from '../storage.js'
+import { createPostgresDriver } from './postgres-driver.js'
+import { postgresNames } from './postgres-schema.js'
+
+/** Options of {@link createPostgresStorage}. */
+export interface PostgresStorageOptions {
+  /** `postgres://user:password@host:5432/database`. Required unless `pool` is given. */
+  connectionString?: string
+  /** Use this pool instead of opening one (it is then not closed by `storage.close()`). */
+  pool?: pg.Pool
+  /** The schema of the tables (default `public`; created when missing). */
+  schema?: string
+  /** Prefix of the table names (default `agentloop_`). */
+  tablePrefix?: string
+  /** Connections of the pool agentloop opens (default 10). */
+  maxConnections?: number
+  /**
+   * Similarity search: `auto` (default) uses pgvector when the server has the extension (and
+   * creates it if allowed), else computes cosine in JavaScript; `js` never uses pgvector.
+   */
+  vector?: 'auto' | 'js'
+}
+
+/**
+ * A `Storage` on PostgreSQL with `pg`: one table of JSONB records, migrations applied on first use
+ * (under an advisory lock), compare-and-set in transactions, embeddings in pgvector when available.
+ * Returns at once; the connection and migrations happen on the first call, which reports any
+ * connection error.
+ */
+export function createPostgresStorage(options: PostgresStorageOptions): Storage {
+  if (
+    options?.pool === undefined &&
+    (typeof options?.connectionString !== 'string' || options.connectionString === '')
+  ) {
+    throw new ConfigError({
+      message:
+        "createPostgresStorage: give connectionString (e.g. 'postgres://postgres@127.0.0.1:5432/app', often process.env.DATABASE_URL) or a pg Pool as pool.",
+    })
+  }
+  const schema = options.schema ?? 'public'
+  const prefix = options.tablePrefix ?? 'agentloop_'
+  for (const [field, value] of [
+    ['schema', schema],
+    ['tablePrefix', prefix],
+  ] as const) {
+    if (!isSafeIdentifier(value)) {
+      throw new ConfigError({
+        message: `createPostgresStorage: ${field} must be letters, digits and underscores, starting with a letter or underscore (at most 41); got ${JSON.stringify(value)}.`,
+      })
+    }
+  }
+  const vector = options.vector ?? 'auto'
+  if (vector !== 'auto' && vector !== 'js') {
+    throw new ConfigError({
+      message: `createPostgresStorage: vector must be 'auto' or 'js'; got ${JSON.stringify(vector)}.`,
+    })
+  }
+  const pool =
+    options.pool ??
+    new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 })
+  // an idle client's error (server restart) must not crash the process; the next query reports it
+  if (options.pool === undefined) pool.on('error', () => {})
+  return createStorage(
+    createPostgresDriver({
+      pool,
+      names: postgresNames(schema, prefix),
+      vector,
+      ownsPool: options.pool === undefined,
+    }),
+  )
+}
