@@ -212,3 +212,36 @@ export type {
   TaskRepository,
   TaskStatus,
 } from './storage/task-repository.js'
+export type { JobResult, JobRunOptions } from './steps/execute-job.js'
+export { JOB_SNAPSHOT_VERSION, type JobSnapshot } from './steps/job-checkpoint.js'
+export type {
+  RetryDelay,
+  StepContext,
+  StepDefinition,
+  StepOptions,
+  StepOutput,
+} from './steps/step-definition.js'
+export { StepFailedError, StepTimeoutError } from './steps/step-errors.js'
+export type {
+  JobEndEvent,
+  JobStartEvent,
+  JobStatus,
+  StepEndEvent,
+  StepEvent,
+  StepEventBase,
+  StepEventData,
+  StepEventType,
+  StepFailEvent,
+  StepProgressEvent,
+  StepRetryEvent,
+  StepSkipEvent,
+  StepStartEvent,
+} from './steps/step-event.js'
+export {
+  type JobInfo,
+  type JobStream,
+  type NoResults,
+  type StepJob,
+  type StepsOptions,
+  steps,
+} from './steps/steps.js'
