@@ -295,6 +295,13 @@ describe('cancellation', () => {
     expect(events.at(-1)).toMatchObject({ type: 'job.end', status: 'cancelled', failedStep: 'wait' })
   })
 
+  it('runs no step of a job whose signal is already aborted', async () => {
+    let calls = 0
+    const job = steps({ name: 'c' }).step({ name: 's', run: () => void calls++ })
+    await expect(job.run({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(RunCancelledError)
+    expect(calls).toBe(0)
+  })
+
   it('cancels the job when the stream consumer stops reading', async () => {
     let reason: unknown
     const job = steps({ name: 'c' }).step({
