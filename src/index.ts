@@ -154,6 +154,39 @@ export type { CompletedRunResult, Interruption, PausedRunResult, RunResult } fro
 export type { RunState, ToolCallRecord } from './run/run-state.js'
 export type { RunStream } from './run/run-stream.js'
 export { type ResumeOptions, type RunOptions, Runtime, type RuntimeOptions } from './run/runtime.js'
+export type { JobResult, JobRunOptions } from './steps/execute-job.js'
+export { JOB_SNAPSHOT_VERSION, type JobSnapshot } from './steps/job-checkpoint.js'
+export type {
+  RetryDelay,
+  StepContext,
+  StepDefinition,
+  StepOptions,
+  StepOutput,
+} from './steps/step-definition.js'
+export { StepFailedError, StepTimeoutError } from './steps/step-errors.js'
+export type {
+  JobEndEvent,
+  JobStartEvent,
+  JobStatus,
+  StepEndEvent,
+  StepEvent,
+  StepEventBase,
+  StepEventData,
+  StepEventType,
+  StepFailEvent,
+  StepProgressEvent,
+  StepRetryEvent,
+  StepSkipEvent,
+  StepStartEvent,
+} from './steps/step-event.js'
+export {
+  type JobInfo,
+  type JobStream,
+  type NoResults,
+  type StepJob,
+  type StepsOptions,
+  steps,
+} from './steps/steps.js'
 export type {
   AuditEntry,
   AuditRepository,
