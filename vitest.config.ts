@@ -8,6 +8,9 @@ export default defineConfig({
     alias: [
       { find: /^agentloop$/, replacement: fromRoot('./src/index.ts') },
       { find: /^agentloop\/testing$/, replacement: fromRoot('./src/testing/index.ts') },
+      { find: /^agentloop\/openai$/, replacement: fromRoot('./src/providers/openai/index.ts') },
+      { find: /^agentloop\/anthropic$/, replacement: fromRoot('./src/providers/anthropic/index.ts') },
+      { find: /^agentloop\/ai-sdk$/, replacement: fromRoot('./src/providers/ai-sdk/index.ts') },
     ],
   },
   test: {

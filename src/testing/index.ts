@@ -18,3 +18,20 @@ export {
   type ScriptedTurnSpec,
   scriptedModel,
 } from './scripted-model.js'
+export {
+  createFakeProviderServer,
+  type FakeHandler,
+  type FakeProviderServer,
+  type FakeResponse,
+  type RecordedRequest,
+  splitSseEvents,
+} from './fake-provider-server.js'
+export {
+  anthropicError,
+  anthropicStream,
+  openaiChatStream,
+  openaiError,
+  openaiResponsesStream,
+  splitText,
+  type WireAnswer,
+} from './provider-wire.js'
