@@ -88,7 +88,9 @@ describe('openai (Responses API) against recorded traffic', () => {
       }),
     )
     const input = (
-      server.requests[1]?.body as { input: { type?: string; id?: string; encrypted_content?: string }[] }
+      (server.requests[1]?.body ?? { input: [] }) as {
+        input: { type?: string; id?: string; encrypted_content?: string }[]
+      }
     ).input
     expect(input.find((item) => item.type === 'reasoning')).toMatchObject({
       id: 'rs_01830d662ab3856501693c321405c88190be3ab04d5782d5f9',
