@@ -210,12 +210,13 @@ function within<T>(
       signal.removeEventListener('abort', onAbort)
       action()
     }
-    if (signal.aborted) return onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
+    // Handlers first: a promise that rejects after the abort must never go unhandled.
     promise.then(
       (value) => finish(() => resolve(value)),
       (error: unknown) => finish(() => reject(error)),
     )
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
   })
 }
 
