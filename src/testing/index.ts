@@ -35,3 +35,8 @@ export {
   splitText,
   type WireAnswer,
 } from './provider-wire.js'
+export {
+  type ConformanceCase,
+  type ModelConformanceOptions,
+  modelConformanceCases,
+} from './model-conformance.js'
