@@ -1,3 +1,5 @@
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
+import { aiSdk } from 'agentloop/ai-sdk'
 import { anthropic } from 'agentloop/anthropic'
 import { openai, openaiChat } from 'agentloop/openai'
 import {
@@ -50,6 +52,23 @@ const adapters: Record<string, ModelConformanceOptions> = {
     error: (status, message) => openaiError(status, message),
     outputSchemaOf: (body) => (body as Body).text?.format?.schema,
     toolNamesOf: (body) => ((body as Body).tools ?? []).map((entry: Body) => entry.name),
+  },
+  'aiSdk (an AI SDK openai-compatible provider)': {
+    createModel: ({ server, maxRetries }) =>
+      aiSdk(
+        createOpenAICompatible({
+          name: 'compatible',
+          baseURL: `${server.url}/v1`,
+          apiKey: 'sk-test-key-123456789',
+          supportsStructuredOutputs: true,
+          includeUsage: true,
+        }).chatModel('gpt-4o-mini'),
+        { maxRetries, retry: fast },
+      ),
+    answer: openaiChatStream,
+    error: (status, message) => openaiError(status, message),
+    outputSchemaOf: (body) => (body as Body).response_format?.json_schema?.schema,
+    toolNamesOf: (body) => ((body as Body).tools ?? []).map((entry: Body) => entry.function.name),
   },
   anthropic: {
     createModel: ({ server, maxRetries }) =>
