@@ -8,6 +8,7 @@ import type { z } from 'zod'
 import { ConfigError } from '../errors/errors.js'
 import type { HooksInput } from '../hooks/hook-chain.js'
 import type { Model } from '../model/model.js'
+import { modelReference } from '../model/model-reference.js'
 import type {
   JsonSchema,
   ModelOutputSpec,
@@ -31,7 +32,8 @@ export interface AgentOptions<TContext, TOutput> {
   /** A name for events, logs and `Runtime.resume`; unique among a runtime's agents. */
   name: string
   instructions?: Instructions<TContext>
-  model: Model
+  /** A model object, or a reference such as `'openai:gpt-4o'` resolved by the runtime's model registry. */
+  model: Model | string
   tools?: readonly Tool<unknown, TContext>[]
   /** `auto` (default), `required`, `none`, or `{ name }` to force one tool. */
   toolChoice?: ToolChoice
@@ -83,7 +85,8 @@ export class Agent<TContext = unknown, TOutput = string> {
       })
     }
     const label = `Agent ${JSON.stringify(options.name)}`
-    if (!isModel(options.model)) {
+    const model = typeof options.model === 'string' ? referenceOf(options.model, label) : options.model
+    if (!isModel(model)) {
       throw new ConfigError({
         message: `${label}: model must implement the Model interface (provider, modelId, generate, stream); use an adapter such as openai('gpt-4o') or scriptedModel([...]).`,
       })
@@ -123,7 +126,7 @@ export class Agent<TContext = unknown, TOutput = string> {
 
     this.name = options.name
     this.instructions = options.instructions
-    this.model = options.model
+    this.model = model
     this.tools = tools
     this.toolChoice = toolChoice
     this.resetToolChoice = options.resetToolChoice ?? true
@@ -158,6 +161,14 @@ export class Agent<TContext = unknown, TOutput = string> {
   /** The tool with this name, if the agent has it. */
   getTool(name: string): Tool<unknown, TContext> | undefined {
     return this.#toolsByName.get(name)
+  }
+}
+
+function referenceOf(reference: string, label: string): Model {
+  try {
+    return modelReference(reference)
+  } catch (error) {
+    throw new ConfigError({ message: `${label}: model: ${(error as Error).message}`, cause: error })
   }
 }
 

@@ -26,9 +26,9 @@ export function buildRequest(run: ActiveRun<unknown, unknown>): ModelRequest {
  * `afterModel` hooks. Returns the complete response; a stream that ends early throws `ModelError`.
  */
 export async function callModel(run: ActiveRun<unknown, unknown>): Promise<ModelResponse> {
-  const { agent, state, hooks } = run
+  const { state, hooks } = run
   const turn = state.turn
-  const model = agent.model
+  const model = run.model
   let request = buildRequest(run)
   let response: ModelResponse | undefined
   if (hooks.hasBeforeModel) {
@@ -55,7 +55,7 @@ async function streamResponse(
   run: ActiveRun<unknown, unknown>,
   request: ModelRequest,
 ): Promise<ModelResponse> {
-  const model = run.agent.model
+  const model = run.model
   const turn = run.state.turn
   const collector = createResponseCollector(model.provider)
   let toolNames: Map<string, string> | undefined

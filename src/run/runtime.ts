@@ -9,6 +9,13 @@ import { ConfigError, describeError, RunCancelledError, RunTimeoutError } from '
 import { createEventChannel } from '../events/event-channel.js'
 import type { RunEvent, RunEventData } from '../events/run-event.js'
 import { createHookChain, type HookChain, type HooksInput } from '../hooks/hook-chain.js'
+import { isModelReference } from '../model/model-reference.js'
+import {
+  createModelRegistry,
+  getDefaultModelRegistry,
+  type ModelFactory,
+  type ModelRegistry,
+} from '../model/model-registry.js'
 import type { ActiveRun } from './active-run.js'
 import { checkInputKind, type RunInput, toMessages } from './run-input.js'
 import { runLoop } from './run-loop.js'
@@ -40,6 +47,12 @@ export interface RuntimeOptions {
   timeoutMs?: number
   /** Events a `stream()` buffers before the run waits for its consumer (default 64). */
   streamHighWaterMark?: number
+  /**
+   * How agents' model references (`model: 'openai:gpt-4o'`) resolve: a registry, or factories by
+   * provider prefix added to the built-in ones (default: the built-in providers, configured from
+   * environment variables).
+   */
+  models?: ModelRegistry | Record<string, ModelFactory>
 }
 
 type EventSink = (event: RunEvent) => Promise<void> | undefined
@@ -50,6 +63,8 @@ export class Runtime {
   readonly toolConcurrency: number
   readonly timeoutMs: number | undefined
   readonly streamHighWaterMark: number
+  /** Resolves agents' model references. */
+  readonly models: ModelRegistry
   readonly #hookChains = new WeakMap<object, HookChain<unknown>>()
 
   constructor(options: RuntimeOptions = {}) {
@@ -62,6 +77,7 @@ export class Runtime {
       64,
       'Runtime: streamHighWaterMark',
     )
+    this.models = modelRegistryOf(options.models)
   }
 
   /** Runs the agent to its end and resolves with the result; rejects if it fails or is cancelled. */
@@ -182,6 +198,7 @@ export class Runtime {
     const abortable = userSignal !== undefined || timer !== undefined || sink !== undefined
     const active: ActiveRun<TContext, TOutput> = {
       agent,
+      model: agent.model,
       abortable,
       state,
       context: options.context as TContext,
@@ -196,7 +213,7 @@ export class Runtime {
       if (timer !== undefined) clearTimeout(timer)
       userSignal?.removeEventListener('abort', onUserAbort)
     }
-    const promise = begin(active, input)
+    const promise = begin(active, input, this.models)
     promise.then(cleanUp, (error: unknown) => {
       cleanUp()
       // A failed run may leave sibling tool calls running: tell them to stop.
@@ -210,10 +227,12 @@ export class Runtime {
 async function begin<TContext, TOutput>(
   active: ActiveRun<TContext, TOutput>,
   input: RunInput,
+  models: ModelRegistry,
 ): Promise<RunResult<TOutput>> {
   const { state } = active
   try {
     state.messages = typeof input === 'string' ? [{ role: 'user', content: input }] : await toMessages(input)
+    if (isModelReference(active.model)) active.model = await models.resolve(active.model.reference)
   } catch (error) {
     state.status = 'failed'
     await active.emit({
@@ -227,6 +246,13 @@ async function begin<TContext, TOutput>(
   }
   state.inputLength = state.messages.length
   return runLoop(active)
+}
+
+function modelRegistryOf(models: RuntimeOptions['models']): ModelRegistry {
+  if (models === undefined) return getDefaultModelRegistry()
+  const registry = models as ModelRegistry
+  if (typeof registry.resolve === 'function' && typeof registry.register === 'function') return registry
+  return createModelRegistry({ providers: models as Record<string, ModelFactory> })
 }
 
 function positiveInteger(value: number | undefined, fallback: number, field: string): number {
