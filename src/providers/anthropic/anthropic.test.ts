@@ -260,3 +260,35 @@ describe('anthropic against recorded traffic', () => {
     })
   })
 })
+
+describe('anthropic: max_tokens cut in the middle of a tool input', () => {
+  it('never executes the half-written call: the run fails with a clear ModelError', async () => {
+    const { Agent, run, tool } = await import('agentloop')
+    const { anthropicStream } = await import('agentloop/testing')
+    server.enqueue(
+      anthropicStream({
+        toolCalls: [{ id: 'toolu_cut', name: 'add', arguments: '{"a": 1, "b"' }],
+        finishReason: 'length',
+      }),
+    )
+    let executed = false
+    const add = tool({
+      name: 'add',
+      description: 'Add',
+      parameters: [
+        { name: 'a', type: 'number' },
+        { name: 'b', type: 'number' },
+      ],
+      execute: () => {
+        executed = true
+        return 0
+      },
+    })
+    const agent = new Agent({ name: 'cut', model: model(), tools: [add] })
+    await expect(run(agent, 'Add 1 and 2')).rejects.toThrow(
+      /cut at its output limit while it was writing tool calls/,
+    )
+    expect(executed).toBe(false)
+    expect(server.requests).toHaveLength(1)
+  })
+})
