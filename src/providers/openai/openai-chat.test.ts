@@ -1,6 +1,6 @@
 import { collectResponse, ModelError, type ModelRequest, type ModelStreamPart } from 'agentloop'
 import { openaiChat } from 'agentloop/openai'
-import { createFakeProviderServer, type FakeProviderServer } from 'agentloop/testing'
+import { createFakeProviderServer, type FakeProviderServer, openaiChatStream } from 'agentloop/testing'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { callsOf, fixture, reasoningOf, textOf } from '../../../test/support/fixtures.js'
 
@@ -267,5 +267,152 @@ describe('openaiChat against recorded OpenAI-compatible traffic', () => {
       .catch((caught: unknown) => caught)
     expect(groq).toMatchObject({ statusCode: 400, isRetryable: false, code: 'tool_use_failed' })
     expect(server.requests).toHaveLength(3)
+  })
+})
+
+describe('openaiChat requests and lenient parsing', () => {
+  const tools: ModelRequest['tools'] = [
+    {
+      name: 'add',
+      description: 'Add',
+      parameters: { type: 'object', properties: { a: { type: 'number' } } },
+      strict: true,
+    },
+  ]
+
+  it('sends settings, tools, tool choice, parallel_tool_calls, strict schemas, structured output and pass-through options', async () => {
+    server.enqueue(openaiChatStream({ text: '{}' }))
+    const chat = model({
+      organization: 'org-1',
+      project: 'proj-1',
+      store: true,
+      reasoningEffort: 'low',
+      verbosity: 'high',
+      temperature: 0.5,
+      providerOptions: { user: 'u-1', extra_body: { service_tier: 'flex' } },
+    })
+    await collectResponse(
+      'openai',
+      chat.stream({
+        instructions: 'Be terse.',
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is this?' },
+              { type: 'image', url: 'https://x/cat.png' },
+            ],
+          },
+          {
+            role: 'assistant',
+            content: [{ type: 'tool-call', callId: 'c1', name: 'add', arguments: '{"a":1}' }],
+          },
+          { role: 'tool', callId: 'c1', toolName: 'add', content: '1' },
+        ],
+        tools,
+        toolChoice: { name: 'add' },
+        parallelToolCalls: false,
+        maxOutputTokens: 50,
+        temperature: 0.1,
+        seed: 7,
+        stopSequences: ['END'],
+        output: { name: 'final_output', schema: { type: 'object' }, strict: true },
+        providerOptions: { openai: { metadata: { run: 'r1' } } },
+      }),
+    )
+    const { body, headers } = server.requests[0] ?? {}
+    expect(headers).toMatchObject({ 'openai-organization': 'org-1', 'openai-project': 'proj-1' })
+    expect(body).toEqual({
+      model: 'gpt-4o',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [
+        { role: 'system', content: 'Be terse.' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: 'https://x/cat.png' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'add', arguments: '{"a":1}' } }],
+        },
+        { role: 'tool', tool_call_id: 'c1', content: '1' },
+      ],
+      temperature: 0.1,
+      max_completion_tokens: 50,
+      seed: 7,
+      stop: ['END'],
+      store: true,
+      reasoning_effort: 'low',
+      verbosity: 'high',
+      tools: [{ type: 'function', function: { ...tools[0], strict: true } }],
+      tool_choice: { type: 'function', function: { name: 'add' } },
+      parallel_tool_calls: false,
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'final_output', schema: { type: 'object' }, strict: true },
+      },
+      user: 'u-1',
+      service_tier: 'flex',
+      metadata: { run: 'r1' },
+    })
+  })
+
+  it('applies preset quirks: max_tokens and no strict for Ollama; the key from the preset variable', async () => {
+    server.enqueue(openaiChatStream({ text: 'ok' }))
+    await collectResponse(
+      'ollama',
+      openaiChat('llama3.1', { preset: 'ollama', baseURL: `${server.url}/v1` }).stream({
+        ...request,
+        tools,
+        maxOutputTokens: 10,
+      }),
+    )
+    const body = server.requests[0]?.body as Record<string, unknown>
+    expect(body.max_tokens).toBe(10)
+    expect(body).not.toHaveProperty('max_completion_tokens')
+    expect(JSON.stringify(body.tools)).not.toContain('strict')
+    expect(server.requests[0]?.headers.authorization).toBe('Bearer ollama')
+  })
+
+  it('skips SSE comment lines and keep-alives, and splits parallel calls that come without index', async () => {
+    const chunk = (delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'x', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+    server.enqueue({
+      sse:
+        ': OPENROUTER PROCESSING\n\n' +
+        chunk({ role: 'assistant' }) +
+        ': keep-alive\n\n' +
+        chunk({ tool_calls: [{ id: 'a1', function: { name: 'add', arguments: '{"a":' } }] }) +
+        chunk({ tool_calls: [{ function: { arguments: '1}' } }] }) +
+        chunk({ tool_calls: [{ id: 'b2', function: { name: 'add', arguments: '{"a":2}' } }] }) +
+        chunk({}, 'tool_calls') +
+        'data: [DONE]\n\n',
+    })
+    const response = await collectResponse('openai', model().stream({ ...request, tools }))
+    expect(callsOf(response.content)).toEqual([
+      { callId: 'a1', name: 'add', arguments: '{"a":1}' },
+      { callId: 'b2', name: 'add', arguments: '{"a":2}' },
+    ])
+    // No usage reported by this server: zero, never a crash.
+    expect(response.usage).toEqual({ inputTokens: 0, outputTokens: 0, totalTokens: 0 })
+  })
+
+  it('refuses to create a model for api.openai.com without a key, naming the variable', () => {
+    const saved = { key: process.env.OPENAI_API_KEY, url: process.env.OPENAI_BASE_URL }
+    delete process.env.OPENAI_API_KEY
+    delete process.env.OPENAI_BASE_URL
+    try {
+      expect(() => openaiChat('gpt-4o')).toThrow(/no API key. Set OPENAI_API_KEY/)
+      expect(() => openaiChat('gpt-4o', { preset: 'nim' })).toThrow(/NVIDIA_API_KEY/)
+      expect(() => openaiChat('gpt-4o', { preset: 'nope' as never })).toThrow(/preset must be one of ollama/)
+    } finally {
+      if (saved.key !== undefined) process.env.OPENAI_API_KEY = saved.key
+      if (saved.url !== undefined) process.env.OPENAI_BASE_URL = saved.url
+    }
   })
 })

@@ -139,3 +139,88 @@ describe('openai (Responses API) against recorded traffic', () => {
     expect(server.requests).toHaveLength(1)
   })
 })
+
+describe('openai (Responses API) requests', () => {
+  it('sends input items, tools, tool choice, structured output, reasoning and pass-through options', async () => {
+    server.enqueue(fixture('openai-responses/stream-text.sse'))
+    const tools: ModelRequest['tools'] = [
+      { name: 'add', description: 'Add', parameters: { type: 'object', properties: {} }, strict: false },
+    ]
+    await collectResponse(
+      'openai',
+      model({
+        reasoningEffort: 'medium',
+        verbosity: 'low',
+        store: true,
+        providerOptions: { truncation: 'auto' },
+      }).stream({
+        instructions: 'Be brief.',
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Look' },
+              { type: 'image', data: 'AAAA', mediaType: 'image/jpeg' },
+            ],
+          },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'text', text: 'Adding.' },
+              { type: 'tool-call', callId: 'call_1', name: 'add', arguments: '{}' },
+            ],
+          },
+          { role: 'tool', callId: 'call_1', toolName: 'add', content: '3' },
+        ],
+        tools,
+        toolChoice: 'required',
+        parallelToolCalls: true,
+        maxOutputTokens: 64,
+        output: { name: 'final_output', schema: { type: 'object' }, strict: true },
+      }),
+    )
+    expect(server.requests[0]?.body).toEqual({
+      model: 'gpt-4o',
+      instructions: 'Be brief.',
+      stream: true,
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'Look' },
+            { type: 'input_image', image_url: 'data:image/jpeg;base64,AAAA', detail: 'auto' },
+          ],
+        },
+        { role: 'assistant', content: 'Adding.' },
+        { type: 'function_call', call_id: 'call_1', name: 'add', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_1', output: '3' },
+      ],
+      max_output_tokens: 64,
+      store: true,
+      reasoning: { effort: 'medium', summary: 'auto' },
+      text: {
+        verbosity: 'low',
+        format: { type: 'json_schema', name: 'final_output', schema: { type: 'object' }, strict: true },
+      },
+      tools: [
+        {
+          type: 'function',
+          name: 'add',
+          description: 'Add',
+          parameters: { type: 'object', properties: {} },
+          strict: false,
+        },
+      ],
+      tool_choice: 'required',
+      parallel_tool_calls: true,
+      truncation: 'auto',
+    })
+  })
+
+  it('reports an incomplete response (max_output_tokens) as finish reason length', async () => {
+    const { openaiResponsesStream } = await import('agentloop/testing')
+    server.enqueue(openaiResponsesStream({ text: 'cut', finishReason: 'length' }))
+    const response = await collectResponse('openai', model().stream(request))
+    expect(response.finishReason).toBe('length')
+  })
+})

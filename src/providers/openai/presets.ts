@@ -98,6 +98,11 @@ export function presetOptions(options: OpenAIChatOptions): OpenAIChatOptions & {
   const baseURL =
     options.baseURL ?? (fromEnv ? (options.preset === 'ollama' ? withV1(fromEnv) : fromEnv) : preset.baseURL)
   const apiKey = options.apiKey ?? process.env[preset.apiKeyVariable] ?? preset.placeholderKey
+  if (apiKey === undefined && options.baseURL === undefined && !fromEnv && options.client === undefined) {
+    throw new ConfigError({
+      message: `${preset.provider}: no API key. Set ${preset.apiKeyVariable} or pass the apiKey option.`,
+    })
+  }
   return {
     ...options,
     baseURL,
