@@ -39,6 +39,8 @@ export function chatBody(options: {
   defaults: ChatDefaults
   compatibility: ChatCompatibility
   stream: boolean
+  /** The provider name: `providerOptions[provider]` is merged too (e.g. `providerOptions.ollama`). */
+  provider?: string
 }): Body {
   const { request, defaults, compatibility } = options
   const strict = compatibility.strictSchemas ?? true
@@ -95,6 +97,9 @@ export function chatBody(options: {
   }
   mergeProviderOptions(body, defaults.providerOptions)
   mergeProviderOptions(body, request.providerOptions?.openai)
+  if (options.provider !== undefined && options.provider !== 'openai') {
+    mergeProviderOptions(body, request.providerOptions?.[options.provider])
+  }
   return body
 }
 

@@ -40,7 +40,7 @@ export function openaiChat(modelId: string, options: OpenAIChatOptions = {}): Mo
   const capabilities = knownCapabilities(modelId, options.capabilities)
 
   const body = (request: ModelRequest, stream: boolean) =>
-    chatBody({ modelId, request, defaults: resolved, compatibility, stream })
+    chatBody({ modelId, request, defaults: resolved, compatibility, stream, provider })
 
   return {
     specificationVersion: 'agentloop.model.v1',

@@ -230,3 +230,17 @@ describe('cancellation and secrets', () => {
     expect(everything).not.toContain(API_KEY)
   })
 })
+
+describe('cancellation during a retry wait', () => {
+  it('stops waiting for Retry-After as soon as the signal aborts', async () => {
+    server.setFallback(openaiError(429, 'slow down', null, { 'retry-after': '30' }))
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new Error('gave up waiting')), 100)
+    const started = Date.now()
+    await expect(model({ maxRetries: 3 }).generate(request, { signal: controller.signal })).rejects.toThrow(
+      'gave up waiting',
+    )
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(server.requests).toHaveLength(1)
+  })
+})
