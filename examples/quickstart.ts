@@ -1,13 +1,20 @@
 /**
  * Quickstart: an agent with three real tools, streaming its events to the terminal.
  *
- * Run it with `npm start`. Until a provider adapter is configured it uses the scripted model from
- * `agentloop/testing`: the model's answers are pre-recorded, but the tools really run and every
- * event you see is produced by the real agent loop.
+ * Run it with `npm start`. It uses a real provider when one is configured in the environment; the
+ * first match wins:
+ *   1. AGENTLOOP_MODEL    any model reference, such as `anthropic:claude-haiku-4-5` or `groq:llama-3.3-70b-versatile`
+ *   2. OPENAI_BASE_URL    an OpenAI-compatible server, through Chat Completions (model: OPENAI_MODEL, default gpt-4o-mini)
+ *   3. OPENAI_API_KEY     OpenAI, through the Responses API (model: OPENAI_MODEL, default gpt-4o-mini)
+ *   4. ANTHROPIC_API_KEY  Anthropic (model: ANTHROPIC_MODEL, default claude-haiku-4-5)
+ *   5. OLLAMA_BASE_URL    a local Ollama (model: OLLAMA_MODEL, default llama3.1)
+ * Otherwise it uses the scripted model from `agentloop/testing`: the model's answers are
+ * pre-recorded, but the tools really run and every event you see is produced by the real agent loop.
  */
-import { Agent, type RunEvent, stream, tool } from 'agentloop'
+import { Agent, type Model, type RunEvent, stream, tool } from 'agentloop'
 import { scriptedModel } from 'agentloop/testing'
 import { z } from 'zod'
+import { configuredModel } from './quickstart-model.js'
 
 const clock = tool({
   name: 'current_time',
@@ -32,7 +39,7 @@ const countWords = tool({
 })
 
 // Pre-recorded answers; the arguments and results you see below are computed for real.
-const model = scriptedModel([
+const scripted = scriptedModel([
   {
     reasoning: 'I need the time in Tokyo, a sum and a word count: three independent tools.',
     toolCalls: [
@@ -51,9 +58,13 @@ const model = scriptedModel([
   },
 ])
 
+const configured = configuredModel(process.env)
+const model: Model | string = configured?.reference ?? scripted
+
 const agent = new Agent({
   name: 'assistant',
-  instructions: 'Answer with the help of your tools.',
+  instructions:
+    'Answer with the help of your tools. Call all the tools you need at once, then answer in one short paragraph.',
   model,
   tools: [clock, add, countWords],
 })
@@ -105,12 +116,17 @@ function show(event: RunEvent): void {
 }
 
 console.log(
-  'Using the scripted model (no provider adapter configured yet): its answers are pre-recorded; the tools run for real.',
+  configured === undefined
+    ? 'Using the scripted model (set OPENAI_API_KEY, ANTHROPIC_API_KEY, OLLAMA_BASE_URL or OPENAI_BASE_URL for a real provider): its answers are pre-recorded; the tools run for real.'
+    : `Using ${configured.reference} (${configured.reason}).`,
 )
 const events = stream(
   agent,
   'What time is it in Tokyo, what is 19.5 + 22.5, and how many words are in "agents whose runs survive crashes"?',
 )
 for await (const event of events) show(event)
-const result = await events.result
+const result = await events.result.catch((error: Error) => {
+  console.error(`\n✗ ${error.name}: ${error.message}`)
+  process.exit(1)
+})
 if (result.status === 'completed') console.log(`\nFinal output: ${result.output}`)

@@ -248,3 +248,14 @@ export type { ParametersOf, ParameterType, ToolParameter } from './tool/paramete
 export type { InferSchema, SchemaInput, ValidationResult } from './tool/schema.js'
 export { type Tool, type ToolContext, type ToolDefinition, type ToolErrorMode, tool } from './tool/tool.js'
 export { type JsonObject, type JsonValue, parseJson } from './util/json.js'
+export type { EmbeddingModel, EmbedOptions, EmbedResult } from './model/embedding-model.js'
+export { knownCapabilities } from './model/known-capabilities.js'
+export { isModelReference, type ModelReference, modelReference } from './model/model-reference.js'
+export {
+  createModelRegistry,
+  getDefaultModelRegistry,
+  type ModelFactory,
+  type ModelRegistry,
+  type ModelRegistryOptions,
+  parseModelReference,
+} from './model/model-registry.js'

@@ -69,6 +69,34 @@ describe('the built package', () => {
     expect(JSON.parse(stdout)).toEqual({ version: 1 })
   })
 
+  it('loads each provider SDK only at its own subpath', () => {
+    const openaiImports = runModule("await import('agentloop/openai')").bareImports
+    expect(openaiImports).toContain('openai')
+    expect(openaiImports).not.toContain('@anthropic-ai/sdk')
+    const anthropicImports = runModule("await import('agentloop/anthropic')").bareImports
+    expect(anthropicImports).toContain('@anthropic-ai/sdk')
+    expect(anthropicImports).not.toContain('openai')
+    // The AI SDK adapter needs only types from @ai-sdk/provider: nothing is loaded at run time.
+    const aiSdkImports = runModule("await import('agentloop/ai-sdk')").bareImports
+    expect(
+      aiSdkImports.filter(
+        (specifier) => !specifier.startsWith('node:') && !specifier.startsWith('agentloop'),
+      ),
+    ).toEqual([])
+  })
+
+  it('resolves a model reference by loading the provider subpath on demand', () => {
+    const { stdout, bareImports } = runModule(`
+      process.env.OPENAI_API_KEY = 'sk-test-0123456789'
+      const { createModelRegistry } = await import('agentloop')
+      const model = await createModelRegistry().resolve('openai-chat:gpt-4o')
+      console.log(model.provider + ' ' + model.modelId + ' ' + model.capabilities.contextWindow)
+    `)
+    expect(stdout.trim()).toBe('openai gpt-4o 128000')
+    expect(bareImports).toContain('agentloop/openai')
+    expect(bareImports).toContain('openai')
+  })
+
   it('ships ESM with type declarations, requires Node 20 or later, and depends only on zod', () => {
     const manifest = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
     expect(manifest.type).toBe('module')
@@ -76,5 +104,11 @@ describe('the built package', () => {
     expect(Object.keys(manifest.dependencies)).toEqual(['zod'])
     expect(readFileSync(`${root}/dist/index.d.ts`, 'utf8')).toContain('Agent')
     expect(readFileSync(`${root}/dist/testing/index.d.ts`, 'utf8')).toContain('scriptedModel')
+    for (const peer of ['openai', '@anthropic-ai/sdk', '@ai-sdk/provider']) {
+      expect(manifest.peerDependenciesMeta[peer]).toEqual({ optional: true })
+      expect(manifest.devDependencies[peer]).toBeDefined()
+    }
+    for (const subpath of ['./openai', './anthropic', './ai-sdk'])
+      expect(manifest.exports[subpath]).toBeDefined()
   })
 })

@@ -13,6 +13,7 @@ import {
 import { ConfigError } from '../errors/errors.js'
 import type { HooksInput } from '../hooks/hook-chain.js'
 import type { Model } from '../model/model.js'
+import { modelReference } from '../model/model-reference.js'
 import type {
   JsonSchema,
   ModelOutputSpec,
@@ -36,7 +37,8 @@ export interface AgentOptions<TContext, TOutput> {
   /** A name for events, logs and `Runtime.resume`; unique among a runtime's agents. */
   name: string
   instructions?: Instructions<TContext>
-  model: Model
+  /** A model object, or a reference such as `'openai:gpt-4o'` resolved by the runtime's model registry. */
+  model: Model | string
   tools?: readonly Tool<unknown, TContext>[]
   /** `auto` (default), `required`, `none`, or `{ name }` to force one tool. */
   toolChoice?: ToolChoice
@@ -95,7 +97,8 @@ export class Agent<TContext = unknown, TOutput = string> {
       })
     }
     const label = `Agent ${JSON.stringify(options.name)}`
-    if (!isModel(options.model)) {
+    const model = typeof options.model === 'string' ? referenceOf(options.model, label) : options.model
+    if (!isModel(model)) {
       throw new ConfigError({
         message: `${label}: model must implement the Model interface (provider, modelId, generate, stream); use an adapter such as openai('gpt-4o') or scriptedModel([...]).`,
       })
@@ -135,7 +138,7 @@ export class Agent<TContext = unknown, TOutput = string> {
 
     this.name = options.name
     this.instructions = options.instructions
-    this.model = options.model
+    this.model = model
     this.tools = tools
     this.toolChoice = toolChoice
     this.resetToolChoice = options.resetToolChoice ?? true
@@ -171,6 +174,14 @@ export class Agent<TContext = unknown, TOutput = string> {
   /** The tool with this name, if the agent has it. */
   getTool(name: string): Tool<unknown, TContext> | undefined {
     return this.#toolsByName.get(name)
+  }
+}
+
+function referenceOf(reference: string, label: string): Model {
+  try {
+    return modelReference(reference)
+  } catch (error) {
+    throw new ConfigError({ message: `${label}: model: ${(error as Error).message}`, cause: error })
   }
 }
 

@@ -7,6 +7,8 @@ export interface Usage {
   reasoningTokens?: number
   /** Input tokens served from the provider's prompt cache (part of `inputTokens`). */
   cachedInputTokens?: number
+  /** Input tokens written to the provider's prompt cache (part of `inputTokens`), when reported. */
+  cacheWriteInputTokens?: number
 }
 
 /** A usage with every count at 0. */
@@ -24,5 +26,7 @@ export function addUsage<T extends Usage>(total: T, next: Partial<Usage> | undef
     total.reasoningTokens = (total.reasoningTokens ?? 0) + next.reasoningTokens
   if (next.cachedInputTokens !== undefined)
     total.cachedInputTokens = (total.cachedInputTokens ?? 0) + next.cachedInputTokens
+  if (next.cacheWriteInputTokens !== undefined)
+    total.cacheWriteInputTokens = (total.cacheWriteInputTokens ?? 0) + next.cacheWriteInputTokens
   return total
 }

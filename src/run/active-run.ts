@@ -1,6 +1,7 @@
 import type { Agent } from '../agent/agent.js'
 import type { RunEventData } from '../events/run-event.js'
 import type { HookChain } from '../hooks/hook-chain.js'
+import type { Model } from '../model/model.js'
 import type { Checkpointer } from './checkpointer.js'
 import type { RunState } from './run-state.js'
 
@@ -10,6 +11,8 @@ import type { RunState } from './run-state.js'
  */
 export interface ActiveRun<TContext, TOutput> {
   readonly agent: Agent<TContext, TOutput>
+  /** The model this run calls: the agent's, or the one its model reference resolved to. */
+  model: Model
   readonly state: RunState
   readonly context: TContext
   /** Whether anything (a signal, a timeout, a stream consumer) can abort the run midway. */

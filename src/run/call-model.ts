@@ -27,9 +27,9 @@ export function buildRequest(run: ActiveRun<unknown, unknown>): ModelRequest {
  * `afterModel` hooks. Returns the complete response; a stream that ends early throws `ModelError`.
  */
 export async function callModel(run: ActiveRun<unknown, unknown>): Promise<ModelResponse> {
-  const { agent, state, hooks } = run
+  const { state, hooks } = run
   const turn = state.turn
-  const model = agent.model
+  const model = run.model
   const fitted = await fitContext(run, buildRequest(run))
   let request = fitted.request
   let response: ModelResponse | undefined
@@ -58,7 +58,7 @@ async function streamResponse(
   run: ActiveRun<unknown, unknown>,
   request: ModelRequest,
 ): Promise<ModelResponse> {
-  const model = run.agent.model
+  const model = run.model
   const turn = run.state.turn
   const collector = createResponseCollector(model.provider)
   let toolNames: Map<string, string> | undefined

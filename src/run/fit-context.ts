@@ -26,11 +26,11 @@ export async function fitContext(
 ): Promise<{ request: ModelRequest; check: BudgetCheck | undefined }> {
   const { agent } = run
   const settings = agent.context
-  const tokenizer = resolveTokenizer(agent.model, settings)
+  const tokenizer = resolveTokenizer(run.model, settings)
   if (tokenizer.load !== undefined) await tokenizer.load()
   const budget = computeBudget({
     settings,
-    capabilities: agent.model.capabilities,
+    capabilities: run.model.capabilities,
     maxOutputTokens: request.maxOutputTokens,
     exact: tokenizer.exact,
     agentName: agent.name,
@@ -48,7 +48,7 @@ export async function fitContext(
     budgetTokens: budget.budgetTokens,
     counter,
     strategies: settings.strategies,
-    model: agent.model,
+    model: run.model,
     turn: run.state.turn,
     signal: run.signal,
     memo: run.compactionMemo,

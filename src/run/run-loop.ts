@@ -32,7 +32,7 @@ export async function runLoop<TContext, TOutput>(
 ): Promise<RunResult<TOutput>> {
   const run = active as ActiveRun<unknown, TOutput>
   const { state, agent } = run
-  const model = agent.model
+  const model = run.model
   await run.emit({
     type: 'run.start',
     agent: agent.name,

@@ -12,6 +12,13 @@ import { createHookChain, type HookChain, type HooksInput } from '../hooks/hook-
 import type { Storage } from '../storage/storage.js'
 import type { ActiveRun, ApprovalDecision } from './active-run.js'
 import { Checkpointer } from './checkpointer.js'
+import { isModelReference } from '../model/model-reference.js'
+import {
+  createModelRegistry,
+  getDefaultModelRegistry,
+  type ModelFactory,
+  type ModelRegistry,
+} from '../model/model-registry.js'
 import { checkInputKind, type RunInput, toMessages } from './run-input.js'
 import { completedResult, runLoop } from './run-loop.js'
 import type { RunResult } from './run-result.js'
@@ -66,6 +73,12 @@ export interface RuntimeOptions {
   /** The agents `resume` can continue, found by name (a stored run names its agent). */
   // biome-ignore lint/suspicious/noExplicitAny: agents of any context and output type
   agents?: readonly Agent<any, any>[]
+  /**
+   * How agents' model references (`model: 'openai:gpt-4o'`) resolve: a registry, or factories by
+   * provider prefix added to the built-in ones (default: the built-in providers, configured from
+   * environment variables).
+   */
+  models?: ModelRegistry | Record<string, ModelFactory>
 }
 
 /** What starting a run needs besides the agent and options. */
@@ -89,6 +102,8 @@ export class Runtime {
   readonly timeoutMs: number | undefined
   readonly streamHighWaterMark: number
   readonly storage: Storage | undefined
+  /** Resolves agents' model references. */
+  readonly models: ModelRegistry
   readonly #hookChains = new WeakMap<object, HookChain<unknown>>()
   readonly #agents = new Map<string, Agent<unknown, unknown>>()
 
@@ -103,6 +118,7 @@ export class Runtime {
       'Runtime: streamHighWaterMark',
     )
     this.storage = options.storage
+    this.models = modelRegistryOf(options.models)
     if (this.storage !== undefined && typeof this.storage.runs?.save !== 'function') {
       throw new ConfigError({
         message:
@@ -317,6 +333,7 @@ export class Runtime {
     const abortable = userSignal !== undefined || timer !== undefined || sink !== undefined
     const active: ActiveRun<TContext, TOutput> = {
       agent,
+      model: agent.model,
       abortable,
       state,
       context: options.context as TContext,
@@ -334,7 +351,7 @@ export class Runtime {
       if (timer !== undefined) clearTimeout(timer)
       userSignal?.removeEventListener('abort', onUserAbort)
     }
-    const promise = launch.input === undefined ? runLoop(active) : begin(active, launch.input, this.storage)
+    const promise = begin(active, launch.input, this.storage, this.models)
     promise.then(cleanUp, (error: unknown) => {
       cleanUp()
       // A failed run may leave sibling tool calls running: tell them to stop.
@@ -347,11 +364,14 @@ export class Runtime {
 /** Validates the input messages, then runs the loop; a bad message ends the run before it starts. */
 async function begin<TContext, TOutput>(
   active: ActiveRun<TContext, TOutput>,
-  input: RunInput,
+  input: RunInput | undefined,
   storage: Storage | undefined,
+  models: ModelRegistry,
 ): Promise<RunResult<TOutput>> {
   const { state } = active
   try {
+    if (isModelReference(active.model)) active.model = await models.resolve(active.model.reference)
+    if (input === undefined) return runLoop(active)
     const messages =
       typeof input === 'string' ? [{ role: 'user' as const, content: input }] : await toMessages(input)
     if (state.session !== undefined && storage !== undefined) {
@@ -374,6 +394,13 @@ async function begin<TContext, TOutput>(
   }
   state.inputLength = state.messages.length
   return runLoop(active)
+}
+
+function modelRegistryOf(models: RuntimeOptions['models']): ModelRegistry {
+  if (models === undefined) return getDefaultModelRegistry()
+  const registry = models as ModelRegistry
+  if (typeof registry.resolve === 'function' && typeof registry.register === 'function') return registry
+  return createModelRegistry({ providers: models as Record<string, ModelFactory> })
 }
 
 function positiveInteger(value: number | undefined, fallback: number, field: string): number {

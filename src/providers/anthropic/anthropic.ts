@@ -1,0 +1,105 @@
+import Anthropic from '@anthropic-ai/sdk'
+import { ConfigError } from '../../errors/errors.js'
+import { knownCapabilities } from '../../model/known-capabilities.js'
+import type { Model, ModelCapabilities } from '../../model/model.js'
+import type { ModelCallOptions, ModelRequest } from '../../model/model-request.js'
+import type { ModelResponse } from '../../model/model-response.js'
+import type { ModelStreamPart } from '../../model/model-stream-part.js'
+import {
+  type CallSettings,
+  callWithRetries,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_TIMEOUT_MS,
+  streamWithRetries,
+} from '../shared/call-with-retries.js'
+import { classifyError } from '../shared/provider-error.js'
+import { type RetryOptions, retryPolicy } from '../shared/retry-policy.js'
+import { anthropicResponse, createAnthropicStreamReader } from './anthropic-parts.js'
+import { type AnthropicDefaults, anthropicBody } from './anthropic-request.js'
+
+/** Options of {@link anthropic}. */
+export interface AnthropicOptions extends AnthropicDefaults {
+  /** Default `ANTHROPIC_API_KEY`. Never logged or put in errors. */
+  apiKey?: string
+  /** Default `ANTHROPIC_BASE_URL`, else `https://api.anthropic.com`. */
+  baseURL?: string
+  /** Extra HTTP headers on every request (`anthropic-beta`...). */
+  headers?: Record<string, string>
+  /** Request timeout in ms (default 600000): until the first streamed part, or the whole non-streamed call. */
+  timeout?: number
+  /** Ms allowed between two streamed events (default 120000). */
+  idleTimeoutMs?: number
+  /** Retries after the first attempt (default 2): at most `maxRetries + 1` requests per model call. */
+  maxRetries?: number
+  retry?: Omit<RetryOptions, 'maxRetries'>
+  fetch?: typeof fetch
+  /** Use this client instead of creating one; its own retries are not used. */
+  client?: Anthropic
+  /** The provider name in events and errors (default `anthropic`). */
+  provider?: string
+  /** Overrides of the capabilities known for the model id. */
+  capabilities?: Partial<ModelCapabilities>
+}
+
+/**
+ * A Claude model on the Anthropic Messages API: system prompt, tools (parallel tool use), extended
+ * thinking, structured output, prompt caching, usage with cache tokens.
+ *
+ * @example
+ * const model = anthropic('claude-sonnet-4-5', { maxOutputTokens: 4096 })
+ */
+export function anthropic(modelId: string, options: AnthropicOptions = {}): Model {
+  const provider = options.provider ?? 'anthropic'
+  const apiKey = options.apiKey ?? process.env.ANTHROPIC_API_KEY
+  if (apiKey === undefined && options.client === undefined) {
+    throw new ConfigError({
+      message: `${provider}: no API key. Set ANTHROPIC_API_KEY or pass the apiKey option.`,
+    })
+  }
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS
+  const client =
+    options.client?.withOptions({ maxRetries: 0 }) ??
+    new Anthropic({
+      apiKey: apiKey ?? null,
+      maxRetries: 0,
+      timeout,
+      ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
+      ...(options.headers === undefined ? {} : { defaultHeaders: options.headers }),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    })
+  const settings: CallSettings = {
+    provider,
+    retry: retryPolicy({ ...options.retry, maxRetries: options.maxRetries ?? 2 }),
+    timeoutMs: timeout,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    classify: (error) =>
+      classifyError({ provider, error, secrets: [apiKey], apiKeyVariable: 'ANTHROPIC_API_KEY' }),
+  }
+  const capabilities = knownCapabilities(modelId, options.capabilities)
+  const maxTokens = Math.min(capabilities.maxOutputTokens ?? 4096, 32_000)
+  const body = (request: ModelRequest, stream: boolean) =>
+    anthropicBody({ modelId, request, defaults: options, maxTokens, stream })
+
+  return {
+    specificationVersion: 'agentloop.model.v1',
+    provider,
+    modelId,
+    capabilities,
+    generate(request: ModelRequest, callOptions: ModelCallOptions = {}): Promise<ModelResponse> {
+      return callWithRetries(settings, callOptions.signal, async (signal) =>
+        // An explicit timeout skips the SDK's refusal of long non-streamed calls; ours applies.
+        anthropicResponse(await client.messages.create(body(request, false) as never, { signal, timeout })),
+      )
+    },
+    stream(request: ModelRequest, callOptions: ModelCallOptions = {}): AsyncIterable<ModelStreamPart> {
+      return streamWithRetries(settings, callOptions.signal, async function* (signal) {
+        const reader = createAnthropicStreamReader()
+        const events = await client.messages.create(body(request, true) as never, { signal })
+        for await (const event of events as unknown as AsyncIterable<unknown>) {
+          yield* reader.read(event)
+          if (reader.done) return
+        }
+      })
+    },
+  }
+}
