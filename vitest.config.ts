@@ -8,6 +8,8 @@ export default defineConfig({
     alias: [
       { find: /^agentloop$/, replacement: fromRoot('./src/index.ts') },
       { find: /^agentloop\/testing$/, replacement: fromRoot('./src/testing/index.ts') },
+      { find: /^agentloop\/functions$/, replacement: fromRoot('./src/functions/index.ts') },
+      { find: /^agentloop\/sandbox$/, replacement: fromRoot('./src/sandbox/index.ts') },
     ],
   },
   test: {
