@@ -110,3 +110,5 @@ export type { ParametersOf, ParameterType, ToolParameter } from './tool/paramete
 export type { InferSchema, SchemaInput, ValidationResult } from './tool/schema.js'
 export { type Tool, type ToolContext, type ToolDefinition, type ToolErrorMode, tool } from './tool/tool.js'
 export { type JsonObject, type JsonValue, parseJson } from './util/json.js'
+// LLM functions (agentloop/functions): the attempt records their errors carry.
+export type { FunctionAttempt, FunctionAttemptFailure, FunctionErrorDetails } from './errors/errors.js'
