@@ -172,16 +172,22 @@ export async function runGuest(
   let retire = internalError
   try {
     // Jobs still queued (a snippet stopped mid-chain) would keep objects alive at disposal. Past
-    // the deadline the interrupt handler stops each one at once, so draining them is quick.
+    // the deadline the interrupt handler stops them, so draining usually takes a few milliseconds.
     deadline = 0
-    for (let round = 0; round < 1000 && runtime?.hasPendingJob(); round++) {
+    const drainUntil = performance.now() + 50
+    while (runtime?.hasPendingJob() && performance.now() < drainUntil) {
       const jobs = runtime.executePendingJobs(64)
       if (jobs.error) jobs.error.dispose()
     }
-    for (const deferred of deferreds) deferred.dispose()
-    for (const handle of handles) if (handle.alive) handle.dispose()
-    context?.dispose()
-    runtime?.dispose()
+    if (runtime?.hasPendingJob()) {
+      // Disposing a runtime with live jobs aborts QuickJS; the worker is discarded instead.
+      retire = true
+    } else {
+      for (const deferred of deferreds) deferred.dispose()
+      for (const handle of handles) if (handle.alive) handle.dispose()
+      context?.dispose()
+      runtime?.dispose()
+    }
   } catch {
     // A leaked handle or an aborted WebAssembly module: this worker must not be reused.
     retire = true

@@ -32,7 +32,13 @@ async function loadQuickJS(): Promise<QuickJSWASMModule | undefined> {
     return undefined
   }
   try {
-    return await module.getQuickJS()
+    // QuickJS reports its own aborts on stderr; the host already learns of them (the worker retires).
+    // (`printErr` is an Emscripten module option the loader passes through but does not declare.)
+    const emscriptenModule = { printErr: () => {} } as NonNullable<
+      Parameters<typeof module.newVariant>[1]['emscriptenModule']
+    >
+    const variant = module.newVariant(module.RELEASE_SYNC, { emscriptenModule })
+    return await module.newQuickJSWASMModule(variant)
   } catch (error) {
     send({
       type: 'fatal',

@@ -22,6 +22,8 @@ const IDLE_TIMEOUT_MS = 30_000
 // QuickJS checks its own stack limit, but some of its C code recurses deeply on the worker's native
 // stack (JSON.stringify of nested values): give it room so QuickJS's check fires first.
 const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 128, stackSizeMb: 16 }
+// The worker does not inherit the host's Node flags (loaders, --import hooks): it needs none.
+const EXEC_ARGV: string[] = []
 
 const idle: { entry: SandboxWorker; timer: NodeJS.Timeout }[] = []
 const waiting: { resolve: (entry: SandboxWorker) => void; reject: (error: unknown) => void }[] = []
@@ -47,10 +49,13 @@ function spawn(): Worker {
     const url = new URL('./sandbox-worker.ts', here).href
     return new Worker(
       `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(url)}) })`,
-      { eval: true, resourceLimits: RESOURCE_LIMITS },
+      { eval: true, resourceLimits: RESOURCE_LIMITS, execArgv: EXEC_ARGV },
     )
   }
-  return new Worker(new URL('./sandbox-worker.js', here), { resourceLimits: RESOURCE_LIMITS })
+  return new Worker(new URL('./sandbox-worker.js', here), {
+    resourceLimits: RESOURCE_LIMITS,
+    execArgv: EXEC_ARGV,
+  })
 }
 
 /** Starts a worker and resolves once QuickJS is loaded in it. */
