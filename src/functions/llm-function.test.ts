@@ -265,6 +265,30 @@ describe('llmFunction in code mode', () => {
   })
 })
 
+describe('code mode with granted host functions', () => {
+  it('lists them in the prompt and lets the snippet await them', async () => {
+    const model = scriptedModel([
+      {
+        text: "```js\nconst known = await lookupCustomer(input.text)\nresult = { category: known ? 'billing_question' : 'general_inquiry' }\n```",
+      },
+    ])
+    const categorize = llmFunction({
+      name: 'c',
+      instructions: 'C.',
+      input,
+      output,
+      model,
+      mode: 'code',
+      sandbox: runInSandbox,
+      sandboxOptions: { functions: { lookupCustomer: (text: unknown) => String(text).includes('ACME') } },
+    })
+    expect(await categorize({ text: 'ACME invoice' })).toEqual({ category: 'billing_question' })
+    expect(lastUserText(model.requests[0])).toContain(
+      'You may `await` these host functions: lookupCustomer(...)',
+    )
+  })
+})
+
 describe('events, cancellation and tools', () => {
   it('emits the events of a run, plus attempt.end', async () => {
     const events: FunctionEvent[] = []

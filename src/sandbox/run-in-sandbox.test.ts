@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, SandboxError } from '../errors/errors.js'
 import { executeInSandbox, runInSandbox } from './run-in-sandbox.js'
+import { acquireWorker, releaseWorker } from './worker-pool.js'
 
 describe('runInSandbox', () => {
   it('gives the code its input and resolves with what it assigns to result or returns', async () => {
@@ -65,6 +66,15 @@ describe('runInSandbox', () => {
     await expect(runInSandbox('return 1', { signal: AbortSignal.abort(new Error('early')) })).rejects.toThrow(
       'early',
     )
+  })
+
+  it('never hands out a worker that died while idle', async () => {
+    const first = await acquireWorker()
+    releaseWorker(first)
+    await first.worker.terminate()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(first.retired).toBe(true)
+    expect(await runInSandbox('return 3')).toBe(3)
   })
 
   it('rejects bad options with a ConfigError naming the option', async () => {

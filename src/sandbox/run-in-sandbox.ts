@@ -96,35 +96,23 @@ export async function executeInSandbox(code: string, options: SandboxOptions = {
             message.retire,
           )
         } else {
-          finish(
-            new SandboxError({ kind: outcome.kind, message: `Sandbox: ${outcome.message}.` }),
-            undefined,
-            message.retire,
-          )
+          finish(sandboxError(outcome.kind, `Sandbox: ${outcome.message}.`), undefined, message.retire)
         }
       }
     }
     const onError = () =>
-      finish(
-        new SandboxError({ kind: 'runtime', message: 'Sandbox: the worker failed unexpectedly.' }),
-        undefined,
-        true,
-      )
+      finish(sandboxError('runtime', 'Sandbox: the worker failed unexpectedly.'), undefined, true)
     const onExit = () =>
-      finish(
-        new SandboxError({ kind: 'runtime', message: 'Sandbox: the worker exited unexpectedly.' }),
-        undefined,
-        true,
-      )
+      finish(sandboxError('runtime', 'Sandbox: the worker exited unexpectedly.'), undefined, true)
     const onAbort = () => finish(signal?.reason, undefined, true)
     // Some QuickJS built-ins never reach the interrupt handler: the watchdog ends them.
     const watchdog = setTimeout(
       () =>
         finish(
-          new SandboxError({
-            kind: 'timeout',
-            message: `Sandbox: the code did not stop at its deadline of ${limits.timeoutMs} ms and was terminated.`,
-          }),
+          sandboxError(
+            'timeout',
+            `Sandbox: the code did not stop at its deadline of ${limits.timeoutMs} ms and was terminated.`,
+          ),
           undefined,
           true,
         ),
@@ -137,6 +125,16 @@ export async function executeInSandbox(code: string, options: SandboxOptions = {
     const job: HostToWorkerMessage = { type: 'run', jobId, code, inputText, limits, functionNames }
     worker.postMessage(job)
   })
+}
+
+/**
+ * A `SandboxError` about the guest. Its stack is reduced to the message: the frames would only
+ * show this module's message handler, and nothing host-side should travel with a guest's failure.
+ */
+function sandboxError(kind: SandboxError['kind'], message: string): SandboxError {
+  const error = new SandboxError({ kind, message })
+  error.stack = `${error.name}: ${message}`
+  return error
 }
 
 const ABSOLUTE_PATH = /(?:file:\/\/)?(?:[A-Za-z]:)?(?:[/\\][\w.@%+~-]+){2,}/g

@@ -47,6 +47,7 @@ async function attack(spec: Attack): Promise<void> {
     expect([spec.expectKind].flat(), error.message).toContain(error.kind)
     if (spec.expectMessage !== undefined) expect(error.message).toMatch(spec.expectMessage)
     expectNoHostDetails(error.message)
+    expectNoHostDetails(error.stack ?? '')
   } finally {
     clearInterval(ticker)
   }

@@ -76,6 +76,8 @@ function start(): Promise<SandboxWorker> {
         worker.off('message', onMessage)
         worker.off('error', onError)
         worker.off('exit', onExit)
+        // A worker that dies while idle (or busy) is never handed out again.
+        worker.once('exit', () => retire(entry))
         resolve(entry)
       } else if (message.type === 'fatal') {
         fail(new ConfigError({ message: message.message }))
@@ -114,11 +116,7 @@ export function releaseWorker(entry: SandboxWorker): void {
     return
   }
   entry.worker.unref()
-  const timer = setTimeout(() => {
-    const index = idle.findIndex((item) => item.entry === entry)
-    if (index >= 0) idle.splice(index, 1)
-    retire(entry)
-  }, IDLE_TIMEOUT_MS)
+  const timer = setTimeout(() => retire(entry), IDLE_TIMEOUT_MS)
   timer.unref()
   idle.push({ entry, timer })
 }
@@ -128,6 +126,8 @@ export function retire(entry: SandboxWorker): void {
   if (entry.retired) return
   entry.retired = true
   live--
+  const index = idle.findIndex((item) => item.entry === entry)
+  if (index >= 0) clearTimeout(idle.splice(index, 1)[0]?.timer)
   void entry.worker.terminate()
   const next = waiting.shift()
   if (next !== undefined) start().then(next.resolve, next.reject)
