@@ -57,7 +57,6 @@ export async function evaluateAnswer<TOutput, TInput>(options: {
   sandbox: SandboxRunner | undefined
   sandboxOptions: SandboxRunOptions | undefined
   signal: AbortSignal | undefined
-  functionName: string
 }): Promise<Evaluation<TOutput>> {
   const evaluation: Evaluation<TOutput> = {}
   if (options.mode === 'json') {

@@ -29,12 +29,12 @@ export {
   type SandboxRunOptions,
 } from './function-defaults.js'
 export type { AttemptEndEvent, FunctionEvent, FunctionEventData } from './function-event.js'
+export type { LLMFunctionStream } from './function-stream.js'
 export {
   type InputOf,
   type LLMFunction,
   type LLMFunctionCallOptions,
   type LLMFunctionDefinition,
-  type LLMFunctionStream,
   llmFunction,
 } from './llm-function.js'
 export type { LLMFunctionResult } from './run-function.js'

@@ -4,6 +4,7 @@ import { Agent } from '../agent/agent.js'
 import {
   ConfigError,
   MaxRetriesExceededError,
+  ModelError,
   RunCancelledError,
   ValidationFailedError,
 } from '../errors/errors.js'
@@ -251,7 +252,7 @@ describe('llmFunction in code mode', () => {
       { text: '```js\nwhile (true) {}\n```' },
       { text: "```js\nresult = { category: 'general_inquiry' }\n```" },
     ])
-    configureFunctions({ sandbox: runInSandbox, sandboxOptions: { timeoutMs: 100 } })
+    configureFunctions({ sandbox: runInSandbox, sandboxOptions: { timeoutMs: 400 } })
     const categorize = llmFunction({ name: 'c', instructions: 'C.', input, output, model, mode: 'code' })
     const result = await categorize.run({ text: 'hi' })
     expect(result.output).toEqual({ category: 'general_inquiry' })
@@ -360,6 +361,43 @@ describe('events, cancellation and tools', () => {
     ).rejects.toThrow(RunCancelledError)
     expect(performance.now() - started).toBeLessThan(1000)
     expect(events.at(-1)).toMatchObject({ type: 'run.end', status: 'cancelled' })
+  })
+
+  it('is cancelled while its snippet runs in the sandbox', async () => {
+    const model = scriptedModel([{ text: '```js\nwhile (true) {}\n```' }])
+    const categorize = llmFunction({
+      name: 'c',
+      instructions: 'C.',
+      input,
+      output,
+      model,
+      mode: 'code',
+      sandbox: runInSandbox,
+      sandboxOptions: { timeoutMs: 10_000 },
+    })
+    const started = performance.now()
+    await expect(categorize({ text: 'hi' }, { signal: AbortSignal.timeout(150) })).rejects.toThrow(
+      RunCancelledError,
+    )
+    expect(performance.now() - started).toBeLessThan(2000)
+  })
+
+  it('passes a provider failure through as ModelError and ends its events with run.end failed', async () => {
+    const events: FunctionEvent[] = []
+    const model = scriptedModel([{ error: new Error('connection reset') }])
+    const categorize = llmFunction({ name: 'c', instructions: 'C.', input, output, model })
+    await expect(categorize({ text: 'hi' }, { onEvent: (event) => void events.push(event) })).rejects.toThrow(
+      ModelError,
+    )
+    expect(events.at(-1)).toMatchObject({ type: 'run.end', status: 'failed', error: { name: 'ModelError' } })
+  })
+
+  it('cancels the call when the stream consumer stops reading', async () => {
+    const model = scriptedModel([{ text: '{"category":"general_inquiry"}', delayMs: 5_000 }])
+    const categorize = llmFunction({ name: 'c', instructions: 'C.', input, output, model })
+    const stream = categorize.stream({ text: 'hi' })
+    for await (const event of stream) if (event.type === 'model.start') break
+    await expect(stream.result).rejects.toThrow(RunCancelledError)
   })
 
   it('works as a tool of an agent', async () => {

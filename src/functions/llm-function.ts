@@ -7,7 +7,6 @@
  */
 import type { z } from 'zod'
 import { ConfigError } from '../errors/errors.js'
-import { createEventChannel } from '../events/event-channel.js'
 import type { Model } from '../model/model.js'
 import type { ModelSettings } from '../model/model-request.js'
 import {
@@ -29,6 +28,7 @@ import {
 } from './function-defaults.js'
 import type { FunctionEvent } from './function-event.js'
 import { buildInstructions, buildTask } from './function-prompt.js'
+import { createFunctionStream, type LLMFunctionStream } from './function-stream.js'
 import { type LLMFunctionResult, runFunction } from './run-function.js'
 
 /** The type a caller passes for a schema: the zod input type, or the inferred type of other schemas. */
@@ -72,12 +72,6 @@ export interface LLMFunctionCallOptions {
   onEvent?: (event: FunctionEvent) => void | Promise<void>
   /** Use this id instead of a generated one. */
   runId?: string
-}
-
-/** A call's events as an async iterable, plus its result. */
-export interface LLMFunctionStream<TOutput> extends AsyncIterable<FunctionEvent> {
-  readonly runId: string
-  readonly result: Promise<LLMFunctionResult<TOutput>>
 }
 
 /** A typed function whose body is a model. */
@@ -257,30 +251,10 @@ export function llmFunction<const TInputSchema extends SchemaInput, const TOutpu
   Object.defineProperty(callable, 'stream', {
     enumerable: true,
     value(input: InputOf<TInputSchema>, options: Omit<LLMFunctionCallOptions, 'onEvent'> = {}) {
-      const controller = new AbortController()
-      const channel = createEventChannel<FunctionEvent>({
-        highWaterMark: 64,
-        onAbandon: () => controller.abort(new Error('the stream consumer stopped reading')),
-      })
       const runId = options.runId ?? crypto.randomUUID()
-      const result = start(input, { ...options, runId }, (event) => channel.push(event), controller)
-      result.then(
-        () => channel.close(),
-        () => channel.close(),
+      return createFunctionStream<TOutput>(runId, (sink, controller) =>
+        start(input, { ...options, runId }, sink, controller),
       )
-      let iterating = false
-      const stream: LLMFunctionStream<TOutput> = {
-        runId,
-        get result() {
-          if (!iterating) channel.unbound()
-          return result
-        },
-        [Symbol.asyncIterator]: () => {
-          iterating = true
-          return channel[Symbol.asyncIterator]()
-        },
-      }
-      return stream
     },
   })
   Object.defineProperty(callable, 'asTool', {

@@ -16,10 +16,10 @@ import { createResponseCollector } from '../model/response-collector.js'
 import { addUsage } from '../model/usage.js'
 import type { ResolvedSchema } from '../tool/schema.js'
 import type { JsonValue } from '../util/json.js'
+import { type Check, evaluateAnswer } from './evaluate-answer.js'
 import type { FunctionMode, SandboxRunner, SandboxRunOptions } from './function-defaults.js'
 import type { FunctionEventData } from './function-event.js'
 import { buildFeedback, describeFailure } from './function-prompt.js'
-import { type Check, evaluateAnswer } from './evaluate-answer.js'
 
 /** What a successful call returns besides the output. */
 export interface LLMFunctionResult<TOutput> {
@@ -95,7 +95,6 @@ export async function runFunction<TInput, TOutput>(
         sandbox: call.sandbox,
         sandboxOptions: call.sandboxOptions,
         signal,
-        functionName: call.name,
       })
       const attempt: FunctionAttempt = {
         attempt: turn,

@@ -6,32 +6,16 @@
  * @module
  */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten'
-import { GUEST_PRELUDE, WRAPPER_LINE_OFFSET, wrapSnippet } from './guest-prelude.js'
-import { parseGuardedJson } from './json-guard.js'
-import type {
-  JobOutcome,
-  RunJobMessage,
-  SandboxConsoleEntry,
-  SandboxFailureKind,
-} from './sandbox-protocol.js'
-
-/** The deepest nesting a result may have. */
-export const MAX_RESULT_DEPTH = 256
+import { Failure, failureFrom, timeoutFailure, unwrap } from './guest-error.js'
+import { MAX_RESULT_DEPTH, parseInput, serializeResult } from './guest-json.js'
+import { GUEST_PRELUDE, wrapSnippet } from './guest-prelude.js'
+import type { JobOutcome, RunJobMessage, SandboxConsoleEntry } from './sandbox-protocol.js'
 
 /** Calls a granted host function; resolves with its JSON reply. */
 export type HostCaller = (
   name: string,
   argsText: string,
 ) => Promise<{ ok: true; value: string | undefined } | { ok: false; message: string }>
-
-class Failure extends Error {
-  constructor(
-    readonly kind: SandboxFailureKind,
-    message: string,
-  ) {
-    super(message)
-  }
-}
 
 /** Runs the job; never throws. `retire` says the QuickJS module may be unusable afterwards. */
 export async function runGuest(
@@ -72,7 +56,7 @@ export async function runGuest(
         const level = vm.getString(levelHandle) as SandboxConsoleEntry['level']
         if (vm.dump(truncatedHandle) === true) consoleTruncated = true
         const text = vm.getString(textHandle)
-        if (text !== '' || level === undefined) consoleEntries.push({ level, text })
+        if (text !== '') consoleEntries.push({ level, text })
       }),
     )
     const hostCall = keep(
@@ -213,158 +197,6 @@ export async function runGuest(
       durationMs: performance.now() - started,
     }
   }
-}
-
-function parseInput(vm: QuickJSContext, inputText: string, deadline: number): QuickJSHandle {
-  const json = vm.getProp(vm.global, 'JSON')
-  try {
-    const parse = vm.getProp(json, 'parse')
-    try {
-      const text = vm.newString(inputText)
-      try {
-        return unwrap(vm, vm.callFunction(parse, json, text), 'memory', deadline)
-      } finally {
-        text.dispose()
-      }
-    } finally {
-      parse.dispose()
-    }
-  } finally {
-    json.dispose()
-  }
-}
-
-/** Serialises the value with the captured `JSON.stringify`, measures it in the guest, then copies it out. */
-function serializeResult(
-  vm: QuickJSContext,
-  serialize: QuickJSHandle,
-  value: QuickJSHandle,
-  maxOutputBytes: number,
-  deadline: number,
-): unknown {
-  const text = unwrap(vm, vm.callFunction(serialize, vm.undefined, value), 'runtime', deadline)
-  try {
-    const type = vm.typeof(text)
-    if (type === 'undefined') return undefined
-    if (type === 'object') {
-      throw new Failure('output', `the result is nested deeper than ${MAX_RESULT_DEPTH} levels`)
-    }
-    if (type !== 'string') throw new Failure('output', 'the result could not be serialised as JSON')
-    const lengthHandle = vm.getProp(text, 'length')
-    const length = vm.getNumber(lengthHandle)
-    lengthHandle.dispose()
-    if (length > maxOutputBytes) {
-      throw new Failure(
-        'output',
-        `the result is ${length} characters as JSON, more than the ${maxOutputBytes} bytes allowed; return a smaller value`,
-      )
-    }
-    const json = vm.getString(text)
-    const bytes = Buffer.byteLength(json)
-    if (bytes > maxOutputBytes) {
-      throw new Failure(
-        'output',
-        `the result is ${bytes} bytes as JSON, more than the ${maxOutputBytes} allowed; return a smaller value`,
-      )
-    }
-    const parsed = parseGuardedJson(json, MAX_RESULT_DEPTH)
-    if (!parsed.ok) throw new Failure('output', parsed.message)
-    return parsed.value
-  } finally {
-    text.dispose()
-  }
-}
-
-/** The value of a call result, or a `Failure` of the given kind built from the guest's error. */
-function unwrap(
-  vm: QuickJSContext,
-  result: ReturnType<QuickJSContext['evalCode']>,
-  kind: SandboxFailureKind,
-  deadline: number,
-): QuickJSHandle {
-  if (result.error === undefined) return result.value
-  const error = result.error
-  try {
-    throw failureFrom(vm, error, kind, deadline)
-  } finally {
-    if (error.alive) error.dispose()
-  }
-}
-
-function timeoutFailure(timeoutMs: number): Failure {
-  return new Failure('timeout', `the code did not finish within its deadline of ${timeoutMs} ms`)
-}
-
-/** Classifies a guest error: the deadline, memory and stack limits first, then the given kind. */
-function failureFrom(
-  vm: QuickJSContext,
-  error: QuickJSHandle,
-  kind: SandboxFailureKind,
-  deadline: number,
-): Failure {
-  // Past the deadline the interrupt handler stops any guest code, so do not try to read the error.
-  if (Date.now() > deadline) return new Failure('timeout', 'the code was stopped at its deadline')
-  const described = describeGuestError(vm, error)
-  if (described.name === 'InternalError') {
-    if (described.message === 'interrupted')
-      return new Failure('timeout', 'the code was stopped at its deadline')
-    if (described.message === 'out of memory') {
-      return new Failure('memory', 'the code ran out of memory (memoryLimitBytes)')
-    }
-    if (described.message === 'string too long') {
-      return new Failure('memory', 'the code built a string longer than QuickJS allows')
-    }
-    if (described.message === 'stack overflow') {
-      return new Failure('memory', 'the code exceeded the stack limit (recursion too deep)')
-    }
-  }
-  if (described.message.startsWith('could not load module')) {
-    return new Failure('runtime', 'import() is not available in the sandbox: no modules can be loaded')
-  }
-  const where = described.line === undefined ? '' : ` (line ${described.line})`
-  const effectiveKind = kind === 'syntax' && described.name !== 'SyntaxError' ? 'runtime' : kind
-  return new Failure(effectiveKind, `${described.name}: ${described.message}${where}`)
-}
-
-const MAX_MESSAGE = 500
-const SNIPPET_FRAME = /snippet\.js:(\d+)/
-
-/** Reads name, message and snippet line of a thrown guest value, never trusting it. */
-function describeGuestError(
-  vm: QuickJSContext,
-  error: QuickJSHandle,
-): { name: string; message: string; line?: number } {
-  try {
-    if (vm.typeof(error) !== 'object') {
-      const text = JSON.stringify(vm.dump(error)) ?? 'undefined'
-      return { name: 'Error', message: `the code threw ${truncate(text)}` }
-    }
-    const name = readString(vm, error, 'name') ?? 'Error'
-    const message = readString(vm, error, 'message') ?? ''
-    const stack = readString(vm, error, 'stack')
-    const frame = stack === undefined ? undefined : SNIPPET_FRAME.exec(stack)?.[1]
-    const described: { name: string; message: string; line?: number } = {
-      name: truncate(name, 60),
-      message: truncate(message),
-    }
-    if (frame !== undefined) described.line = Math.max(1, Number(frame) - WRAPPER_LINE_OFFSET)
-    return described
-  } catch {
-    return { name: 'Error', message: 'the code threw a value that could not be read' }
-  }
-}
-
-function readString(vm: QuickJSContext, handle: QuickJSHandle, key: string): string | undefined {
-  const property = vm.getProp(handle, key)
-  try {
-    return vm.typeof(property) === 'string' ? vm.getString(property) : undefined
-  } finally {
-    property.dispose()
-  }
-}
-
-function truncate(text: string, max = MAX_MESSAGE): string {
-  return text.length > max ? `${text.slice(0, max)}...` : text
 }
 
 function rejectWith(vm: QuickJSContext, deferred: ReturnType<QuickJSContext['newPromise']>, message: string) {

@@ -74,7 +74,7 @@ export async function executeInSandbox(code: string, options: SandboxOptions = {
       worker.off('message', onMessage)
       worker.off('error', onError)
       worker.off('exit', onExit)
-      if (retireWorker) retire(entry)
+      if (retireWorker) void retire(entry)
       else releaseWorker(entry)
       if (result !== undefined) resolve(result)
       else reject(error)

@@ -68,7 +68,7 @@ function start(): Promise<SandboxWorker> {
       worker.off('message', onMessage)
       worker.off('error', onError)
       worker.off('exit', onExit)
-      retire(entry)
+      void retire(entry)
       reject(error)
     }
     const onMessage = (message: WorkerToHostMessage) => {
@@ -77,7 +77,7 @@ function start(): Promise<SandboxWorker> {
         worker.off('error', onError)
         worker.off('exit', onExit)
         // A worker that dies while idle (or busy) is never handed out again.
-        worker.once('exit', () => retire(entry))
+        worker.once('exit', () => void retire(entry))
         resolve(entry)
       } else if (message.type === 'fatal') {
         fail(new ConfigError({ message: message.message }))
@@ -116,28 +116,31 @@ export function releaseWorker(entry: SandboxWorker): void {
     return
   }
   entry.worker.unref()
-  const timer = setTimeout(() => retire(entry), IDLE_TIMEOUT_MS)
+  const timer = setTimeout(() => void retire(entry), IDLE_TIMEOUT_MS)
   timer.unref()
   idle.push({ entry, timer })
 }
 
 /** Terminates a worker that must not be reused; a waiting call gets a new worker instead. */
-export function retire(entry: SandboxWorker): void {
-  if (entry.retired) return
+export function retire(entry: SandboxWorker): Promise<unknown> {
+  if (entry.retired) return Promise.resolve()
   entry.retired = true
   live--
   const index = idle.findIndex((item) => item.entry === entry)
   if (index >= 0) clearTimeout(idle.splice(index, 1)[0]?.timer)
-  void entry.worker.terminate()
+  const terminated = entry.worker.terminate()
   const next = waiting.shift()
   if (next !== undefined) start().then(next.resolve, next.reject)
+  return terminated
 }
 
 /** Terminates the idle workers (busy ones finish their call first); for shutdown and benchmarks. */
 export async function closeSandboxWorkers(): Promise<void> {
   const entries = idle.splice(0)
-  for (const { entry, timer } of entries) {
-    clearTimeout(timer)
-    retire(entry)
-  }
+  await Promise.all(
+    entries.map(({ entry, timer }) => {
+      clearTimeout(timer)
+      return retire(entry)
+    }),
+  )
 }
