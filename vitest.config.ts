@@ -14,6 +14,8 @@ export default defineConfig({
       { find: /^agentloop\/openai$/, replacement: fromRoot('./src/providers/openai/index.ts') },
       { find: /^agentloop\/anthropic$/, replacement: fromRoot('./src/providers/anthropic/index.ts') },
       { find: /^agentloop\/ai-sdk$/, replacement: fromRoot('./src/providers/ai-sdk/index.ts') },
+      { find: /^agentloop\/functions$/, replacement: fromRoot('./src/functions/index.ts') },
+      { find: /^agentloop\/sandbox$/, replacement: fromRoot('./src/sandbox/index.ts') },
     ],
   },
   test: {

@@ -36,6 +36,8 @@ export {
   summarizeOldestTurns,
 } from './context/strategies/summarize-oldest-turns.js'
 export { counterFor, type RequestTokens, TokenCounter } from './context/token-counter.js'
+// LLM functions (agentloop/functions): the attempt records their errors carry.
+export type { FunctionAttempt, FunctionAttemptFailure, FunctionErrorDetails } from './errors/errors.js'
 export {
   AgentLoopError,
   type AgentLoopErrorOptions,
@@ -127,7 +129,18 @@ export {
   type OpenAIChatMessage,
   toOpenAIChat,
 } from './messages/openai-format.js'
+export type { EmbeddingModel, EmbedOptions, EmbedResult } from './model/embedding-model.js'
+export { knownCapabilities } from './model/known-capabilities.js'
 export type { Model, ModelCapabilities } from './model/model.js'
+export { isModelReference, type ModelReference, modelReference } from './model/model-reference.js'
+export {
+  createModelRegistry,
+  getDefaultModelRegistry,
+  type ModelFactory,
+  type ModelRegistry,
+  type ModelRegistryOptions,
+  parseModelReference,
+} from './model/model-registry.js'
 export type {
   JsonSchema,
   ModelCallOptions,
@@ -248,14 +261,3 @@ export type { ParametersOf, ParameterType, ToolParameter } from './tool/paramete
 export type { InferSchema, SchemaInput, ValidationResult } from './tool/schema.js'
 export { type Tool, type ToolContext, type ToolDefinition, type ToolErrorMode, tool } from './tool/tool.js'
 export { type JsonObject, type JsonValue, parseJson } from './util/json.js'
-export type { EmbeddingModel, EmbedOptions, EmbedResult } from './model/embedding-model.js'
-export { knownCapabilities } from './model/known-capabilities.js'
-export { isModelReference, type ModelReference, modelReference } from './model/model-reference.js'
-export {
-  createModelRegistry,
-  getDefaultModelRegistry,
-  type ModelFactory,
-  type ModelRegistry,
-  type ModelRegistryOptions,
-  parseModelReference,
-} from './model/model-registry.js'

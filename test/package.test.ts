@@ -97,6 +97,37 @@ describe('the built package', () => {
     expect(bareImports).toContain('openai')
   })
 
+  it('runs sandboxed code from the built package; QuickJS loads only inside the worker', () => {
+    const { stdout, bareImports } = runModule(`
+      const { runInSandbox } = await import('agentloop/sandbox')
+      console.log(JSON.stringify(await runInSandbox('result = input * 2', { input: 21 })))
+    `)
+    expect(stdout.trim()).toBe('42')
+    expect(bareImports).not.toContain('quickjs-emscripten')
+  })
+
+  it('loads neither QuickJS nor zod when importing agentloop/functions', () => {
+    const { bareImports } = runModule("await import('agentloop/functions')")
+    expect(bareImports.filter((specifier) => !specifier.startsWith('node:'))).toEqual(['agentloop/functions'])
+  })
+
+  it('runs an LLM function in code mode from the built package', () => {
+    const answer = '```js\nresult = { n: input.n * 2 }\n```'
+    const { stdout } = runModule(`
+      const { llmFunction } = await import('agentloop/functions')
+      const { runInSandbox } = await import('agentloop/sandbox')
+      const { scriptedModel } = await import('agentloop/testing')
+      const double = llmFunction({
+        name: 'double', instructions: 'Double n.', mode: 'code', sandbox: runInSandbox,
+        input: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] },
+        output: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] },
+        model: scriptedModel([{ text: ${JSON.stringify(answer)} }]),
+      })
+      console.log(JSON.stringify(await double({ n: 21 })))
+    `)
+    expect(JSON.parse(stdout)).toEqual({ n: 42 })
+  })
+
   it('ships ESM with type declarations, requires Node 20 or later, and depends only on zod', () => {
     const manifest = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
     expect(manifest.type).toBe('module')

@@ -7,6 +7,8 @@
  *
  * @module
  */
+import type { Message } from '../messages/message.js'
+import type { Usage } from '../model/usage.js'
 
 /** Options every agentloop error accepts. */
 export interface AgentLoopErrorOptions {
@@ -133,24 +135,86 @@ export interface ValidationIssue {
   message: string
 }
 
+/** Why one attempt of an LLM function was rejected. */
+export interface FunctionAttemptFailure {
+  /** `parse`: not JSON / no value; `schema`: failed the output schema; `check`: a post-condition failed; `sandbox`: the code failed. */
+  kind: 'parse' | 'schema' | 'check' | 'sandbox'
+  /** What was wrong, as the model was told. */
+  message: string
+  /** The schema problems, for `schema` failures. */
+  issues?: ValidationIssue[]
+  /** The name of the failed check, for `check` failures. */
+  check?: string
+  /** The `SandboxError` kind, for `sandbox` failures. */
+  sandboxKind?: string
+}
+
+/** One attempt of an LLM function: what was asked, what came back, and why it was rejected (if it was). */
+export interface FunctionAttempt {
+  /** 1 for the first attempt. */
+  attempt: number
+  /** The prompt: the system instructions and the messages sent (earlier answers and feedback included). */
+  prompt: { instructions?: string; messages: Message[] }
+  /** The model's raw answer. */
+  answer: string
+  /** In code mode, the snippet that ran in the sandbox. */
+  code?: string
+  /** The parsed value (JSON answer or the snippet's result), when there was one. */
+  value?: unknown
+  failure?: FunctionAttemptFailure
+  usage: Usage
+  durationMs: number
+}
+
+/** What the errors of an LLM function carry besides their message. */
+export interface FunctionErrorDetails {
+  /** The LLM function's name. */
+  functionName?: string
+  /** Every attempt, in order; the last one holds the final failure. */
+  history?: FunctionAttempt[]
+  /** Token usage summed over all attempts. */
+  usage?: Usage
+}
+
 /** A value (a final output, an LLM function's answer) failed its schema or checks. */
 export class ValidationFailedError extends AgentLoopError {
   readonly issues: ValidationIssue[]
   /** The raw value that failed, as text. */
   readonly value: string | undefined
-  constructor(options: AgentLoopErrorOptions & { issues: ValidationIssue[]; value?: string }) {
+  /** The LLM function whose answer failed, if any. */
+  readonly functionName: string | undefined
+  /** The LLM function's attempts (empty for an agent's final output). */
+  readonly history: FunctionAttempt[]
+  /** Token usage summed over the attempts, for an LLM function. */
+  readonly usage: Usage | undefined
+  constructor(
+    options: AgentLoopErrorOptions & FunctionErrorDetails & { issues: ValidationIssue[]; value?: string },
+  ) {
     super(options)
     this.issues = options.issues
     this.value = options.value
+    this.functionName = options.functionName
+    this.history = options.history ?? []
+    this.usage = options.usage
   }
 }
 
-/** Something was retried as often as allowed and still failed. */
+/** Something was retried as often as allowed and still failed; `cause` holds the last failure. */
 export class MaxRetriesExceededError extends AgentLoopError {
+  /** How many attempts were made. */
   readonly attempts: number
-  constructor(options: AgentLoopErrorOptions & { attempts: number }) {
+  /** The LLM function that gave up, if any. */
+  readonly functionName: string | undefined
+  /** Every attempt, in order. */
+  readonly history: FunctionAttempt[]
+  /** Token usage summed over the attempts. */
+  readonly usage: Usage | undefined
+  constructor(options: AgentLoopErrorOptions & FunctionErrorDetails & { attempts: number }) {
     super(options)
     this.attempts = options.attempts
+    this.functionName = options.functionName
+    this.history = options.history ?? []
+    this.usage = options.usage
   }
 }
 
