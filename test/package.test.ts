@@ -53,7 +53,9 @@ describe('the built package', () => {
 
   it('loads each storage driver only at its own subpath, and agentloop/testing loads no vitest', () => {
     const external = (code: string) =>
-      runModule(code).bareImports.filter((specifier) => !specifier.startsWith('node:') && !specifier.startsWith('agentloop'))
+      runModule(code).bareImports.filter(
+        (specifier) => !specifier.startsWith('node:') && !specifier.startsWith('agentloop'),
+      )
     expect(external("await import('agentloop/sqlite')")).toEqual(['better-sqlite3'])
     expect(external("await import('agentloop/postgres')")).toEqual(['pg'])
     expect(external("await import('agentloop/redis')")).toEqual(['ioredis'])
