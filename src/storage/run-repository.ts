@@ -1,6 +1,19 @@
 import type { RunEvent, RunStatus } from '../events/run-event.js'
 import type { JsonObject } from '../util/json.js'
 
+/** Every run status, as stored. Typecheck fails here when `RunStatus` gains a status not listed. */
+export const RUN_STATUSES = [
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'awaiting_approval',
+  'needs_review',
+] as const satisfies readonly RunStatus[]
+const everyStatusListed: [Exclude<RunStatus, (typeof RUN_STATUSES)[number]>] extends [never] ? true : false =
+  true
+void everyStatusListed
+
 /**
  * A run's state snapshot as storage sees it: an opaque JSON object with a format `version` (the
  * runtime's `RunState`). Storage checks the envelope when reading it back; the owner of the format
