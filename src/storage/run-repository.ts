@@ -87,7 +87,7 @@ export interface RunRepository {
   get(runId: string): Promise<RunRecord | null>
   /** The latest checkpoint, or null when the run is unknown. */
   load<TSnapshot extends RunSnapshot = RunSnapshot>(runId: string): Promise<RunCheckpoint<TSnapshot> | null>
-  /** Runs, most recently saved first. */
+  /** Runs, newest first. */
   list(options?: ListRunsOptions): Promise<RunRecord[]>
   /** Appends events to the run's log; an event whose `seq` is already stored is skipped (idempotent). */
   appendEvents(runId: string, events: readonly RunEvent[]): Promise<void>

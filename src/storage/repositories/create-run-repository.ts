@@ -104,7 +104,9 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
           collection: 'run',
           key: runId,
           group: input.agentName,
+          // creation time; later saves keep it, so a checkpoint never moves an index entry
           order: now,
+          keepPosition: true,
           data: run as unknown as JsonObject,
           ...(input.expectedRevision === undefined ? {} : { expectedRevision: input.expectedRevision }),
         },
