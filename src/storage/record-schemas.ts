@@ -6,13 +6,14 @@
  */
 import { z } from 'zod'
 import { Message } from '../messages/message-schema.js'
+import { RUN_STATUSES } from './run-repository.js'
 
 const Json = z.json()
 const JsonObject = z.record(z.string(), Json)
 const id = z.string().min(1)
 const timestamp = z.number().finite()
 
-const runStatus = z.enum(['running', 'completed', 'failed', 'cancelled', 'awaiting_approval', 'needs_review'])
+const runStatus = z.enum(RUN_STATUSES)
 const memoryScope = z.enum(['global', 'project', 'session', 'user'])
 
 /** The schemas of format version 1, by collection. */

@@ -1,6 +1,19 @@
 import type { RunEvent, RunStatus } from '../events/run-event.js'
 import type { JsonObject } from '../util/json.js'
 
+/** Every run status, as stored. Typecheck fails here when `RunStatus` gains a status not listed. */
+export const RUN_STATUSES = [
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'awaiting_approval',
+  'needs_review',
+] as const satisfies readonly RunStatus[]
+const everyStatusListed: [Exclude<RunStatus, (typeof RUN_STATUSES)[number]>] extends [never] ? true : false =
+  true
+void everyStatusListed
+
 /**
  * A run's state snapshot as storage sees it: an opaque JSON object with a format `version` (the
  * runtime's `RunState`). Storage checks the envelope when reading it back; the owner of the format
@@ -74,7 +87,7 @@ export interface RunRepository {
   get(runId: string): Promise<RunRecord | null>
   /** The latest checkpoint, or null when the run is unknown. */
   load<TSnapshot extends RunSnapshot = RunSnapshot>(runId: string): Promise<RunCheckpoint<TSnapshot> | null>
-  /** Runs, most recently saved first. */
+  /** Runs, newest first. */
   list(options?: ListRunsOptions): Promise<RunRecord[]>
   /** Appends events to the run's log; an event whose `seq` is already stored is skipped (idempotent). */
   appendEvents(runId: string, events: readonly RunEvent[]): Promise<void>

@@ -42,6 +42,11 @@ export interface PutOperation {
    * is this one. Undefined writes unconditionally.
    */
   expectedRevision?: number | null
+  /**
+   * On update, keep the stored group and order (only a new record takes `group` and `order`): the
+   * record's index entries then never move, which makes frequent rewrites (checkpoints) cheaper.
+   */
+  keepPosition?: boolean
   /** Insert only: when the record exists, leave it as it is (no conflict). Makes appends idempotent. */
   ifAbsent?: boolean
   /** An embedding to index, for backends with a native vector index (pgvector). It is also in `data`. */

@@ -45,8 +45,9 @@ export async function storageConformance(options: StorageConformanceOptions): Pr
   const timeout = options.timeoutMs ?? 30_000
   api.describe(`storage conformance: ${options.name}`, () => {
     if (options.skip !== undefined) {
-      const skip = api.it.skip ?? api.it
-      skip(`skipped: ${options.skip}`, () => {})
+      // a runner without it.skip gets a warning, never a passing test that checked nothing
+      if (api.it.skip !== undefined) api.it.skip(`skipped: ${options.skip}`, () => {})
+      else console.warn(`storage conformance: ${options.name} skipped: ${options.skip}`)
       return
     }
     const context: SuiteContext = {

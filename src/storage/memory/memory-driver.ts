@@ -121,9 +121,11 @@ export function createMemoryDriver(): StoreDriver {
           revisions.push(0)
         } else {
           const revision = operation.restore?.revision ?? (existing?.revision ?? 0) + 1
+          const keep =
+            operation.keepPosition === true && existing !== undefined && operation.restore === undefined
           stage(operation.collection, operation.key, {
-            group: operation.group,
-            order: operation.order,
+            group: keep ? existing.group : operation.group,
+            order: keep ? existing.order : operation.order,
             revision,
             createdAt: operation.restore?.createdAt ?? existing?.createdAt ?? now,
             updatedAt: operation.restore?.updatedAt ?? now,

@@ -133,9 +133,12 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     }
     if (typeof operation.expectedRevision === 'number') {
       const { rows } = await client.query<{ revision: string }>(
-        `UPDATE ${table} SET grp = $3, ord = $4, revision = revision + 1, updated_at = $5, expires_at = $6, data = $7::jsonb
+        // with keepPosition, grp and ord stay (their index entries do not move); $3 and $4 are then unused,
+        // so they are typed in the WHERE clause
+        `UPDATE ${table} SET ${operation.keepPosition ? '' : 'grp = $3, ord = $4, '}revision = revision + 1, updated_at = $5,
+           expires_at = $6, data = $7::jsonb
            ${pgvector ? ', embedding = $9::vector' : ''}
-         WHERE collection = $1 AND key = $2 AND revision = $8
+         WHERE collection = $1 AND key = $2 AND revision = $8${operation.keepPosition ? ' AND $3::text IS NOT NULL AND $4::float8 IS NOT NULL' : ''}
          RETURNING revision`,
         [collection, key, group, order, now, expiresAt, text, operation.expectedRevision, ...vector],
       )
@@ -145,7 +148,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     const onConflict =
       operation.expectedRevision === null || operation.ifAbsent
         ? 'DO NOTHING'
-        : `DO UPDATE SET grp = EXCLUDED.grp, ord = EXCLUDED.ord, revision = t.revision + 1, updated_at = EXCLUDED.updated_at,
+        : `DO UPDATE SET ${operation.keepPosition ? '' : 'grp = EXCLUDED.grp, ord = EXCLUDED.ord, '}revision = t.revision + 1, updated_at = EXCLUDED.updated_at,
              expires_at = EXCLUDED.expires_at, data = EXCLUDED.data${embedding?.set ?? ''}`
     const { rows } = await client.query<{ revision: string }>(
       `INSERT INTO ${table} AS t (${insertColumns})

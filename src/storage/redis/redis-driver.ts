@@ -107,6 +107,7 @@ export function createRedisDriver(options: {
                 : { x: operation.expiresAt }),
               ...(operation.expectedRevision === undefined ? {} : { e: operation.expectedRevision }),
               ...(operation.ifAbsent ? { ia: true } : {}),
+              ...(operation.keepPosition ? { kp: true } : {}),
               ...(operation.restore === undefined
                 ? {}
                 : {

@@ -55,12 +55,17 @@ for i, op in ipairs(operations) do
         revision = exists and (tonumber(found[1]) + 1) or 1
         if exists then created = redis.call('HGET', key, 'ca') end
       end
-      if exists and found[2] ~= op.g then redis.call('ZREM', group_key(op.c, found[2]), op.k) end
-      redis.call('HSET', key, 'rev', revision, 'grp', op.g, 'ord', op.o, 'ca', created, 'ua', updated,
-        'exp', op.x or '', 'data', ARGV[3 + op.d])
+      if op.kp and exists and op.r == nil then
+        -- keep the stored group and order: the indexes do not change
+        redis.call('HSET', key, 'rev', revision, 'ua', updated, 'exp', op.x or '', 'data', ARGV[3 + op.d])
+      else
+        if exists and found[2] ~= op.g then redis.call('ZREM', group_key(op.c, found[2]), op.k) end
+        redis.call('HSET', key, 'rev', revision, 'grp', op.g, 'ord', op.o, 'ca', created, 'ua', updated,
+          'exp', op.x or '', 'data', ARGV[3 + op.d])
+        redis.call('ZADD', group_key(op.c, op.g), op.o, op.k)
+        redis.call('ZADD', collection_key(op.c), op.o, op.k)
+      end
       if op.x then redis.call('PEXPIREAT', key, op.x) else redis.call('PERSIST', key) end
-      redis.call('ZADD', group_key(op.c, op.g), op.o, op.k)
-      redis.call('ZADD', collection_key(op.c), op.o, op.k)
     end
   elseif op.t == 'delete' then
     local found = current[i]

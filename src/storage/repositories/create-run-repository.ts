@@ -2,7 +2,14 @@ import { ConfigError } from '../../errors/errors.js'
 import type { RunEvent, RunStatus } from '../../events/run-event.js'
 import type { JsonObject } from '../../util/json.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
-import type { RunCheckpoint, RunRecord, RunRepository, RunSnapshot, SaveRunInput } from '../run-repository.js'
+import {
+  RUN_STATUSES,
+  type RunCheckpoint,
+  type RunRecord,
+  type RunRepository,
+  type RunSnapshot,
+  type SaveRunInput,
+} from '../run-repository.js'
 import type { StoredRecord, StoreDriver, WriteOperation } from '../store-driver.js'
 import { commitOrThrow, compact, compositeKey, limitOf, requireId, requireJson } from './shared.js'
 
@@ -15,14 +22,7 @@ interface StoredRun {
   metadata?: JsonObject
 }
 
-const statuses = new Set<string>([
-  'running',
-  'completed',
-  'failed',
-  'cancelled',
-  'awaiting_approval',
-  'needs_review',
-])
+const statuses = new Set<string>(RUN_STATUSES)
 
 function toRecord(record: StoredRecord, data: StoredRun): RunRecord {
   return compact({
@@ -104,7 +104,9 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
           collection: 'run',
           key: runId,
           group: input.agentName,
+          // creation time; later saves keep it, so a checkpoint never moves an index entry
           order: now,
+          keepPosition: true,
           data: run as unknown as JsonObject,
           ...(input.expectedRevision === undefined ? {} : { expectedRevision: input.expectedRevision }),
         },

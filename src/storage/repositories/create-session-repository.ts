@@ -1,10 +1,23 @@
-import { ConfigError } from '../../errors/errors.js'
 import type { Message } from '../../messages/message.js'
 import type { JsonObject } from '../../util/json.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
-import type { Branch, Session, SessionEntry, SessionRepository } from '../session-repository.js'
+import type { Branch, SessionEntry, SessionRepository } from '../session-repository.js'
 import type { PutOperation, StoredRecord, StoreDriver } from '../store-driver.js'
 import { RecordNotFoundError } from '../storage-errors.js'
+import {
+  branchPut,
+  chain,
+  checkMessages,
+  MAIN,
+  messageRecords,
+  pathTo,
+  type StoredBranch,
+  type StoredMessage,
+  type StoredSession,
+  sessionPut,
+  toBranch,
+  toSession,
+} from './session-records.js'
 import {
   commitOrThrow,
   compact,
@@ -15,154 +28,6 @@ import {
   requireJson,
   retryOnConflict,
 } from './shared.js'
-
-interface StoredSession {
-  version: 1
-  sessionId: string
-  title?: string
-  metadata?: JsonObject
-  activeBranchId: string
-}
-
-interface StoredBranch {
-  version: 1
-  sessionId: string
-  branchId: string
-  headId: string | null
-  forkedFrom?: { branchId: string; messageId: string }
-}
-
-interface StoredMessage {
-  version: 1
-  sessionId: string
-  id: string
-  parentId: string | null
-  message: Message
-}
-
-const MAIN = 'main'
-
-let messageSchema: Promise<typeof import('../../messages/message-schema.js')> | undefined
-
-/** Validates messages given by the caller (zod loads on first use). */
-async function checkMessages(messages: readonly Message[], field: string): Promise<void> {
-  if (!Array.isArray(messages)) throw new ConfigError({ message: `${field} must be an array of messages.` })
-  messageSchema ??= import('../../messages/message-schema.js')
-  const { Message: schema } = await messageSchema
-  messages.forEach((message, index) => {
-    const parsed = schema.safeParse(message)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      const path = (issue?.path ?? []).map((key) =>
-        typeof key === 'number' ? `[${key}]` : `.${String(key)}`,
-      )
-      throw new ConfigError({
-        message: `${field}[${index}]${path.join('')}: ${issue?.message ?? 'invalid message'}. A message is { role: 'system' | 'user' | 'assistant', content } or { role: 'tool', callId, toolName, content }.`,
-      })
-    }
-  })
-}
-
-function toSession(record: StoredRecord, data: StoredSession): Session {
-  return compact({
-    sessionId: data.sessionId,
-    title: data.title,
-    metadata: data.metadata,
-    activeBranchId: data.activeBranchId,
-    revision: record.revision,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-  })
-}
-
-function toBranch(record: StoredRecord, data: StoredBranch): Branch {
-  return compact({
-    sessionId: data.sessionId,
-    branchId: data.branchId,
-    headId: data.headId,
-    forkedFrom: data.forkedFrom,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-  })
-}
-
-function sessionPut(data: StoredSession, order: number, expectedRevision: number | null): PutOperation {
-  return {
-    type: 'put',
-    collection: 'session',
-    key: data.sessionId,
-    group: '',
-    order,
-    data: data as unknown as JsonObject,
-    expectedRevision,
-  }
-}
-
-function branchPut(data: StoredBranch, order: number, expectedRevision: number | null): PutOperation {
-  return {
-    type: 'put',
-    collection: 'session-branch',
-    key: compositeKey(data.sessionId, data.branchId),
-    group: data.sessionId,
-    order,
-    data: data as unknown as JsonObject,
-    expectedRevision,
-  }
-}
-
-/** New entries chained after `parentId`, with the operations that store them. */
-function chain(sessionId: string, parentId: string | null, messages: readonly Message[], now: number) {
-  const entries: SessionEntry[] = []
-  const operations: PutOperation[] = []
-  let parent = parentId
-  for (const message of messages) {
-    const id = newId()
-    entries.push({ id, parentId: parent, message, createdAt: now })
-    const data: StoredMessage = { version: 1, sessionId, id, parentId: parent, message }
-    operations.push({
-      type: 'put',
-      collection: 'session-message',
-      key: compositeKey(sessionId, id),
-      group: sessionId,
-      order: now,
-      data: data as unknown as JsonObject,
-      expectedRevision: null,
-    })
-    parent = id
-  }
-  return { entries, operations, headId: parent }
-}
-
-/** The session's message records by id (not decoded yet). */
-async function messageRecords(driver: StoreDriver, sessionId: string): Promise<Map<string, StoredRecord>> {
-  const records = await driver.list('session-message', { group: sessionId })
-  const byId = new Map<string, StoredRecord>()
-  for (const record of records) byId.set(String(record.data.id), record)
-  return byId
-}
-
-/** The path from the root to `headId`, decoded. */
-async function pathTo(byId: Map<string, StoredRecord>, headId: string | null): Promise<SessionEntry[]> {
-  const path: StoredRecord[] = []
-  const seen = new Set<string>()
-  let current = headId
-  while (current !== null) {
-    const record = byId.get(current)
-    if (record === undefined || seen.has(current)) break
-    seen.add(current)
-    path.push(record)
-    const parent = record.data.parentId
-    current = typeof parent === 'string' ? parent : null
-  }
-  path.reverse()
-  const decoded = await decodeRecords<StoredMessage>(path)
-  return decoded.map((data, index) => ({
-    id: data.id,
-    parentId: data.parentId,
-    message: data.message,
-    createdAt: (path[index] as StoredRecord).createdAt,
-  }))
-}
 
 /** The sessions repository over a store driver. */
 export function createSessionRepository(driver: StoreDriver): SessionRepository {

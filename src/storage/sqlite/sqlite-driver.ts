@@ -72,6 +72,16 @@ export function createSqliteDriver(db: BetterSqlite3.Database, prefix: string): 
          revision = revision + 1, updated_at = excluded.updated_at, expires_at = excluded.expires_at, data = excluded.data
        RETURNING revision`,
     ),
+    upsertKeep: db.prepare(
+      `INSERT INTO ${table} (collection, ${columns}) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)
+       ON CONFLICT (collection, key) DO UPDATE SET
+         revision = revision + 1, updated_at = excluded.updated_at, expires_at = excluded.expires_at, data = excluded.data
+       RETURNING revision`,
+    ),
+    updateKeep: db.prepare(
+      `UPDATE ${table} SET revision = revision + 1, updated_at = ?, expires_at = ?, data = ?
+       WHERE collection = ? AND key = ? AND revision = ? RETURNING revision`,
+    ),
     update: db.prepare(
       `UPDATE ${table} SET grp = ?, ord = ?, revision = revision + 1, updated_at = ?, expires_at = ?, data = ?
        WHERE collection = ? AND key = ? AND revision = ? RETURNING revision`,
@@ -106,16 +116,24 @@ export function createSqliteDriver(db: BetterSqlite3.Database, prefix: string): 
       return revision
     }
     if (typeof operation.expectedRevision === 'number') {
-      const revision = write.update
-        .pluck()
-        .get(group, order, now, expiresAt, text, collection, key, operation.expectedRevision) as
-        | number
-        | undefined
+      // keepPosition leaves grp and ord (and so their index entries) untouched
+      const revision = (
+        operation.keepPosition
+          ? write.updateKeep.pluck().get(now, expiresAt, text, collection, key, operation.expectedRevision)
+          : write.update
+              .pluck()
+              .get(group, order, now, expiresAt, text, collection, key, operation.expectedRevision)
+      ) as number | undefined
       if (revision === undefined)
         throw new Conflict(index, (select.revision.get(collection, key) as number) ?? null)
       return revision
     }
-    const statement = operation.expectedRevision === null || operation.ifAbsent ? write.insert : write.upsert
+    const statement =
+      operation.expectedRevision === null || operation.ifAbsent
+        ? write.insert
+        : operation.keepPosition
+          ? write.upsertKeep
+          : write.upsert
     const revision = statement.pluck().get(collection, key, group, order, now, now, expiresAt, text) as
       | number
       | undefined

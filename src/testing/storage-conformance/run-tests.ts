@@ -193,7 +193,7 @@ export function runTests({ describe, it }: SuiteContext): void {
       await rejectsWith(storage.runs.appendEvents('r', [event('r', 0)]), 'ConfigError', /seq/)
     })
 
-    it('lists runs by status and agent, most recently saved first', async (storage) => {
+    it('lists runs by status and agent, newest first', async (storage) => {
       const save = (runId: string, agentName: string, status: 'running' | 'completed' | 'needs_review') =>
         storage.runs.save({ runId, agentName, status, snapshot: { version: 1 } })
       await save('a1', 'alpha', 'running')
@@ -218,6 +218,11 @@ export function runTests({ describe, it }: SuiteContext): void {
         ['a2', 'a3'],
       )
       assert.equal((await storage.runs.list({ limit: 2 })).length, 2)
+      // a later save keeps a run's place (newest created first) and its agent group
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      await save('a1', 'alpha', 'completed')
+      assert.equal((await storage.runs.list())[0]?.runId, 'a3')
+      assert.equal((await storage.runs.list({ agentName: 'alpha', status: 'completed' })).length, 2)
     })
 
     it('answers null, [] or 0 for unknown runs and rejects bad input with a ConfigError', async (storage) => {
