@@ -1,0 +1,130 @@
+/**
+ * The throughput of durable runs: the same agent as bench/loop-overhead.ts (3 model calls and 2
+ * tool calls per run, a scripted stateless model), run without storage and with each backend.
+ * A durable run saves 8 checkpoints (start, 3 model responses... see docs/durable-runs.md) with
+ * its events; the difference to the run without storage, divided by the checkpoints, is the cost
+ * the durability adds per checkpoint, all included (state JSON, events, the write, the await).
+ *
+ * Run: npm run bench:durable   (builds dist/ first; PostgreSQL and Redis when reachable)
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  Agent,
+  createMemoryStorage,
+  type Model,
+  type ModelStreamPart,
+  Runtime,
+  type Storage,
+  tool,
+} from 'agentloop'
+import { createPostgresStorage } from 'agentloop/postgres'
+import { createRedisStorage } from 'agentloop/redis'
+import { createSqliteStorage } from 'agentloop/sqlite'
+import { z } from 'zod'
+
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const RUNS = Number(process.env.RUNS ?? 300)
+
+const lookup = tool({
+  name: 'lookup',
+  description: 'Look up a value',
+  parameters: z.object({ key: z.string() }),
+  execute: ({ key }) => `value of ${key}`,
+})
+const add = tool({
+  name: 'add',
+  description: 'Add two numbers',
+  parameters: z.object({ a: z.number(), b: z.number() }),
+  execute: ({ a, b }) => a + b,
+})
+const model: Model = {
+  specificationVersion: 'agentloop.model.v1',
+  provider: 'bench',
+  modelId: 'stateless',
+  async *stream(request): AsyncIterable<ModelStreamPart> {
+    const results = request.messages.filter((message) => message.role === 'tool').length
+    yield { type: 'response.start' }
+    if (results === 0 || results === 1) {
+      const [name, args] = results === 0 ? ['lookup', '{"key":"x"}'] : ['add', '{"a":2,"b":3}']
+      yield { type: 'text.delta', delta: 'Let me check. ' }
+      yield { type: 'tool.call.start', callId: `c${results}`, name }
+      yield { type: 'tool.call.delta', callId: `c${results}`, delta: args }
+      yield { type: 'tool.call.end', callId: `c${results}` }
+    } else {
+      yield { type: 'text.delta', delta: 'The answer is 5.' }
+    }
+    yield {
+      type: 'finish',
+      finishReason: results < 2 ? 'tool-calls' : 'stop',
+      usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 },
+    }
+  },
+  async generate() {
+    throw new Error('not used')
+  },
+}
+const agent = new Agent({ name: 'bench', instructions: 'Use tools.', model, tools: [lookup, add] })
+
+async function measure(storage: Storage | undefined): Promise<{ perRun: number; checkpoints: number }> {
+  const runtime = new Runtime(storage === undefined ? {} : { storage, agents: [agent] })
+  for (let i = 0; i < 20; i++) await runtime.run(agent, 'warm up')
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < RUNS; i++) await runtime.run(agent, 'What is 2 + 3?')
+  const perRun = Number(process.hrtime.bigint() - start) / 1e3 / RUNS
+  let checkpoints = 0
+  if (storage !== undefined) {
+    const stream = runtime.stream(agent, 'count')
+    for await (const event of stream) if (event.type === 'checkpoint.save') checkpoints++
+    // The last save (after run.end) reports no event: count it too.
+    checkpoints++
+  }
+  return { perRun, checkpoints }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'agentloop-bench-durable-'))
+const backends: [string, () => Promise<Storage | undefined>][] = [
+  ['no storage', async () => undefined],
+  ['memory', async () => createMemoryStorage()],
+  ['SQLite, synchronous=FULL', async () => createSqliteStorage({ path: join(dir, 'full.sqlite') })],
+  [
+    'SQLite, synchronous=NORMAL',
+    async () => createSqliteStorage({ path: join(dir, 'normal.sqlite'), synchronous: 'NORMAL' }),
+  ],
+  [
+    'PostgreSQL',
+    async () => createPostgresStorage({ connectionString: DATABASE_URL, schema: `bench_${process.pid}` }),
+  ],
+  ['Redis', async () => createRedisStorage({ url: REDIS_URL, prefix: `bench:${process.pid}:` })],
+]
+console.log(`${RUNS} runs each (3 model calls, 2 tool calls per run), sequential:`)
+let base = 0
+for (const [name, open] of backends) {
+  let storage: Storage | undefined
+  try {
+    storage = await open()
+    const { perRun, checkpoints } = await measure(storage)
+    if (storage === undefined) base = perRun
+    const added =
+      storage === undefined
+        ? ''
+        : `, +${((perRun - base) / checkpoints).toFixed(0)} us per checkpoint (${checkpoints} per run)`
+    console.log(
+      `  ${name.padEnd(28)} ${(1e6 / perRun).toFixed(0).padStart(6)} runs/s  ${perRun.toFixed(0).padStart(6)} us/run${added}`,
+    )
+  } catch (error) {
+    console.log(`  ${name.padEnd(28)} skipped: ${(error as Error).message}`)
+  } finally {
+    if (name === 'PostgreSQL' && storage !== undefined) {
+      const pg = await import('pg')
+      const client = new pg.default.Client({ connectionString: DATABASE_URL })
+      await client.connect()
+      await client.query(`DROP SCHEMA IF EXISTS bench_${process.pid} CASCADE`)
+      await client.end()
+    }
+    await storage?.close()
+  }
+}
+rmSync(dir, { recursive: true, force: true })
