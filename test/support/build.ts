@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url'
 
 export const root = fileURLToPath(new URL('../..', import.meta.url))
 
-/** Builds dist/ with the project's own tsc, as `npm run build` does. */
+/** Builds dist/ as `npm run build` does (tsc declarations, esbuild bundles). */
 export function build(): void {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+  execFileSync(process.execPath, ['scripts/build.mjs'], {
     cwd: root,
     stdio: 'pipe',
   })

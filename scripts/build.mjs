@@ -1,0 +1,48 @@
+// Builds dist/: type declarations with tsc, then one ESM bundle per public entry point with esbuild
+// (shared code split into dist/chunks, so classes such as AgentLoopError exist once across
+// subpaths). Bundling matters for start-up: Node loads one file per module, and the root entry is
+// made of about 70 modules (cold import ~55 ms unbundled, ~15 ms bundled on the development machine).
+import { execFileSync } from 'node:child_process'
+import { readFileSync, rmSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+
+// Every export `./dist/<path>.js` comes from `src/<path>.ts`.
+const entryPoints = Object.values(manifest.exports)
+  .map((target) => (typeof target === 'object' ? target.import : undefined))
+  .filter((path) => typeof path === 'string' && path.startsWith('./dist/'))
+  .map((path) => path.replace('./dist/', 'src/').replace(/\.js$/, '.ts'))
+// The sandbox's worker is started by file name, next to the sandbox module.
+entryPoints.push('src/sandbox/sandbox-worker.ts')
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true })
+execFileSync(
+  process.execPath,
+  [
+    'node_modules/typescript/bin/tsc',
+    '-p',
+    'tsconfig.build.json',
+    '--emitDeclarationOnly',
+    '--sourceMap',
+    'false',
+  ],
+  { cwd: root, stdio: 'inherit' },
+)
+await build({
+  absWorkingDir: root,
+  entryPoints,
+  outdir: 'dist',
+  outbase: 'src',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  chunkNames: 'chunks/[name]-[hash]',
+  sourcemap: true,
+  logLevel: 'warning',
+})
