@@ -8,8 +8,8 @@ import {
   IMAGE_TOKENS,
   MESSAGE_OVERHEAD,
   REQUEST_OVERHEAD,
-  TokenCounter,
   TOOL_CALL_OVERHEAD,
+  TokenCounter,
 } from './token-counter.js'
 
 /** One token per character, counting every call. */

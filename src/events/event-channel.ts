@@ -100,3 +100,35 @@ export function createEventChannel<T>(options: {
     },
   }
 }
+
+/** The events of a channel with the promise of what produces them, as `stream()` functions return. */
+export interface ResultStream<TEvent, TResult> extends AsyncIterable<TEvent> {
+  /** Reading it before iterating lifts the channel's bound, so the producer cannot stall. */
+  readonly result: Promise<TResult>
+}
+
+/**
+ * Joins a channel and the promise of its producer: the channel closes when the promise settles,
+ * and awaiting `result` without consuming the events never stalls the producer (its events stay
+ * queued for a later reader).
+ */
+export function resultStream<TEvent, TResult>(
+  channel: EventChannel<TEvent>,
+  result: Promise<TResult>,
+): ResultStream<TEvent, TResult> {
+  result.then(
+    () => channel.close(),
+    () => channel.close(),
+  )
+  let iterating = false
+  return {
+    get result() {
+      if (!iterating) channel.unbound()
+      return result
+    },
+    [Symbol.asyncIterator]: () => {
+      iterating = true
+      return channel[Symbol.asyncIterator]()
+    },
+  }
+}

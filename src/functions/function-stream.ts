@@ -1,4 +1,4 @@
-import { createEventChannel } from '../events/event-channel.js'
+import { createEventChannel, resultStream } from '../events/event-channel.js'
 import type { FunctionEvent } from './function-event.js'
 import type { LLMFunctionResult } from './run-function.js'
 
@@ -26,20 +26,5 @@ export function createFunctionStream<TOutput>(
     onAbandon: () => controller.abort(new Error('the stream consumer stopped reading')),
   })
   const result = start((event) => channel.push(event), controller)
-  result.then(
-    () => channel.close(),
-    () => channel.close(),
-  )
-  let iterating = false
-  return {
-    runId,
-    get result() {
-      if (!iterating) channel.unbound()
-      return result
-    },
-    [Symbol.asyncIterator]: () => {
-      iterating = true
-      return channel[Symbol.asyncIterator]()
-    },
-  }
+  return Object.assign(resultStream(channel, result), { runId })
 }

@@ -1,6 +1,6 @@
+import type { Message } from '../messages/message.js'
 import type { ModelRequest } from '../model/model-request.js'
 import type { ModelResponse } from '../model/model-response.js'
-import type { Message } from '../messages/message.js'
 import type {
   AfterCompactEvent,
   AfterModelEvent,

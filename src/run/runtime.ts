@@ -6,12 +6,9 @@
  */
 import type { Agent } from '../agent/agent.js'
 import { ConfigError, describeError, RunCancelledError, RunTimeoutError } from '../errors/errors.js'
-import { createEventChannel } from '../events/event-channel.js'
+import { createEventChannel, resultStream } from '../events/event-channel.js'
 import type { RunEvent, RunEventData } from '../events/run-event.js'
 import { createHookChain, type HookChain, type HooksInput } from '../hooks/hook-chain.js'
-import type { Storage } from '../storage/storage.js'
-import type { ActiveRun, ApprovalDecision } from './active-run.js'
-import { Checkpointer } from './checkpointer.js'
 import { isModelReference } from '../model/model-reference.js'
 import {
   createModelRegistry,
@@ -19,6 +16,9 @@ import {
   type ModelFactory,
   type ModelRegistry,
 } from '../model/model-registry.js'
+import type { Storage } from '../storage/storage.js'
+import type { ActiveRun, ApprovalDecision } from './active-run.js'
+import { Checkpointer } from './checkpointer.js'
 import { checkInputKind, type RunInput, toMessages } from './run-input.js'
 import { completedResult, runLoop } from './run-loop.js'
 import type { RunResult } from './run-result.js'
@@ -224,23 +224,7 @@ export class Runtime {
           )
       },
     )
-    result.then(
-      () => channel.close(),
-      () => channel.close(),
-    )
-    let iterating = false
-    return {
-      runId,
-      get result() {
-        // Awaiting the result without consuming the events must not stall the run.
-        if (!iterating) channel.unbound()
-        return result
-      },
-      [Symbol.asyncIterator]: () => {
-        iterating = true
-        return channel[Symbol.asyncIterator]()
-      },
-    }
+    return Object.assign(resultStream(channel, result), { runId })
   }
 
   /** The composed hooks of an agent on this runtime, built once per agent. */

@@ -1,7 +1,6 @@
 import { ConfigError, SandboxError } from '../errors/errors.js'
 import type { JsonValue } from '../util/json.js'
 import { parseGuardedJson } from './json-guard.js'
-import type { HostToWorkerMessage, SandboxConsoleEntry, WorkerToHostMessage } from './sandbox-protocol.js'
 import {
   checkFunctions,
   resolveLimits,
@@ -9,6 +8,7 @@ import {
   type SandboxOptions,
   serializeInput,
 } from './sandbox-options.js'
+import type { HostToWorkerMessage, SandboxConsoleEntry, WorkerToHostMessage } from './sandbox-protocol.js'
 import { acquireWorker, releaseWorker, retire, type SandboxWorker } from './worker-pool.js'
 
 /** What a sandbox call produced, with what the code wrote to its console. */

@@ -1,6 +1,6 @@
 import { ConfigError, describeError } from '../errors/errors.js'
 import { requireJson } from '../storage/repositories/shared.js'
-import { raceAbort, timeoutSignal } from '../util/abort.js'
+import { raceAbort, sleep, timeoutSignal } from '../util/abort.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
 import type { ResolvedStep } from './step-definition.js'
 import { retryDelayOf } from './step-definition.js'
@@ -175,23 +175,4 @@ export function deepFreeze<T>(value: T): T {
     for (const item of Object.values(value)) deepFreeze(item)
   }
   return value
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0) return signal.aborted ? Promise.reject(signal.reason) : Promise.resolve()
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason)
-      return
-    }
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal.reason)
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 }

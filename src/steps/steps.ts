@@ -1,9 +1,8 @@
-import { ConfigError } from '../errors/errors.js'
-import { createEventChannel } from '../events/event-channel.js'
-import { RunCancelledError } from '../errors/errors.js'
+import { ConfigError, RunCancelledError } from '../errors/errors.js'
+import { createEventChannel, resultStream } from '../events/event-channel.js'
+import type { RunStatus } from '../events/run-event.js'
 import { requireJson } from '../storage/repositories/shared.js'
 import type { Storage } from '../storage/storage.js'
-import type { RunStatus } from '../events/run-event.js'
 import type { JsonObject } from '../util/json.js'
 import {
   checkRunOptions,
@@ -162,23 +161,7 @@ function createJob<TState, TResults>(plan: JobPlan, highWaterMark: number): Step
             )
         },
       }) as Promise<JobResult<TState, TResults>>
-      result.then(
-        () => channel.close(),
-        () => channel.close(),
-      )
-      let iterating = false
-      return {
-        jobId: base.jobId,
-        get result() {
-          // Awaiting the result without consuming the events must not stall the job.
-          if (!iterating) channel.unbound()
-          return result
-        },
-        [Symbol.asyncIterator]: () => {
-          iterating = true
-          return channel[Symbol.asyncIterator]()
-        },
-      }
+      return Object.assign(resultStream(channel, result), { jobId: base.jobId })
     },
 
     async load(jobId, options) {

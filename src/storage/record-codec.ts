@@ -7,8 +7,8 @@
  */
 import { ConfigError } from '../errors/errors.js'
 import { type JsonObject, parseJson } from '../util/json.js'
-import type { StoredRecord } from './store-driver.js'
 import { StoredDataError } from './storage-errors.js'
+import type { StoredRecord } from './store-driver.js'
 
 /** The format version agentloop writes. */
 export const STORAGE_FORMAT_VERSION = 1

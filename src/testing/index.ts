@@ -11,6 +11,28 @@
  */
 export { collectEvents, eventsOfType, eventTypes, streamedText } from './collect-events.js'
 export {
+  createFakeProviderServer,
+  type FakeHandler,
+  type FakeProviderServer,
+  type FakeResponse,
+  type RecordedRequest,
+  splitSseEvents,
+} from './fake-provider-server.js'
+export {
+  type ConformanceCase,
+  type ModelConformanceOptions,
+  modelConformanceCases,
+} from './model-conformance.js'
+export {
+  anthropicError,
+  anthropicStream,
+  openaiChatStream,
+  openaiError,
+  openaiResponsesStream,
+  splitText,
+  type WireAnswer,
+} from './provider-wire.js'
+export {
   type ScriptedModel,
   type ScriptedModelOptions,
   type ScriptedToolCall,
@@ -25,25 +47,3 @@ export {
   storageConformance,
   type TestApi,
 } from './storage-conformance.js'
-export {
-  createFakeProviderServer,
-  type FakeHandler,
-  type FakeProviderServer,
-  type FakeResponse,
-  type RecordedRequest,
-  splitSseEvents,
-} from './fake-provider-server.js'
-export {
-  anthropicError,
-  anthropicStream,
-  openaiChatStream,
-  openaiError,
-  openaiResponsesStream,
-  splitText,
-  type WireAnswer,
-} from './provider-wire.js'
-export {
-  type ConformanceCase,
-  type ModelConformanceOptions,
-  modelConformanceCases,
-} from './model-conformance.js'

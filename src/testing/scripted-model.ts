@@ -5,6 +5,7 @@ import type { FinishReason, ModelResponse } from '../model/model-response.js'
 import type { ModelStreamPart } from '../model/model-stream-part.js'
 import { collectResponse } from '../model/response-collector.js'
 import type { Usage } from '../model/usage.js'
+import { sleep } from '../util/abort.js'
 import { toText } from '../util/json.js'
 
 /** A tool call a scripted turn makes. `arguments` may be an object (sent as JSON) or raw text. */
@@ -141,19 +142,4 @@ export function scriptedModel(
 function* chunks(text: string, size: number): Generator<string> {
   if (text === '') return
   for (let start = 0; start < text.length; start += size) yield text.slice(start, start + size)
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal?.reason)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }

@@ -1,6 +1,6 @@
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider'
 import { APICallError } from '@ai-sdk/provider'
-import { collectResponse, ConfigError, ModelError, type ModelRequest } from 'agentloop'
+import { ConfigError, collectResponse, ModelError, type ModelRequest } from 'agentloop'
 import { aiSdk } from 'agentloop/ai-sdk'
 import { MockLanguageModelV3, simulateReadableStream } from 'ai/test'
 import { describe, expect, it } from 'vitest'

@@ -13,8 +13,8 @@
  * @module
  */
 export type { ChatCompatibility, ChatDefaults } from './chat-request.js'
-export type { OpenAIConnectionOptions } from './openai-client.js'
 export { type OpenAIChatOptions, openaiChat } from './openai-chat.js'
+export type { OpenAIConnectionOptions } from './openai-client.js'
 export { type OpenAIEmbeddingOptions, openaiEmbedding } from './openai-embedding.js'
 export { type OpenAIResponsesOptions, openai } from './openai-responses.js'
 export { OPENAI_COMPATIBLE_PRESETS, type OpenAICompatiblePreset } from './presets.js'

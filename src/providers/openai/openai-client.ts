@@ -1,11 +1,11 @@
-import { ConfigError } from '../../errors/errors.js'
 import OpenAI from 'openai'
-import { classifyError } from '../shared/provider-error.js'
+import { ConfigError } from '../../errors/errors.js'
 import {
   type CallSettings,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_TIMEOUT_MS,
 } from '../shared/call-with-retries.js'
+import { classifyError } from '../shared/provider-error.js'
 import { type RetryOptions, retryPolicy } from '../shared/retry-policy.js'
 
 /** How to reach an OpenAI (or OpenAI-compatible) API. */

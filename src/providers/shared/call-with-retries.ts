@@ -13,6 +13,7 @@
 import { ModelError } from '../../errors/errors.js'
 import type { ModelResponse } from '../../model/model-response.js'
 import type { ModelStreamPart } from '../../model/model-stream-part.js'
+import { sleep } from '../../util/abort.js'
 import type { ClassifiedFailure } from './provider-error.js'
 import { type RetryPolicy, retryDelay } from './retry-policy.js'
 
@@ -217,20 +218,5 @@ function within<T>(
     )
     if (signal.aborted) return onAbort()
     signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal?.reason)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
   })
 }

@@ -1,6 +1,6 @@
 import { encodeData, parseData } from '../record-codec.js'
 import { StorageError } from '../storage-errors.js'
-import type { CommitResult, ListOptions, StoredRecord, StoreDriver, WriteOperation } from '../store-driver.js'
+import type { CommitResult, ListOptions, StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
 
 interface Row {
   group: string

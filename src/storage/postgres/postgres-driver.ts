@@ -1,16 +1,16 @@
 import type pg from 'pg'
 import type { JsonObject } from '../../util/json.js'
 import { encodeData, parseData } from '../record-codec.js'
+import { StorageError } from '../storage-errors.js'
 import type {
   CommitResult,
   ListOptions,
   PutOperation,
-  StoredRecord,
   StoreDriver,
+  StoredRecord,
   VectorQuery,
   WriteOperation,
 } from '../store-driver.js'
-import { StorageError } from '../storage-errors.js'
 import { enablePgvector, migratePostgres, type PostgresNames } from './postgres-schema.js'
 
 interface Row {

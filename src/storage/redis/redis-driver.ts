@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import { encodeData, parseData } from '../record-codec.js'
-import type { CommitResult, ListOptions, StoredRecord, StoreDriver, WriteOperation } from '../store-driver.js'
 import { StorageError } from '../storage-errors.js'
+import type { CommitResult, ListOptions, StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
 import { COMMIT_SCRIPT, LIST_SCRIPT } from './redis-scripts.js'
 
 type ScriptClient = Redis & {

@@ -2,8 +2,8 @@ import { ConfigError } from '../../errors/errors.js'
 import type { JsonObject } from '../../util/json.js'
 import type { AuditEntry, AuditRepository, ErrorRecord, Metric, TimeRange } from '../audit-repository.js'
 import { decodeRecord } from '../record-codec.js'
-import type { StoredRecord, StoreDriver } from '../store-driver.js'
 import { RecordNotFoundError } from '../storage-errors.js'
+import type { StoreDriver, StoredRecord } from '../store-driver.js'
 import { commitOrThrow, compact, limitOf, newId, requireJson, retryOnConflict } from './shared.js'
 
 const severities = new Set<string>(['debug', 'info', 'warning', 'error', 'critical'])

@@ -8,7 +8,7 @@ import type {
   Summary,
 } from '../knowledge-repository.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
-import type { StoredRecord, StoreDriver } from '../store-driver.js'
+import type { StoreDriver, StoredRecord } from '../store-driver.js'
 import {
   commitOrThrow,
   compact,

@@ -2,7 +2,7 @@ import { ConfigError } from '../../errors/errors.js'
 import type { JsonObject, JsonValue } from '../../util/json.js'
 import type { MemoryEntry, MemoryRepository, MemoryScope, MemoryTarget } from '../memory-repository.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
-import type { StoredRecord, StoreDriver } from '../store-driver.js'
+import type { StoreDriver, StoredRecord } from '../store-driver.js'
 import { commitOrThrow, compositeKey, requireId, requireJson, retryOnConflict } from './shared.js'
 
 interface StoredMemory {

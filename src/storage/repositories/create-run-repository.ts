@@ -10,7 +10,7 @@ import {
   type RunSnapshot,
   type SaveRunInput,
 } from '../run-repository.js'
-import type { StoredRecord, StoreDriver, WriteOperation } from '../store-driver.js'
+import type { StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
 import { commitOrThrow, compact, compositeKey, limitOf, requireId, requireJson } from './shared.js'
 
 interface StoredRun {

@@ -2,8 +2,8 @@ import type { Message } from '../../messages/message.js'
 import type { JsonObject } from '../../util/json.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
 import type { Branch, SessionEntry, SessionRepository } from '../session-repository.js'
-import type { PutOperation, StoredRecord, StoreDriver } from '../store-driver.js'
 import { RecordNotFoundError } from '../storage-errors.js'
+import type { PutOperation, StoreDriver, StoredRecord } from '../store-driver.js'
 import {
   branchPut,
   chain,

@@ -1,8 +1,8 @@
 import { ConfigError } from '../../errors/errors.js'
 import type { JsonObject } from '../../util/json.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
-import type { StoredRecord, StoreDriver } from '../store-driver.js'
 import { RecordNotFoundError, StorageConflictError } from '../storage-errors.js'
+import type { StoreDriver, StoredRecord } from '../store-driver.js'
 import type { Task, TaskChanges, TaskRepository, TaskStatus } from '../task-repository.js'
 import { commitOrThrow, compact, limitOf, newId, requireId, requireJson, retryOnConflict } from './shared.js'
 

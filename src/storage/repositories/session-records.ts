@@ -10,7 +10,7 @@ import type { Message } from '../../messages/message.js'
 import type { JsonObject } from '../../util/json.js'
 import { decodeRecords } from '../record-codec.js'
 import type { Branch, Session, SessionEntry } from '../session-repository.js'
-import type { PutOperation, StoredRecord, StoreDriver } from '../store-driver.js'
+import type { PutOperation, StoreDriver, StoredRecord } from '../store-driver.js'
 import { compact, compositeKey, newId } from './shared.js'
 
 export interface StoredSession {

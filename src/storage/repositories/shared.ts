@@ -1,7 +1,7 @@
 import { ConfigError } from '../../errors/errors.js'
 import type { JsonObject, JsonValue } from '../../util/json.js'
-import type { CommitResult, StoreDriver, WriteOperation } from '../store-driver.js'
 import { StorageConflictError } from '../storage-errors.js'
+import type { CommitResult, StoreDriver, WriteOperation } from '../store-driver.js'
 
 /**
  * A key made of several parts that cannot collide (`a:b` + `c` vs `a` + `b:c`): each part is

@@ -5,8 +5,8 @@ import type {
   CommitResult,
   ListOptions,
   PutOperation,
-  StoredRecord,
   StoreDriver,
+  StoredRecord,
   WriteOperation,
 } from '../store-driver.js'
 

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { storageDriverOf } from 'agentloop'
 import { createSqliteStorage } from 'agentloop/sqlite'
 import { storageConformance } from 'agentloop/testing'
+import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadStorageFixtures } from '../../../test/support/storage-fixtures.js'
 
