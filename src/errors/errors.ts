@@ -90,16 +90,23 @@ export class ToolError extends AgentLoopError {
 /** A provider API call failed. `isRetryable` says whether trying again may help. */
 export class ModelError extends AgentLoopError {
   readonly provider: string
+  /** The HTTP status of the failed request; undefined for connection failures and timeouts. */
   readonly statusCode: number | undefined
   readonly isRetryable: boolean
-  /** The provider's own error code, such as `rate_limit_exceeded`. */
+  /** The provider's own error code, such as `rate_limit_exceeded` (or its type when it sent no code). */
   readonly code: string | undefined
+  /** The provider's error type, such as `invalid_request_error` or `overloaded_error`. */
+  readonly type: string | undefined
+  /** The provider's id of the failed request (`x-request-id`, Anthropic `request-id`): quote it to support. */
+  readonly requestId: string | undefined
   constructor(
     options: AgentLoopErrorOptions & {
       provider: string
-      statusCode?: number
+      statusCode?: number | undefined
       isRetryable?: boolean
-      code?: string
+      code?: string | undefined
+      type?: string | undefined
+      requestId?: string | undefined
     },
   ) {
     super(options)
@@ -107,6 +114,8 @@ export class ModelError extends AgentLoopError {
     this.statusCode = options.statusCode
     this.isRetryable = options.isRetryable ?? false
     this.code = options.code
+    this.type = options.type
+    this.requestId = options.requestId
   }
 }
 

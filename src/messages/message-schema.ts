@@ -22,6 +22,9 @@ export const ImagePart = z
     message: 'An image part needs either `url` or `data` (base64).',
   })
 
+/** Provider-specific data a part carries so it can be sent back to the same provider unchanged. */
+export const ProviderMetadata = z.record(z.string(), z.record(z.string(), z.unknown()))
+
 /**
  * A tool call the model made. `arguments` is the raw JSON text the model wrote, kept verbatim (even
  * when it is not valid JSON) so the conversation can be sent back exactly as it happened.
@@ -31,10 +34,8 @@ export const ToolCallPart = z.object({
   callId: z.string(),
   name: z.string(),
   arguments: z.string(),
+  providerMetadata: ProviderMetadata.optional(),
 })
-
-/** Provider-specific data a part carries so it can be sent back to the same provider unchanged. */
-export const ProviderMetadata = z.record(z.string(), z.record(z.string(), z.unknown()))
 
 /** The model's reasoning (thinking). `redacted` reasoning has no readable text, only provider data. */
 export const ReasoningPart = z.object({

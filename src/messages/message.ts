@@ -29,6 +29,11 @@ export interface ToolCallPart {
   callId: string
   name: string
   arguments: string
+  /**
+   * Provider data that belongs to the call and must go back with it (Gemini's `thought_signature`
+   * through an OpenAI-compatible endpoint, an AI SDK provider's metadata), by provider name.
+   */
+  providerMetadata?: ProviderMetadata | undefined
 }
 
 /** Provider-specific data a part carries so it can be sent back to the same provider unchanged. */

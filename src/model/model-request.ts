@@ -45,6 +45,20 @@ export interface ModelRequest extends ModelSettings {
   output?: ModelOutputSpec
 }
 
+/**
+ * What a caller may pass to `Model.generate` / `Model.stream`: a {@link ModelRequest} whose `tools`
+ * (default none) and `toolChoice` (default `auto`) may be left out, for direct use of a model:
+ * `await model.generate({ messages: [{ role: 'user', content: 'Hi' }] })`.
+ */
+export type ModelCallRequest = Omit<ModelRequest, 'tools' | 'toolChoice'> &
+  Partial<Pick<ModelRequest, 'tools' | 'toolChoice'>>
+
+/** A complete {@link ModelRequest}: `tools` and `toolChoice` filled in when a caller left them out. */
+export function completeRequest(request: ModelCallRequest): ModelRequest {
+  if (request.tools !== undefined && request.toolChoice !== undefined) return request as ModelRequest
+  return { ...request, tools: request.tools ?? [], toolChoice: request.toolChoice ?? 'auto' }
+}
+
 /** Per-call options that are not part of the request data. */
 export interface ModelCallOptions {
   /** Aborts the provider request. */

@@ -1,5 +1,6 @@
 import type { ProviderMetadata } from '../messages/message.js'
 import type { FinishReason } from './model-response.js'
+import type { JsonValue } from '../util/json.js'
 import type { Usage } from './usage.js'
 
 /**
@@ -12,7 +13,16 @@ export type ModelStreamPart =
   | { type: 'reasoning.delta'; delta: string }
   /** Closes the current reasoning block; carries its signature or redacted data when the provider has them. */
   | { type: 'reasoning.end'; signature?: string; redacted?: boolean; providerMetadata?: ProviderMetadata }
-  | { type: 'tool.call.start'; callId: string; name: string }
+  /** Starts a tool call; `providerMetadata` is provider data that must go back with the call. */
+  | { type: 'tool.call.start'; callId: string; name: string; providerMetadata?: ProviderMetadata }
   | { type: 'tool.call.delta'; callId: string; delta: string }
-  | { type: 'tool.call.end'; callId: string }
-  | { type: 'finish'; finishReason: FinishReason; usage: Usage; providerMetadata?: ProviderMetadata }
+  /** Ends a tool call; may carry provider data that arrived with the call's last chunk. */
+  | { type: 'tool.call.end'; callId: string; providerMetadata?: ProviderMetadata }
+  /** Ends the stream; `raw` holds the provider's raw events when the adapter was asked for them. */
+  | {
+      type: 'finish'
+      finishReason: FinishReason
+      usage: Usage
+      providerMetadata?: ProviderMetadata
+      raw?: JsonValue
+    }

@@ -1,4 +1,4 @@
-import type { ModelCallOptions, ModelRequest } from './model-request.js'
+import type { ModelCallOptions, ModelCallRequest } from './model-request.js'
 import type { ModelResponse } from './model-response.js'
 import type { ModelStreamPart } from './model-stream-part.js'
 import type { Tokenizer } from './tokenizer.js'
@@ -18,6 +18,12 @@ export interface ModelCapabilities {
 /**
  * The provider interface: a model is any object with these fields. The runtime calls `stream`;
  * `generate` is for callers that want one whole answer. A failed provider call throws `ModelError`.
+ * Both accept a request without `tools` and `toolChoice` (direct use of a model); an
+ * implementation fills them in with `completeRequest(request)`.
+ *
+ * @example
+ * const response = await model.generate({ messages: [{ role: 'user', content: 'Hi' }] })
+ * console.log(response.outputText)
  */
 export interface Model {
   /** The version of this interface the model implements. */
@@ -29,7 +35,7 @@ export interface Model {
   /** Counts tokens for this model; when absent the context budget picks one from `provider` and `modelId`. */
   readonly tokenizer?: Tokenizer
   /** Sends the request and resolves with the whole answer. */
-  generate(request: ModelRequest, options?: ModelCallOptions): Promise<ModelResponse>
+  generate(request: ModelCallRequest, options?: ModelCallOptions): Promise<ModelResponse>
   /** Sends the request and yields the answer as it arrives, ending with one `finish` part. */
-  stream(request: ModelRequest, options?: ModelCallOptions): AsyncIterable<ModelStreamPart>
+  stream(request: ModelCallRequest, options?: ModelCallOptions): AsyncIterable<ModelStreamPart>
 }

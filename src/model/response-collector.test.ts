@@ -28,9 +28,32 @@ describe('createResponseCollector', () => {
       ],
       finishReason: 'tool-calls',
       usage,
+      outputText: 'Hello',
       responseId: 'r1',
       modelId: 'm',
     })
+  })
+
+  it('takes ids from the first part that has them, gives a call without input {}, keeps provider data', () => {
+    const collector = createResponseCollector('test')
+    collector.add({ type: 'response.start', responseId: '', modelId: '' })
+    collector.add({ type: 'response.start', responseId: 'chatcmpl-1', modelId: 'gpt-4o' })
+    collector.add({ type: 'response.start', responseId: 'later', modelId: 'later' })
+    const google = { extra_content: { google: { thought_signature: 'sig==' } } }
+    collector.add({ type: 'tool.call.start', callId: 'a', name: 'now', providerMetadata: { openai: google } })
+    collector.add({ type: 'tool.call.end', callId: 'a', providerMetadata: { other: { x: 1 } } })
+    collector.add({ type: 'finish', finishReason: 'tool-calls', usage })
+    const response = collector.response()
+    expect(response).toMatchObject({ responseId: 'chatcmpl-1', modelId: 'gpt-4o', outputText: '' })
+    expect(response.content).toEqual([
+      {
+        type: 'tool-call',
+        callId: 'a',
+        name: 'now',
+        arguments: '{}',
+        providerMetadata: { openai: google, other: { x: 1 } },
+      },
+    ])
   })
 
   it('refuses to produce a response from a stream without its finish part', () => {

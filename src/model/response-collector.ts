@@ -1,6 +1,6 @@
 import { ModelError } from '../errors/errors.js'
 import type { AssistantPart, ReasoningPart, TextPart, ToolCallPart } from '../messages/message.js'
-import type { ModelResponse } from './model-response.js'
+import { type ModelResponse, textOfContent } from './model-response.js'
 import type { ModelStreamPart } from './model-stream-part.js'
 
 /** Assembles streamed parts into a `ModelResponse`, one part at a time. */
@@ -38,8 +38,9 @@ export function createResponseCollector(provider: string): ResponseCollector {
     add(part) {
       switch (part.type) {
         case 'response.start':
-          responseId = part.responseId
-          modelId = part.modelId
+          // The first non-empty value wins: some servers (Azure) open with a chunk of empty ids.
+          if (responseId === undefined && part.responseId) responseId = part.responseId
+          if (modelId === undefined && part.modelId) modelId = part.modelId
           return
         case 'text.delta':
           if (text === undefined) {
@@ -66,19 +67,33 @@ export function createResponseCollector(provider: string): ResponseCollector {
           reasoning = undefined
           return
         }
-        case 'tool.call.start':
-          toolCall(part.callId, true).name = part.name
+        case 'tool.call.start': {
+          const call = toolCall(part.callId, true)
+          call.name = part.name
+          if (part.providerMetadata !== undefined) call.providerMetadata = part.providerMetadata
           return
+        }
         case 'tool.call.delta':
           toolCall(part.callId, false).arguments += part.delta
           return
-        case 'tool.call.end':
+        case 'tool.call.end': {
+          const call = part.providerMetadata === undefined ? undefined : toolCalls?.get(part.callId)
+          if (call !== undefined) call.providerMetadata = { ...call.providerMetadata, ...part.providerMetadata }
           return
+        }
         case 'finish':
-          finished = { content, finishReason: part.finishReason, usage: part.usage }
+          // A call whose arguments never arrived had no input: its arguments are `{}`, never "".
+          for (const call of toolCalls?.values() ?? []) if (call.arguments === '') call.arguments = '{}'
+          finished = {
+            content,
+            finishReason: part.finishReason,
+            usage: part.usage,
+            outputText: textOfContent(content),
+          }
           if (responseId !== undefined) finished.responseId = responseId
           if (modelId !== undefined) finished.modelId = modelId
           if (part.providerMetadata !== undefined) finished.providerMetadata = part.providerMetadata
+          if (part.raw !== undefined) finished.raw = part.raw
           return
         default:
           part satisfies never

@@ -1,6 +1,11 @@
 import { ConfigError } from '../errors/errors.js'
 import type { Model, ModelCapabilities } from '../model/model.js'
-import type { ModelCallOptions, ModelRequest } from '../model/model-request.js'
+import {
+  completeRequest,
+  type ModelCallOptions,
+  type ModelCallRequest,
+  type ModelRequest,
+} from '../model/model-request.js'
 import type { FinishReason, ModelResponse } from '../model/model-response.js'
 import type { ModelStreamPart } from '../model/model-stream-part.js'
 import { collectResponse } from '../model/response-collector.js'
@@ -77,9 +82,10 @@ export function scriptedModel(
   let next = 0
 
   async function* play(
-    request: ModelRequest,
+    callRequest: ModelCallRequest,
     callOptions: ModelCallOptions = {},
   ): AsyncGenerator<ModelStreamPart> {
+    const request = completeRequest(callRequest)
     requests.push(request)
     const index = next++
     const turn = turns[index]
@@ -132,7 +138,7 @@ export function scriptedModel(
       return Math.max(0, turns.length - next)
     },
     stream: play,
-    generate(request: ModelRequest, callOptions?: ModelCallOptions): Promise<ModelResponse> {
+    generate(request: ModelCallRequest, callOptions?: ModelCallOptions): Promise<ModelResponse> {
       return collectResponse(provider, play(request, callOptions))
     },
   }

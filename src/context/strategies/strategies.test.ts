@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Message } from '../../messages/message.js'
 import type { Model } from '../../model/model.js'
-import type { ModelRequest } from '../../model/model-request.js'
+import { completeRequest, type ModelRequest } from '../../model/model-request.js'
 import type { CompactionInput } from '../compaction-strategy.js'
 import { estimateTokenizer } from '../estimate-tokenizer.js'
 import { findBrokenToolPair } from '../message-groups.js'
@@ -21,7 +21,8 @@ function summaryModel(
     provider: 'test',
     modelId: 'summariser',
     requests,
-    async generate(request) {
+    async generate(callRequest) {
+      const request = completeRequest(callRequest)
       requests.push(request)
       const text = answer(request)
       if (text instanceof Error) throw text

@@ -125,6 +125,7 @@ describe('aiSdk (AI SDK language model v3)', () => {
       ],
       finishReason: 'tool-calls',
       usage: { inputTokens: 12, outputTokens: 8, totalTokens: 20, reasoningTokens: 3, cachedInputTokens: 10 },
+      outputText: 'Hello',
       responseId: 'resp-1',
       modelId: 'gpt-4o-2024',
     })

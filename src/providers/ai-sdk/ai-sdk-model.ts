@@ -9,10 +9,11 @@ import { ConfigError } from '../../errors/errors.js'
 import type { AssistantPart } from '../../messages/message.js'
 import { knownCapabilities } from '../../model/known-capabilities.js'
 import type { Model, ModelCapabilities } from '../../model/model.js'
-import type { ModelCallOptions, ModelRequest } from '../../model/model-request.js'
-import type { FinishReason, ModelResponse } from '../../model/model-response.js'
+import { completeRequest, type ModelCallOptions, type ModelCallRequest } from '../../model/model-request.js'
+import { type FinishReason, type ModelResponse, textOfContent } from '../../model/model-response.js'
 import type { ModelStreamPart } from '../../model/model-stream-part.js'
 import type { Usage } from '../../model/usage.js'
+import type { JsonValue } from '../../util/json.js'
 import {
   type CallSettings,
   callWithRetries,
@@ -22,6 +23,7 @@ import {
 } from '../shared/call-with-retries.js'
 import { classifyError } from '../shared/provider-error.js'
 import { type RetryOptions, retryPolicy } from '../shared/retry-policy.js'
+import { createRawChunkReader } from './ai-sdk-raw-chunks.js'
 import { aiSdkCallOptions } from './ai-sdk-request.js'
 
 /** Options of {@link aiSdk}. */
@@ -39,6 +41,24 @@ export interface AiSdkModelOptions {
   capabilities?: Partial<ModelCapabilities>
   /** Secrets to remove from error messages (the AI SDK provider's API key). */
   secrets?: string[]
+  /**
+   * Attach the provider's raw response to every `ModelResponse` as `raw` (the response body, or
+   * the list of raw stream chunks the AI SDK provider passes on), and so to `model.end` events and
+   * `afterModel` hooks. Default false. Provider-specific: the shape is the provider's wire format.
+   */
+  includeRaw?: boolean
+}
+
+/** Parts of a chunk that belongs to another choice than the first (`n > 1`), which are dropped. */
+const CHOICE_CONTENT = new Set(['text-delta', 'reasoning-delta', 'tool-input-start', 'tool-input-delta', 'tool-call'])
+
+function requestIdOf(headers: Record<string, string | undefined> | undefined): string | undefined {
+  if (headers === undefined) return undefined
+  for (const [key, value] of Object.entries(headers)) {
+    const name = key.toLowerCase()
+    if ((name === 'x-request-id' || name === 'request-id') && value) return value
+  }
+  return undefined
 }
 
 /**
@@ -57,38 +77,72 @@ export function aiSdk(model: LanguageModelV3, options: AiSdkModelOptions = {}): 
     retry: retryPolicy({ ...options.retry, maxRetries: options.maxRetries ?? 2 }),
     timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-    classify: (error) => classifyError({ provider, error, secrets: options.secrets ?? [] }),
+    classify: (error, requestId) =>
+      classifyError({ provider, error, secrets: options.secrets ?? [], requestId }),
   }
+  const includeRaw = options.includeRaw === true
   return {
     specificationVersion: 'agentloop.model.v1',
     provider,
     modelId: model.modelId,
     capabilities: knownCapabilities(model.modelId, options.capabilities),
-    generate(request: ModelRequest, callOptions: ModelCallOptions = {}): Promise<ModelResponse> {
+    generate(request: ModelCallRequest, callOptions: ModelCallOptions = {}): Promise<ModelResponse> {
       return callWithRetries(settings, callOptions.signal, async (signal) => {
-        const result = await model.doGenerate(aiSdkCallOptions(request, signal))
+        const result = await model.doGenerate(aiSdkCallOptions(completeRequest(request), signal))
+        const content = result.content.flatMap(contentPart)
         const response: ModelResponse = {
-          content: result.content.flatMap(contentPart),
+          content,
           finishReason: finishReason(result.finishReason),
           usage: usage(result.usage),
+          outputText: textOfContent(content),
         }
-        if (result.response?.id !== undefined) response.responseId = result.response.id
-        if (result.response?.modelId !== undefined) response.modelId = result.response.modelId
+        if (result.response?.id) response.responseId = result.response.id
+        if (result.response?.modelId) response.modelId = result.response.modelId
+        if (includeRaw && result.response?.body !== undefined) response.raw = result.response.body as JsonValue
         return response
       })
     },
-    stream(request: ModelRequest, callOptions: ModelCallOptions = {}): AsyncIterable<ModelStreamPart> {
-      return streamWithRetries(settings, callOptions.signal, async function* (signal) {
-        const { stream } = await model.doStream(aiSdkCallOptions(request, signal))
+    stream(request: ModelCallRequest, callOptions: ModelCallOptions = {}): AsyncIterable<ModelStreamPart> {
+      return streamWithRetries(settings, callOptions.signal, async function* (signal, attempt) {
+        // Raw chunks fill in what parsed parts lose (empty first ids, several choices); see ai-sdk-raw-chunks.
+        const { stream, response } = await model.doStream({
+          ...aiSdkCallOptions(completeRequest(request), signal),
+          includeRawChunks: true,
+        })
+        const requestId = requestIdOf(response?.headers)
+        if (requestId !== undefined) attempt.requestId = requestId
         const reader = stream.getReader()
         const started = new Set<string>()
+        const rawChunks = createRawChunkReader(includeRaw)
+        let otherChoice = false
         try {
           for (;;) {
             const { done, value } = await reader.read()
             if (done) return
+            if (value.type === 'raw') {
+              otherChoice = rawChunks.read(value.rawValue)
+              continue
+            }
+            if (otherChoice && CHOICE_CONTENT.has(value.type)) continue
+            if (value.type === 'finish') {
+              const { responseId, modelId } = rawChunks
+              if (responseId !== undefined || modelId !== undefined) {
+                yield {
+                  type: 'response.start',
+                  ...(responseId === undefined ? {} : { responseId }),
+                  ...(modelId === undefined ? {} : { modelId }),
+                }
+              }
+            }
             const parts = streamPart(value, started)
             if (parts === 'error') throw (value as { error: unknown }).error
-            yield* parts
+            for (const part of parts) {
+              if (part.type === 'finish') {
+                if (rawChunks.firstChoiceFinish !== undefined) part.finishReason = rawChunks.firstChoiceFinish
+                if (rawChunks.chunks !== undefined) part.raw = rawChunks.chunks
+              }
+              yield part
+            }
           }
         } finally {
           reader.cancel().catch(() => {})
@@ -104,8 +158,8 @@ function streamPart(part: LanguageModelV3StreamPart, started: Set<string>): Mode
       return [
         {
           type: 'response.start',
-          ...(part.id === undefined ? {} : { responseId: part.id }),
-          ...(part.modelId === undefined ? {} : { modelId: part.modelId }),
+          ...(part.id ? { responseId: part.id } : {}),
+          ...(part.modelId ? { modelId: part.modelId } : {}),
         },
       ]
     case 'text-delta':
@@ -127,15 +181,21 @@ function streamPart(part: LanguageModelV3StreamPart, started: Set<string>): Mode
       return started.has(part.id) && part.delta !== ''
         ? [{ type: 'tool.call.delta', callId: part.id, delta: part.delta }]
         : []
-    case 'tool-call':
+    case 'tool-call': {
       if (part.providerExecuted === true) return []
-      if (started.has(part.toolCallId)) return [{ type: 'tool.call.end', callId: part.toolCallId }]
+      const end: ModelStreamPart = {
+        type: 'tool.call.end',
+        callId: part.toolCallId,
+        ...(part.providerMetadata === undefined ? {} : { providerMetadata: part.providerMetadata }),
+      }
+      if (started.has(part.toolCallId)) return [end]
       // Providers that send only the finished call.
       return [
         { type: 'tool.call.start', callId: part.toolCallId, name: part.toolName },
         { type: 'tool.call.delta', callId: part.toolCallId, delta: part.input },
-        { type: 'tool.call.end', callId: part.toolCallId },
+        end,
       ]
+    }
     case 'finish':
       return [
         {
@@ -168,7 +228,16 @@ function contentPart(part: LanguageModelV3Content): AssistantPart[] {
     case 'tool-call':
       return part.providerExecuted === true
         ? []
-        : [{ type: 'tool-call', callId: part.toolCallId, name: part.toolName, arguments: part.input }]
+        : [
+            {
+              type: 'tool-call',
+              callId: part.toolCallId,
+              name: part.toolName,
+              // A call with no input is `{}`, never "".
+              arguments: part.input === '' ? '{}' : part.input,
+              ...(part.providerMetadata === undefined ? {} : { providerMetadata: part.providerMetadata }),
+            },
+          ]
     default:
       return []
   }

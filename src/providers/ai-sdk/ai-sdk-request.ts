@@ -5,7 +5,7 @@ import type {
   LanguageModelV3Prompt,
   SharedV3ProviderOptions,
 } from '@ai-sdk/provider'
-import type { Message, UserPart } from '../../messages/message.js'
+import type { Message, ProviderMetadata, UserPart } from '../../messages/message.js'
 import type { ModelRequest } from '../../model/model-request.js'
 import { parseJson } from '../../util/json.js'
 
@@ -91,11 +91,13 @@ function aiSdkMessage(message: Message): LanguageModelV3Message {
           })
         } else {
           const parsed = parseJson(part.arguments === '' ? '{}' : part.arguments)
+          const providerOptions = toolCallOptions(part.providerMetadata)
           content.push({
             type: 'tool-call',
             toolCallId: part.callId,
             toolName: part.name,
             input: parsed.ok ? parsed.value : {},
+            ...(providerOptions === undefined ? {} : { providerOptions }),
           })
         }
       }
@@ -119,6 +121,20 @@ function aiSdkMessage(message: Message): LanguageModelV3Message {
     default:
       return message satisfies never
   }
+}
+
+/**
+ * The provider data of a tool call, sent back as the AI SDK's `providerOptions`. A Gemini thought
+ * signature is also given as `google.thoughtSignature`: the AI SDK's OpenAI-compatible provider
+ * reports it under its own name but reads it back only from `google`.
+ */
+function toolCallOptions(metadata: ProviderMetadata | undefined): SharedV3ProviderOptions | undefined {
+  if (metadata === undefined) return undefined
+  const options = { ...metadata } as SharedV3ProviderOptions
+  const signature = Object.values(metadata).find((entry) => typeof entry.thoughtSignature === 'string')
+  if (signature !== undefined && options.google === undefined)
+    options.google = { thoughtSignature: signature.thoughtSignature as string }
+  return options
 }
 
 function userPart(part: UserPart): Extract<LanguageModelV3Message, { role: 'user' }>['content'][number] {

@@ -6,9 +6,10 @@
  * @module
  */
 import type { AssistantPart } from '../../messages/message.js'
-import type { FinishReason, ModelResponse } from '../../model/model-response.js'
+import { type FinishReason, type ModelResponse, textOfContent } from '../../model/model-response.js'
 import type { ModelStreamPart } from '../../model/model-stream-part.js'
 import type { Usage } from '../../model/usage.js'
+import type { JsonValue } from '../../util/json.js'
 
 type Loose = Record<string, unknown>
 const isObject = (value: unknown): value is Loose => typeof value === 'object' && value !== null
@@ -64,13 +65,22 @@ function toUsage(counters: AnthropicUsageCounters): Usage {
 interface Block {
   type: string
   callId?: string
+  /** The input given whole in `content_block_start`, used when no `input_json_delta` follows. */
+  input?: string
+  streamed?: boolean
   signature?: string
   data?: string
 }
 
+/** The input of a `tool_use` block as JSON text: `{}` when it has none, never "". */
+function inputText(input: unknown): string {
+  return isObject(input) ? JSON.stringify(input) : '{}'
+}
+
 /** The state of one streamed Anthropic answer. */
-export function createAnthropicStreamReader() {
+export function createAnthropicStreamReader(options: { includeRaw?: boolean } = {}) {
   const blocks = new Map<number, Block>()
+  const raw: JsonValue[] | undefined = options.includeRaw === true ? [] : undefined
   const counters: AnthropicUsageCounters = {
     input: 0,
     cacheRead: undefined,
@@ -86,6 +96,7 @@ export function createAnthropicStreamReader() {
     },
     read(event: unknown): ModelStreamPart[] {
       if (!isObject(event)) return []
+      raw?.push(event as JsonValue)
       const index = num(event.index) ?? -1
       switch (event.type) {
         case 'message_start': {
@@ -94,8 +105,8 @@ export function createAnthropicStreamReader() {
           return [
             {
               type: 'response.start',
-              ...(text(message.id) === undefined ? {} : { responseId: text(message.id) }),
-              ...(text(message.model) === undefined ? {} : { modelId: text(message.model) }),
+              ...(text(message.id) ? { responseId: text(message.id) } : {}),
+              ...(text(message.model) ? { modelId: text(message.model) } : {}),
             },
           ]
         }
@@ -103,8 +114,8 @@ export function createAnthropicStreamReader() {
           const block = isObject(event.content_block) ? event.content_block : {}
           const type = text(block.type) ?? ''
           if (type === 'tool_use') {
-            const callId = text(block.id) ?? `toolu_${index}`
-            blocks.set(index, { type, callId })
+            const callId = text(block.id) || `toolu_${index}`
+            blocks.set(index, { type, callId, input: inputText(block.input) })
             return [{ type: 'tool.call.start', callId, name: text(block.name) ?? '' }]
           }
           blocks.set(index, { type, ...(text(block.data) === undefined ? {} : { data: text(block.data) }) })
@@ -125,17 +136,21 @@ export function createAnthropicStreamReader() {
                 block.signature = (block.signature ?? '') + (text(delta.signature) ?? '')
               return []
             case 'input_json_delta':
-              return block?.callId !== undefined && text(delta.partial_json)
-                ? [{ type: 'tool.call.delta', callId: block.callId, delta: delta.partial_json as string }]
-                : []
+              if (block?.callId === undefined || !text(delta.partial_json)) return []
+              block.streamed = true
+              return [{ type: 'tool.call.delta', callId: block.callId, delta: delta.partial_json as string }]
             default:
               return []
           }
         }
         case 'content_block_stop': {
           const block = blocks.get(index)
-          if (block?.type === 'tool_use' && block.callId !== undefined)
-            return [{ type: 'tool.call.end', callId: block.callId }]
+          if (block?.type === 'tool_use' && block.callId !== undefined) {
+            const end: ModelStreamPart = { type: 'tool.call.end', callId: block.callId }
+            // No input_json_delta with content (a tool with no input): the start block's input, or `{}`.
+            if (block.streamed === true) return [end]
+            return [{ type: 'tool.call.delta', callId: block.callId, delta: block.input ?? '{}' }, end]
+          }
           if (block?.type === 'thinking') {
             return [
               {
@@ -164,7 +179,12 @@ export function createAnthropicStreamReader() {
         case 'message_stop':
           done = true
           return [
-            { type: 'finish', finishReason: anthropicFinishReason(stopReason), usage: toUsage(counters) },
+            {
+              type: 'finish',
+              finishReason: anthropicFinishReason(stopReason),
+              usage: toUsage(counters),
+              ...(raw === undefined ? {} : { raw }),
+            },
           ]
         default:
           return []
@@ -174,7 +194,7 @@ export function createAnthropicStreamReader() {
 }
 
 /** Reads a non-streamed Messages response. */
-export function anthropicResponse(raw: unknown): ModelResponse {
+export function anthropicResponse(raw: unknown, options: { includeRaw?: boolean } = {}): ModelResponse {
   const body = isObject(raw) ? raw : {}
   const content: AssistantPart[] = []
   for (const block of Array.isArray(body.content) ? body.content : []) {
@@ -203,7 +223,7 @@ export function anthropicResponse(raw: unknown): ModelResponse {
           type: 'tool-call',
           callId: text(block.id) ?? '',
           name: text(block.name) ?? '',
-          arguments: JSON.stringify(block.input ?? {}),
+          arguments: inputText(block.input),
         })
         break
       default:
@@ -221,8 +241,10 @@ export function anthropicResponse(raw: unknown): ModelResponse {
     content,
     finishReason: anthropicFinishReason(body.stop_reason),
     usage: toUsage(counters),
+    outputText: textOfContent(content),
   }
-  if (text(body.id) !== undefined) response.responseId = body.id as string
-  if (text(body.model) !== undefined) response.modelId = body.model as string
+  if (text(body.id)) response.responseId = body.id as string
+  if (text(body.model)) response.modelId = body.model as string
+  if (options.includeRaw === true) response.raw = raw as JsonValue
   return response
 }

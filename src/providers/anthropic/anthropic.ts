@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import { ConfigError } from '../../errors/errors.js'
 import { knownCapabilities } from '../../model/known-capabilities.js'
 import type { Model, ModelCapabilities } from '../../model/model.js'
-import type { ModelCallOptions, ModelRequest } from '../../model/model-request.js'
+import { completeRequest, type ModelCallOptions, type ModelCallRequest } from '../../model/model-request.js'
 import type { ModelResponse } from '../../model/model-response.js'
 import type { ModelStreamPart } from '../../model/model-stream-part.js'
 import {
@@ -39,6 +39,12 @@ export interface AnthropicOptions extends AnthropicDefaults {
   provider?: string
   /** Overrides of the capabilities known for the model id. */
   capabilities?: Partial<ModelCapabilities>
+  /**
+   * Attach the provider's raw response to every `ModelResponse` as `raw` (the JSON body, or the
+   * list of stream events), and so to `model.end` events and `afterModel` hooks. Default false.
+   * Provider-specific: the shape is the Messages API's wire format.
+   */
+  includeRaw?: boolean
 }
 
 /**
@@ -72,29 +78,35 @@ export function anthropic(modelId: string, options: AnthropicOptions = {}): Mode
     retry: retryPolicy({ ...options.retry, maxRetries: options.maxRetries ?? 2 }),
     timeoutMs: timeout,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-    classify: (error) =>
-      classifyError({ provider, error, secrets: [apiKey], apiKeyVariable: 'ANTHROPIC_API_KEY' }),
+    classify: (error, requestId) =>
+      classifyError({ provider, error, secrets: [apiKey], apiKeyVariable: 'ANTHROPIC_API_KEY', requestId }),
   }
   const capabilities = knownCapabilities(modelId, options.capabilities)
   const maxTokens = Math.min(capabilities.maxOutputTokens ?? 4096, 32_000)
-  const body = (request: ModelRequest, stream: boolean) =>
-    anthropicBody({ modelId, request, defaults: options, maxTokens, stream })
+  const includeRaw = options.includeRaw === true
+  const body = (request: ModelCallRequest, stream: boolean) =>
+    anthropicBody({ modelId, request: completeRequest(request), defaults: options, maxTokens, stream })
 
   return {
     specificationVersion: 'agentloop.model.v1',
     provider,
     modelId,
     capabilities,
-    generate(request: ModelRequest, callOptions: ModelCallOptions = {}): Promise<ModelResponse> {
+    generate(request: ModelCallRequest, callOptions: ModelCallOptions = {}): Promise<ModelResponse> {
       return callWithRetries(settings, callOptions.signal, async (signal) =>
         // An explicit timeout skips the SDK's refusal of long non-streamed calls; ours applies.
-        anthropicResponse(await client.messages.create(body(request, false) as never, { signal, timeout })),
+        anthropicResponse(await client.messages.create(body(request, false) as never, { signal, timeout }), {
+          includeRaw,
+        }),
       )
     },
-    stream(request: ModelRequest, callOptions: ModelCallOptions = {}): AsyncIterable<ModelStreamPart> {
-      return streamWithRetries(settings, callOptions.signal, async function* (signal) {
-        const reader = createAnthropicStreamReader()
-        const events = await client.messages.create(body(request, true) as never, { signal })
+    stream(request: ModelCallRequest, callOptions: ModelCallOptions = {}): AsyncIterable<ModelStreamPart> {
+      return streamWithRetries(settings, callOptions.signal, async function* (signal, attempt) {
+        const reader = createAnthropicStreamReader({ includeRaw })
+        const { data: events, request_id } = await client.messages
+          .create(body(request, true) as never, { signal })
+          .withResponse()
+        if (request_id) attempt.requestId = request_id
         for await (const event of events as unknown as AsyncIterable<unknown>) {
           yield* reader.read(event)
           if (reader.done) return

@@ -2,15 +2,20 @@
  * Reads Chat Completions chunks (OpenAI and every compatible server) into agentloop stream parts,
  * leniently: tool-call deltas without `index` (Mistral), repeated empty ids (Qwen), whole arguments
  * in one chunk (Groq), `reasoning_content` / `reasoning` fields (DeepSeek, xAI, vLLM, Ollama),
- * refusals, usage on the finish chunk or in a chunk of its own, or missing.
+ * refusals, usage on the finish chunk or in a chunk of its own, or missing, a first chunk with
+ * empty `id`/`model` (Azure's prompt-filter results), several choices (`n > 1`: only choice 0 is
+ * read, the others are never mixed in), provider data on tool calls (Gemini's `extra_content`
+ * with its `thought_signature`), and errors sent inside the stream.
  *
  * @module
  */
 import { ModelError } from '../../errors/errors.js'
-import type { AssistantPart } from '../../messages/message.js'
-import type { FinishReason, ModelResponse } from '../../model/model-response.js'
+import type { AssistantPart, ProviderMetadata, ToolCallPart } from '../../messages/message.js'
+import { type FinishReason, type ModelResponse, textOfContent } from '../../model/model-response.js'
 import type { ModelStreamPart } from '../../model/model-stream-part.js'
 import type { Usage } from '../../model/usage.js'
+import type { JsonValue } from '../../util/json.js'
+import { streamReportedError } from '../shared/provider-error.js'
 
 type Loose = Record<string, unknown>
 
@@ -59,20 +64,53 @@ export function chatUsage(raw: unknown): Usage | undefined {
   return usage
 }
 
+/** Fields of a tool call every server sends; anything else is provider data kept with the call. */
+const TOOL_CALL_FIELDS = new Set(['index', 'id', 'type', 'function'])
+
+/**
+ * Provider data on a tool call (Gemini's `extra_content: { google: { thought_signature } }`),
+ * kept under the provider's name so it goes back with the call in the next request.
+ */
+function toolCallExtras(provider: string, call: Loose): ProviderMetadata | undefined {
+  let extras: Record<string, unknown> | undefined
+  for (const [key, value] of Object.entries(call)) {
+    if (TOOL_CALL_FIELDS.has(key) || value === null || value === undefined) continue
+    extras ??= {}
+    extras[key] = value
+  }
+  return extras === undefined ? undefined : { [provider]: extras }
+}
+
+/** Whether a choice is the first one (`n > 1` streams interleave chunks of every choice). */
+function isFirstChoice(choice: Loose): boolean {
+  return choice.index === undefined || choice.index === null || choice.index === 0
+}
+
 interface OpenCall {
   callId: string
   name: string
   started: boolean
   /** Arguments received before the name (sent once the call starts). */
   pending: string
+  providerMetadata?: ProviderMetadata
+}
+
+/** Options of {@link createChatStreamReader}. */
+export interface ChatStreamReaderOptions {
+  /** Keep every chunk, as JSON, for the finish part's `raw`. */
+  includeRaw?: boolean
+  /** The provider's request id, for errors sent inside the stream. */
+  requestId?: string
 }
 
 /** The state of one streamed Chat Completions answer; feed it chunks, then call `end`. */
-export function createChatStreamReader(provider: string) {
+export function createChatStreamReader(provider: string, options: ChatStreamReaderOptions = {}) {
   const calls = new Map<string | number, OpenCall>()
   const byId = new Map<string, OpenCall>()
+  const raw: JsonValue[] | undefined = options.includeRaw === true ? [] : undefined
   let last: OpenCall | undefined
-  let started = false
+  let responseId: string | undefined
+  let modelId: string | undefined
   let finishReason: unknown
   let usage: Usage | undefined
   let refusal = ''
@@ -108,6 +146,8 @@ export function createChatStreamReader(provider: string) {
       calls.set(`#${call.callId}`, call)
     }
     last = call
+    const extras = toolCallExtras(provider, delta)
+    if (extras !== undefined) call.providerMetadata = { ...call.providerMetadata, ...extras }
     if (name !== undefined && name !== '' && !call.started) call.name = name
     if (!call.started && call.name !== '') {
       call.started = true
@@ -126,32 +166,30 @@ export function createChatStreamReader(provider: string) {
     read(chunk: unknown): ModelStreamPart[] {
       const parts: ModelStreamPart[] = []
       if (!isObject(chunk)) return parts
+      raw?.push(chunk as JsonValue)
       if (isObject(chunk.error)) {
-        const error = chunk.error
-        const code =
-          text(error.code) ??
-          text(error.type) ??
-          (num(error.code) === undefined ? undefined : String(error.code))
-        throw new ModelError({
-          provider,
-          message: `${provider} sent an error inside the stream: ${text(error.message) ?? 'unknown error'}`,
-          isRetryable: code === undefined || /server|overload|rate|timeout|unavailable|5\d\d|429/.test(code),
-          ...(code === undefined ? {} : { code }),
+        throw streamReportedError(provider, chunk.error, {
+          ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
         })
       }
-      if (!started) {
-        started = true
+      // Ids come from the first chunk that has them: Azure opens with a chunk of empty ones.
+      const id = responseId === undefined ? text(chunk.id) || undefined : undefined
+      const model = modelId === undefined ? text(chunk.model) || undefined : undefined
+      if (id !== undefined || model !== undefined) {
+        responseId ??= id
+        modelId ??= model
         parts.push({
           type: 'response.start',
-          ...(text(chunk.id) === undefined ? {} : { responseId: text(chunk.id) }),
-          ...(text(chunk.model) === undefined ? {} : { modelId: text(chunk.model) }),
+          ...(id === undefined ? {} : { responseId: id }),
+          ...(model === undefined ? {} : { modelId: model }),
         })
       }
       const chunkUsage = chatUsage(chunk.usage)
       if (chunkUsage !== undefined) usage = chunkUsage
       const choices = Array.isArray(chunk.choices) ? chunk.choices : []
       for (const choice of choices) {
-        if (!isObject(choice)) continue
+        // With n > 1 only the first choice is the answer; the others are never mixed in.
+        if (!isObject(choice) || !isFirstChoice(choice)) continue
         const delta = isObject(choice.delta) ? choice.delta : {}
         const reasoning = text(delta.reasoning_content) ?? text(delta.reasoning)
         if (reasoning) parts.push({ type: 'reasoning.delta', delta: reasoning })
@@ -185,7 +223,11 @@ export function createChatStreamReader(provider: string) {
       for (const call of new Set(calls.values())) {
         if (!call.started) continue
         hasCalls = true
-        parts.push({ type: 'tool.call.end', callId: call.callId })
+        parts.push({
+          type: 'tool.call.end',
+          callId: call.callId,
+          ...(call.providerMetadata === undefined ? {} : { providerMetadata: call.providerMetadata }),
+        })
       }
       const reason = refusal === '' ? chatFinishReason(finishReason, hasCalls) : 'content-filter'
       parts.push({
@@ -193,6 +235,7 @@ export function createChatStreamReader(provider: string) {
         finishReason: reason,
         usage: usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
         ...(refusal === '' ? {} : { providerMetadata: { [provider]: { refusal } } }),
+        ...(raw === undefined ? {} : { raw }),
       })
       return parts
     },
@@ -200,9 +243,15 @@ export function createChatStreamReader(provider: string) {
 }
 
 /** Reads a non-streamed Chat Completions response. */
-export function chatResponse(provider: string, raw: unknown): ModelResponse {
+export function chatResponse(
+  provider: string,
+  raw: unknown,
+  options: { includeRaw?: boolean } = {},
+): ModelResponse {
   const body = isObject(raw) ? raw : {}
-  const choice = Array.isArray(body.choices) && isObject(body.choices[0]) ? body.choices[0] : {}
+  const choices = Array.isArray(body.choices) ? body.choices.filter(isObject) : []
+  // With n > 1 the first choice is the answer.
+  const choice = choices.find(isFirstChoice) ?? choices[0] ?? {}
   const message = isObject(choice.message) ? choice.message : {}
   const content: AssistantPart[] = []
   const reasoning = text(message.reasoning_content) ?? text(message.reasoning)
@@ -216,12 +265,17 @@ export function chatResponse(provider: string, raw: unknown): ModelResponse {
     for (const call of message.tool_calls) {
       if (!isObject(call)) continue
       const fn = isObject(call.function) ? call.function : {}
-      content.push({
+      const part: ToolCallPart = {
         type: 'tool-call',
         callId: text(call.id) || `call_${provider}_${++generated}`,
         name: text(fn.name) ?? '',
-        arguments: text(fn.arguments) ?? (isObject(fn.arguments) ? JSON.stringify(fn.arguments) : ''),
-      })
+        // A call with no input is `{}`, never "".
+        arguments:
+          text(fn.arguments) || (isObject(fn.arguments) ? JSON.stringify(fn.arguments) : '') || '{}',
+      }
+      const extras = toolCallExtras(provider, call)
+      if (extras !== undefined) part.providerMetadata = extras
+      content.push(part)
     }
   }
   const hasCalls = content.some((part) => part.type === 'tool-call')
@@ -229,9 +283,11 @@ export function chatResponse(provider: string, raw: unknown): ModelResponse {
     content,
     finishReason: refusal ? 'content-filter' : chatFinishReason(choice.finish_reason, hasCalls),
     usage: chatUsage(body.usage) ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+    outputText: textOfContent(content),
   }
-  if (text(body.id) !== undefined) response.responseId = text(body.id) as string
-  if (text(body.model) !== undefined) response.modelId = text(body.model) as string
+  if (text(body.id)) response.responseId = text(body.id) as string
+  if (text(body.model)) response.modelId = text(body.model) as string
   if (refusal) response.providerMetadata = { [provider]: { refusal } }
+  if (options.includeRaw === true) response.raw = raw as JsonValue
   return response
 }

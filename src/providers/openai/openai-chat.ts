@@ -1,6 +1,11 @@
 import { knownCapabilities } from '../../model/known-capabilities.js'
 import type { Model, ModelCapabilities } from '../../model/model.js'
-import type { ModelCallOptions, ModelRequest } from '../../model/model-request.js'
+import {
+  completeRequest,
+  type ModelCallOptions,
+  type ModelCallRequest,
+  type ModelRequest,
+} from '../../model/model-request.js'
 import type { ModelResponse } from '../../model/model-response.js'
 import type { ModelStreamPart } from '../../model/model-stream-part.js'
 import { callWithRetries, streamWithRetries } from '../shared/call-with-retries.js'
@@ -39,24 +44,38 @@ export function openaiChat(modelId: string, options: OpenAIChatOptions = {}): Mo
   const compatibility = resolved.compatibility ?? {}
   const capabilities = knownCapabilities(modelId, options.capabilities)
 
-  const body = (request: ModelRequest, stream: boolean) =>
-    chatBody({ modelId, request, defaults: resolved, compatibility, stream, provider })
+  const includeRaw = resolved.includeRaw === true
+  const body = (request: ModelCallRequest, stream: boolean) =>
+    chatBody({
+      modelId,
+      request: completeRequest(request) satisfies ModelRequest,
+      defaults: resolved,
+      compatibility,
+      stream,
+      provider,
+    })
 
   return {
     specificationVersion: 'agentloop.model.v1',
     provider,
     modelId,
     capabilities,
-    generate(request: ModelRequest, callOptions: ModelCallOptions = {}): Promise<ModelResponse> {
+    generate(request: ModelCallRequest, callOptions: ModelCallOptions = {}): Promise<ModelResponse> {
       return callWithRetries(settings, callOptions.signal, async (signal) => {
         const completion = await client.chat.completions.create(body(request, false) as never, { signal })
-        return chatResponse(provider, completion)
+        return chatResponse(provider, completion, { includeRaw })
       })
     },
-    stream(request: ModelRequest, callOptions: ModelCallOptions = {}): AsyncIterable<ModelStreamPart> {
-      return streamWithRetries(settings, callOptions.signal, async function* (signal) {
-        const reader = createChatStreamReader(provider)
-        const chunks = await client.chat.completions.create(body(request, true) as never, { signal })
+    stream(request: ModelCallRequest, callOptions: ModelCallOptions = {}): AsyncIterable<ModelStreamPart> {
+      return streamWithRetries(settings, callOptions.signal, async function* (signal, attempt) {
+        const { data: chunks, request_id } = await client.chat.completions
+          .create(body(request, true) as never, { signal })
+          .withResponse()
+        if (request_id) attempt.requestId = request_id
+        const reader = createChatStreamReader(provider, {
+          includeRaw,
+          ...(request_id ? { requestId: request_id } : {}),
+        })
         for await (const chunk of chunks as unknown as AsyncIterable<unknown>) yield* reader.read(chunk)
         yield* reader.end()
       })

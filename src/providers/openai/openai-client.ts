@@ -32,6 +32,12 @@ export interface OpenAIConnectionOptions {
   fetch?: typeof fetch
   /** Use this client instead of creating one; its own retries are not used (ours count every attempt). */
   client?: OpenAI
+  /**
+   * Attach the provider's raw response to every `ModelResponse` as `raw` (the JSON body, or the
+   * list of stream chunks), and so to `model.end` events and `afterModel` hooks. Default false.
+   * Provider-specific: the shape is the provider's wire format.
+   */
+  includeRaw?: boolean
 }
 
 /** The client and call settings an OpenAI adapter uses. */
@@ -43,7 +49,7 @@ export interface OpenAIConnection {
 /** Creates the SDK client with its own retries off, and our retry/timeout settings. */
 export function openaiConnection(
   provider: string,
-  options: OpenAIConnectionOptions,
+  options: OpenAIConnectionOptions & { apiKeyIsPlaceholder?: boolean },
   apiKeyVariable = 'OPENAI_API_KEY',
 ): OpenAIConnection {
   const apiKey = options.apiKey ?? process.env[apiKeyVariable]
@@ -70,13 +76,18 @@ export function openaiConnection(
       ...(options.headers === undefined ? {} : { defaultHeaders: options.headers }),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     })
+  // A preset's placeholder key (`ollama`, `EMPTY`) is not a secret: redacting it would garble messages.
+  const secrets =
+    options.apiKeyIsPlaceholder === true || apiKey === undefined
+      ? []
+      : [apiKey, options.client?.apiKey ?? undefined]
   const settings: CallSettings = {
     provider,
     retry: retryPolicy({ ...options.retry, maxRetries: options.maxRetries ?? 2 }),
     timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-    classify: (error) =>
-      classifyError({ provider, error, secrets: [apiKey, client.apiKey ?? undefined], apiKeyVariable }),
+    classify: (error, requestId) =>
+      classifyError({ provider, error, secrets, apiKeyVariable, requestId }),
   }
   return { client, settings }
 }

@@ -1,6 +1,6 @@
 import { knownCapabilities } from '../../model/known-capabilities.js'
 import type { Model, ModelCapabilities } from '../../model/model.js'
-import type { ModelCallOptions, ModelRequest } from '../../model/model-request.js'
+import { completeRequest, type ModelCallOptions, type ModelCallRequest } from '../../model/model-request.js'
 import type { ModelResponse } from '../../model/model-response.js'
 import type { ModelStreamPart } from '../../model/model-stream-part.js'
 import { callWithRetries, streamWithRetries } from '../shared/call-with-retries.js'
@@ -30,23 +30,34 @@ export function openai(modelId: string, options: OpenAIResponsesOptions = {}): M
   const provider = options.provider ?? 'openai'
   const { client, settings } = openaiConnection(provider, options)
   const capabilities = knownCapabilities(modelId, options.capabilities)
-  const body = (request: ModelRequest, stream: boolean) =>
-    responsesBody({ modelId, request, defaults: options, stream })
+  const includeRaw = options.includeRaw === true
+  const body = (request: ModelCallRequest, stream: boolean) =>
+    responsesBody({ modelId, request: completeRequest(request), defaults: options, stream })
 
   return {
     specificationVersion: 'agentloop.model.v1',
     provider,
     modelId,
     capabilities,
-    generate(request: ModelRequest, callOptions: ModelCallOptions = {}): Promise<ModelResponse> {
+    generate(request: ModelCallRequest, callOptions: ModelCallOptions = {}): Promise<ModelResponse> {
       return callWithRetries(settings, callOptions.signal, async (signal) =>
-        responsesResponse(provider, await client.responses.create(body(request, false) as never, { signal })),
+        responsesResponse(
+          provider,
+          await client.responses.create(body(request, false) as never, { signal }),
+          { includeRaw },
+        ),
       )
     },
-    stream(request: ModelRequest, callOptions: ModelCallOptions = {}): AsyncIterable<ModelStreamPart> {
-      return streamWithRetries(settings, callOptions.signal, async function* (signal) {
-        const reader = createResponsesStreamReader(provider)
-        const events = await client.responses.create(body(request, true) as never, { signal })
+    stream(request: ModelCallRequest, callOptions: ModelCallOptions = {}): AsyncIterable<ModelStreamPart> {
+      return streamWithRetries(settings, callOptions.signal, async function* (signal, attempt) {
+        const { data: events, request_id } = await client.responses
+          .create(body(request, true) as never, { signal })
+          .withResponse()
+        if (request_id) attempt.requestId = request_id
+        const reader = createResponsesStreamReader(provider, {
+          includeRaw,
+          ...(request_id ? { requestId: request_id } : {}),
+        })
         for await (const event of events as unknown as AsyncIterable<unknown>) {
           yield* reader.read(event)
           if (reader.done) return

@@ -86,7 +86,9 @@ function withV1(url: string): string {
 }
 
 /** Applies a preset under the explicit options. */
-export function presetOptions(options: OpenAIChatOptions): OpenAIChatOptions & { apiKeyVariable?: string } {
+export function presetOptions(
+  options: OpenAIChatOptions,
+): OpenAIChatOptions & { apiKeyVariable?: string; apiKeyIsPlaceholder?: boolean } {
   if (options.preset === undefined) return options
   const preset = OPENAI_COMPATIBLE_PRESETS[options.preset]
   if (preset === undefined) {
@@ -98,6 +100,7 @@ export function presetOptions(options: OpenAIChatOptions): OpenAIChatOptions & {
   const baseURL =
     options.baseURL ?? (fromEnv ? (options.preset === 'ollama' ? withV1(fromEnv) : fromEnv) : preset.baseURL)
   const apiKey = options.apiKey ?? process.env[preset.apiKeyVariable] ?? preset.placeholderKey
+  const apiKeyIsPlaceholder = apiKey !== undefined && apiKey === preset.placeholderKey
   if (apiKey === undefined && options.baseURL === undefined && !fromEnv && options.client === undefined) {
     throw new ConfigError({
       message: `${preset.provider}: no API key. Set ${preset.apiKeyVariable} or pass the apiKey option.`,
@@ -110,5 +113,6 @@ export function presetOptions(options: OpenAIChatOptions): OpenAIChatOptions & {
     provider: options.provider ?? preset.provider,
     compatibility: { ...preset.compatibility, ...options.compatibility },
     apiKeyVariable: preset.apiKeyVariable,
+    apiKeyIsPlaceholder,
   }
 }

@@ -5,11 +5,13 @@
  *
  * @module
  */
-import { ModelError } from '../../errors/errors.js'
+import type { ModelError } from '../../errors/errors.js'
 import type { AssistantPart } from '../../messages/message.js'
-import type { FinishReason, ModelResponse } from '../../model/model-response.js'
+import { type FinishReason, type ModelResponse, textOfContent } from '../../model/model-response.js'
 import type { ModelStreamPart } from '../../model/model-stream-part.js'
 import type { Usage } from '../../model/usage.js'
+import type { JsonValue } from '../../util/json.js'
+import { streamReportedError } from '../shared/provider-error.js'
 
 type Loose = Record<string, unknown>
 const isObject = (value: unknown): value is Loose => typeof value === 'object' && value !== null
@@ -43,13 +45,15 @@ function finishReason(response: Loose, hasCalls: boolean, refused: boolean): Fin
   return response.status === 'completed' || response.status === undefined ? 'stop' : 'other'
 }
 
-function failure(provider: string, error: Loose | undefined, fallback: string): ModelError {
-  const code = text(error?.code) ?? text(error?.type)
-  return new ModelError({
-    provider,
-    message: `${provider} sent an error inside the stream${code === undefined ? '' : ` (${code})`}: ${text(error?.message) ?? fallback}`,
-    isRetryable: code !== undefined && /server_error|rate_limit|overloaded|timeout|unavailable/.test(code),
-    ...(code === undefined ? {} : { code }),
+function failure(
+  provider: string,
+  error: Loose | undefined,
+  fallbackMessage: string,
+  requestId?: string,
+): ModelError {
+  return streamReportedError(provider, error, {
+    fallbackMessage,
+    ...(requestId === undefined ? {} : { requestId }),
   })
 }
 
@@ -61,9 +65,13 @@ function reasoningMetadata(item: Loose): Record<string, Record<string, unknown>>
 }
 
 /** The state of one streamed Responses answer. */
-export function createResponsesStreamReader(provider: string) {
+export function createResponsesStreamReader(
+  provider: string,
+  options: { includeRaw?: boolean; requestId?: string } = {},
+) {
   /** Call ids by item id, and whether argument deltas were seen. */
   const calls = new Map<string, { callId: string; streamed: boolean }>()
+  const raw: JsonValue[] | undefined = options.includeRaw === true ? [] : undefined
   let refused = false
   let done = false
 
@@ -73,14 +81,15 @@ export function createResponsesStreamReader(provider: string) {
     },
     read(event: unknown): ModelStreamPart[] {
       if (!isObject(event)) return []
+      raw?.push(event as JsonValue)
       switch (event.type) {
         case 'response.created': {
           const response = isObject(event.response) ? event.response : {}
           return [
             {
               type: 'response.start',
-              ...(text(response.id) === undefined ? {} : { responseId: text(response.id) }),
-              ...(text(response.model) === undefined ? {} : { modelId: text(response.model) }),
+              ...(text(response.id) ? { responseId: text(response.id) } : {}),
+              ...(text(response.model) ? { modelId: text(response.model) } : {}),
             },
           ]
         }
@@ -132,17 +141,19 @@ export function createResponsesStreamReader(provider: string) {
               type: 'finish',
               finishReason: finishReason(response, calls.size > 0, refused),
               usage: responsesUsage(response.usage),
+              ...(raw === undefined ? {} : { raw }),
             },
           ]
         }
         case 'error':
-          throw failure(provider, event, 'unknown error')
+          throw failure(provider, event, 'unknown error', options.requestId)
         case 'response.failed': {
           const response = isObject(event.response) ? event.response : {}
           throw failure(
             provider,
             isObject(response.error) ? response.error : undefined,
             'the response failed',
+            options.requestId,
           )
         }
         default:
@@ -153,7 +164,11 @@ export function createResponsesStreamReader(provider: string) {
 }
 
 /** Reads a non-streamed Responses API body. */
-export function responsesResponse(provider: string, raw: unknown): ModelResponse {
+export function responsesResponse(
+  provider: string,
+  raw: unknown,
+  options: { includeRaw?: boolean } = {},
+): ModelResponse {
   const body = isObject(raw) ? raw : {}
   if (body.status === 'failed')
     throw failure(provider, isObject(body.error) ? body.error : undefined, 'the response failed')
@@ -176,7 +191,8 @@ export function responsesResponse(provider: string, raw: unknown): ModelResponse
         type: 'tool-call',
         callId: text(item.call_id) ?? text(item.id) ?? '',
         name: text(item.name) ?? '',
-        arguments: text(item.arguments) ?? '',
+        // A call with no input is `{}`, never "".
+        arguments: text(item.arguments) || '{}',
       })
     } else if (item.type === 'reasoning') {
       const summary = Array.isArray(item.summary) ? item.summary : []
@@ -192,8 +208,10 @@ export function responsesResponse(provider: string, raw: unknown): ModelResponse
     content,
     finishReason: finishReason(body, hasCalls, refused),
     usage: responsesUsage(body.usage),
+    outputText: textOfContent(content),
   }
-  if (text(body.id) !== undefined) response.responseId = body.id as string
-  if (text(body.model) !== undefined) response.modelId = body.model as string
+  if (text(body.id)) response.responseId = body.id as string
+  if (text(body.model)) response.modelId = body.model as string
+  if (options.includeRaw === true) response.raw = raw as JsonValue
   return response
 }

@@ -5,8 +5,13 @@
  * and the idle timeout between streamed parts.
  *
  * A stream is retried only while nothing has reached the caller. A stream cut after parts were
- * yielded ends with a retryable `ModelError` and never with a `finish` part: the runtime then fails
- * the model call (it never uses a partial answer or executes its tool calls).
+ * yielded (the connection ended or went silent without a finish) ends with a retryable
+ * `ModelError` and never with a `finish` part: the runtime then fails the model call (it never
+ * uses a partial answer or executes its tool calls). An error the provider itself reported inside
+ * the stream keeps its own class and retryability: a 400-class error stays not retryable.
+ *
+ * Tool calls whose arguments never arrived (a tool with no input) get `{}`: a call's arguments are
+ * always JSON, whichever provider streamed it.
  *
  * @module
  */
@@ -26,9 +31,21 @@ export interface CallSettings {
   timeoutMs: number
   /** Ms allowed between two streamed parts. */
   idleTimeoutMs: number
-  /** Turns anything the SDK threw into a `ModelError` (plus the server's Retry-After). */
-  classify(error: unknown): ClassifiedFailure
+  /**
+   * Turns anything the SDK threw into a `ModelError` (plus the server's Retry-After); `requestId`
+   * is the provider's id of the request when the adapter read it from the response headers.
+   */
+  classify(error: unknown, requestId?: string): ClassifiedFailure
 }
+
+/** What an adapter tells the retry loop about one attempt of a stream. */
+export interface StreamAttempt {
+  /** The provider's request id (from the response headers), set once the response has started. */
+  requestId?: string
+}
+
+/** Codes of failures where the connection ended or went silent: the only ones called "cut". */
+const CUT_CODES = new Set(['connection_error', 'idle_timeout', 'timeout', 'stream_incomplete'])
 
 /** Default request timeout: 10 minutes, like the official SDKs. */
 export const DEFAULT_TIMEOUT_MS = 600_000
@@ -42,17 +59,20 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 120_000
 export async function* streamWithRetries(
   settings: CallSettings,
   signal: AbortSignal | undefined,
-  open: (signal: AbortSignal) => AsyncIterable<ModelStreamPart>,
+  open: (signal: AbortSignal, attempt: StreamAttempt) => AsyncIterable<ModelStreamPart>,
 ): AsyncGenerator<ModelStreamPart, void, undefined> {
   for (let attempt = 1; ; attempt++) {
     const attemptSignal = linkedController(signal)
+    const state: StreamAttempt = {}
+    /** Calls whose arguments have not arrived yet. */
+    let emptyCalls: Set<string> | undefined
     let yielded = false
     let finished = false
     let held: ModelStreamPart | undefined
     let iterator: AsyncIterator<ModelStreamPart> | undefined
     try {
       signal?.throwIfAborted()
-      iterator = open(attemptSignal.controller.signal)[Symbol.asyncIterator]()
+      iterator = open(attemptSignal.controller.signal, state)[Symbol.asyncIterator]()
       for (;;) {
         const timeout = yielded || held !== undefined ? settings.idleTimeoutMs : settings.timeoutMs
         const next = await nextWithin(
@@ -76,6 +96,11 @@ export async function* streamWithRetries(
           held = undefined
           yield start
         }
+        if (part.type === 'tool.call.start') (emptyCalls ??= new Set()).add(part.callId)
+        else if (part.type === 'tool.call.delta' && part.delta !== '') emptyCalls?.delete(part.callId)
+        else if (part.type === 'tool.call.end' && emptyCalls?.delete(part.callId)) {
+          yield { type: 'tool.call.delta', callId: part.callId, delta: '{}' }
+        }
         if (part.type === 'finish') finished = true
         yield part
         if (finished) return
@@ -88,12 +113,13 @@ export async function* streamWithRetries(
       })
     } catch (error) {
       if (signal?.aborted) throw signal.reason
-      const failure = settings.classify(error)
+      const failure = settings.classify(error, state.requestId)
       if (!yielded && failure.error.isRetryable && attempt <= settings.retry.maxRetries) {
         await sleep(retryDelay(settings.retry, attempt, failure.retryAfterMs), signal)
         continue
       }
-      throw yielded ? cutError(settings.provider, failure.error) : withAttempts(failure.error, attempt)
+      if (yielded && CUT_CODES.has(failure.error.code ?? '')) throw cutError(failure.error)
+      throw withAttempts(failure.error, attempt)
     } finally {
       attemptSignal.dispose()
       if (!finished) {
@@ -135,12 +161,15 @@ export async function callWithRetries<T = ModelResponse>(
   }
 }
 
-function cutError(provider: string, error: ModelError): ModelError {
+/** The connection ended or went silent after parts were streamed: retryable as a whole call. */
+function cutError(error: ModelError): ModelError {
   return new ModelError({
-    provider,
+    provider: error.provider,
     isRetryable: true,
-    ...(error.statusCode === undefined ? {} : { statusCode: error.statusCode }),
-    code: error.code ?? 'stream_cut',
+    statusCode: error.statusCode,
+    code: error.code,
+    type: error.type,
+    requestId: error.requestId,
     message: `${error.message} The stream was cut after parts of the answer were streamed, so the partial answer was discarded and its tool calls were not executed; the call may be retried as a whole.`,
     cause: error,
   })
@@ -151,8 +180,10 @@ function withAttempts(error: ModelError, attempts: number): ModelError {
   return new ModelError({
     provider: error.provider,
     isRetryable: error.isRetryable,
-    ...(error.statusCode === undefined ? {} : { statusCode: error.statusCode }),
-    ...(error.code === undefined ? {} : { code: error.code }),
+    statusCode: error.statusCode,
+    code: error.code,
+    type: error.type,
+    requestId: error.requestId,
     message: `${error.message} (gave up after ${attempts} attempts)`,
     cause: error,
   })

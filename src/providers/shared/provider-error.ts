@@ -46,13 +46,132 @@ function stringOf(value: unknown): string | undefined {
   return undefined
 }
 
-/** Removes API keys and anything shaped like one from a text. */
+/** Configured secrets shorter than this are not searched for: they would redact ordinary words. */
+const MIN_SECRET_LENGTH = 8
+
+/**
+ * Removes API keys and anything shaped like one from a text. Only real secrets are given here:
+ * the placeholder keys of local servers (`ollama`, `EMPTY`) are not secrets and must never be.
+ */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[] = []): string {
   let result = text
   for (const secret of secrets) {
-    if (secret !== undefined && secret.length >= 4) result = result.split(secret).join('[redacted]')
+    if (secret !== undefined && secret.length >= MIN_SECRET_LENGTH)
+      result = result.split(secret).join('[redacted]')
   }
   return result.replace(/\b(sk|pk|rk|gsk|xai|nvapi)[-_][A-Za-z0-9_-]{8,}/g, '[redacted]')
+}
+
+/** What a provider reported about a failure, before it becomes a `ModelError`. */
+export interface ProviderFailure {
+  provider: string
+  /** What happened, in the provider's words (a sentence of ours is added after it). */
+  providerMessage: string
+  statusCode?: number | undefined
+  code?: string | undefined
+  type?: string | undefined
+  requestId?: string | undefined
+  isRetryable: boolean
+  /** Our advice, a sentence of its own. */
+  advice?: string | undefined
+  /** Where the error came from, for the message: `request failed` (default) or `sent an error inside the stream`. */
+  what?: string
+  secrets?: readonly (string | undefined)[]
+}
+
+/** Ends a provider's message as a sentence, so our advice after it reads as a sentence of its own. */
+function sentence(text: string): string {
+  const trimmed = text.trim()
+  if (trimmed === '') return 'no message.'
+  return /[.!?)\]"']$/.test(trimmed) ? trimmed : `${trimmed}.`
+}
+
+/**
+ * Builds the `ModelError` of a provider failure. Every text field (message, code, type, request
+ * id) goes through {@link redactSecrets}: a provider that echoes the API key in any of them never
+ * gets it printed by `console.error(error)`.
+ */
+export function providerError(failure: ProviderFailure): ModelError {
+  const redact = (value: string | undefined) =>
+    value === undefined ? undefined : redactSecrets(value, failure.secrets)
+  const where = [failure.statusCode === undefined ? undefined : `status ${failure.statusCode}`, failure.code]
+    .filter(Boolean)
+    .join(', ')
+  const message = `${failure.provider} ${failure.what ?? 'request failed'}${where === '' ? '' : ` (${where})`}: ${sentence(failure.providerMessage)}${failure.advice === undefined ? '' : ` ${failure.advice}`}`
+  return new ModelError({
+    provider: failure.provider,
+    message: redact(message) as string,
+    isRetryable: failure.isRetryable,
+    statusCode: failure.statusCode,
+    code: redact(failure.code),
+    type: redact(failure.type),
+    requestId: redact(failure.requestId),
+  })
+}
+
+/** A `ModelError` with its text fields redacted and a request id added when it had none. */
+function redactModelError(
+  error: ModelError,
+  secrets: readonly (string | undefined)[] | undefined,
+  requestId: string | undefined,
+): ModelError {
+  const redact = (value: string | undefined) =>
+    value === undefined ? undefined : redactSecrets(value, secrets)
+  const message = redact(error.message) as string
+  const id = error.requestId ?? requestId
+  if (
+    message === error.message &&
+    redact(error.code) === error.code &&
+    redact(error.type) === error.type &&
+    id === error.requestId
+  ) {
+    return error
+  }
+  return new ModelError({
+    provider: error.provider,
+    message,
+    isRetryable: error.isRetryable,
+    statusCode: error.statusCode,
+    code: redact(error.code),
+    type: redact(error.type),
+    requestId: redact(id),
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
+  })
+}
+
+/** Codes and types that mean "try again later", matched loosely (vendors spell them differently). */
+const RETRYABLE_PATTERN = /server_error|overloaded|rate_limit|timeout|unavailable|internal_error|api_error/
+
+/**
+ * The `ModelError` of an error a provider sent inside a 200 stream (`data: {"error": ...}`, an
+ * `error` event, `response.failed`). Its class and retryability come from the provider's own code,
+ * type or numeric status, exactly as for an HTTP error: a 400-class error (a token limit, a bad
+ * request) is never retryable because it arrived after part of the answer.
+ */
+export function streamReportedError(
+  provider: string,
+  body: Record<string, unknown> | undefined,
+  options: { fallbackMessage?: string; secrets?: readonly (string | undefined)[]; requestId?: string } = {},
+): ModelError {
+  const numeric = numberOf(body?.code) ?? numberOf(body?.status)
+  const statusCode = numeric !== undefined && numeric >= 400 && numeric < 600 ? numeric : undefined
+  const type = stringOf(body?.type)
+  const code = (typeof body?.code === 'string' && body.code !== '' ? body.code : undefined) ?? type
+  const isRetryable =
+    statusCode !== undefined
+      ? isRetryableStatus(statusCode)
+      : code !== undefined && (RETRYABLE_CODES.has(code) || RETRYABLE_PATTERN.test(code))
+  return providerError({
+    provider,
+    what: 'sent an error inside the stream',
+    providerMessage: stringOf(body?.message) ?? options.fallbackMessage ?? 'unknown error',
+    statusCode,
+    code,
+    type: type === 'error' ? undefined : type,
+    requestId: options.requestId,
+    isRetryable,
+    secrets: options.secrets,
+  })
 }
 
 /** Options of {@link classifyError}. */
@@ -60,34 +179,50 @@ export interface ClassifyErrorOptions {
   /** The provider name the error names, such as `openai`. */
   provider: string
   error: unknown
-  /** Secrets to remove from the message (the API key). */
+  /** Secrets to remove from every field of the error (the API key). */
   secrets?: readonly (string | undefined)[]
   /** The environment variable holding the key, named in the advice of a 401. */
   apiKeyVariable?: string
+  /** The provider's request id, when the adapter knows it (a stream's response headers). */
+  requestId?: string | undefined
 }
 
-/** Classifies anything a provider SDK threw. Keeps an existing `ModelError` as it is. */
+/** Classifies anything a provider SDK threw. An existing `ModelError` keeps its class. */
 export function classifyError(options: ClassifyErrorOptions): ClassifiedFailure {
   const { provider, error } = options
-  if (error instanceof ModelError) return { error, retryAfterMs: undefined }
+  if (error instanceof ModelError) {
+    return { error: redactModelError(error, options.secrets, options.requestId), retryAfterMs: undefined }
+  }
   const status = numberOf(field(error, 'status')) ?? numberOf(field(error, 'statusCode'))
+  if (status === undefined && !(error instanceof Error) && typeof field(error, 'message') === 'string') {
+    // A plain error body, as an AI SDK stream reports an error sent inside the stream.
+    return {
+      error: streamReportedError(provider, error as Record<string, unknown>, {
+        secrets: options.secrets ?? [],
+        ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+      }),
+      retryAfterMs: undefined,
+    }
+  }
   const headers = (field(error, 'headers') ?? field(error, 'responseHeaders')) as HeadersLike | undefined
   const name = error instanceof Error ? `${error.constructor.name} ${error.name}` : ''
-  const body = field(error, 'error') as Loose
+  const body = (field(error, 'error') ?? field(error, 'data')) as Loose
   // OpenAI puts { code, type, message } in `error`; Anthropic puts the whole body { type, error: {...} }.
   const inner = (field(body, 'error') as Loose) ?? body
-  const dataError = field(field(error, 'data'), 'error') as Loose
+  const type = stringOf(field(inner, 'type'))
   let code =
     stringOf(field(error, 'code')) ??
     stringOf(field(inner, 'code')) ??
-    stringOf(field(inner, 'type')) ??
-    stringOf(field(dataError, 'code')) ??
-    stringOf(field(dataError, 'type')) ??
-    stringOf(field(error, 'type'))
+    type ??
+    (stringOf(field(error, 'type')) === 'error' ? undefined : stringOf(field(error, 'type')))
   let providerMessage =
-    stringOf(field(inner, 'message')) ??
-    stringOf(field(dataError, 'message')) ??
-    (error instanceof Error ? error.message : String(error))
+    stringOf(field(inner, 'message')) ?? (error instanceof Error ? error.message : String(error))
+  const requestId =
+    stringOf(field(error, 'requestID')) ??
+    headerValue(headers, 'x-request-id') ??
+    headerValue(headers, 'request-id') ??
+    stringOf(field(body, 'request_id')) ??
+    options.requestId
 
   let retryable: boolean
   if (/Timeout/i.test(name) || code === 'ETIMEDOUT') {
@@ -108,19 +243,27 @@ export function classifyError(options: ClassifyErrorOptions): ClassifiedFailure 
   const header = shouldRetryHeader(headers)
   if (header !== undefined) retryable = header
 
-  const where = [status === undefined ? undefined : `status ${status}`, code].filter(Boolean).join(', ')
-  const message = redactSecrets(
-    `${provider} request failed${where === '' ? '' : ` (${where})`}: ${providerMessage}${advice(status, code, options.apiKeyVariable)}`,
-    options.secrets,
-  )
-  const modelError = new ModelError({
+  const modelError = providerError({
     provider,
-    message,
+    providerMessage,
+    statusCode: status,
+    code,
+    type,
+    requestId,
     isRetryable: retryable,
-    ...(status === undefined ? {} : { statusCode: status }),
-    ...(code === undefined ? {} : { code }),
+    advice: advice(status, code, options.apiKeyVariable),
+    secrets: options.secrets,
   })
   return { error: modelError, retryAfterMs: parseRetryAfter(headers) }
+}
+
+function headerValue(headers: HeadersLike | undefined, name: string): string | undefined {
+  if (headers === undefined || headers === null) return undefined
+  if (typeof (headers as { get?: unknown }).get === 'function')
+    return stringOf((headers as { get(name: string): string | null }).get(name))
+  for (const [key, value] of Object.entries(headers as Record<string, unknown>))
+    if (key.toLowerCase() === name) return stringOf(value)
+  return undefined
 }
 
 function numberOf(value: unknown): number | undefined {
@@ -141,14 +284,14 @@ function advice(
   status: number | undefined,
   code: string | undefined,
   apiKeyVariable: string | undefined,
-): string {
+): string | undefined {
   if (status === 401 || status === 403) {
-    return ` Check the API key${apiKeyVariable === undefined ? '' : ` (option apiKey or ${apiKeyVariable})`} and its permissions.`
+    return `Check the API key${apiKeyVariable === undefined ? '' : ` (option apiKey or ${apiKeyVariable})`} and its permissions.`
   }
-  if (status === 404) return ' Check the model id and the baseURL.'
-  if (status === 429) return ' The provider is rate limiting; retries honour its Retry-After.'
-  if (status !== undefined && status >= 500) return ' The provider is failing; try again later.'
-  if (code === 'timeout') return ' Raise the timeout option or check the network path to the provider.'
-  if (code === 'connection_error') return ' Check the baseURL and the network path to the provider.'
-  return ''
+  if (status === 404) return 'Check the model id and the baseURL.'
+  if (status === 429) return 'The provider is rate limiting; retries honour its Retry-After.'
+  if (status !== undefined && status >= 500) return 'The provider is failing; try again later.'
+  if (code === 'timeout') return 'Raise the timeout option or check the network path to the provider.'
+  if (code === 'connection_error') return 'Check the baseURL and the network path to the provider.'
+  return undefined
 }
