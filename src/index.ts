@@ -95,13 +95,6 @@ export type {
   Hooks,
 } from './hooks/hooks.js'
 export {
-  type AnthropicContentBlock,
-  type AnthropicConversation,
-  type AnthropicMessage,
-  fromAnthropic,
-  toAnthropic,
-} from './messages/anthropic-format.js'
-export {
   HistoryBuilder,
   type HistoryValidationOptions,
   history,
@@ -123,12 +116,6 @@ export {
   type UserMessage,
   type UserPart,
 } from './messages/message.js'
-export {
-  fromOpenAIChat,
-  type OpenAIChatContentPart,
-  type OpenAIChatMessage,
-  toOpenAIChat,
-} from './messages/openai-format.js'
 export type { EmbeddingModel, EmbedOptions, EmbedResult } from './model/embedding-model.js'
 export { knownCapabilities } from './model/known-capabilities.js'
 export type { Model, ModelCapabilities } from './model/model.js'

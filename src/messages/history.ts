@@ -67,7 +67,7 @@ export function validateHistory(messages: readonly Message[], options: HistoryVa
 
 /**
  * Assembles a conversation step by step, then checks it (`build`). Use it to write a history by
- * hand, or to continue a chat restored from elsewhere (see `fromOpenAIChat` and `fromAnthropic`).
+ * hand, or to continue a chat restored from elsewhere (see `fromOpenAIChat` in `agentloop/openai` and `fromAnthropic` in `agentloop/anthropic`).
  *
  * @example
  * const messages = history()

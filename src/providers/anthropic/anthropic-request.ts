@@ -1,6 +1,5 @@
-import type { AssistantPart, Message, UserPart } from '../../messages/message.js'
 import type { ModelRequest } from '../../model/model-request.js'
-import { parseJson } from '../../util/json.js'
+import { toAnthropic } from './anthropic-messages.js'
 
 type Body = Record<string, unknown>
 
@@ -38,13 +37,9 @@ export function anthropicBody(options: {
   const cacheControl = (passThrough.cacheControl ?? defaults.cacheControl) as Body | undefined
   delete passThrough.cacheControl
 
-  let system = request.instructions ?? ''
-  const messages: Body[] = []
-  for (const message of request.messages) {
-    if (message.role === 'system')
-      system = system === '' ? message.content : `${system}\n\n${message.content}`
-    else push(messages, anthropicMessage(message))
-  }
+  const conversation = toAnthropic(request.messages, { instructions: request.instructions })
+  const system = conversation.system ?? ''
+  const messages = conversation.messages as unknown as Body[]
   const body: Body = {
     model: options.modelId,
     max_tokens: request.maxOutputTokens ?? defaults.maxOutputTokens ?? options.maxTokens,
@@ -91,77 +86,8 @@ export function anthropicBody(options: {
   return body
 }
 
-/** Consecutive messages of one role are merged: the API wants user and assistant turns to alternate. */
-function push(messages: Body[], message: Body): void {
-  const last = messages[messages.length - 1]
-  if (last !== undefined && last.role === message.role) {
-    last.content = [...(last.content as Body[]), ...(message.content as Body[])]
-  } else {
-    messages.push(message)
-  }
-}
-
 function markLastMessage(messages: Body[], cacheControl: Body): void {
   const content = messages[messages.length - 1]?.content as Body[] | undefined
   const block = content?.[content.length - 1]
   if (block !== undefined) block.cache_control = cacheControl
-}
-
-function anthropicMessage(message: Exclude<Message, { role: 'system' }>): Body {
-  switch (message.role) {
-    case 'user':
-      return {
-        role: 'user',
-        content:
-          typeof message.content === 'string'
-            ? [{ type: 'text', text: message.content }]
-            : message.content.map(userBlock),
-      }
-    case 'assistant':
-      return { role: 'assistant', content: assistantBlocks(message.content) }
-    case 'tool':
-      return {
-        role: 'user',
-        content: [
-          {
-            type: 'tool_result',
-            tool_use_id: message.callId,
-            content: message.content,
-            ...(message.isError === true ? { is_error: true } : {}),
-          },
-        ],
-      }
-    default:
-      return message satisfies never
-  }
-}
-
-function userBlock(part: UserPart): Body {
-  if (part.type === 'text') return { type: 'text', text: part.text }
-  if (part.url !== undefined) return { type: 'image', source: { type: 'url', url: part.url } }
-  return {
-    type: 'image',
-    source: { type: 'base64', media_type: part.mediaType ?? 'image/png', data: part.data ?? '' },
-  }
-}
-
-function assistantBlocks(content: string | AssistantPart[]): Body[] {
-  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }]
-  const blocks: Body[] = []
-  for (const part of content) {
-    if (part.type === 'text') {
-      if (part.text !== '') blocks.push({ type: 'text', text: part.text })
-    } else if (part.type === 'tool-call') {
-      const parsed = parseJson(part.arguments === '' ? '{}' : part.arguments)
-      const input = parsed.ok && typeof parsed.value === 'object' && parsed.value !== null ? parsed.value : {}
-      blocks.push({ type: 'tool_use', id: part.callId, name: part.name, input })
-    } else if (part.redacted === true) {
-      const data = part.providerMetadata?.anthropic?.data
-      if (typeof data === 'string') blocks.push({ type: 'redacted_thinking', data })
-    } else if (part.signature !== undefined) {
-      // Thinking goes back only with its signature (the API verifies it); unsigned reasoning is dropped.
-      blocks.push({ type: 'thinking', thinking: part.text, signature: part.signature })
-    }
-  }
-  return blocks
 }

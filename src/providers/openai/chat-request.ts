@@ -1,5 +1,5 @@
-import type { AssistantPart, Message, UserPart } from '../../messages/message.js'
 import type { ModelRequest } from '../../model/model-request.js'
+import { toOpenAIChat } from './chat-messages.js'
 
 /** Request quirks of OpenAI-compatible servers (set by presets; override per model). */
 export interface ChatCompatibility {
@@ -46,7 +46,11 @@ export function chatBody(options: {
   const strict = compatibility.strictSchemas ?? true
   const body: Body = {
     model: options.modelId,
-    messages: chatMessages(request, compatibility.developerRole === true),
+    messages: toOpenAIChat(request.messages, {
+      instructions: request.instructions,
+      developerRole: compatibility.developerRole === true,
+      provider: options.provider ?? 'openai',
+    }),
   }
   if (options.stream) {
     body.stream = true
@@ -110,57 +114,4 @@ export function mergeProviderOptions(body: Body, options: Record<string, unknown
     if (key === 'extra_body' && typeof value === 'object' && value !== null) Object.assign(body, value)
     else body[key] = value
   }
-}
-
-function chatMessages(request: ModelRequest, developerRole: boolean): Body[] {
-  const messages: Body[] = []
-  if (request.instructions !== undefined && request.instructions !== '') {
-    messages.push({ role: developerRole ? 'developer' : 'system', content: request.instructions })
-  }
-  for (const message of request.messages) messages.push(chatMessage(message))
-  return messages
-}
-
-function chatMessage(message: Message): Body {
-  switch (message.role) {
-    case 'system':
-      return { role: 'system', content: message.content }
-    case 'user':
-      return {
-        role: 'user',
-        content: typeof message.content === 'string' ? message.content : message.content.map(userPart),
-      }
-    case 'assistant':
-      return assistantMessage(message.content)
-    case 'tool':
-      return { role: 'tool', tool_call_id: message.callId, content: message.content }
-    default:
-      return message satisfies never
-  }
-}
-
-function userPart(part: UserPart): Body {
-  if (part.type === 'text') return { type: 'text', text: part.text }
-  const url = part.url ?? `data:${part.mediaType ?? 'image/png'};base64,${part.data ?? ''}`
-  return { type: 'image_url', image_url: { url } }
-}
-
-function assistantMessage(content: string | AssistantPart[]): Body {
-  if (typeof content === 'string') return { role: 'assistant', content }
-  let text = ''
-  const toolCalls: Body[] = []
-  for (const part of content) {
-    if (part.type === 'text') text += part.text
-    else if (part.type === 'tool-call') {
-      toolCalls.push({
-        id: part.callId,
-        type: 'function',
-        function: { name: part.name, arguments: part.arguments },
-      })
-    }
-    // Reasoning is not sent back: Chat Completions has no field for it (DeepSeek rejects it).
-  }
-  const message: Body = { role: 'assistant', content: text === '' && toolCalls.length > 0 ? null : text }
-  if (toolCalls.length > 0) message.tool_calls = toolCalls
-  return message
 }

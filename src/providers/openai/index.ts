@@ -10,8 +10,19 @@
  * const agent = new Agent({ name: 'helper', model: openai('gpt-4o-mini') })
  * const local = new Agent({ name: 'local', model: openaiChat('llama3.1', { preset: 'ollama' }) })
  *
+ * Conversations saved in the Chat Completions shape convert with `fromOpenAIChat` / `toOpenAIChat`,
+ * the same converter the adapter uses for every request.
+ *
  * @module
  */
+export {
+  fromOpenAIChat,
+  type OpenAIChatContentPart,
+  type OpenAIChatConversionOptions,
+  type OpenAIChatMessage,
+  type OpenAIChatToolCall,
+  toOpenAIChat,
+} from './chat-messages.js'
 export type { ChatCompatibility, ChatDefaults } from './chat-request.js'
 export { type OpenAIChatOptions, openaiChat } from './openai-chat.js'
 export type { OpenAIConnectionOptions } from './openai-client.js'

@@ -1,5 +1,13 @@
-import { ConfigError } from '../errors/errors.js'
-import type { AssistantPart, Message, ToolMessage, UserPart } from './message.js'
+/**
+ * The one converter between agentloop messages and Anthropic's Messages API shape: the
+ * `anthropic` adapter builds every request with {@link toAnthropic}, and {@link fromAnthropic}
+ * restores a conversation saved in that shape so it can be continued with any provider.
+ *
+ * @module
+ */
+import { ConfigError } from '../../errors/errors.js'
+import type { AssistantPart, Message, ReasoningPart, ToolMessage, UserPart } from '../../messages/message.js'
+import { parseJson } from '../../util/json.js'
 
 /** A content block of an Anthropic Messages API message (the kinds agentloop converts). */
 export type AnthropicContentBlock =
@@ -30,10 +38,27 @@ export interface AnthropicConversation {
   messages: AnthropicMessage[]
 }
 
+/** What {@link toAnthropic} returns: content always as blocks, ready for a request. */
+export interface AnthropicRequestConversation {
+  system?: string
+  messages: (AnthropicMessage & { content: AnthropicContentBlock[] })[]
+}
+
 function resultText(content: string | { type: 'text'; text: string }[] | undefined): string {
   if (content === undefined) return ''
   if (typeof content === 'string') return content
   return content.map((block) => (block.type === 'text' ? block.text : '')).join('')
+}
+
+/** A `tool_use` input as JSON text: `{}` when there is none, never "". */
+function inputText(input: unknown): string {
+  return typeof input === 'object' && input !== null ? JSON.stringify(input) : '{}'
+}
+
+/** A tool call's arguments as the object Anthropic requires (`{}` for none or for text that is not an object). */
+function inputObject(text: string): unknown {
+  const parsed = parseJson(text.trim() === '' ? '{}' : text)
+  return parsed.ok && typeof parsed.value === 'object' && parsed.value !== null ? parsed.value : {}
 }
 
 /**
@@ -69,16 +94,11 @@ export function fromAnthropic(conversation: AnthropicConversation): Message[] {
             type: 'reasoning',
             text: '',
             redacted: true,
-            providerMetadata: { anthropic: { redactedData: block.data } },
+            providerMetadata: { anthropic: { data: block.data } },
           })
         } else if (block.type === 'tool_use') {
           toolNames.set(block.id, block.name)
-          parts.push({
-            type: 'tool-call',
-            callId: block.id,
-            name: block.name,
-            arguments: JSON.stringify(block.input ?? {}),
-          })
+          parts.push({ type: 'tool-call', callId: block.id, name: block.name, arguments: inputText(block.input) })
         }
       }
       out.push({ role: 'assistant', content: parts })
@@ -115,21 +135,59 @@ export function fromAnthropic(conversation: AnthropicConversation): Message[] {
   return out
 }
 
+function userBlock(part: UserPart): AnthropicContentBlock {
+  if (part.type === 'text') return { type: 'text', text: part.text }
+  if (part.url !== undefined) return { type: 'image', source: { type: 'url', url: part.url } }
+  return {
+    type: 'image',
+    source: { type: 'base64', media_type: part.mediaType ?? 'image/png', data: part.data ?? '' },
+  }
+}
+
+function reasoningBlock(part: ReasoningPart): AnthropicContentBlock | undefined {
+  if (part.redacted === true) {
+    // `redactedData` is how earlier versions of fromAnthropic stored it.
+    const meta = part.providerMetadata?.anthropic
+    const data = meta?.data ?? meta?.redactedData
+    return typeof data === 'string' ? { type: 'redacted_thinking', data } : undefined
+  }
+  // Thinking goes back only with its signature (the API verifies it); unsigned reasoning is dropped.
+  if (part.signature !== undefined) return { type: 'thinking', thinking: part.text, signature: part.signature }
+  return undefined
+}
+
+function assistantBlocks(content: string | AssistantPart[]): AnthropicContentBlock[] {
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }]
+  const blocks: AnthropicContentBlock[] = []
+  for (const part of content) {
+    if (part.type === 'text') {
+      if (part.text !== '') blocks.push({ type: 'text', text: part.text })
+    } else if (part.type === 'tool-call') {
+      blocks.push({ type: 'tool_use', id: part.callId, name: part.name, input: inputObject(part.arguments) })
+    } else {
+      const block = reasoningBlock(part)
+      if (block !== undefined) blocks.push(block)
+    }
+  }
+  return blocks
+}
+
 /**
- * Converts agentloop messages to Anthropic's shape: system messages (and `instructions`) join the
- * system prompt, consecutive tool results become one user message of `tool_result` blocks, and a
- * user message right after tool results joins them (Anthropic wants alternating roles).
+ * Converts agentloop messages to Anthropic's shape, as the adapter sends them: system messages
+ * (and `instructions`) join the system prompt, consecutive tool results become one user message
+ * of `tool_result` blocks, and messages of one role in a row are merged (Anthropic wants
+ * alternating roles).
  */
 export function toAnthropic(
   messages: readonly Message[],
-  options: { instructions?: string } = {},
-): AnthropicConversation {
+  options: { instructions?: string | undefined } = {},
+): AnthropicRequestConversation {
   const system: string[] = []
   if (options.instructions !== undefined && options.instructions !== '') system.push(options.instructions)
-  const out: AnthropicMessage[] = []
+  const out: AnthropicRequestConversation['messages'] = []
   const push = (role: 'user' | 'assistant', blocks: AnthropicContentBlock[]) => {
     const last = out[out.length - 1]
-    if (last !== undefined && last.role === role && Array.isArray(last.content)) last.content.push(...blocks)
+    if (last !== undefined && last.role === role) last.content.push(...blocks)
     else out.push({ role, content: blocks })
   }
   for (const message of messages) {
@@ -142,21 +200,7 @@ export function toAnthropic(
           'user',
           typeof message.content === 'string'
             ? [{ type: 'text', text: message.content }]
-            : message.content.map(
-                (part): AnthropicContentBlock =>
-                  part.type === 'text'
-                    ? { type: 'text', text: part.text }
-                    : part.url !== undefined
-                      ? { type: 'image', source: { type: 'url', url: part.url } }
-                      : {
-                          type: 'image',
-                          source: {
-                            type: 'base64',
-                            media_type: part.mediaType ?? 'image/png',
-                            data: part.data ?? '',
-                          },
-                        },
-              ),
+            : message.content.map(userBlock),
         )
         break
       case 'tool':
@@ -169,47 +213,14 @@ export function toAnthropic(
           },
         ])
         break
-      case 'assistant': {
-        if (typeof message.content === 'string') {
-          push('assistant', [{ type: 'text', text: message.content }])
-          break
-        }
-        const blocks: AnthropicContentBlock[] = []
-        for (const part of message.content) {
-          if (part.type === 'text') {
-            if (part.text !== '') blocks.push({ type: 'text', text: part.text })
-          } else if (part.type === 'reasoning') {
-            const data = part.providerMetadata?.anthropic?.redactedData
-            if (part.redacted === true && typeof data === 'string')
-              blocks.push({ type: 'redacted_thinking', data })
-            else if (part.signature !== undefined)
-              blocks.push({ type: 'thinking', thinking: part.text, signature: part.signature })
-          } else {
-            blocks.push({
-              type: 'tool_use',
-              id: part.callId,
-              name: part.name,
-              input: parseInput(part.arguments),
-            })
-          }
-        }
-        push('assistant', blocks)
+      case 'assistant':
+        push('assistant', assistantBlocks(message.content))
         break
-      }
       default:
         message satisfies never
     }
   }
-  const result: AnthropicConversation = { messages: out }
+  const result: AnthropicRequestConversation = { messages: out }
   if (system.length > 0) result.system = system.join('\n\n')
   return result
-}
-
-function parseInput(text: string): unknown {
-  try {
-    return text.trim() === '' ? {} : JSON.parse(text)
-  } catch {
-    // Anthropic needs an object; keep the model's text visible rather than dropping it.
-    return { _raw: text }
-  }
 }

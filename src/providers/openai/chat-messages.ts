@@ -1,5 +1,12 @@
-import { ConfigError } from '../errors/errors.js'
-import type { AssistantPart, Message, UserPart } from './message.js'
+/**
+ * The one converter between agentloop messages and OpenAI's Chat Completions `messages`: the
+ * `openaiChat` adapter builds every request with {@link toOpenAIChat}, and {@link fromOpenAIChat}
+ * restores a conversation saved in that shape so it can be continued with any provider.
+ *
+ * @module
+ */
+import { ConfigError } from '../../errors/errors.js'
+import type { AssistantPart, Message, ToolCallPart, UserPart } from '../../messages/message.js'
 
 /** A content part of an OpenAI Chat Completions message (the kinds agentloop converts). */
 export type OpenAIChatContentPart =
@@ -7,6 +14,17 @@ export type OpenAIChatContentPart =
   | { type: 'image_url'; image_url: { url: string; detail?: string } }
   | { type: 'refusal'; refusal: string }
   | { type: string; [key: string]: unknown }
+
+/**
+ * A tool call of an assistant message. Fields besides these (Gemini's `extra_content` with its
+ * `thought_signature`) are provider data, kept with the call and sent back with it.
+ */
+export interface OpenAIChatToolCall {
+  id: string
+  type?: 'function'
+  function: { name: string; arguments: string }
+  [key: string]: unknown
+}
 
 /** A message in OpenAI's Chat Completions shape (`messages` of a request). */
 export type OpenAIChatMessage =
@@ -16,12 +34,24 @@ export type OpenAIChatMessage =
       role: 'assistant'
       content?: string | OpenAIChatContentPart[] | null
       refusal?: string | null
-      tool_calls?: { id: string; type?: 'function'; function: { name: string; arguments: string } }[]
+      tool_calls?: OpenAIChatToolCall[]
       /** DeepSeek, vLLM and others put the reasoning here. */
       reasoning_content?: string | null
       name?: string
     }
   | { role: 'tool'; tool_call_id: string; content: string | OpenAIChatContentPart[] }
+
+/** Options of {@link toOpenAIChat} and {@link fromOpenAIChat}. */
+export interface OpenAIChatConversionOptions {
+  /** The system prompt, sent as a leading system (or developer) message. */
+  instructions?: string | undefined
+  /** Send the instructions with role `developer` (o-series models prefer it). */
+  developerRole?: boolean | undefined
+  /** The provider name under which tool calls keep their provider data (default `openai`). */
+  provider?: string | undefined
+}
+
+const TOOL_CALL_FIELDS = new Set(['id', 'type', 'function', 'index'])
 
 function textOf(content: string | OpenAIChatContentPart[] | null | undefined): string {
   if (content === null || content === undefined) return ''
@@ -39,12 +69,30 @@ function imageFromUrl(url: string): UserPart {
   return { type: 'image', url }
 }
 
+function toolCallPart(call: OpenAIChatToolCall, provider: string): ToolCallPart {
+  const part: ToolCallPart = {
+    type: 'tool-call',
+    callId: call.id,
+    name: call.function.name,
+    arguments: call.function.arguments === '' ? '{}' : call.function.arguments,
+  }
+  const extras = Object.entries(call).filter(
+    ([key, value]) => !TOOL_CALL_FIELDS.has(key) && value !== undefined && value !== null,
+  )
+  if (extras.length > 0) part.providerMetadata = { [provider]: Object.fromEntries(extras) }
+  return part
+}
+
 /**
  * Converts a conversation saved in OpenAI's Chat Completions shape to agentloop messages, so it can
  * be continued with any provider. System and developer messages become system messages; a tool
  * result takes its tool name from the call it answers.
  */
-export function fromOpenAIChat(messages: readonly OpenAIChatMessage[]): Message[] {
+export function fromOpenAIChat(
+  messages: readonly OpenAIChatMessage[],
+  options: Pick<OpenAIChatConversionOptions, 'provider'> = {},
+): Message[] {
+  const provider = options.provider ?? 'openai'
   const toolNames = new Map<string, string>()
   return messages.map((message, index): Message => {
     switch (message.role) {
@@ -71,12 +119,7 @@ export function fromOpenAIChat(messages: readonly OpenAIChatMessage[]): Message[
         if (text !== '') parts.push({ type: 'text', text })
         for (const call of message.tool_calls ?? []) {
           toolNames.set(call.id, call.function.name)
-          parts.push({
-            type: 'tool-call',
-            callId: call.id,
-            name: call.function.name,
-            arguments: call.function.arguments,
-          })
+          parts.push(toolCallPart(call, provider))
         }
         return { role: 'assistant', content: parts }
       }
@@ -97,17 +140,55 @@ export function fromOpenAIChat(messages: readonly OpenAIChatMessage[]): Message[
   })
 }
 
+function userContent(content: string | UserPart[]): string | OpenAIChatContentPart[] {
+  if (typeof content === 'string') return content
+  return content.map((part) =>
+    part.type === 'text'
+      ? { type: 'text', text: part.text }
+      : {
+          type: 'image_url',
+          image_url: { url: part.url ?? `data:${part.mediaType ?? 'image/png'};base64,${part.data ?? ''}` },
+        },
+  )
+}
+
+function assistantMessage(content: string | AssistantPart[], provider: string): OpenAIChatMessage {
+  if (typeof content === 'string') return { role: 'assistant', content }
+  let text = ''
+  const calls: OpenAIChatToolCall[] = []
+  for (const part of content) {
+    if (part.type === 'text') text += part.text
+    else if (part.type === 'tool-call') {
+      calls.push({
+        // Provider data first: the standard fields always win.
+        ...part.providerMetadata?.[provider],
+        id: part.callId,
+        type: 'function',
+        function: { name: part.name, arguments: part.arguments },
+      })
+    }
+    // Reasoning is not sent back: Chat Completions has no field for it (DeepSeek rejects it).
+  }
+  return {
+    role: 'assistant',
+    content: text === '' && calls.length > 0 ? null : text,
+    ...(calls.length > 0 ? { tool_calls: calls } : {}),
+  }
+}
+
 /**
- * Converts agentloop messages to OpenAI's Chat Completions shape. `instructions` become a leading
- * system message. Reasoning is not sent back (Chat Completions has no field for it).
+ * Converts agentloop messages to OpenAI's Chat Completions shape: the `messages` of a request.
+ * `instructions` become a leading system message. Reasoning is not sent back (Chat Completions
+ * has no field for it); a tool call's provider data for `provider` goes back with the call.
  */
 export function toOpenAIChat(
   messages: readonly Message[],
-  options: { instructions?: string } = {},
+  options: OpenAIChatConversionOptions = {},
 ): OpenAIChatMessage[] {
+  const provider = options.provider ?? 'openai'
   const out: OpenAIChatMessage[] = []
   if (options.instructions !== undefined && options.instructions !== '') {
-    out.push({ role: 'system', content: options.instructions })
+    out.push({ role: options.developerRole === true ? 'developer' : 'system', content: options.instructions })
   }
   for (const message of messages) {
     switch (message.role) {
@@ -115,47 +196,11 @@ export function toOpenAIChat(
         out.push({ role: 'system', content: message.content })
         break
       case 'user':
-        if (typeof message.content === 'string') out.push({ role: 'user', content: message.content })
-        else {
-          out.push({
-            role: 'user',
-            content: message.content.map((part) =>
-              part.type === 'text'
-                ? { type: 'text', text: part.text }
-                : {
-                    type: 'image_url',
-                    image_url: {
-                      url: part.url ?? `data:${part.mediaType ?? 'image/png'};base64,${part.data ?? ''}`,
-                    },
-                  },
-            ),
-          })
-        }
+        out.push({ role: 'user', content: userContent(message.content) })
         break
-      case 'assistant': {
-        if (typeof message.content === 'string') {
-          out.push({ role: 'assistant', content: message.content })
-          break
-        }
-        const text = message.content.map((part) => (part.type === 'text' ? part.text : '')).join('')
-        const calls = message.content.flatMap((part) =>
-          part.type === 'tool-call'
-            ? [
-                {
-                  id: part.callId,
-                  type: 'function' as const,
-                  function: { name: part.name, arguments: part.arguments },
-                },
-              ]
-            : [],
-        )
-        out.push({
-          role: 'assistant',
-          content: text === '' && calls.length > 0 ? null : text,
-          ...(calls.length > 0 ? { tool_calls: calls } : {}),
-        })
+      case 'assistant':
+        out.push(assistantMessage(message.content, provider))
         break
-      }
       case 'tool':
         out.push({ role: 'tool', tool_call_id: message.callId, content: message.content })
         break
