@@ -1,4 +1,5 @@
 import type { Message } from '../messages/message.js'
+import { findToolPairProblem } from '../messages/tool-pairs.js'
 
 /**
  * A run of messages that must stay together: a system message, a user message, or an assistant
@@ -31,35 +32,15 @@ export function groupMessages(messages: readonly Message[]): MessageGroup[] {
 /**
  * Checks that compaction kept every tool call with its result: each tool result in `after` follows
  * the assistant message holding its call, and each call in `after` whose result was in `before`
- * still has it. Returns a description of the first problem, or `undefined`.
+ * still has it. Returns a description of the first problem, or `undefined`. The check itself is
+ * the one `validateHistory` uses.
  */
 export function findBrokenToolPair(
   before: readonly Message[],
   after: readonly Message[],
 ): string | undefined {
-  const answeredBefore = new Set<string>()
-  for (const message of before) if (message.role === 'tool') answeredBefore.add(message.callId)
-  const answeredAfter = new Set<string>()
-  for (const message of after) if (message.role === 'tool') answeredAfter.add(message.callId)
-
-  let openCalls = new Set<string>()
-  for (const message of after) {
-    if (message.role === 'tool') {
-      if (!openCalls.has(message.callId)) {
-        return `the result of tool call "${message.callId}" (${message.toolName}) is not right after the assistant message that made the call`
-      }
-      continue
-    }
-    openCalls = new Set()
-    if (message.role === 'assistant' && typeof message.content !== 'string') {
-      for (const part of message.content) {
-        if (part.type !== 'tool-call') continue
-        openCalls.add(part.callId)
-        if (answeredBefore.has(part.callId) && !answeredAfter.has(part.callId)) {
-          return `tool call "${part.callId}" (${part.name}) was kept without its result`
-        }
-      }
-    }
-  }
-  return undefined
+  const answered = new Set<string>()
+  for (const message of before) if (message.role === 'tool') answered.add(message.callId)
+  const found = findToolPairProblem(after, { allowPendingToolCalls: true, answered })
+  return found === undefined ? undefined : `message ${found.index} ${found.problem}`
 }

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors/errors.js'
 import type { JsonValue } from '../util/json.js'
 import type { AssistantMessage, AssistantPart, Message, ToolCallPart, UserPart } from './message.js'
+import { findToolPairProblem } from './tool-pairs.js'
 
 /** Options of `validateHistory` and `HistoryBuilder.build`. */
 export interface HistoryValidationOptions {
@@ -17,52 +18,8 @@ export interface HistoryValidationOptions {
  * answered before the conversation moves on. Throws `ConfigError` naming the message's index.
  */
 export function validateHistory(messages: readonly Message[], options: HistoryValidationOptions = {}): void {
-  let open = new Map<string, string>()
-  let openSince = -1
-  const fail = (index: number, problem: string): never => {
-    throw new ConfigError({ message: `history: message ${index} ${problem}` })
-  }
-  messages.forEach((message, index) => {
-    if (message.role === 'tool') {
-      const name = open.get(message.callId)
-      if (name === undefined) {
-        fail(
-          index,
-          `is the result of tool call "${message.callId}", but no assistant message right before it made that call (or it was already answered). Put each tool result after the assistant message with its call.`,
-        )
-      }
-      if (name !== message.toolName) {
-        fail(
-          index,
-          `answers tool call "${message.callId}" with tool name "${message.toolName}", but the call was to "${name}".`,
-        )
-      }
-      open.delete(message.callId)
-      return
-    }
-    if (open.size > 0) {
-      fail(
-        openSince,
-        `has tool calls without results (${[...open.keys()].join(', ')}) before message ${index}; add a tool result for each call.`,
-      )
-    }
-    open = new Map()
-    if (message.role === 'assistant' && typeof message.content !== 'string') {
-      for (const part of message.content) {
-        if (part.type !== 'tool-call') continue
-        if (open.has(part.callId))
-          fail(index, `has two tool calls with the id "${part.callId}"; ids must be unique.`)
-        open.set(part.callId, part.name)
-        openSince = index
-      }
-    }
-  })
-  if (open.size > 0 && options.allowPendingToolCalls !== true) {
-    fail(
-      openSince,
-      `ends the conversation with tool calls without results (${[...open.keys()].join(', ')}); add their results, or pass { allowPendingToolCalls: true }.`,
-    )
-  }
+  const found = findToolPairProblem(messages, options)
+  if (found !== undefined) throw new ConfigError({ message: `history: message ${found.index} ${found.problem}` })
 }
 
 /**
