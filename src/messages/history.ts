@@ -19,7 +19,8 @@ export interface HistoryValidationOptions {
  */
 export function validateHistory(messages: readonly Message[], options: HistoryValidationOptions = {}): void {
   const found = findToolPairProblem(messages, options)
-  if (found !== undefined) throw new ConfigError({ message: `history: message ${found.index} ${found.problem}` })
+  if (found !== undefined)
+    throw new ConfigError({ message: `history: message ${found.index} ${found.problem}` })
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ProviderMetadata } from '../messages/message.js'
-import type { FinishReason } from './model-response.js'
 import type { JsonValue } from '../util/json.js'
+import type { FinishReason } from './model-response.js'
 import type { Usage } from './usage.js'
 
 /**

@@ -78,7 +78,8 @@ export function createResponseCollector(provider: string): ResponseCollector {
           return
         case 'tool.call.end': {
           const call = part.providerMetadata === undefined ? undefined : toolCalls?.get(part.callId)
-          if (call !== undefined) call.providerMetadata = { ...call.providerMetadata, ...part.providerMetadata }
+          if (call !== undefined)
+            call.providerMetadata = { ...call.providerMetadata, ...part.providerMetadata }
           return
         }
         case 'finish':

@@ -1,7 +1,9 @@
 /**
  * The conformance suite every model adapter runs: text, one tool call, parallel tool calls,
- * structured output, usage, errors, cancellation, retries, a stream cut mid-answer and an
- * end-to-end agent run, each against the fake provider server through the adapter's real SDK.
+ * structured output, usage, errors, cancellation, retries, a stream cut mid-answer, an end-to-end
+ * agent run, and the fidelity cases (several choices, empty first ids, calls without input, errors
+ * inside a stream, request ids, provider data on tool calls), each against the fake provider
+ * server through the adapter's real SDK.
  * Framework-neutral: it returns named cases that throw on failure (node:assert).
  *
  * @example
@@ -25,6 +27,7 @@ import {
   type FakeProviderServer,
   type FakeResponse,
 } from './fake-provider-server.js'
+import { fidelityCases } from './model-conformance/fidelity-cases.js'
 import type { WireAnswer } from './provider-wire.js'
 
 /** How the suite drives one adapter. */
@@ -100,6 +103,7 @@ export function modelConformanceCases(options: ModelConformanceOptions): Conform
   const model = (server: FakeProviderServer, maxRetries = 2) => options.createModel({ server, maxRetries })
 
   return [
+    ...fidelityCases({ withServer, model, answer: options.answer, error: options.error }),
     {
       name: 'streams text in several deltas and ends with one finish part',
       run: withServer(async (server) => {

@@ -8,16 +8,46 @@
  */
 import type { FakeResponse } from './fake-provider-server.js'
 
+/** A tool call of a wire answer. */
+export interface WireToolCall {
+  id: string
+  name: string
+  /** The arguments as JSON text; `''` is a call with no input (no argument deltas at all). */
+  arguments: string
+  /**
+   * Provider data on the call, written where the wire format carries it (Chat Completions: extra
+   * fields of the tool call, such as Gemini's `extra_content`); formats without a place drop it.
+   */
+  providerData?: Record<string, unknown>
+}
+
 /** An answer to encode. */
 export interface WireAnswer {
   text?: string
   reasoning?: string
-  toolCalls?: { id: string; name: string; arguments: string }[]
+  toolCalls?: WireToolCall[]
   usage?: { inputTokens: number; outputTokens: number }
   /** Defaults to `tool-calls` when there are tool calls, else `stop`. */
   finishReason?: 'stop' | 'tool-calls' | 'length'
   /** Stamped as the model of the response (default `fake-model`). */
   model?: string
+  /** Stamped as the id of the response (default per format, such as `chatcmpl-fake`). */
+  id?: string
+  /**
+   * Chat Completions: open with a chunk of empty `id` / `model` and no choices, as Azure sends
+   * its prompt-filter results first. Other formats always carry ids in their first event.
+   */
+  emptyFirstChunk?: boolean
+  /**
+   * Chat Completions with `n > 1`: the texts of further choices (index 1, 2...), their chunks
+   * interleaved with choice 0's and finishing after it with `length`. Formats without choices drop them.
+   */
+  otherChoices?: string[]
+  /**
+   * An error the provider sends inside the stream after the text, instead of finishing, in the
+   * format's own shape (Chat `data: {"error"}`, Responses `error` event, Anthropic `error` event).
+   */
+  streamError?: { type: string; code?: string; message: string }
 }
 
 /** Splits a text in pieces of about `size` characters, the way providers stream it. */
@@ -37,25 +67,60 @@ function finishOf(answer: WireAnswer): 'stop' | 'tool-calls' | 'length' {
 /** The answer as an OpenAI Chat Completions stream (with the include_usage chunk and `[DONE]`). */
 export function openaiChatStream(answer: WireAnswer): FakeResponse {
   const base = {
-    id: 'chatcmpl-fake',
+    id: answer.id ?? 'chatcmpl-fake',
     object: 'chat.completion.chunk',
     created: 1,
     model: answer.model ?? 'fake-model',
   }
-  const chunk = (delta: object, finish: string | null = null) =>
-    sseData({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
-  let sse = chunk({ role: 'assistant', content: '', refusal: null })
+  const chunk = (delta: object, finish: string | null = null, index = 0) =>
+    sseData({ ...base, choices: [{ index, delta, logprobs: null, finish_reason: finish }] })
+  let sse = ''
+  if (answer.emptyFirstChunk === true) {
+    sse += sseData({
+      choices: [],
+      created: 0,
+      id: '',
+      model: '',
+      object: '',
+      prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }],
+    })
+  }
+  sse += chunk({ role: 'assistant', content: '', refusal: null })
   for (const piece of splitText(answer.reasoning ?? '')) sse += chunk({ reasoning_content: piece })
-  for (const piece of splitText(answer.text ?? '')) sse += chunk({ content: piece })
+  // Further choices (n > 1) interleave chunk by chunk with choice 0's text.
+  const others = (answer.otherChoices ?? []).map((text) => splitText(text, 3))
+  for (const piece of splitText(answer.text ?? '')) {
+    sse += chunk({ content: piece })
+    others.forEach((pieces, index) => {
+      const next = pieces.shift()
+      if (next !== undefined) sse += chunk({ content: next }, null, index + 1)
+    })
+  }
   answer.toolCalls?.forEach((call, index) => {
     sse += chunk({
-      tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }],
+      tool_calls: [
+        {
+          index,
+          id: call.id,
+          type: 'function',
+          function: { name: call.name, arguments: '' },
+          ...call.providerData,
+        },
+      ],
     })
     for (const piece of splitText(call.arguments, 5))
       sse += chunk({ tool_calls: [{ index, function: { arguments: piece } }] })
   })
+  if (answer.streamError !== undefined) {
+    const { type, code, message } = answer.streamError
+    return { sse: sse + sseData({ error: { message, type, param: null, code: code ?? null } }) }
+  }
   const finish = { stop: 'stop', 'tool-calls': 'tool_calls', length: 'length' }[finishOf(answer)]
   sse += chunk({}, finish)
+  others.forEach((pieces, index) => {
+    if (pieces.length > 0) sse += chunk({ content: pieces.join('') }, null, index + 1)
+    sse += chunk({}, 'length', index + 1)
+  })
   const usage = answer.usage ?? { inputTokens: 10, outputTokens: 5 }
   sse += sseData({
     ...base,
@@ -75,7 +140,7 @@ export function openaiResponsesStream(answer: WireAnswer): FakeResponse {
   const model = answer.model ?? 'fake-model'
   const usage = answer.usage ?? { inputTokens: 10, outputTokens: 5 }
   const response = {
-    id: 'resp_fake',
+    id: answer.id ?? 'resp_fake',
     object: 'response',
     model,
     status: 'in_progress',
@@ -128,6 +193,16 @@ export function openaiResponsesStream(answer: WireAnswer): FakeResponse {
     })
     output.push(done)
   }
+  if (answer.streamError !== undefined) {
+    const { type, code, message } = answer.streamError
+    return {
+      sse:
+        sse +
+        sseEvent({ type: 'error', code: code ?? type, message, param: null, sequence_number: 99 } as {
+          type: string
+        }),
+    }
+  }
   for (const call of answer.toolCalls ?? []) {
     const item = {
       id: `fc_${call.id}`,
@@ -178,7 +253,7 @@ export function anthropicStream(answer: WireAnswer): FakeResponse {
   let sse = sseEvent({
     type: 'message_start',
     message: {
-      id: 'msg_fake',
+      id: answer.id ?? 'msg_fake',
       type: 'message',
       role: 'assistant',
       model: answer.model ?? 'fake-model',
@@ -207,6 +282,10 @@ export function anthropicStream(answer: WireAnswer): FakeResponse {
       { type: 'text', text: '' },
       splitText(answer.text).map((text) => ({ type: 'text_delta', text })),
     )
+  }
+  if (answer.streamError !== undefined) {
+    const { type, message } = answer.streamError
+    return { sse: sse + sseEvent({ type: 'error', error: { type, message } } as { type: string }) }
   }
   for (const call of answer.toolCalls ?? []) {
     block({ type: 'tool_use', id: call.id, name: call.name, input: {} }, [

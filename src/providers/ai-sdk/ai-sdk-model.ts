@@ -50,7 +50,13 @@ export interface AiSdkModelOptions {
 }
 
 /** Parts of a chunk that belongs to another choice than the first (`n > 1`), which are dropped. */
-const CHOICE_CONTENT = new Set(['text-delta', 'reasoning-delta', 'tool-input-start', 'tool-input-delta', 'tool-call'])
+const CHOICE_CONTENT = new Set([
+  'text-delta',
+  'reasoning-delta',
+  'tool-input-start',
+  'tool-input-delta',
+  'tool-call',
+])
 
 function requestIdOf(headers: Record<string, string | undefined> | undefined): string | undefined {
   if (headers === undefined) return undefined
@@ -98,7 +104,8 @@ export function aiSdk(model: LanguageModelV3, options: AiSdkModelOptions = {}): 
         }
         if (result.response?.id) response.responseId = result.response.id
         if (result.response?.modelId) response.modelId = result.response.modelId
-        if (includeRaw && result.response?.body !== undefined) response.raw = result.response.body as JsonValue
+        if (includeRaw && result.response?.body !== undefined)
+          response.raw = result.response.body as JsonValue
         return response
       })
     },

@@ -102,7 +102,12 @@ describe('one converter for saved chats and requests', () => {
       {
         role: 'assistant',
         content: [
-          { type: 'reasoning', text: '', redacted: true, providerMetadata: { anthropic: { redactedData: 'old' } } },
+          {
+            type: 'reasoning',
+            text: '',
+            redacted: true,
+            providerMetadata: { anthropic: { redactedData: 'old' } },
+          },
           { type: 'tool-call', callId: 't', name: 'now', arguments: '' },
         ],
       },

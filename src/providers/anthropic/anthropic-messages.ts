@@ -98,7 +98,12 @@ export function fromAnthropic(conversation: AnthropicConversation): Message[] {
           })
         } else if (block.type === 'tool_use') {
           toolNames.set(block.id, block.name)
-          parts.push({ type: 'tool-call', callId: block.id, name: block.name, arguments: inputText(block.input) })
+          parts.push({
+            type: 'tool-call',
+            callId: block.id,
+            name: block.name,
+            arguments: inputText(block.input),
+          })
         }
       }
       out.push({ role: 'assistant', content: parts })
@@ -152,7 +157,8 @@ function reasoningBlock(part: ReasoningPart): AnthropicContentBlock | undefined 
     return typeof data === 'string' ? { type: 'redacted_thinking', data } : undefined
   }
   // Thinking goes back only with its signature (the API verifies it); unsigned reasoning is dropped.
-  if (part.signature !== undefined) return { type: 'thinking', thinking: part.text, signature: part.signature }
+  if (part.signature !== undefined)
+    return { type: 'thinking', thinking: part.text, signature: part.signature }
   return undefined
 }
 

@@ -63,7 +63,6 @@ describe('OpenAI Chat Completions shape', () => {
   })
 })
 
-
 describe('one converter for saved chats and requests', () => {
   it('builds the messages of every openaiChat request, provider data on tool calls included', async () => {
     const { chatBody } = await import('./chat-request.js')
@@ -74,7 +73,12 @@ describe('one converter for saved chats and requests', () => {
         role: 'assistant',
         content: null,
         tool_calls: [
-          { id: 'call_g', type: 'function', function: { name: 'now', arguments: '' }, extra_content: signature },
+          {
+            id: 'call_g',
+            type: 'function',
+            function: { name: 'now', arguments: '' },
+            extra_content: signature,
+          },
         ],
       },
       { role: 'tool', tool_call_id: 'call_g', content: '12:00' },

@@ -270,8 +270,7 @@ export function chatResponse(
         callId: text(call.id) || `call_${provider}_${++generated}`,
         name: text(fn.name) ?? '',
         // A call with no input is `{}`, never "".
-        arguments:
-          text(fn.arguments) || (isObject(fn.arguments) ? JSON.stringify(fn.arguments) : '') || '{}',
+        arguments: text(fn.arguments) || (isObject(fn.arguments) ? JSON.stringify(fn.arguments) : '') || '{}',
       }
       const extras = toolCallExtras(provider, call)
       if (extras !== undefined) part.providerMetadata = extras

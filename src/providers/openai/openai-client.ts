@@ -86,8 +86,7 @@ export function openaiConnection(
     retry: retryPolicy({ ...options.retry, maxRetries: options.maxRetries ?? 2 }),
     timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-    classify: (error, requestId) =>
-      classifyError({ provider, error, secrets, apiKeyVariable, requestId }),
+    classify: (error, requestId) => classifyError({ provider, error, secrets, apiKeyVariable, requestId }),
   }
   return { client, settings }
 }
