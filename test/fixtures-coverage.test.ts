@@ -20,7 +20,7 @@ describe('recorded provider fixtures', () => {
     expect(all).toContain('README.md')
     expect(readFileSync(`${fixtures}/README.md`, 'utf8')).toMatch(/Licenses and attribution/)
     const recordings = all.filter((name) => name !== 'README.md')
-    expect(recordings).toHaveLength(35)
+    expect(recordings).toHaveLength(40)
     const unused = recordings.filter((name) => !tests.includes(name))
     expect(unused).toEqual([])
   })

@@ -94,7 +94,8 @@ function sentence(text: string): string {
 export function providerError(failure: ProviderFailure): ModelError {
   const redact = (value: string | undefined) =>
     value === undefined ? undefined : redactSecrets(value, failure.secrets)
-  const where = [failure.statusCode === undefined ? undefined : `status ${failure.statusCode}`, failure.code]
+  const code = failure.code === String(failure.statusCode) ? undefined : failure.code
+  const where = [failure.statusCode === undefined ? undefined : `status ${failure.statusCode}`, code]
     .filter(Boolean)
     .join(', ')
   const message = `${failure.provider} ${failure.what ?? 'request failed'}${where === '' ? '' : ` (${where})`}: ${sentence(failure.providerMessage)}${failure.advice === undefined ? '' : ` ${failure.advice}`}`
@@ -193,7 +194,7 @@ export function classifyError(options: ClassifyErrorOptions): ClassifiedFailure 
   if (error instanceof ModelError) {
     return { error: redactModelError(error, options.secrets, options.requestId), retryAfterMs: undefined }
   }
-  const status = numberOf(field(error, 'status')) ?? numberOf(field(error, 'statusCode'))
+  let status = numberOf(field(error, 'status')) ?? numberOf(field(error, 'statusCode'))
   if (status === undefined && !(error instanceof Error) && typeof field(error, 'message') === 'string') {
     // A plain error body, as an AI SDK stream reports an error sent inside the stream.
     return {
@@ -210,6 +211,10 @@ export function classifyError(options: ClassifyErrorOptions): ClassifiedFailure 
   // OpenAI puts { code, type, message } in `error`; Anthropic puts the whole body { type, error: {...} }.
   const inner = (field(body, 'error') as Loose) ?? body
   const type = stringOf(field(inner, 'type'))
+  // An error sent inside a stream has no HTTP status; some servers (OpenRouter) put it in `code`.
+  const numericCode = numberOf(field(inner, 'code'))
+  if (status === undefined && numericCode !== undefined && numericCode >= 400 && numericCode < 600)
+    status = numericCode
   let code =
     stringOf(field(error, 'code')) ??
     stringOf(field(inner, 'code')) ??
