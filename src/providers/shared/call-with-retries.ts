@@ -96,8 +96,10 @@ export async function* streamWithRetries(
           held = undefined
           yield start
         }
-        if (part.type === 'tool.call.start') (emptyCalls ??= new Set()).add(part.callId)
-        else if (part.type === 'tool.call.delta' && part.delta !== '') emptyCalls?.delete(part.callId)
+        if (part.type === 'tool.call.start') {
+          emptyCalls ??= new Set()
+          emptyCalls.add(part.callId)
+        } else if (part.type === 'tool.call.delta' && part.delta !== '') emptyCalls?.delete(part.callId)
         else if (part.type === 'tool.call.end' && emptyCalls?.delete(part.callId)) {
           yield { type: 'tool.call.delta', callId: part.callId, delta: '{}' }
         }
