@@ -77,6 +77,8 @@ export interface ModelEndEvent extends EventBase {
   turn: number
   finishReason: FinishReason
   usage: Usage
+  /** The provider's raw response, only from adapters created with `includeRaw: true` (provider-specific). */
+  raw?: JsonValue
 }
 
 export interface TextDeltaEvent extends EventBase {

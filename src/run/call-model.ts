@@ -50,7 +50,13 @@ export async function callModel(run: ActiveRun<unknown, unknown>): Promise<Model
     }
   }
   if (hooks.hasAfterModel) response = await hooks.afterModel(hookEvent(run, { request, response }))
-  await run.emit({ type: 'model.end', turn, finishReason: response.finishReason, usage: response.usage })
+  await run.emit({
+    type: 'model.end',
+    turn,
+    finishReason: response.finishReason,
+    usage: response.usage,
+    ...(response.raw === undefined ? {} : { raw: response.raw }),
+  })
   return response
 }
 
