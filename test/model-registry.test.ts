@@ -1,4 +1,6 @@
 import { Agent, ConfigError, createModelRegistry, parseModelReference, Runtime, run } from 'agentloop'
+import { anthropic } from 'agentloop/anthropic'
+import { OPENAI_COMPATIBLE_PRESETS, openai, openaiChat } from 'agentloop/openai'
 import {
   anthropicStream,
   createFakeProviderServer,
@@ -124,5 +126,31 @@ describe('model references', () => {
     expect((await run(new Agent({ name: 'd', model: 'openai-chat:gpt-4o-mini' }), 'Hi')).output).toBe(
       'chat via default',
     )
+  })
+
+  it('has exactly the presets of the adapters, each resolving to the adapter and preset it names', async () => {
+    // The registry loads the adapters with a dynamic import, which no type check or lint rule follows.
+    const presets = Object.keys(OPENAI_COMPATIBLE_PRESETS)
+    const registry = createModelRegistry()
+    expect(registry.providers()).toEqual(['openai', 'openai-chat', 'anthropic', ...presets])
+    const saved = { ...process.env }
+    try {
+      for (const preset of Object.values(OPENAI_COMPATIBLE_PRESETS))
+        process.env[preset.apiKeyVariable] = 'sk-preset-0123456789'
+      process.env.OPENAI_API_KEY = 'sk-env-openai-123456789'
+      process.env.ANTHROPIC_API_KEY = 'sk-ant-env-123456789'
+      for (const [name, preset] of Object.entries(OPENAI_COMPATIBLE_PRESETS)) {
+        const resolved = await registry.resolve(`${name}:some-model`)
+        const direct = openaiChat('some-model', { preset: name as keyof typeof OPENAI_COMPATIBLE_PRESETS })
+        expect(resolved).toMatchObject({ provider: preset.provider, modelId: 'some-model' })
+        expect(resolved.provider).toBe(direct.provider)
+      }
+      expect((await registry.resolve('openai:m')).provider).toBe(openai('m').provider)
+      expect((await registry.resolve('openai-chat:m')).provider).toBe(openaiChat('m').provider)
+      expect((await registry.resolve('anthropic:m')).provider).toBe(anthropic('m').provider)
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name]
+      Object.assign(process.env, saved)
+    }
   })
 })
