@@ -131,6 +131,7 @@ export {
 export type {
   JsonSchema,
   ModelCallOptions,
+  ModelCallRequest,
   ModelOutputSpec,
   ModelRequest,
   ModelSettings,

@@ -19,7 +19,7 @@ export interface ModelCapabilities {
  * The provider interface: a model is any object with these fields. The runtime calls `stream`;
  * `generate` is for callers that want one whole answer. A failed provider call throws `ModelError`.
  * Both accept a request without `tools` and `toolChoice` (direct use of a model); an
- * implementation fills them in with `completeRequest(request)`.
+ * implementation treats them as `[]` and `'auto'`.
  *
  * @example
  * const response = await model.generate({ messages: [{ role: 'user', content: 'Hi' }] })
