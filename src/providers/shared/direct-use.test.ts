@@ -54,13 +54,13 @@ const adapters: Record<string, Adapter> = {
   },
   anthropic: {
     create: (includeRaw) =>
-      anthropic('claude-sonnet-4-5', { apiKey: 'sk-ant-test-123456789', baseURL: server.url, includeRaw }),
+      anthropic('claude-sonnet-4-6', { apiKey: 'sk-ant-test-123456789', baseURL: server.url, includeRaw }),
     answer: anthropicStream,
     body: (text) => ({
       id: 'msg_1',
       type: 'message',
       role: 'assistant',
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       content: [{ type: 'text', text }],
       stop_reason: 'end_turn',
       usage: { input_tokens: 3, output_tokens: 2 },

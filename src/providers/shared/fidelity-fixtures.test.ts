@@ -37,7 +37,7 @@ const viaAiSdk = () =>
     { maxRetries: 0 },
   )
 const claude = () =>
-  anthropic('claude-sonnet-4-5', { apiKey: 'sk-ant-test-secret-123456', baseURL: server.url, retry: fast })
+  anthropic('claude-sonnet-4-6', { apiKey: 'sk-ant-test-secret-123456', baseURL: server.url, retry: fast })
 const chatModels: [string, () => Model][] = [
   ['openaiChat', chat],
   ['aiSdk', viaAiSdk],
@@ -156,7 +156,7 @@ describe('anthropic against the fidelity fixtures', () => {
         id: 'msg_1',
         type: 'message',
         role: 'assistant',
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-4-6',
         content: [{ type: 'tool_use', id: 'toolu_1', name: 'now', input: {} }],
         stop_reason: 'tool_use',
         usage: { input_tokens: 5, output_tokens: 5 },
