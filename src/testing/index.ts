@@ -31,6 +31,7 @@ export {
   openaiResponsesStream,
   splitText,
   type WireAnswer,
+  type WireToolCall,
 } from './provider-wire.js'
 export {
   type ScriptedModel,
