@@ -77,8 +77,7 @@ export function openaiConnection(
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     })
   // A preset's placeholder key (`ollama`, `EMPTY`) is not a secret: redacting it would garble messages.
-  const secrets =
-    options.apiKeyIsPlaceholder === true ? [] : [apiKey, options.client?.apiKey ?? undefined]
+  const secrets = options.apiKeyIsPlaceholder === true ? [] : [apiKey, options.client?.apiKey ?? undefined]
   const settings: CallSettings = {
     provider,
     retry: retryPolicy({ ...options.retry, maxRetries: options.maxRetries ?? 2 }),
