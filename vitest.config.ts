@@ -19,7 +19,20 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts'],
     testTimeout: 20_000,
+    // `npm run coverage`: V8's own coverage of the source (not the tests), a summary in the terminal
+    // and an HTML report in coverage/. The thresholds sit a little under the measured figures so a
+    // change that drops coverage noticeably fails CI.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      exclude: ['src/**/*.test.ts', 'src/**/*.test-d.ts', 'src/**/__fixtures__/**'],
+      reporter: ['text-summary', 'json-summary', 'html'],
+      reportsDirectory: 'coverage',
+      reportOnFailure: true,
+      // Measured on 2026-12-01: statements 88.9%, branches 81.1%, functions 92.1%, lines 90.4%.
+      thresholds: { statements: 84, branches: 76, functions: 88, lines: 85 },
+    },
   },
 })

@@ -72,11 +72,31 @@ export interface ModelStartEvent extends EventBase {
   model: string
 }
 
+/** A tool call the model asked for, as `model.end` reports it. */
+export interface ModelEndToolCall {
+  /** The id the run uses for this call (the same in `tool.start`, `tool.end` and the result items). */
+  callId: string
+  toolName: string
+  /** The raw JSON text of the arguments, as the model wrote it (not yet validated). */
+  arguments: string
+}
+
+/**
+ * A model call ended. Besides the finish reason and usage it carries the turn's completed answer,
+ * so a consumer need not rebuild it from the deltas: the whole text, the reasoning and the tool
+ * calls, as the run records them (after `afterModel` hooks).
+ */
 export interface ModelEndEvent extends EventBase {
   type: 'model.end'
   turn: number
   finishReason: FinishReason
   usage: Usage
+  /** The turn's text: its text parts joined (`''` when the model only called tools). */
+  text: string
+  /** The turn's readable reasoning joined; absent when the model gave none. */
+  reasoning?: string
+  /** The tool calls of the turn, in the order the model made them (`[]` when none). */
+  toolCalls: ModelEndToolCall[]
   /** The provider's raw response, only from adapters created with `includeRaw: true` (provider-specific). */
   raw?: JsonValue
 }

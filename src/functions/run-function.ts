@@ -7,6 +7,7 @@ import {
   RunCancelledError,
   ValidationFailedError,
 } from '../errors/errors.js'
+import { modelEndData } from '../events/model-end.js'
 import type { RunUsage } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
 import type { Model } from '../model/model.js'
@@ -82,7 +83,7 @@ export async function runFunction<TInput, TOutput>(
       if (call.outputSpec !== undefined) request.output = call.outputSpec
       await call.emit({ type: 'model.start', turn, model: modelName })
       const response = await streamModel(call, request, turn)
-      await call.emit({ type: 'model.end', turn, finishReason: response.finishReason, usage: response.usage })
+      await call.emit(modelEndData(turn, response))
       addUsage(usage, response.usage)
       usage.modelCalls++
       const answer = answerOf(response)

@@ -1,4 +1,5 @@
 import { AgentLoopError, ModelError } from '../errors/errors.js'
+import { modelEndData } from '../events/model-end.js'
 import type { ModelRequest } from '../model/model-request.js'
 import type { ModelResponse } from '../model/model-response.js'
 import type { ModelStreamPart } from '../model/model-stream-part.js'
@@ -50,14 +51,25 @@ export async function callModel(run: ActiveRun<unknown, unknown>): Promise<Model
     }
   }
   if (hooks.hasAfterModel) response = await hooks.afterModel(hookEvent(run, { request, response }))
-  await run.emit({
-    type: 'model.end',
-    turn,
-    finishReason: response.finishReason,
-    usage: response.usage,
-    ...(response.raw === undefined ? {} : { raw: response.raw }),
-  })
+  assignUniqueCallIds(response, turn)
+  await run.emit(modelEndData(turn, response))
   return response
+}
+
+/**
+ * Some servers send empty or repeated tool call ids; results are matched by id, so each call gets
+ * a unique one before `model.end` reports the calls (the ids `tool.start` and the items then use).
+ */
+function assignUniqueCallIds(response: ModelResponse, turn: number): void {
+  let seen: Set<string> | undefined
+  let index = 0
+  for (const part of response.content) {
+    if (part.type !== 'tool-call') continue
+    seen ??= new Set()
+    if (part.callId === '' || seen.has(part.callId)) part.callId = `call_${turn}_${index}`
+    seen.add(part.callId)
+    index++
+  }
 }
 
 async function streamResponse(

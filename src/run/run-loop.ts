@@ -16,7 +16,7 @@ import type { JsonValue } from '../util/json.js'
 import type { ActiveRun } from './active-run.js'
 import { callModel } from './call-model.js'
 import { checkFinalOutput } from './final-output.js'
-import type { Interruption, RunResult } from './run-result.js'
+import { type Interruption, inputOf, type RunResult } from './run-result.js'
 import type { RunState } from './run-state.js'
 import { runToolPhase, unansweredCalls } from './tool-phase.js'
 
@@ -160,6 +160,7 @@ async function pause<TOutput>(
   await run.checkpointer?.save(state, 'pause', run.emit)
   return {
     runId: state.runId,
+    input: inputOf(state),
     status,
     output: undefined,
     items: state.items,
@@ -174,6 +175,7 @@ async function pause<TOutput>(
 export function completedResult<TOutput>(state: RunState, output: TOutput): RunResult<TOutput> {
   return {
     runId: state.runId,
+    input: inputOf(state),
     status: 'completed',
     output,
     items: state.items,

@@ -1,6 +1,7 @@
 import type { RunUsage } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
 import type { RunItem } from './run-item.js'
+import type { RunState } from './run-state.js'
 
 /** A tool call waiting for a human decision (see durable runs). */
 export interface Interruption {
@@ -11,6 +12,11 @@ export interface Interruption {
 
 interface RunResultBase {
   runId: string
+  /**
+   * What the run was given, as messages: a string input is one user message. With a `session`, the
+   * history loaded from it is not included (it is in `messages`). The same after a resume.
+   */
+  input: Message[]
   /** What this run produced, in order (the input is not repeated here). */
   items: RunItem[]
   /** The whole conversation: the input followed by this run's messages; pass it as the next input to continue. */
@@ -36,3 +42,8 @@ export interface PausedRunResult extends RunResultBase {
 
 /** What `run()` resolves with. Narrow on `status` to get a typed `output`. */
 export type RunResult<TOutput = string> = CompletedRunResult<TOutput> | PausedRunResult
+
+/** The run's own input from its state: the messages after any session history, before the run's own. */
+export function inputOf(state: RunState): Message[] {
+  return state.messages.slice(state.session?.historyLength ?? 0, state.inputLength)
+}
