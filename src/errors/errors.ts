@@ -227,16 +227,5 @@ export class SandboxError extends AgentLoopError {
   }
 }
 
-/** Turns anything thrown into a short, JSON-safe `{ name, message }` for events and tool results. */
-export function describeError(error: unknown): { name: string; message: string } {
-  if (error instanceof Error) return { name: error.name, message: error.message }
-  return { name: 'Error', message: typeof error === 'string' ? error : safeString(error) }
-}
-
-function safeString(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
-}
+// Reading a thrown value defensively has its own module; existing imports keep working.
+export { describeError } from './describe-error.js'

@@ -1,6 +1,6 @@
+import { describeError, errorMessage, isInstanceOf } from '../errors/describe-error.js'
 import {
   AgentLoopError,
-  describeError,
   type FunctionAttempt,
   MaxRetriesExceededError,
   ModelError,
@@ -163,10 +163,10 @@ async function streamModel(
     }
   } catch (error) {
     if (call.signal.aborted) throw call.signal.reason
-    if (error instanceof AgentLoopError) throw error
+    if (isInstanceOf(error, AgentLoopError)) throw error
     throw new ModelError({
       provider: model.provider,
-      message: `The ${model.provider} model call failed: ${error instanceof Error ? error.message : String(error)}`,
+      message: `The ${model.provider} model call failed: ${errorMessage(error)}`,
       cause: error,
     })
   }

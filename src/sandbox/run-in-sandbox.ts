@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors/describe-error.js'
 import { ConfigError, SandboxError } from '../errors/errors.js'
 import type { JsonValue } from '../util/json.js'
 import { parseGuardedJson } from './json-guard.js'
@@ -164,7 +165,7 @@ async function answerCall(
   try {
     value = await fn(...(parsed.value as JsonValue[]))
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
+    const message = errorMessage(error)
     // The message is the caller's text; never let a host path or stack slip into the guest.
     return fail(
       `${call.name}() failed: ${message.split('\n')[0]?.replace(ABSOLUTE_PATH, '<path>').slice(0, 500)}`,

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { Agent, run, tool } from '../src/index.js'
+import { scriptedModel } from '../src/testing/index.js'
+
+/** Values a tool could throw that break naive `error.message` / `String(error)` / `instanceof`. */
+function hostileValues(): { name: string; value: () => unknown }[] {
+  return [
+    {
+      name: 'a cyclic null-prototype object',
+      value: () => {
+        const value = Object.create(null) as Record<string, unknown>
+        value.self = value
+        return value
+      },
+    },
+    {
+      name: 'a revoked Proxy',
+      value: () => {
+        const { proxy, revoke } = Proxy.revocable({}, {})
+        revoke()
+        return proxy
+      },
+    },
+    {
+      name: 'an Error whose message getter throws',
+      value: () => {
+        const error = new Error('hidden')
+        Object.defineProperty(error, 'message', {
+          get() {
+            throw new TypeError('no message for you')
+          },
+        })
+        return error
+      },
+    },
+    {
+      name: 'an Error whose name getter throws',
+      value: () => {
+        const error = new Error('the real message')
+        Object.defineProperty(error, 'name', {
+          get() {
+            throw new TypeError('no name for you')
+          },
+        })
+        return error
+      },
+    },
+  ]
+}
+
+describe('a tool that throws a hostile value', () => {
+  for (const { name, value } of hostileValues()) {
+    it(`turns ${name} into an error result the model sees, and the run goes on`, async () => {
+      const explode = tool({
+        name: 'explode',
+        description: 'Throws',
+        parameters: z.object({}),
+        execute: () => {
+          throw value()
+        },
+      })
+      const model = scriptedModel([
+        { toolCalls: [{ name: 'explode', arguments: {} }] },
+        { text: 'recovered' },
+      ])
+      const agent = new Agent({ name: 'hostile', instructions: 'Call explode.', model, tools: [explode] })
+      const result = await run(agent, 'go')
+      expect(result.status).toBe('completed')
+      expect(result.output).toBe('recovered')
+      const toolMessage = model.requests[1]?.messages.find((message) => message.role === 'tool')
+      expect(toolMessage).toMatchObject({ role: 'tool', isError: true })
+      expect(String(toolMessage?.content)).toMatch(/^Error: tool "explode" failed: /)
+    })
+
+    it(`fails the run with a ToolError (not a TypeError) for ${name} under onError: 'fail-run'`, async () => {
+      const explode = tool({
+        name: 'explode',
+        description: 'Throws',
+        parameters: z.object({}),
+        onError: 'fail-run',
+        execute: () => {
+          throw value()
+        },
+      })
+      const model = scriptedModel([{ toolCalls: [{ name: 'explode', arguments: {} }] }, { text: 'never' }])
+      const agent = new Agent({ name: 'hostile', instructions: 'Call explode.', model, tools: [explode] })
+      await expect(run(agent, 'go')).rejects.toMatchObject({ name: 'ToolError', toolName: 'explode' })
+    })
+  }
+})
