@@ -1,7 +1,6 @@
-import { errorMessage } from '../errors/describe-error.js'
 import { ConfigError, SandboxError } from '../errors/errors.js'
 import type { JsonValue } from '../util/json.js'
-import { parseGuardedJson } from './json-guard.js'
+import { createHostCallQueue } from './host-calls.js'
 import {
   checkFunctions,
   resolveLimits,
@@ -10,7 +9,7 @@ import {
   serializeInput,
 } from './sandbox-options.js'
 import type { HostToWorkerMessage, SandboxConsoleEntry, WorkerToHostMessage } from './sandbox-protocol.js'
-import { acquireWorker, releaseWorker, retire, type SandboxWorker } from './worker-pool.js'
+import { acquireWorker, releaseWorker, retire } from './worker-pool.js'
 
 /** What a sandbox call produced, with what the code wrote to its console. */
 export interface SandboxResult<TValue = JsonValue | undefined> {
@@ -24,7 +23,6 @@ export interface SandboxResult<TValue = JsonValue | undefined> {
 }
 
 const MAX_CODE_CHARS = 1024 * 1024
-const MAX_ARGUMENT_DEPTH = 64
 let nextJobId = 0
 
 /**
@@ -58,7 +56,7 @@ export async function executeInSandbox(code: string, options: SandboxOptions = {
   const signal = options.signal
   signal?.throwIfAborted()
 
-  const entry = await acquireWorker()
+  const entry = await acquireWorker(signal)
   if (signal?.aborted) {
     releaseWorker(entry)
     throw signal.reason
@@ -82,7 +80,7 @@ export async function executeInSandbox(code: string, options: SandboxOptions = {
     }
     const onMessage = (message: WorkerToHostMessage) => {
       if (message.type === 'call' && message.jobId === jobId) {
-        void answerCall(entry, message, options.functions ?? {}, limits.maxHostCallBytes, () => settled)
+        hostCalls.push(message)
       } else if (message.type === 'done' && message.jobId === jobId) {
         const { outcome } = message
         if (outcome.ok) {
@@ -119,6 +117,15 @@ export async function executeInSandbox(code: string, options: SandboxOptions = {
         ),
       limits.timeoutMs * 2,
     )
+    // The host keeps its own copy of the deadline: after it, granted functions are neither run nor
+    // answered, and a function's own time counts against it.
+    const hostDeadline = performance.now() + limits.timeoutMs
+    const hostCalls = createHostCallQueue({
+      entry,
+      functions: options.functions ?? {},
+      maxBytes: limits.maxHostCallBytes,
+      expired: () => settled || performance.now() >= hostDeadline,
+    })
     worker.on('message', onMessage)
     worker.on('error', onError)
     worker.on('exit', onExit)
@@ -136,53 +143,4 @@ function sandboxError(kind: SandboxError['kind'], message: string): SandboxError
   const error = new SandboxError({ kind, message })
   error.stack = `${error.name}: ${message}`
   return error
-}
-
-const ABSOLUTE_PATH = /(?:file:\/\/)?(?:[A-Za-z]:)?(?:[/\\][\w.@%+~-]+){2,}/g
-
-/** Runs a granted host function for the guest; its answer (or error message) goes back as JSON. */
-async function answerCall(
-  entry: SandboxWorker,
-  call: Extract<WorkerToHostMessage, { type: 'call' }>,
-  functions: Record<string, SandboxFunction>,
-  maxBytes: number,
-  ended: () => boolean,
-): Promise<void> {
-  const reply = (message: HostToWorkerMessage) => {
-    // After the deadline (or cancellation) the guest gets no more answers.
-    if (!ended() && !entry.retired) entry.worker.postMessage(message)
-  }
-  const fail = (message: string) =>
-    reply({ type: 'reply', jobId: call.jobId, callId: call.callId, ok: false, message })
-  const fn = Object.hasOwn(functions, call.name) ? functions[call.name] : undefined
-  if (fn === undefined) return fail(`${call.name} is not a granted host function`)
-  if (call.argsText.length > maxBytes) return fail(`the arguments of ${call.name}() are too large`)
-  const parsed = parseGuardedJson(call.argsText, MAX_ARGUMENT_DEPTH)
-  if (!parsed.ok || !Array.isArray(parsed.value)) {
-    return fail(`the arguments of ${call.name}() were rejected: ${parsed.ok ? 'not a list' : parsed.message}`)
-  }
-  let value: unknown
-  try {
-    value = await fn(...(parsed.value as JsonValue[]))
-  } catch (error) {
-    const message = errorMessage(error)
-    // The message is the caller's text; never let a host path or stack slip into the guest.
-    return fail(
-      `${call.name}() failed: ${message.split('\n')[0]?.replace(ABSOLUTE_PATH, '<path>').slice(0, 500)}`,
-    )
-  }
-  if (value === undefined) {
-    return reply({ type: 'reply', jobId: call.jobId, callId: call.callId, ok: true, value: undefined })
-  }
-  let text: string | undefined
-  try {
-    text = JSON.stringify(value)
-  } catch {
-    text = undefined
-  }
-  if (text === undefined) return fail(`${call.name}() returned a value that is not JSON`)
-  if (Buffer.byteLength(text) > maxBytes) {
-    return fail(`${call.name}() returned more than ${maxBytes} bytes of JSON`)
-  }
-  reply({ type: 'reply', jobId: call.jobId, callId: call.callId, ok: true, value: text })
 }
