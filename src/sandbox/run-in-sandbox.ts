@@ -4,7 +4,6 @@ import { createHostCallQueue } from './host-calls.js'
 import {
   checkFunctions,
   resolveLimits,
-  type SandboxFunction,
   type SandboxOptions,
   serializeInput,
 } from './sandbox-options.js'
