@@ -201,12 +201,27 @@ describe('llmFunction in JSON mode', () => {
     expect(() =>
       llmFunction({ name: 'c', instructions: 'C.', input, output, model, maxRetries: -1 }),
     ).toThrow(/maxRetries/)
+    // No model anywhere: none given, none configured, no AGENTLOOP_MODEL (and no .env read).
+    const savedModel = process.env.AGENTLOOP_MODEL
+    delete process.env.AGENTLOOP_MODEL
+    configureFunctions({ envFile: false })
     await expect(
       llmFunction({ name: 'c', instructions: 'C.', input, output })({ text: 'x' }),
     ).rejects.toThrow(/no model/)
+    if (savedModel !== undefined) process.env.AGENTLOOP_MODEL = savedModel
     await expect(
-      llmFunction({ name: 'c', instructions: 'C.', input, output, model, mode: 'code' })({ text: 'x' }),
-    ).rejects.toThrow(/needs a sandbox/)
+      llmFunction({
+        name: 'c',
+        instructions: 'C.',
+        input,
+        output,
+        model,
+        mode: 'code',
+        sandbox: 42 as never,
+      })({
+        text: 'x',
+      }),
+    ).rejects.toThrow(/sandbox must be a function/)
   })
 })
 

@@ -1,12 +1,7 @@
 import { ConfigError, SandboxError } from '../errors/errors.js'
 import type { JsonValue } from '../util/json.js'
 import { createHostCallQueue } from './host-calls.js'
-import {
-  checkFunctions,
-  resolveLimits,
-  type SandboxOptions,
-  serializeInput,
-} from './sandbox-options.js'
+import { checkFunctions, resolveLimits, type SandboxOptions, serializeInput } from './sandbox-options.js'
 import type { HostToWorkerMessage, SandboxConsoleEntry, WorkerToHostMessage } from './sandbox-protocol.js'
 import { acquireWorker, releaseWorker, retire } from './worker-pool.js'
 
