@@ -145,6 +145,10 @@ describe('llmFunction in JSON mode', () => {
     const failure = error as MaxRetriesExceededError
     expect(failure.functionName).toBe('categorize_text')
     expect(failure.attempts).toBe(3)
+    // "Attempts: n/N" from fields: 3/3.
+    expect(failure.maxRetries).toBe(2)
+    expect((failure.cause as ValidationFailedError).attempt).toBe(3)
+    expect(failure.history.map((attempt) => attempt.attempt)).toEqual([1, 2, 3])
     expect(failure.history).toHaveLength(3)
     expect(failure.usage).toMatchObject({ inputTokens: 30, outputTokens: 6, totalTokens: 36 })
     const last = failure.history[2]
@@ -166,6 +170,7 @@ describe('llmFunction in JSON mode', () => {
     expect(error).toMatchObject({ functionName: 'c', value: '{"category":1}' })
     expect((error as ValidationFailedError).issues[0]?.path).toEqual(['category'])
     expect((error as ValidationFailedError).history).toHaveLength(1)
+    expect(error).toMatchObject({ attempt: 1, maxRetries: 0 })
   })
 
   it('reads an answer given as a forced tool call (native structured output of some providers)', async () => {
