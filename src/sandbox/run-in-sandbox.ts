@@ -17,6 +17,10 @@ export interface SandboxResult<TValue = JsonValue | undefined> {
 }
 
 const MAX_CODE_CHARS = 1024 * 1024
+// The guest's own deadline starts when the worker receives the job, a little after the host's: it
+// normally reports first, with the precise failure (timeout, memory...). This much later the host
+// answers the caller by itself.
+const DEADLINE_GRACE_MS = 20
 let nextJobId = 0
 
 /**
@@ -58,19 +62,32 @@ export async function executeInSandbox(code: string, options: SandboxOptions = {
   const jobId = ++nextJobId
   return new Promise<SandboxResult>((resolve, reject) => {
     const { worker } = entry
+    // The caller is answered once (`settle`); the worker is freed once (`free`), when it is done
+    // with the job or terminated. At the host's deadline the caller gets its timeout at once,
+    // while the worker goes back to the pool only after it reports the job finished.
     let settled = false
-    const finish = (error: unknown, result?: SandboxResult, retireWorker = false) => {
+    let freed = false
+    const settle = (error: unknown, result?: SandboxResult) => {
       if (settled) return
       settled = true
-      clearTimeout(watchdog)
+      clearTimeout(deadlineTimer)
       signal?.removeEventListener('abort', onAbort)
+      if (result !== undefined) resolve(result)
+      else reject(error)
+    }
+    const free = (retireWorker: boolean) => {
+      if (freed) return
+      freed = true
+      clearTimeout(watchdog)
       worker.off('message', onMessage)
       worker.off('error', onError)
       worker.off('exit', onExit)
       if (retireWorker) void retire(entry)
       else releaseWorker(entry)
-      if (result !== undefined) resolve(result)
-      else reject(error)
+    }
+    const fail = (error: unknown) => {
+      settle(error)
+      free(true)
     }
     const onMessage = (message: WorkerToHostMessage) => {
       if (message.type === 'call' && message.jobId === jobId) {
@@ -78,42 +95,46 @@ export async function executeInSandbox(code: string, options: SandboxOptions = {
       } else if (message.type === 'done' && message.jobId === jobId) {
         const { outcome } = message
         if (outcome.ok) {
-          finish(
-            undefined,
-            {
-              value: outcome.value as JsonValue | undefined,
-              console: outcome.console,
-              consoleTruncated: outcome.consoleTruncated,
-              durationMs: outcome.durationMs,
-            },
-            message.retire,
-          )
+          settle(undefined, {
+            value: outcome.value as JsonValue | undefined,
+            console: outcome.console,
+            consoleTruncated: outcome.consoleTruncated,
+            durationMs: outcome.durationMs,
+          })
         } else {
-          finish(sandboxError(outcome.kind, `Sandbox: ${outcome.message}.`), undefined, message.retire)
+          settle(sandboxError(outcome.kind, `Sandbox: ${outcome.message}.`))
         }
+        free(message.retire)
       }
     }
-    const onError = () =>
-      finish(sandboxError('runtime', 'Sandbox: the worker failed unexpectedly.'), undefined, true)
-    const onExit = () =>
-      finish(sandboxError('runtime', 'Sandbox: the worker exited unexpectedly.'), undefined, true)
-    const onAbort = () => finish(signal?.reason, undefined, true)
-    // Some QuickJS built-ins never reach the interrupt handler: the watchdog ends them.
+    const onError = () => fail(sandboxError('runtime', 'Sandbox: the worker failed unexpectedly.'))
+    const onExit = () => fail(sandboxError('runtime', 'Sandbox: the worker exited unexpectedly.'))
+    const onAbort = () => fail(signal?.reason)
+    // The host keeps its own copy of the deadline: after it, granted functions are neither run nor
+    // answered (a function's own time counts against it), and the caller gets its timeout even if
+    // the worker is slow to report (a loaded machine, replies it is still waiting for).
+    const hostDeadline = performance.now() + limits.timeoutMs
+    const deadlineTimer = setTimeout(
+      () =>
+        settle(
+          sandboxError(
+            'timeout',
+            `Sandbox: the code did not finish within its deadline of ${limits.timeoutMs} ms.`,
+          ),
+        ),
+      limits.timeoutMs + DEADLINE_GRACE_MS,
+    )
+    // Some QuickJS built-ins never reach the interrupt handler: the watchdog terminates the worker.
     const watchdog = setTimeout(
       () =>
-        finish(
+        fail(
           sandboxError(
             'timeout',
             `Sandbox: the code did not stop at its deadline of ${limits.timeoutMs} ms and was terminated.`,
           ),
-          undefined,
-          true,
         ),
       limits.timeoutMs * 2,
     )
-    // The host keeps its own copy of the deadline: after it, granted functions are neither run nor
-    // answered, and a function's own time counts against it.
-    const hostDeadline = performance.now() + limits.timeoutMs
     const hostCalls = createHostCallQueue({
       entry,
       functions: options.functions ?? {},

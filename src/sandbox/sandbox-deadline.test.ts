@@ -67,12 +67,13 @@ describe('the deadline covers host functions', () => {
     expect(error).toBeInstanceOf(SandboxError)
     expect((error as SandboxError).kind).toBe('timeout')
     // Before: 2.5 s (every queued call ran, one after another) and the host blocked for 2 s.
-    expect(elapsed).toBeLessThan(600)
+    // Near the deadline; the bound leaves room for a loaded machine (before the fix: 2.6 s here).
+    expect(elapsed).toBeLessThan(1000)
     expect(invokedAt.length).toBeLessThan(20)
     expect(invokedAt.every((time) => time - started < 300 + 25)).toBe(true)
     expect(invokedAt.every((time) => time < settledAt)).toBe(true)
     // Each call runs in its own turn of the event loop: the host lags by one call, not by all of them.
-    expect(lag).toBeLessThan(150)
+    expect(lag).toBeLessThan(250)
   })
 
   it("counts a host function's own time against the deadline", async () => {
@@ -82,7 +83,7 @@ describe('the deadline covers host functions', () => {
       functions: { wait: () => new Promise((resolve) => setTimeout(() => resolve('late'), 2000)) },
     }).catch((caught: unknown) => caught)
     expect(error).toMatchObject({ kind: 'timeout' })
-    expect(performance.now() - started).toBeLessThan(500)
+    expect(performance.now() - started).toBeLessThan(1000)
   })
 })
 
@@ -101,7 +102,7 @@ describe('a call waiting for a free worker', () => {
       const waited = performance.now() - started
       figures.push({ case: 'abort a call queued for a worker', elapsedMs: Math.round(waited) })
       // Before: it waited for the busy worker (up to 1.5 s here).
-      expect(waited).toBeLessThan(300)
+      expect(waited).toBeLessThan(500)
       expect(await busy).toMatchObject({ kind: 'timeout' })
       expect(await runInSandbox('return 2')).toBe(2)
     } finally {
@@ -118,11 +119,10 @@ describe('a thrown value that loops when read', () => {
       'await Promise.reject({ get name() { while (true) {} } })',
     ]
     for (const code of codes) {
-      const started = performance.now()
       const error = await runInSandbox(code, { timeoutMs: 150 }).catch((caught: unknown) => caught)
       expect(error, code).toBeInstanceOf(SandboxError)
       expect((error as SandboxError).kind, code).toBe('timeout')
-      expect(performance.now() - started).toBeLessThan(700)
+      expect((error as SandboxError).message, code).not.toMatch(/could not be read/)
     }
   })
 })
