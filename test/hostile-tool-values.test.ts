@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { Agent, run, tool } from '../src/index.js'
+import { Agent, type RunEvent, run, StepFailedError, steps, stream, tool } from '../src/index.js'
 import { scriptedModel } from '../src/testing/index.js'
 
 /** Values a tool could throw that break naive `error.message` / `String(error)` / `instanceof`. */
@@ -88,4 +88,48 @@ describe('a tool that throws a hostile value', () => {
       await expect(run(agent, 'go')).rejects.toMatchObject({ name: 'ToolError', toolName: 'explode' })
     })
   }
+})
+
+describe('hostile values thrown elsewhere', () => {
+  it('a hook that throws one fails the run cleanly, ending its stream with run.end', async () => {
+    for (const { name, value } of hostileValues()) {
+      const model = scriptedModel([{ text: 'never sent' }])
+      const agent = new Agent({
+        name: 'hooked',
+        instructions: 'Hi.',
+        model,
+        hooks: {
+          beforeModel: () => {
+            throw value()
+          },
+        },
+      })
+      const events = stream(agent, 'go')
+      const seen: RunEvent[] = []
+      for await (const event of events) seen.push(event)
+      const end = seen.at(-1)
+      expect(end?.type, name).toBe('run.end')
+      expect(end).toMatchObject({
+        status: 'failed',
+        error: { name: expect.any(String), message: expect.any(String) },
+      })
+      await expect(events.result, name).rejects.toBeDefined()
+    }
+  })
+
+  it('a step that throws one fails its job with a StepFailedError, not a TypeError', async () => {
+    for (const { name, value } of hostileValues()) {
+      const job = steps({ name: 'hostile', initialState: {} }).step({
+        name: 'explode',
+        run: () => {
+          throw value()
+        },
+      })
+      const error = await job
+        .run({ jobId: `hostile-${name.replaceAll(' ', '-')}` })
+        .catch((caught: unknown) => caught)
+      expect(error, name).toBeInstanceOf(StepFailedError)
+      expect((error as StepFailedError).message, name).toMatch(/Step "explode" of job "hostile"/)
+    }
+  })
 })

@@ -36,6 +36,25 @@ export function describeError(error: unknown): ErrorDescription {
   return { name: 'Error', message: objectText(error) }
 }
 
+/**
+ * The thrown value itself when code may inspect it (`instanceof`, `.name`, `.message`) without
+ * throwing; otherwise (a revoked Proxy, an `Error` whose `name` or `message` getter throws) a plain
+ * `Error` with the description of the value as its message and the value as its `cause`. Apply
+ * it where a thrown value enters code that inspects it (a run's or a step's failure handling).
+ */
+export function readableError(thrown: unknown): unknown {
+  if ((typeof thrown !== 'object' && typeof thrown !== 'function') || thrown === null) return thrown
+  try {
+    if (thrown instanceof Error) {
+      void thrown.name
+      void thrown.message
+    }
+    return thrown
+  } catch {
+    return new Error(describeError(thrown).message, { cause: thrown })
+  }
+}
+
 /** The message of anything thrown, never throwing: `describeError(error).message`. */
 export function errorMessage(error: unknown): string {
   return describeError(error).message

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { errorMessage, isInstanceOf } from './describe-error.js'
+import { errorMessage, isInstanceOf, readableError } from './describe-error.js'
 import {
   AgentLoopError,
   ConfigError,
@@ -76,5 +76,20 @@ describe('describeError on hostile values', () => {
     expect(isInstanceOf(new ToolError({ message: 'x', toolName: 't', callId: 'c' }), AgentLoopError)).toBe(
       true,
     )
+  })
+
+  it('hands on readable thrown values as they are, and wraps unreadable ones', () => {
+    const plain = new TypeError('fine')
+    expect(readableError(plain)).toBe(plain)
+    expect(readableError('text')).toBe('text')
+    const cyclic = Object.create(null) as Record<string, unknown>
+    cyclic.self = cyclic
+    expect(readableError(cyclic)).toBe(cyclic)
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    const wrapped = readableError(proxy) as Error
+    expect(wrapped).toBeInstanceOf(Error)
+    expect(wrapped.message).toBe('a value that could not be read')
+    expect(wrapped.cause).toBe(proxy)
   })
 })
