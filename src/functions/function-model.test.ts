@@ -14,7 +14,11 @@ import { llmFunction } from './llm-function.js'
 // provider prefix stands in for a real one (whose adapter would need an API key).
 const models = new Map<string, ScriptedModel>()
 getDefaultModelRegistry().register('fn-test', (modelId) => {
-  const model = scriptedModel([{ text: JSON.stringify({ echo: modelId }) }])
+  // Like a real adapter, it reads its key from the environment when it is created.
+  const key = process.env.FN_TEST_KEY
+  const model = scriptedModel([
+    { text: JSON.stringify({ echo: key === undefined ? modelId : `${modelId}+${key}` }) },
+  ])
   models.set(modelId, model)
   return model
 })
@@ -62,6 +66,17 @@ describe('the model of an LLM function', () => {
     writeFileSync(join(directory, '.env'), `# the default model\n${MODEL_VARIABLE}="fn-test:from-dotenv"\n`)
     process.chdir(directory)
     expect(await echo()({})).toEqual({ echo: 'from-dotenv' })
+  })
+
+  it("reads the .env file before a model reference's adapter is created, so its key can live there", async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'agentloop-env-'))
+    writeFileSync(join(directory, '.env'), 'FN_TEST_KEY=secret-from-dotenv\n')
+    process.chdir(directory)
+    try {
+      expect(await echo('fn-test:keyed')({})).toEqual({ echo: 'keyed+secret-from-dotenv' })
+    } finally {
+      delete process.env.FN_TEST_KEY
+    }
   })
 
   it('lets a variable already set win over the .env file, and can skip the file', async () => {

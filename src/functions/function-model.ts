@@ -11,7 +11,7 @@ import { resolve } from 'node:path'
 import { errorMessage } from '../errors/describe-error.js'
 import { ConfigError } from '../errors/errors.js'
 import type { Model } from '../model/model.js'
-import { modelReference } from '../model/model-reference.js'
+import { isModelReference, modelReference } from '../model/model-reference.js'
 
 /** The environment variable naming the default model of LLM functions (and of `npm start`). */
 export const MODEL_VARIABLE = 'AGENTLOOP_MODEL'
@@ -69,8 +69,9 @@ export function resetLoadedEnvFiles(): void {
 }
 
 /**
- * The model a call uses: the function's, the configured default, or `AGENTLOOP_MODEL` (after the
- * `.env` file, when `envFile` is not false). Throws a `ConfigError` saying all three ways when
+ * The model a call uses: the function's, the configured default, or `AGENTLOOP_MODEL`. The `.env`
+ * file (unless `envFile` is false) is loaded first when the model is a reference or comes from the
+ * environment, so the adapter finds its API key there too. Throws a `ConfigError` saying all three ways when
  * there is none.
  */
 export function resolveFunctionModel(options: {
@@ -79,9 +80,13 @@ export function resolveFunctionModel(options: {
   envFile: string | false
   label: string
 }): Model {
-  if (options.own !== undefined) return options.own
-  if (options.configured !== undefined) return options.configured
-  if (options.envFile !== false) loadEnvFileOnce(options.envFile)
+  const given = options.own ?? options.configured
+  // A model named by reference creates its adapter on first use, which reads its API key from the
+  // environment: the .env file must be loaded before that, as before reading AGENTLOOP_MODEL.
+  if (options.envFile !== false && (given === undefined || isModelReference(given))) {
+    loadEnvFileOnce(options.envFile)
+  }
+  if (given !== undefined) return given
   const reference = process.env[MODEL_VARIABLE]
   if (reference !== undefined && reference.trim() !== '') {
     return checkFunctionModel(

@@ -257,7 +257,7 @@ describe('llmFunction in code mode', () => {
       model,
       mode: 'code',
       sandbox: runInSandbox,
-      sandboxOptions: { timeoutMs: 500 },
+      sandboxOptions: { timeoutMs: 5000 },
     })
     const result = await categorize.run({ text: 'my login page is broken' })
     expect(result.output).toEqual({ category: 'technical_support', confidence: 0.5 })
@@ -272,7 +272,7 @@ describe('llmFunction in code mode', () => {
       { text: '```js\nwhile (true) {}\n```' },
       { text: "```js\nresult = { category: 'general_inquiry' }\n```" },
     ])
-    configureFunctions({ sandbox: runInSandbox, sandboxOptions: { timeoutMs: 400 } })
+    configureFunctions({ sandbox: runInSandbox, sandboxOptions: { timeoutMs: 1500 } })
     const categorize = llmFunction({ name: 'c', instructions: 'C.', input, output, model, mode: 'code' })
     const result = await categorize.run({ text: 'hi' })
     expect(result.output).toEqual({ category: 'general_inquiry' })

@@ -18,9 +18,9 @@ export interface SandboxResult<TValue = JsonValue | undefined> {
 
 const MAX_CODE_CHARS = 1024 * 1024
 // The guest's own deadline starts when the worker receives the job, a little after the host's: it
-// normally reports first, with the precise failure (timeout, memory...). This much later the host
-// answers the caller by itself.
-const DEADLINE_GRACE_MS = 20
+// normally reports first, with the precise failure (timeout, memory...). A quarter of the deadline
+// (at least 50 ms) later, the host answers the caller by itself.
+const graceOf = (timeoutMs: number) => Math.max(50, timeoutMs / 4)
 let nextJobId = 0
 
 /**
@@ -92,6 +92,8 @@ export async function executeInSandbox(code: string, options: SandboxOptions = {
     const onMessage = (message: WorkerToHostMessage) => {
       if (message.type === 'call' && message.jobId === jobId) {
         hostCalls.push(message)
+      } else if (message.type === 'started' && message.jobId === jobId) {
+        startDeadline()
       } else if (message.type === 'done' && message.jobId === jobId) {
         const { outcome } = message
         if (outcome.ok) {
@@ -110,20 +112,25 @@ export async function executeInSandbox(code: string, options: SandboxOptions = {
     const onError = () => fail(sandboxError('runtime', 'Sandbox: the worker failed unexpectedly.'))
     const onExit = () => fail(sandboxError('runtime', 'Sandbox: the worker exited unexpectedly.'))
     const onAbort = () => fail(signal?.reason)
-    // The host keeps its own copy of the deadline: after it, granted functions are neither run nor
-    // answered (a function's own time counts against it), and the caller gets its timeout even if
-    // the worker is slow to report (a loaded machine, replies it is still waiting for).
-    const hostDeadline = performance.now() + limits.timeoutMs
-    const deadlineTimer = setTimeout(
-      () =>
-        settle(
-          sandboxError(
-            'timeout',
-            `Sandbox: the code did not finish within its deadline of ${limits.timeoutMs} ms.`,
+    // The host keeps its own copy of the deadline, from when the worker starts the job (so both
+    // sides give the code the same time): after it, granted functions are neither run nor answered
+    // (a function's own time counts against it), and the caller gets its timeout even if the
+    // worker is slow to report (a loaded machine, replies it is still waiting for).
+    let hostDeadline = Number.POSITIVE_INFINITY
+    let deadlineTimer: NodeJS.Timeout | undefined
+    const startDeadline = () => {
+      hostDeadline = performance.now() + limits.timeoutMs
+      deadlineTimer = setTimeout(
+        () =>
+          settle(
+            sandboxError(
+              'timeout',
+              `Sandbox: the code did not finish within its deadline of ${limits.timeoutMs} ms.`,
+            ),
           ),
-        ),
-      limits.timeoutMs + DEADLINE_GRACE_MS,
-    )
+        limits.timeoutMs + graceOf(limits.timeoutMs),
+      )
+    }
     // Some QuickJS built-ins never reach the interrupt handler: the watchdog terminates the worker.
     const watchdog = setTimeout(
       () =>
