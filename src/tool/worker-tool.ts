@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { ResourceLimits } from 'node:worker_threads'
 import { ConfigError } from '../errors/errors.js'
-import type { SchemaInput } from './schema.js'
+import type { InferSchema, SchemaInput } from './schema.js'
 import { type Tool, type ToolContext, tool } from './tool.js'
 import { createToolWorkerPool, type ToolWorkerReply } from './tool-worker-pool.js'
 
@@ -73,7 +73,7 @@ const DEFAULT_TIMEOUT_MS = 30_000
  */
 export function workerTool<const TParameters extends SchemaInput>(
   definition: WorkerToolDefinition<TParameters>,
-): Tool<import('./schema.js').InferSchema<TParameters>, unknown> {
+): Tool<InferSchema<TParameters>, unknown> {
   const label = `workerTool ${JSON.stringify(definition?.name)}`
   const moduleUrl = checkModule(definition?.module, label)
   const exportName = definition.export ?? 'default'
@@ -117,7 +117,7 @@ export function workerTool<const TParameters extends SchemaInput>(
     ...(definition.idempotent === undefined ? {} : { idempotent: definition.idempotent }),
     ...(definition.needsApproval === undefined ? {} : { needsApproval: definition.needsApproval }),
     ...(definition.onError === undefined ? {} : { onError: definition.onError }),
-  }) as Tool<import('./schema.js').InferSchema<TParameters>, unknown>
+  }) as Tool<InferSchema<TParameters>, unknown>
 }
 
 /** The module as a `file:` URL string; a relative path, another scheme or a missing file throws. */
