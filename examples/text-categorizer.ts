@@ -10,7 +10,6 @@
  */
 import { MaxRetriesExceededError, type ModelRequest, messageText, ValidationFailedError } from 'agentloop'
 import { configureFunctions, llmFunction } from 'agentloop/functions'
-import { runInSandbox } from 'agentloop/sandbox'
 import { scriptedModel } from 'agentloop/testing'
 import { z } from 'zod'
 
@@ -43,10 +42,13 @@ const model = scriptedModel([
   {
     text: '```js\nconst text = input.text.toLowerCase()\nresult = { category: /invoice|charged|refund/.test(text) ? "billing_question" : "general_inquiry", confidence: 0.6 }\n```',
   },
+  // The last call: the model insists on a category outside the list, four times.
+  ...Array.from({ length: 4 }, () => ({ text: '{"category":"awesome_feedback","confidence":0.7}' })),
 ])
 
 // One place for the defaults of every LLM function (the seed's configure(...)).
-configureFunctions({ model, maxRetries: 3, sandbox: runInSandbox, sandboxOptions: { timeoutMs: 500 } })
+// Code mode loads the QuickJS sandbox (agentloop/sandbox) by itself when quickjs-emscripten is installed.
+configureFunctions({ model, maxRetries: 3, sandboxOptions: { timeoutMs: 500 } })
 
 const categorizeText = llmFunction({
   name: 'categorize_text',
@@ -83,9 +85,18 @@ async function categorize(text: string, fn = categorizeText): Promise<void> {
         console.log(`     code run in the sandbox:\n       ${attempt.code.split('\n').join('\n       ')}`)
     }
   } catch (error) {
-    if (error instanceof MaxRetriesExceededError || error instanceof ValidationFailedError) {
-      console.log(`  VALIDATION FAILED in ${error.functionName}: ${error.message}`)
+    // The seed's final-failure printout, from the error's fields.
+    if (error instanceof MaxRetriesExceededError) {
+      console.log(`\nMAX RETRIES EXCEEDED for '${text}':`)
+      console.log(`  Error: ${error.history.at(-1)?.failure?.message}`)
+      console.log(`  Function: ${error.functionName}`)
+      console.log(`  Attempts: ${error.attempts}/${(error.maxRetries ?? 0) + 1}`)
       for (const attempt of error.history) console.log(`     attempt ${attempt.attempt}: ${attempt.answer}`)
+    } else if (error instanceof ValidationFailedError) {
+      console.log(`\nVALIDATION FAILED for '${text}':`)
+      console.log(`  Error: ${error.history.at(-1)?.failure?.message}`)
+      console.log(`  Function: ${error.functionName}`)
+      console.log(`  Attempts: ${error.attempt}/${(error.maxRetries ?? 0) + 1}`)
     } else {
       throw error
     }
@@ -95,3 +106,4 @@ async function categorize(text: string, fn = categorizeText): Promise<void> {
 await categorize("I'm having trouble logging into my account on your website.")
 await categorize('I love this new feature, it works great!')
 await categorize('I was charged twice on my last invoice.', categorizeByCode)
+await categorize('This is the best thing ever!!!')

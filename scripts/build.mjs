@@ -17,6 +17,8 @@ const entryPoints = Object.values(manifest.exports)
   .map((path) => path.replace('./dist/', 'src/').replace(/\.js$/, '.ts'))
 // The sandbox's worker is started by file name, next to the sandbox module.
 entryPoints.push('src/sandbox/sandbox-worker.ts')
+// So is the thread of worker tools (`workerTool`), found from wherever the bundler put its caller.
+entryPoints.push('src/tool/tool-worker.ts')
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true })
 execFileSync(

@@ -248,4 +248,5 @@ export type {
 export type { ParametersOf, ParameterType, ToolParameter } from './tool/parameter-list.js'
 export type { InferSchema, SchemaInput, ValidationResult } from './tool/schema.js'
 export { type Tool, type ToolContext, type ToolDefinition, type ToolErrorMode, tool } from './tool/tool.js'
+export { type WorkerToolDefinition, type WorkerToolInfo, workerTool } from './tool/worker-tool.js'
 export { type JsonObject, type JsonValue, parseJson } from './util/json.js'

@@ -128,6 +128,41 @@ describe('the built package', () => {
     expect(JSON.parse(stdout)).toEqual({ n: 42 })
   })
 
+  it('loads the sandbox by itself for code mode, from the built package', () => {
+    const answer = '```js\nresult = { n: input.n + 1 }\n```'
+    const { stdout, bareImports } = runModule(`
+      const { llmFunction } = await import('agentloop/functions')
+      const { scriptedModel } = await import('agentloop/testing')
+      const next = llmFunction({
+        name: 'next', instructions: 'Add one.', mode: 'code',
+        input: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] },
+        output: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] },
+        model: scriptedModel([{ text: ${JSON.stringify(answer)} }]),
+      })
+      console.log(JSON.stringify(await next({ n: 41 })))
+    `)
+    expect(JSON.parse(stdout)).toEqual({ n: 42 })
+    expect(bareImports).toContain('agentloop/sandbox')
+  })
+
+  it('runs a workerTool body in a worker thread from the built package', () => {
+    const { stdout } = runModule(`
+      const { writeFileSync, mkdtempSync } = await import('node:fs')
+      const { join } = await import('node:path')
+      const { tmpdir } = await import('node:os')
+      const { Agent, run, workerTool } = await import('agentloop')
+      const { scriptedModel } = await import('agentloop/testing')
+      const directory = mkdtempSync(join(tmpdir(), 'agentloop-worker-tool-'))
+      const module = join(directory, 'body.mjs')
+      writeFileSync(module, "import { isMainThread } from 'node:worker_threads'; export default ({ a }) => ({ doubled: a * 2, isMainThread })")
+      const double = workerTool({ name: 'double', description: 'Double', parameters: [{ name: 'a', type: 'number' }], module })
+      const model = scriptedModel([{ toolCalls: [{ name: 'double', arguments: { a: 21 } }] }, { text: 'ok' }])
+      await run(new Agent({ name: 'w', model, tools: [double] }), 'go')
+      console.log(model.requests[1].messages.find((message) => message.role === 'tool').content)
+    `)
+    expect(JSON.parse(stdout)).toEqual({ doubled: 42, isMainThread: false })
+  })
+
   it('ships ESM with type declarations, requires Node 20 or later, and depends only on zod', () => {
     const manifest = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
     expect(manifest.type).toBe('module')

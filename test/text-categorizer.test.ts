@@ -16,5 +16,14 @@ describe('examples/text-categorizer.ts', () => {
     expect(child.stdout).toContain("attempt 1 rejected: Category 'awesome_feedback' is not valid.")
     expect(child.stdout).toContain('-> {"category":"billing_question","confidence":0.6} after 1 attempt(s)')
     expect(child.stdout).toContain('code run in the sandbox:')
+    // The seed's final-failure printout, printed from the error's fields.
+    expect(child.stdout).toContain(
+      [
+        "MAX RETRIES EXCEEDED for 'This is the best thing ever!!!':",
+        "  Error: Category 'awesome_feedback' is not valid. Allowed: general_inquiry, technical_support, billing_question, positive_feedback",
+        '  Function: categorize_text',
+        '  Attempts: 4/4',
+      ].join('\n'),
+    )
   }, 60_000)
 })

@@ -183,6 +183,8 @@ export interface FunctionErrorDetails {
   history?: FunctionAttempt[]
   /** Token usage summed over all attempts. */
   usage?: Usage
+  /** The LLM function's `maxRetries`: at most `maxRetries + 1` attempts were allowed. */
+  maxRetries?: number
 }
 
 /** A value (a final output, an LLM function's answer) failed its schema or checks. */
@@ -196,8 +198,13 @@ export class ValidationFailedError extends AgentLoopError {
   readonly history: FunctionAttempt[]
   /** Token usage summed over the attempts, for an LLM function. */
   readonly usage: Usage | undefined
+  /** For an LLM function: the number (1-based) of the attempt whose answer failed. */
+  readonly attempt: number | undefined
+  /** For an LLM function: its `maxRetries`, so `Attempts: ${attempt}/${maxRetries + 1}` can be printed. */
+  readonly maxRetries: number | undefined
   constructor(
-    options: AgentLoopErrorOptions & FunctionErrorDetails & { issues: ValidationIssue[]; value?: string },
+    options: AgentLoopErrorOptions &
+      FunctionErrorDetails & { issues: ValidationIssue[]; value?: string; attempt?: number },
   ) {
     super(options)
     this.issues = options.issues
@@ -205,6 +212,8 @@ export class ValidationFailedError extends AgentLoopError {
     this.functionName = options.functionName
     this.history = options.history ?? []
     this.usage = options.usage
+    this.attempt = options.attempt
+    this.maxRetries = options.maxRetries
   }
 }
 
@@ -218,12 +227,15 @@ export class MaxRetriesExceededError extends AgentLoopError {
   readonly history: FunctionAttempt[]
   /** Token usage summed over the attempts. */
   readonly usage: Usage | undefined
+  /** The retries allowed (`attempts` is at most `maxRetries + 1`), when known. */
+  readonly maxRetries: number | undefined
   constructor(options: AgentLoopErrorOptions & FunctionErrorDetails & { attempts: number }) {
     super(options)
     this.attempts = options.attempts
     this.functionName = options.functionName
     this.history = options.history ?? []
     this.usage = options.usage
+    this.maxRetries = options.maxRetries
   }
 }
 
@@ -236,16 +248,5 @@ export class SandboxError extends AgentLoopError {
   }
 }
 
-/** Turns anything thrown into a short, JSON-safe `{ name, message }` for events and tool results. */
-export function describeError(error: unknown): { name: string; message: string } {
-  if (error instanceof Error) return { name: error.name, message: error.message }
-  return { name: 'Error', message: typeof error === 'string' ? error : safeString(error) }
-}
-
-function safeString(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
-}
+// Reading a thrown value defensively has its own module; existing imports keep working.
+export { describeError } from './describe-error.js'

@@ -1,3 +1,4 @@
+import { errorMessage, isInstanceOf } from '../errors/describe-error.js'
 import { ConfigError, type FunctionAttemptFailure, SandboxError } from '../errors/errors.js'
 import { formatIssues, type ResolvedSchema } from '../tool/schema.js'
 import { parseJson } from '../util/json.js'
@@ -115,8 +116,8 @@ export async function evaluateAnswer<TOutput, TInput>(options: {
     } catch (error) {
       if (options.signal?.aborted) throw error
       // A configuration error inside a check is the caller's bug, not the model's.
-      if (error instanceof ConfigError) throw error
-      message = error instanceof Error ? error.message : String(error)
+      if (isInstanceOf(error, ConfigError)) throw error
+      message = errorMessage(error)
     }
     if (message !== undefined) {
       evaluation.failure = { kind: 'check', check: name, message }

@@ -1,6 +1,7 @@
+import { type ContextOptions, resolveContextOptions } from '../context/context-options.js'
 import { ConfigError } from '../errors/errors.js'
-import type { Model } from '../model/model.js'
 import type { ModelSettings } from '../model/model-request.js'
+import { checkFunctionModel, type FunctionModel } from './function-model.js'
 
 /** How an LLM function's model answers: a JSON value, or a JavaScript snippet run in the sandbox. */
 export type FunctionMode = 'json' | 'code'
@@ -17,28 +18,39 @@ export interface SandboxRunOptions {
 
 /**
  * Runs a snippet and resolves with its JSON result; rejects with `SandboxError` when the code
- * fails. Pass `runInSandbox` from `agentloop/sandbox` (it is an optional peer, so LLM functions do
- * not load it themselves).
+ * fails. `runInSandbox` from `agentloop/sandbox` fits; code mode loads it by itself when no runner
+ * is given and `quickjs-emscripten` is installed.
  */
 export type SandboxRunner = (code: string, options: SandboxRunOptions) => Promise<unknown>
 
 /** Settings every LLM function falls back to; set them once with {@link configureFunctions}. */
 export interface FunctionDefaults {
-  /** The model of functions that name none. */
-  model?: Model
+  /**
+   * The model of functions that name none: a `Model` or a reference such as `'openai:gpt-4o-mini'`.
+   * Without one, functions use the `AGENTLOOP_MODEL` environment variable.
+   */
+  model?: FunctionModel
   /** Extra attempts after a rejected answer (default 3). */
   maxRetries: number
   /** Default `json`. */
   mode: FunctionMode
   /** Sent with every model call of a function that sets none. */
   modelSettings?: ModelSettings
-  /** The sandbox code mode runs snippets in. */
+  /** The sandbox code mode runs snippets in (default: `agentloop/sandbox`, loaded on first use). */
   sandbox?: SandboxRunner
   /** Options for every sandbox call (deadline, memory, granted functions...). */
   sandboxOptions?: SandboxRunOptions
+  /** The context budget of every model call (as an agent's `context` option). */
+  context?: ContextOptions
+  /**
+   * The `.env` file read (once, when it exists, never overwriting set variables) before the
+   * `AGENTLOOP_MODEL` fallback is looked up; default `'.env'` in the working directory, `false` for none.
+   */
+  envFile: string | false
 }
 
-const BUILT_IN: FunctionDefaults = { maxRetries: 3, mode: 'json' }
+const BUILT_IN: FunctionDefaults = { maxRetries: 3, mode: 'json', envFile: '.env' }
+const OPTIONAL = ['model', 'modelSettings', 'sandbox', 'sandboxOptions', 'context']
 let current: FunctionDefaults = { ...BUILT_IN }
 
 /**
@@ -57,15 +69,22 @@ export function configureFunctions(defaults: Partial<FunctionDefaults>): Readonl
   const next = { ...current }
   for (const [key, value] of Object.entries(defaults)) {
     if (value === undefined) continue
-    if (!(key in BUILT_IN) && !['model', 'modelSettings', 'sandbox', 'sandboxOptions'].includes(key)) {
+    if (!(key in BUILT_IN) && !OPTIONAL.includes(key)) {
       throw new ConfigError({
-        message: `configureFunctions: unknown option "${key}"; use model, maxRetries, mode, modelSettings, sandbox or sandboxOptions.`,
+        message: `configureFunctions: unknown option "${key}"; use model, maxRetries, mode, modelSettings, sandbox, sandboxOptions, context or envFile.`,
       })
     }
     ;(next as unknown as Record<string, unknown>)[key] = value
   }
   checkMaxRetries(next.maxRetries, 'configureFunctions: maxRetries')
   checkMode(next.mode, 'configureFunctions: mode')
+  if (next.model !== undefined) next.model = checkFunctionModel(next.model, 'configureFunctions: model')
+  if (next.context !== undefined) resolveContextOptions(next.context, 'configureFunctions: context')
+  if (next.envFile !== false && (typeof next.envFile !== 'string' || next.envFile === '')) {
+    throw new ConfigError({
+      message: `configureFunctions: envFile must be a file path such as '.env', or false; got ${JSON.stringify(next.envFile)}.`,
+    })
+  }
   if (next.sandbox !== undefined && typeof next.sandbox !== 'function') {
     throw new ConfigError({
       message:

@@ -29,6 +29,7 @@ export {
   type SandboxRunOptions,
 } from './function-defaults.js'
 export type { AttemptEndEvent, FunctionEvent, FunctionEventData } from './function-event.js'
+export type { FunctionModel } from './function-model.js'
 export type { LLMFunctionStream } from './function-stream.js'
 export {
   type InputOf,

@@ -145,6 +145,10 @@ describe('llmFunction in JSON mode', () => {
     const failure = error as MaxRetriesExceededError
     expect(failure.functionName).toBe('categorize_text')
     expect(failure.attempts).toBe(3)
+    // "Attempts: n/N" from fields: 3/3.
+    expect(failure.maxRetries).toBe(2)
+    expect((failure.cause as ValidationFailedError).attempt).toBe(3)
+    expect(failure.history.map((attempt) => attempt.attempt)).toEqual([1, 2, 3])
     expect(failure.history).toHaveLength(3)
     expect(failure.usage).toMatchObject({ inputTokens: 30, outputTokens: 6, totalTokens: 36 })
     const last = failure.history[2]
@@ -166,6 +170,7 @@ describe('llmFunction in JSON mode', () => {
     expect(error).toMatchObject({ functionName: 'c', value: '{"category":1}' })
     expect((error as ValidationFailedError).issues[0]?.path).toEqual(['category'])
     expect((error as ValidationFailedError).history).toHaveLength(1)
+    expect(error).toMatchObject({ attempt: 1, maxRetries: 0 })
   })
 
   it('reads an answer given as a forced tool call (native structured output of some providers)', async () => {
@@ -201,12 +206,27 @@ describe('llmFunction in JSON mode', () => {
     expect(() =>
       llmFunction({ name: 'c', instructions: 'C.', input, output, model, maxRetries: -1 }),
     ).toThrow(/maxRetries/)
+    // No model anywhere: none given, none configured, no AGENTLOOP_MODEL (and no .env read).
+    const savedModel = process.env.AGENTLOOP_MODEL
+    delete process.env.AGENTLOOP_MODEL
+    configureFunctions({ envFile: false })
     await expect(
       llmFunction({ name: 'c', instructions: 'C.', input, output })({ text: 'x' }),
     ).rejects.toThrow(/no model/)
+    if (savedModel !== undefined) process.env.AGENTLOOP_MODEL = savedModel
     await expect(
-      llmFunction({ name: 'c', instructions: 'C.', input, output, model, mode: 'code' })({ text: 'x' }),
-    ).rejects.toThrow(/needs a sandbox/)
+      llmFunction({
+        name: 'c',
+        instructions: 'C.',
+        input,
+        output,
+        model,
+        mode: 'code',
+        sandbox: 42 as never,
+      })({
+        text: 'x',
+      }),
+    ).rejects.toThrow(/sandbox must be a function/)
   })
 })
 
@@ -237,7 +257,7 @@ describe('llmFunction in code mode', () => {
       model,
       mode: 'code',
       sandbox: runInSandbox,
-      sandboxOptions: { timeoutMs: 500 },
+      sandboxOptions: { timeoutMs: 5000 },
     })
     const result = await categorize.run({ text: 'my login page is broken' })
     expect(result.output).toEqual({ category: 'technical_support', confidence: 0.5 })
@@ -252,7 +272,7 @@ describe('llmFunction in code mode', () => {
       { text: '```js\nwhile (true) {}\n```' },
       { text: "```js\nresult = { category: 'general_inquiry' }\n```" },
     ])
-    configureFunctions({ sandbox: runInSandbox, sandboxOptions: { timeoutMs: 400 } })
+    configureFunctions({ sandbox: runInSandbox, sandboxOptions: { timeoutMs: 1500 } })
     const categorize = llmFunction({ name: 'c', instructions: 'C.', input, output, model, mode: 'code' })
     const result = await categorize.run({ text: 'hi' })
     expect(result.output).toEqual({ category: 'general_inquiry' })

@@ -6,8 +6,8 @@
  * @module
  */
 import type { z } from 'zod'
+import { type ContextOptions, resolveContextOptions } from '../context/context-options.js'
 import { ConfigError } from '../errors/errors.js'
-import type { Model } from '../model/model.js'
 import type { ModelSettings } from '../model/model-request.js'
 import {
   formatIssues,
@@ -18,6 +18,7 @@ import {
 } from '../tool/schema.js'
 import { type Tool, tool } from '../tool/tool.js'
 import type { Check } from './evaluate-answer.js'
+import { createFunctionBudget } from './function-budget.js'
 import {
   checkMaxRetries,
   checkMode,
@@ -27,8 +28,10 @@ import {
   type SandboxRunOptions,
 } from './function-defaults.js'
 import type { FunctionEvent } from './function-event.js'
+import { checkFunctionModel, type FunctionModel, resolveFunctionModel } from './function-model.js'
 import { buildInstructions, buildTask } from './function-prompt.js'
 import { createFunctionStream, type LLMFunctionStream } from './function-stream.js'
+import { loadSandbox } from './load-sandbox.js'
 import { type LLMFunctionResult, runFunction } from './run-function.js'
 
 /** The type a caller passes for a schema: the zod input type, or the inferred type of other schemas. */
@@ -46,8 +49,11 @@ export interface LLMFunctionDefinition<TInputSchema extends SchemaInput, TOutput
   output: TOutputSchema
   /** Post-conditions, run in order on a valid output: throw or return a message to reject it. */
   checks?: readonly Check<InferSchema<TOutputSchema>, InferSchema<TInputSchema>>[]
-  /** Default: the `model` of `configureFunctions`. */
-  model?: Model
+  /**
+   * A `Model`, or a reference such as `'openai:gpt-4o-mini'` resolved through the model registry.
+   * Default: the `model` of `configureFunctions`, else the `AGENTLOOP_MODEL` environment variable.
+   */
+  model?: FunctionModel
   /** Extra attempts after a rejected answer; default 3 (or `configureFunctions`). */
   maxRetries?: number
   /** `json` (default): the model answers with JSON. `code`: with a JavaScript snippet run in the sandbox. */
@@ -56,12 +62,20 @@ export interface LLMFunctionDefinition<TInputSchema extends SchemaInput, TOutput
   examples?: readonly { input: InputOf<TInputSchema>; output: InferSchema<TOutputSchema> }[]
   /** Sampling settings and provider options for the model calls. */
   modelSettings?: ModelSettings
-  /** Code mode's sandbox, e.g. `runInSandbox` from `agentloop/sandbox`; default: `configureFunctions`. */
+  /**
+   * Code mode's sandbox runner. Default: `configureFunctions`, else `runInSandbox` of
+   * `agentloop/sandbox`, loaded on first use (needs `quickjs-emscripten`).
+   */
   sandbox?: SandboxRunner
   /** Options of every sandbox call (`timeoutMs`, `memoryLimitBytes`, granted `functions`...). */
   sandboxOptions?: SandboxRunOptions
   /** A description for `asTool()`; default: the instructions. */
   description?: string
+  /**
+   * The token budget of every model call, as an agent's `context` option (`maxInputTokens`,
+   * `reserveOutputTokens`, `tokenizer`, compaction `strategies`); default: `configureFunctions`.
+   */
+  context?: ContextOptions
 }
 
 /** Options of one call. */
@@ -141,6 +155,12 @@ export function llmFunction<const TInputSchema extends SchemaInput, const TOutpu
   }
   if (definition.maxRetries !== undefined) checkMaxRetries(definition.maxRetries, `${label}: maxRetries`)
   if (definition.mode !== undefined) checkMode(definition.mode, `${label}: mode`)
+  const ownModel =
+    definition.model === undefined ? undefined : checkFunctionModel(definition.model, `${label}: model`)
+  const ownContext =
+    definition.context === undefined
+      ? undefined
+      : resolveContextOptions(definition.context, `${label}: context`)
   const name = definition.name
   const inputSchema = resolveSchema<TInputValue>(definition.input, {
     strict: false,
@@ -160,19 +180,25 @@ export function llmFunction<const TInputSchema extends SchemaInput, const TOutpu
     controller: AbortController,
   ): Promise<LLMFunctionResult<TOutput>> {
     const defaults = getFunctionDefaults()
-    const model = definition.model ?? defaults.model
-    if (model === undefined) {
-      throw new ConfigError({
-        message: `${label}: no model. Pass model in the definition or set one for all functions with configureFunctions({ model }).`,
-      })
-    }
+    const model = resolveFunctionModel({
+      own: ownModel,
+      configured: defaults.model === undefined ? undefined : checkFunctionModel(defaults.model, 'model'),
+      envFile: defaults.envFile,
+      label,
+    })
     const mode = definition.mode ?? defaults.mode
-    const sandbox = definition.sandbox ?? defaults.sandbox
+    let sandbox = definition.sandbox ?? defaults.sandbox
+    if (mode === 'code' && sandbox === undefined) sandbox = await loadSandbox(label)
     if (mode === 'code' && typeof sandbox !== 'function') {
       throw new ConfigError({
-        message: `${label}: mode 'code' needs a sandbox: import { runInSandbox } from 'agentloop/sandbox' and pass sandbox: runInSandbox (or configureFunctions({ sandbox: runInSandbox })).`,
+        message: `${label}: sandbox must be a function (code: string, options) => Promise<value>, such as runInSandbox from 'agentloop/sandbox'.`,
       })
     }
+    const contextSettings =
+      ownContext ??
+      (defaults.context === undefined
+        ? resolveContextOptions(undefined, `${label}: context`)
+        : resolveContextOptions(defaults.context, 'configureFunctions: context'))
     const validated = await inputSchema.validate(rawInput)
     if (!validated.success) {
       throw new ConfigError({ message: `${label}: the input is invalid: ${formatIssues(validated.issues)}.` })
@@ -215,6 +241,7 @@ export function llmFunction<const TInputSchema extends SchemaInput, const TOutpu
         input: validated.value,
         sandbox,
         sandboxOptions,
+        budget: createFunctionBudget({ settings: contextSettings, model, name }),
         signal: controller.signal,
         runId,
         emit(data) {

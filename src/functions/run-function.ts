@@ -1,6 +1,6 @@
+import { describeError, errorMessage, isInstanceOf } from '../errors/describe-error.js'
 import {
   AgentLoopError,
-  describeError,
   type FunctionAttempt,
   MaxRetriesExceededError,
   ModelError,
@@ -18,6 +18,7 @@ import { addUsage } from '../model/usage.js'
 import type { ResolvedSchema } from '../tool/schema.js'
 import type { JsonValue } from '../util/json.js'
 import { type Check, evaluateAnswer } from './evaluate-answer.js'
+import type { FunctionBudget } from './function-budget.js'
 import type { FunctionMode, SandboxRunner, SandboxRunOptions } from './function-defaults.js'
 import type { FunctionEventData } from './function-event.js'
 import { buildFeedback, describeFailure } from './function-prompt.js'
@@ -48,6 +49,8 @@ export interface FunctionCall<TInput, TOutput> {
   input: TInput
   sandbox: SandboxRunner | undefined
   sandboxOptions: SandboxRunOptions | undefined
+  /** The context budget each request is fitted to before it is sent. */
+  budget?: FunctionBudget
   /** Aborted when the caller cancels (or stops reading the stream). */
   signal: AbortSignal
   runId: string
@@ -73,7 +76,7 @@ export async function runFunction<TInput, TOutput>(
       signal.throwIfAborted()
       const started = performance.now()
       await call.emit({ type: 'turn.start', turn })
-      const request: ModelRequest = {
+      let request: ModelRequest = {
         ...call.modelSettings,
         instructions: call.instructions,
         messages: messages.slice(),
@@ -81,6 +84,12 @@ export async function runFunction<TInput, TOutput>(
         toolChoice: 'none',
       }
       if (call.outputSpec !== undefined) request.output = call.outputSpec
+      if (call.budget !== undefined) {
+        const fitted = await call.budget(request, turn, signal)
+        request = fitted.request
+        if (fitted.usage !== undefined) addUsage(usage, fitted.usage)
+        if (fitted.compaction !== undefined) await call.emit(fitted.compaction)
+      }
       await call.emit({ type: 'model.start', turn, model: modelName })
       const response = await streamModel(call, request, turn)
       await call.emit(modelEndData(turn, response))
@@ -164,10 +173,10 @@ async function streamModel(
     }
   } catch (error) {
     if (call.signal.aborted) throw call.signal.reason
-    if (error instanceof AgentLoopError) throw error
+    if (isInstanceOf(error, AgentLoopError)) throw error
     throw new ModelError({
       provider: model.provider,
-      message: `The ${model.provider} model call failed: ${error instanceof Error ? error.message : String(error)}`,
+      message: `The ${model.provider} model call failed: ${errorMessage(error)}`,
       cause: error,
     })
   }
@@ -196,6 +205,8 @@ function finalError(
     issues: failure.issues ?? [{ path: [], message: reason }],
     value: last.answer,
     functionName: call.name,
+    attempt: last.attempt,
+    maxRetries: call.maxRetries,
     history,
     usage,
   })
@@ -203,6 +214,7 @@ function finalError(
   return new MaxRetriesExceededError({
     message: `llmFunction "${call.name}" gave up after ${history.length} attempts (maxRetries = ${call.maxRetries}); the last answer was rejected: ${reason} Inspect error.history, improve the instructions or examples, or raise maxRetries.`,
     attempts: history.length,
+    maxRetries: call.maxRetries,
     functionName: call.name,
     history,
     usage,

@@ -1,4 +1,5 @@
-import { describeError, ToolError } from '../errors/errors.js'
+import { describeError, isInstanceOf } from '../errors/describe-error.js'
+import { ToolError } from '../errors/errors.js'
 import type { ToolCallPart, ToolMessage } from '../messages/message.js'
 import { formatIssues } from '../tool/schema.js'
 import type { Tool, ToolContext } from '../tool/tool.js'
@@ -237,8 +238,10 @@ async function invoke(
       callId: call.callId,
       toolName: call.name,
     })
+    // The thrown value is the tool's: read it defensively (it may be a revoked Proxy, a cycle...).
+    const isToolError = isInstanceOf(error, ToolError)
     if (tool.onError === 'fail-run') {
-      if (error instanceof ToolError) throw error
+      if (isToolError) throw error
       throw new ToolError({
         toolName: call.name,
         callId: call.callId,
@@ -247,9 +250,7 @@ async function invoke(
       })
     }
     const { message } = describeError(error)
-    return failure(
-      error instanceof ToolError ? `Error: ${message}.` : `Error: tool "${call.name}" failed: ${message}`,
-    )
+    return failure(isToolError ? `Error: ${message}.` : `Error: tool "${call.name}" failed: ${message}`)
   } finally {
     timeout?.dispose()
   }

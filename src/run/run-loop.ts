@@ -1,3 +1,4 @@
+import { readableError } from '../errors/describe-error.js'
 import {
   AgentLoopError,
   describeError,
@@ -120,7 +121,9 @@ export async function runLoop<TContext, TOutput>(
       if (run.checkpointer !== undefined) await run.checkpointer.save(state, 'end', run.emit)
       return completedResult(state, output)
     }
-  } catch (thrown) {
+  } catch (caught) {
+    // What a tool, hook or model threw may be hostile (a revoked Proxy...): inspect a readable form.
+    const thrown = readableError(caught)
     const error = run.signal.aborted && !(thrown instanceof AgentLoopError) ? run.signal.reason : thrown
     state.status = error instanceof RunCancelledError ? 'cancelled' : 'failed'
     if (state.status === 'failed') {

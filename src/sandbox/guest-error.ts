@@ -49,6 +49,9 @@ export function failureFrom(
   // Past the deadline the interrupt handler stops any guest code, so do not try to read the error.
   if (Date.now() > deadline) return new Failure('timeout', 'the code was stopped at its deadline')
   const described = describeGuestError(vm, error)
+  // Reading the error runs guest getters (name, message, stack); one that loops is stopped by the
+  // interrupt handler at the deadline, which makes it a timeout, not an unreadable runtime error.
+  if (Date.now() > deadline) return new Failure('timeout', 'the code was stopped at its deadline')
   if (described.name === 'InternalError') {
     if (described.message === 'interrupted')
       return new Failure('timeout', 'the code was stopped at its deadline')

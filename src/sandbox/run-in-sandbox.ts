@@ -1,15 +1,9 @@
 import { ConfigError, SandboxError } from '../errors/errors.js'
 import type { JsonValue } from '../util/json.js'
-import { parseGuardedJson } from './json-guard.js'
-import {
-  checkFunctions,
-  resolveLimits,
-  type SandboxFunction,
-  type SandboxOptions,
-  serializeInput,
-} from './sandbox-options.js'
+import { createHostCallQueue } from './host-calls.js'
+import { checkFunctions, resolveLimits, type SandboxOptions, serializeInput } from './sandbox-options.js'
 import type { HostToWorkerMessage, SandboxConsoleEntry, WorkerToHostMessage } from './sandbox-protocol.js'
-import { acquireWorker, releaseWorker, retire, type SandboxWorker } from './worker-pool.js'
+import { acquireWorker, releaseWorker, retire } from './worker-pool.js'
 
 /** What a sandbox call produced, with what the code wrote to its console. */
 export interface SandboxResult<TValue = JsonValue | undefined> {
@@ -23,7 +17,10 @@ export interface SandboxResult<TValue = JsonValue | undefined> {
 }
 
 const MAX_CODE_CHARS = 1024 * 1024
-const MAX_ARGUMENT_DEPTH = 64
+// The guest's own deadline starts when the worker receives the job, a little after the host's: it
+// normally reports first, with the precise failure (timeout, memory...). A quarter of the deadline
+// (at least 50 ms) later, the host answers the caller by itself.
+const graceOf = (timeoutMs: number) => Math.max(50, timeoutMs / 4)
 let nextJobId = 0
 
 /**
@@ -57,7 +54,7 @@ export async function executeInSandbox(code: string, options: SandboxOptions = {
   const signal = options.signal
   signal?.throwIfAborted()
 
-  const entry = await acquireWorker()
+  const entry = await acquireWorker(signal)
   if (signal?.aborted) {
     releaseWorker(entry)
     throw signal.reason
@@ -65,59 +62,92 @@ export async function executeInSandbox(code: string, options: SandboxOptions = {
   const jobId = ++nextJobId
   return new Promise<SandboxResult>((resolve, reject) => {
     const { worker } = entry
+    // The caller is answered once (`settle`); the worker is freed once (`free`), when it is done
+    // with the job or terminated. At the host's deadline the caller gets its timeout at once,
+    // while the worker goes back to the pool only after it reports the job finished.
     let settled = false
-    const finish = (error: unknown, result?: SandboxResult, retireWorker = false) => {
+    let freed = false
+    const settle = (error: unknown, result?: SandboxResult) => {
       if (settled) return
       settled = true
-      clearTimeout(watchdog)
+      clearTimeout(deadlineTimer)
       signal?.removeEventListener('abort', onAbort)
+      if (result !== undefined) resolve(result)
+      else reject(error)
+    }
+    const free = (retireWorker: boolean) => {
+      if (freed) return
+      freed = true
+      clearTimeout(watchdog)
       worker.off('message', onMessage)
       worker.off('error', onError)
       worker.off('exit', onExit)
       if (retireWorker) void retire(entry)
       else releaseWorker(entry)
-      if (result !== undefined) resolve(result)
-      else reject(error)
+    }
+    const fail = (error: unknown) => {
+      settle(error)
+      free(true)
     }
     const onMessage = (message: WorkerToHostMessage) => {
       if (message.type === 'call' && message.jobId === jobId) {
-        void answerCall(entry, message, options.functions ?? {}, limits.maxHostCallBytes, () => settled)
+        hostCalls.push(message)
+      } else if (message.type === 'started' && message.jobId === jobId) {
+        startDeadline()
       } else if (message.type === 'done' && message.jobId === jobId) {
         const { outcome } = message
         if (outcome.ok) {
-          finish(
-            undefined,
-            {
-              value: outcome.value as JsonValue | undefined,
-              console: outcome.console,
-              consoleTruncated: outcome.consoleTruncated,
-              durationMs: outcome.durationMs,
-            },
-            message.retire,
-          )
+          settle(undefined, {
+            value: outcome.value as JsonValue | undefined,
+            console: outcome.console,
+            consoleTruncated: outcome.consoleTruncated,
+            durationMs: outcome.durationMs,
+          })
         } else {
-          finish(sandboxError(outcome.kind, `Sandbox: ${outcome.message}.`), undefined, message.retire)
+          settle(sandboxError(outcome.kind, `Sandbox: ${outcome.message}.`))
         }
+        free(message.retire)
       }
     }
-    const onError = () =>
-      finish(sandboxError('runtime', 'Sandbox: the worker failed unexpectedly.'), undefined, true)
-    const onExit = () =>
-      finish(sandboxError('runtime', 'Sandbox: the worker exited unexpectedly.'), undefined, true)
-    const onAbort = () => finish(signal?.reason, undefined, true)
-    // Some QuickJS built-ins never reach the interrupt handler: the watchdog ends them.
+    const onError = () => fail(sandboxError('runtime', 'Sandbox: the worker failed unexpectedly.'))
+    const onExit = () => fail(sandboxError('runtime', 'Sandbox: the worker exited unexpectedly.'))
+    const onAbort = () => fail(signal?.reason)
+    // The host keeps its own copy of the deadline, from when the worker starts the job (so both
+    // sides give the code the same time): after it, granted functions are neither run nor answered
+    // (a function's own time counts against it), and the caller gets its timeout even if the
+    // worker is slow to report (a loaded machine, replies it is still waiting for).
+    let hostDeadline = Number.POSITIVE_INFINITY
+    let deadlineTimer: NodeJS.Timeout | undefined
+    const startDeadline = () => {
+      hostDeadline = performance.now() + limits.timeoutMs
+      deadlineTimer = setTimeout(
+        () =>
+          settle(
+            sandboxError(
+              'timeout',
+              `Sandbox: the code did not finish within its deadline of ${limits.timeoutMs} ms.`,
+            ),
+          ),
+        limits.timeoutMs + graceOf(limits.timeoutMs),
+      )
+    }
+    // Some QuickJS built-ins never reach the interrupt handler: the watchdog terminates the worker.
     const watchdog = setTimeout(
       () =>
-        finish(
+        fail(
           sandboxError(
             'timeout',
             `Sandbox: the code did not stop at its deadline of ${limits.timeoutMs} ms and was terminated.`,
           ),
-          undefined,
-          true,
         ),
       limits.timeoutMs * 2,
     )
+    const hostCalls = createHostCallQueue({
+      entry,
+      functions: options.functions ?? {},
+      maxBytes: limits.maxHostCallBytes,
+      expired: () => settled || performance.now() >= hostDeadline,
+    })
     worker.on('message', onMessage)
     worker.on('error', onError)
     worker.on('exit', onExit)
@@ -135,53 +165,4 @@ function sandboxError(kind: SandboxError['kind'], message: string): SandboxError
   const error = new SandboxError({ kind, message })
   error.stack = `${error.name}: ${message}`
   return error
-}
-
-const ABSOLUTE_PATH = /(?:file:\/\/)?(?:[A-Za-z]:)?(?:[/\\][\w.@%+~-]+){2,}/g
-
-/** Runs a granted host function for the guest; its answer (or error message) goes back as JSON. */
-async function answerCall(
-  entry: SandboxWorker,
-  call: Extract<WorkerToHostMessage, { type: 'call' }>,
-  functions: Record<string, SandboxFunction>,
-  maxBytes: number,
-  ended: () => boolean,
-): Promise<void> {
-  const reply = (message: HostToWorkerMessage) => {
-    // After the deadline (or cancellation) the guest gets no more answers.
-    if (!ended() && !entry.retired) entry.worker.postMessage(message)
-  }
-  const fail = (message: string) =>
-    reply({ type: 'reply', jobId: call.jobId, callId: call.callId, ok: false, message })
-  const fn = Object.hasOwn(functions, call.name) ? functions[call.name] : undefined
-  if (fn === undefined) return fail(`${call.name} is not a granted host function`)
-  if (call.argsText.length > maxBytes) return fail(`the arguments of ${call.name}() are too large`)
-  const parsed = parseGuardedJson(call.argsText, MAX_ARGUMENT_DEPTH)
-  if (!parsed.ok || !Array.isArray(parsed.value)) {
-    return fail(`the arguments of ${call.name}() were rejected: ${parsed.ok ? 'not a list' : parsed.message}`)
-  }
-  let value: unknown
-  try {
-    value = await fn(...(parsed.value as JsonValue[]))
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    // The message is the caller's text; never let a host path or stack slip into the guest.
-    return fail(
-      `${call.name}() failed: ${message.split('\n')[0]?.replace(ABSOLUTE_PATH, '<path>').slice(0, 500)}`,
-    )
-  }
-  if (value === undefined) {
-    return reply({ type: 'reply', jobId: call.jobId, callId: call.callId, ok: true, value: undefined })
-  }
-  let text: string | undefined
-  try {
-    text = JSON.stringify(value)
-  } catch {
-    text = undefined
-  }
-  if (text === undefined) return fail(`${call.name}() returned a value that is not JSON`)
-  if (Buffer.byteLength(text) > maxBytes) {
-    return fail(`${call.name}() returned more than ${maxBytes} bytes of JSON`)
-  }
-  reply({ type: 'reply', jobId: call.jobId, callId: call.callId, ok: true, value: text })
 }

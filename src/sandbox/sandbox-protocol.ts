@@ -68,5 +68,7 @@ export type WorkerToHostMessage =
   | { type: 'ready' }
   /** The worker cannot run QuickJS (the optional peer is missing or failed to load). */
   | { type: 'fatal'; reason: 'missing-peer' | 'load-failed'; message: string }
+  /** The worker began the job: its deadline runs from now, and the host's copy too. */
+  | { type: 'started'; jobId: number }
   | { type: 'call'; jobId: number; callId: number; name: string; argsText: string }
   | { type: 'done'; jobId: number; outcome: JobOutcome; retire: boolean }

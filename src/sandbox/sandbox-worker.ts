@@ -65,6 +65,7 @@ if (quickjs !== undefined) {
         pendingReplies.set(callId, resolve)
         send({ type: 'call', jobId, callId, name, argsText })
       })
+    send({ type: 'started', jobId })
     void runGuest(quickjs, message, callHost).then(({ outcome, retire }) => {
       // Replies that never came (the host stops answering at the deadline) are dropped with the job.
       pendingReplies.clear()

@@ -26,6 +26,7 @@ const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 128, stackSizeMb: 16 }
 const EXEC_ARGV: string[] = []
 
 const idle: { entry: SandboxWorker; timer: NodeJS.Timeout }[] = []
+/** Calls waiting for a worker; `resolve` hands a worker back to the pool if the call gave up meanwhile. */
 const waiting: { resolve: (entry: SandboxWorker) => void; reject: (error: unknown) => void }[] = []
 let live = 0
 let maxWorkers = Math.max(1, availableParallelism())
@@ -95,8 +96,12 @@ function start(): Promise<SandboxWorker> {
   })
 }
 
-/** A worker for one call: an idle one, a new one, or the next one released when all are busy. */
-export function acquireWorker(): Promise<SandboxWorker> {
+/**
+ * A worker for one call: an idle one, a new one, or the next one released when all are busy. A
+ * call waiting for a busy worker rejects with the signal's reason as soon as its signal aborts.
+ */
+export function acquireWorker(signal?: AbortSignal): Promise<SandboxWorker> {
+  if (signal?.aborted) return Promise.reject(signal.reason)
   const ready = idle.pop()
   if (ready !== undefined) {
     clearTimeout(ready.timer)
@@ -104,7 +109,29 @@ export function acquireWorker(): Promise<SandboxWorker> {
     return Promise.resolve(ready.entry)
   }
   if (live < maxWorkers) return start()
-  return new Promise((resolve, reject) => waiting.push({ resolve, reject }))
+  return new Promise((resolve, reject) => {
+    let gaveUp = false
+    const waiter = {
+      resolve(entry: SandboxWorker) {
+        signal?.removeEventListener('abort', onAbort)
+        // A worker started for a call that was aborted meanwhile goes to the next call instead.
+        if (gaveUp) releaseWorker(entry)
+        else resolve(entry)
+      },
+      reject(error: unknown) {
+        signal?.removeEventListener('abort', onAbort)
+        if (!gaveUp) reject(error)
+      },
+    }
+    const onAbort = () => {
+      gaveUp = true
+      const index = waiting.indexOf(waiter)
+      if (index >= 0) waiting.splice(index, 1)
+      reject(signal?.reason)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    waiting.push(waiter)
+  })
 }
 
 /** Gives a worker back after a call that ended normally. */

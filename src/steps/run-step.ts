@@ -1,3 +1,4 @@
+import { readableError } from '../errors/describe-error.js'
 import { ConfigError, describeError } from '../errors/errors.js'
 import { requireJson } from '../storage/repositories/shared.js'
 import { raceAbort, sleep, timeoutSignal } from '../util/abort.js'
@@ -42,7 +43,8 @@ export async function runStep(run: StepRun): Promise<StepOutcome> {
       const output = await attemptStep(run, attempt)
       return { ...output, attempts: attempt, durationMs: Date.now() - started }
     } catch (caught) {
-      error = caught
+      // The step's own thrown value may be hostile (a revoked Proxy...): inspect a readable form.
+      error = readableError(caught)
     }
     if (signal.aborted) {
       await run.emit({

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors/describe-error.js'
 import { AgentLoopError, MaxRetriesExceededError } from '../errors/errors.js'
 
 /**
@@ -16,7 +17,7 @@ export class StepFailedError extends MaxRetriesExceededError {
     attempts: number
     cause: unknown
   }) {
-    const cause = options.cause instanceof Error ? options.cause.message : String(options.cause)
+    const cause = errorMessage(options.cause)
     const last = /[.!?]$/.test(cause) ? cause : `${cause}.`
     super({
       message: `Step "${options.stepName}" of job "${options.jobName}" (id ${options.jobId}) failed after ${options.attempts} attempt${options.attempts === 1 ? '' : 's'}: ${last} Fix the cause and resume the job with the same id: completed steps are not run again.`,

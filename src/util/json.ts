@@ -41,7 +41,12 @@ export function toText(value: unknown): string {
     try {
       return JSON.stringify(value, bigintToString) ?? String(value)
     } catch {
-      return String(value)
+      // A cyclic null-prototype object or a revoked Proxy has no String() either.
+      try {
+        return String(value)
+      } catch {
+        return '[a value that cannot be shown as text]'
+      }
     }
   }
 }

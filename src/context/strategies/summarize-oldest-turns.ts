@@ -1,3 +1,4 @@
+import { errorMessage } from '../../errors/describe-error.js'
 import { ConfigError } from '../../errors/errors.js'
 import type { Message } from '../../messages/message.js'
 import type { Model } from '../../model/model.js'
@@ -84,7 +85,7 @@ export function summarizeOldestTurns(options: SummarizeOldestTurnsOptions = {}):
           if (input.signal.aborted) throw error
           return {
             messages: [...input.messages],
-            note: `the summary model failed: ${error instanceof Error ? error.message : String(error)}`,
+            note: `the summary model failed: ${errorMessage(error)}`,
           }
         }
         if (text === '') return { messages: [...input.messages], note: 'the summary model returned no text' }
