@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^agentloop\/sqlite$/, replacement: fromRoot('./src/storage/sqlite/index.ts') },
       { find: /^agentloop\/postgres$/, replacement: fromRoot('./src/storage/postgres/index.ts') },
       { find: /^agentloop\/redis$/, replacement: fromRoot('./src/storage/redis/index.ts') },
+      { find: /^agentloop\/file$/, replacement: fromRoot('./src/storage/file/index.ts') },
       { find: /^agentloop\/openai$/, replacement: fromRoot('./src/providers/openai/index.ts') },
       { find: /^agentloop\/anthropic$/, replacement: fromRoot('./src/providers/anthropic/index.ts') },
       { find: /^agentloop\/ai-sdk$/, replacement: fromRoot('./src/providers/ai-sdk/index.ts') },

@@ -1,0 +1,373 @@
+import { mkdir, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type JsonObject, parseJson } from '../../util/json.js'
+import { encodeData } from '../record-codec.js'
+import { StorageError } from '../storage-errors.js'
+import type { CommitResult, ListOptions, StoreDriver, WriteOperation } from '../store-driver.js'
+import {
+  encodeFileName,
+  type FileDurability,
+  isMissing,
+  readTextIfExists,
+  syncDirectory,
+  TEMPORARY_PREFIX,
+  unlinkIfExists,
+  writeFileAtomic,
+} from './file-io.js'
+import { createFileLock, createSerialQueue } from './file-lock.js'
+import { type CollectionRows, type FileRow, getRecord, listRecords } from './file-query.js'
+
+/** The layout version of the directory (not the records' format version). */
+const LAYOUT_VERSION = 1
+
+/** Options of {@link createFileDriver}. */
+export interface FileDriverOptions {
+  dir: string
+  durability: FileDurability
+  lockTimeoutMs: number
+  lockStaleMs: number
+}
+
+/**
+ * `head.json`: the number of the last commit and, per collection, the commit that last changed it.
+ * A process keeps the collections it has read in memory and reloads one only when its number moved.
+ */
+interface Head {
+  layout: number
+  generation: number
+  collections: Record<string, number>
+}
+
+/** `journal.json`: a commit's every effect, written before any record file, replayed after a crash. */
+interface Journal {
+  head: Head
+  effects: { collection: string; key: string; row: FileRow | null }[]
+}
+
+interface CachedCollection {
+  generation: number
+  rows: Map<string, FileRow>
+}
+
+/**
+ * The file store. Layout of `dir`:
+ *
+ * - `records/<collection>/<key>.json`: one file per record (envelope and data), replaced atomically;
+ * - `head.json`: commit counters (see {@link Head});
+ * - `journal.json`: present while a commit is being applied, or after one was interrupted;
+ * - `lock`: present while a process commits.
+ *
+ * A commit takes the lock, checks every revision against the current files, writes the journal,
+ * applies it (record files, then `head.json`) and deletes it. The journal makes a batch all or
+ * nothing across a crash: whoever finds it next (a commit, a read, or opening the store) applies it
+ * again, which is harmless because it holds the final rows. Readers take no lock: they check the
+ * commit counter before and after loading (a seqlock) and retry when a commit ran meanwhile.
+ */
+export function createFileDriver(options: FileDriverOptions): StoreDriver {
+  const { dir, durability } = options
+  const recordsDir = join(dir, 'records')
+  const headPath = join(dir, 'head.json')
+  const journalPath = join(dir, 'journal.json')
+  const lock = createFileLock({
+    path: join(dir, 'lock'),
+    timeoutMs: options.lockTimeoutMs,
+    staleMs: options.lockStaleMs,
+  })
+  const serially = createSerialQueue()
+  const cache = new Map<string, CachedCollection>()
+  let closed = false
+
+  const collectionDir = (collection: string) => join(recordsDir, encodeFileName(collection))
+  const recordPath = (collection: string, key: string) =>
+    join(collectionDir(collection), `${encodeFileName(key)}.json`)
+
+  const checkOpen = () => {
+    if (closed)
+      throw new StorageError({ message: `This file storage (${dir}) was closed; create a new one.` })
+  }
+
+  const corrupt = (path: string, problem: string) =>
+    new StorageError({
+      message: `The file store's ${path} is unreadable: ${problem}. Restore it from a backup or delete it (deleting head.json only makes every process reload; deleting a record file loses that record).`,
+    })
+
+  const readHead = async (): Promise<Head> => {
+    const text = await readTextIfExists(headPath)
+    if (text === undefined) return { layout: LAYOUT_VERSION, generation: 0, collections: {} }
+    const parsed = parseJson(text)
+    const head = parsed.ok ? (parsed.value as Partial<Head> | null) : null
+    if (typeof head?.generation !== 'number' || typeof head.collections !== 'object') {
+      throw corrupt(headPath, parsed.ok ? 'not a head record' : parsed.message)
+    }
+    if (typeof head.layout === 'number' && head.layout > LAYOUT_VERSION) {
+      throw new StorageError({
+        message: `The file store in ${dir} has layout ${head.layout}, written by a newer agentloop; this one reads layout ${LAYOUT_VERSION}. Upgrade agentloop.`,
+      })
+    }
+    return head as Head
+  }
+
+  const parseRow = (path: string, text: string): { key: string; row: FileRow } => {
+    const parsed = parseJson(text)
+    const value = (parsed.ok ? parsed.value : null) as
+      | (Partial<FileRow> & { key?: unknown; data?: unknown })
+      | null
+    if (typeof value?.key !== 'string' || typeof value.data !== 'object' || value.data === null) {
+      throw corrupt(path, parsed.ok ? 'not a record file' : parsed.message)
+    }
+    return {
+      key: value.key,
+      row: {
+        group: String(value.group ?? ''),
+        order: Number(value.order ?? 0),
+        revision: Number(value.revision ?? 1),
+        createdAt: Number(value.createdAt ?? 0),
+        updatedAt: Number(value.updatedAt ?? 0),
+        expiresAt: typeof value.expiresAt === 'number' ? value.expiresAt : null,
+        text: JSON.stringify(value.data),
+      },
+    }
+  }
+
+  const rowFileText = (collection: string, key: string, row: FileRow): string => {
+    const { text, ...envelope } = row
+    const head = JSON.stringify({ collection, key, ...envelope })
+    return `${head.slice(0, -1)},"data":${text}}\n`
+  }
+
+  /** Reads every record file of a collection. */
+  const loadCollection = async (collection: string): Promise<Map<string, FileRow>> => {
+    const directory = collectionDir(collection)
+    let names: string[]
+    try {
+      names = await readdir(directory)
+    } catch (error) {
+      if (isMissing(error)) return new Map()
+      throw error
+    }
+    const rows = new Map<string, FileRow>()
+    const files = names.filter((name) => name.endsWith('.json') && !name.startsWith('.'))
+    // in slices, so a large collection does not open thousands of files at once
+    for (let start = 0; start < files.length; start += 64) {
+      const slice = files.slice(start, start + 64)
+      const texts = await Promise.all(slice.map((name) => readTextIfExists(join(directory, name))))
+      for (const [index, text] of texts.entries()) {
+        if (text === undefined) continue // deleted meanwhile; the seqlock check retries
+        const { key, row } = parseRow(join(directory, slice[index] as string), text)
+        rows.set(key, row)
+      }
+    }
+    return rows
+  }
+
+  /** Applies a journal's effects to the record files and the head; idempotent. */
+  const applyJournal = async (journal: Journal) => {
+    const touched = new Set<string>()
+    for (const { collection } of journal.effects) touched.add(collection)
+    await Promise.all([...touched].map((collection) => mkdir(collectionDir(collection), { recursive: true })))
+    await Promise.all(
+      journal.effects.map(({ collection, key, row }) =>
+        row === null
+          ? unlinkIfExists(recordPath(collection, key))
+          : writeFileAtomic(recordPath(collection, key), rowFileText(collection, key, row), durability),
+      ),
+    )
+    if (durability === 'full') {
+      await Promise.all([...touched].map((collection) => syncDirectory(collectionDir(collection))))
+    }
+    await writeFileAtomic(headPath, `${JSON.stringify(journal.head)}\n`, durability)
+    if (durability === 'full') await syncDirectory(dir)
+    await unlinkIfExists(journalPath)
+  }
+
+  /** Under the lock: finishes a commit a crashed process left, and removes its temporary files. */
+  const recover = async () => {
+    const text = await readTextIfExists(journalPath)
+    if (text === undefined) return
+    const parsed = parseJson(text)
+    if (!parsed.ok) throw corrupt(journalPath, parsed.message)
+    const journal = parsed.value as Journal
+    await applyJournal(journal)
+    // no commit is running (we hold the lock), so every temporary file is a leftover
+    const directories = new Set([dir, ...journal.effects.map(({ collection }) => collectionDir(collection))])
+    for (const directory of directories) {
+      for (const name of await readdir(directory).catch(() => [])) {
+        if (name.startsWith(TEMPORARY_PREFIX)) await unlinkIfExists(join(directory, name))
+      }
+    }
+    cache.clear()
+  }
+
+  const withLock = <T>(task: () => Promise<T>): Promise<T> =>
+    serially(async () => {
+      const release = await lock.acquire()
+      try {
+        await recover()
+        return await task()
+      } finally {
+        await release()
+      }
+    })
+
+  const journalExists = async () => (await readTextIfExists(journalPath)) !== undefined
+
+  /**
+   * The rows of a collection as of the last commit. From memory when no commit changed the
+   * collection since it was loaded; otherwise loaded again, between two reads of the head.
+   */
+  const rowsOf = async (collection: string): Promise<CollectionRows> => {
+    for (;;) {
+      const head = await readHead()
+      const generation = head.collections[collection] ?? 0
+      const cached = cache.get(collection)
+      if (cached !== undefined && cached.generation === generation) return cached.rows
+      if (await journalExists()) {
+        // a commit is being applied, or was interrupted: wait for it (or finish it), then read
+        await withLock(async () => {})
+        continue
+      }
+      const rows = await loadCollection(collection)
+      if (await journalExists()) continue
+      if ((await readHead()).generation !== head.generation) continue
+      cache.set(collection, { generation, rows })
+      return rows
+    }
+  }
+
+  /** Under the lock: the rows of a collection as the files hold them now. */
+  const currentRows = async (collection: string, head: Head): Promise<Map<string, FileRow>> => {
+    const generation = head.collections[collection] ?? 0
+    const cached = cache.get(collection)
+    if (cached !== undefined && cached.generation === generation) return cached.rows
+    const rows = await loadCollection(collection)
+    cache.set(collection, { generation, rows })
+    return rows
+  }
+
+  const commit = async (operations: readonly WriteOperation[], now: number): Promise<CommitResult> => {
+    const head = await readHead()
+    const base = new Map<string, Map<string, FileRow>>()
+    for (const operation of operations) {
+      if (!base.has(operation.collection)) {
+        base.set(operation.collection, await currentRows(operation.collection, head))
+      }
+    }
+    // Check every condition against the state as the batch would leave it, then write.
+    const staged = new Map<string, Map<string, FileRow | null>>()
+    const current = (collection: string, key: string) => {
+      const view = staged.get(collection)
+      if (view?.has(key)) return view.get(key) ?? undefined
+      return base.get(collection)?.get(key)
+    }
+    const stage = (collection: string, key: string, row: FileRow | null) => {
+      let view = staged.get(collection)
+      if (view === undefined) {
+        view = new Map()
+        staged.set(collection, view)
+      }
+      view.set(key, row)
+    }
+    const revisions: number[] = []
+    for (const [index, operation] of operations.entries()) {
+      if (operation.type === 'deleteGroup') {
+        for (const [key, row] of base.get(operation.collection) ?? []) {
+          if (row.group === operation.group) stage(operation.collection, key, null)
+        }
+        for (const [key, row] of staged.get(operation.collection) ?? []) {
+          if (row?.group === operation.group) stage(operation.collection, key, null)
+        }
+        revisions.push(0)
+        continue
+      }
+      const existing = current(operation.collection, operation.key)
+      if (
+        operation.expectedRevision !== undefined &&
+        (existing?.revision ?? null) !== operation.expectedRevision
+      ) {
+        return { ok: false, index, actualRevision: existing?.revision ?? null }
+      }
+      if (operation.type === 'check') {
+        revisions.push(0)
+      } else if (operation.type === 'delete') {
+        if (existing !== undefined) stage(operation.collection, operation.key, null)
+        revisions.push(0)
+      } else if (operation.ifAbsent && existing !== undefined) {
+        revisions.push(0)
+      } else {
+        const revision = operation.restore?.revision ?? (existing?.revision ?? 0) + 1
+        const keep =
+          operation.keepPosition === true && existing !== undefined && operation.restore === undefined
+        stage(operation.collection, operation.key, {
+          group: keep ? existing.group : operation.group,
+          order: keep ? existing.order : operation.order,
+          revision,
+          createdAt: operation.restore?.createdAt ?? existing?.createdAt ?? now,
+          updatedAt: operation.restore?.updatedAt ?? now,
+          expiresAt: operation.expiresAt ?? null,
+          text: encodeData(operation.data, operation.collection, operation.key),
+        })
+        revisions.push(revision)
+      }
+    }
+    if (staged.size === 0) return { ok: true, revisions }
+
+    const generation = head.generation + 1
+    const collections = { ...head.collections }
+    for (const collection of staged.keys()) collections[collection] = generation
+    const journal: Journal = {
+      head: { layout: LAYOUT_VERSION, generation, collections },
+      effects: [...staged].flatMap(([collection, view]) =>
+        [...view].map(([key, row]) => ({ collection, key, row })),
+      ),
+    }
+    try {
+      await writeFileAtomic(journalPath, JSON.stringify(journal), durability)
+      if (durability === 'full') await syncDirectory(dir)
+    } catch (error) {
+      // the journal is not in place, so nothing was committed
+      await unlinkIfExists(journalPath).catch(() => {})
+      throw error
+    }
+    await applyJournal(journal)
+    for (const [collection, view] of staged) {
+      const rows = base.get(collection) ?? new Map<string, FileRow>()
+      for (const [key, row] of view) {
+        if (row === null) rows.delete(key)
+        else rows.set(key, row)
+      }
+      cache.set(collection, { generation, rows })
+    }
+    return { ok: true, revisions }
+  }
+
+  return {
+    name: 'file',
+
+    async get(collection, key) {
+      checkOpen()
+      return getRecord(await rowsOf(collection), collection, key, Date.now())
+    },
+
+    async list(collection, listOptions: ListOptions = {}) {
+      checkOpen()
+      return listRecords(await rowsOf(collection), collection, listOptions, Date.now())
+    },
+
+    async commit(operations, now) {
+      checkOpen()
+      await mkdir(recordsDir, { recursive: true })
+      return withLock(() => commit(operations, now))
+    },
+
+    info(): JsonObject {
+      return { dir, durability, layout: LAYOUT_VERSION }
+    },
+
+    async close() {
+      closed = true
+      // let commits already queued finish before the caller removes the directory
+      await serially(async () => {})
+      cache.clear()
+    },
+  }
+}
