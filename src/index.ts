@@ -260,4 +260,13 @@ export type {
 export type { ParametersOf, ParameterType, ToolParameter } from './tool/parameter-list.js'
 export type { InferSchema, SchemaInput, ValidationResult } from './tool/schema.js'
 export { type Tool, type ToolContext, type ToolDefinition, type ToolErrorMode, tool } from './tool/tool.js'
+export {
+  type AnthropicToolDefinition,
+  createToolRegistry,
+  type OpenAIChatToolDefinition,
+  type OpenAIResponsesToolDefinition,
+  type ToolExecuteOptions,
+  type ToolExecution,
+  type ToolRegistry,
+} from './tool/tool-registry.js'
 export { type JsonObject, type JsonValue, parseJson } from './util/json.js'

@@ -7,7 +7,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { link, open, readFile, rename, stat } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { sleep } from '../../util/abort.js'
 import { StorageError } from '../storage-errors.js'
