@@ -58,7 +58,7 @@ export interface AnthropicToolDefinition {
 /** Tools by name. */
 export interface ToolRegistry<TContext = unknown> {
   /** Adds a tool; a `ConfigError` when one of that name is registered (unregister it first). */
-  register(tool: Tool<never, TContext>): void
+  register(tool: Tool<unknown, TContext>): void
   /** The tool of that name, or undefined. */
   get(name: string): Tool<unknown, TContext> | undefined
   has(name: string): boolean
@@ -92,11 +92,11 @@ export interface ToolRegistry<TContext = unknown> {
  * const body = { tools: registry.toOpenAITools() }
  */
 export function createToolRegistry<TContext = unknown>(
-  tools: readonly Tool<never, TContext>[] = [],
+  tools: readonly Tool<unknown, TContext>[] = [],
 ): ToolRegistry<TContext> {
   const byName = new Map<string, Tool<unknown, TContext>>()
 
-  const register = (tool: Tool<never, TContext>) => {
+  const register = (tool: Tool<unknown, TContext>) => {
     if (typeof tool?.name !== 'string' || typeof tool.execute !== 'function') {
       throw new ConfigError({
         message: `ToolRegistry.register: expected a tool made with tool({ name, description, parameters, execute }); got ${toText(tool)}.`,
