@@ -12,6 +12,8 @@ export default defineConfig({
       { find: /^agentloop\/postgres$/, replacement: fromRoot('./src/storage/postgres/index.ts') },
       { find: /^agentloop\/redis$/, replacement: fromRoot('./src/storage/redis/index.ts') },
       { find: /^agentloop\/file$/, replacement: fromRoot('./src/storage/file/index.ts') },
+      { find: /^agentloop\/cache$/, replacement: fromRoot('./src/cache/index.ts') },
+      { find: /^agentloop\/knowledge$/, replacement: fromRoot('./src/knowledge/index.ts') },
       { find: /^agentloop\/openai$/, replacement: fromRoot('./src/providers/openai/index.ts') },
       { find: /^agentloop\/anthropic$/, replacement: fromRoot('./src/providers/anthropic/index.ts') },
       { find: /^agentloop\/ai-sdk$/, replacement: fromRoot('./src/providers/ai-sdk/index.ts') },
