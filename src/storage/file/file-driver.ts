@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises'
+import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { type JsonObject, parseJson } from '../../util/json.js'
 import { encodeData } from '../record-codec.js'
@@ -91,8 +91,8 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
       message: `The file store's ${path} is unreadable: ${problem}. Restore it from a backup or delete it (deleting head.json only makes every process reload; deleting a record file loses that record).`,
     })
 
-  const readHead = async (): Promise<Head> => {
-    const text = await readTextIfExists(headPath)
+  const readHead = (): Head => {
+    const text = readTextIfExists(headPath)
     if (text === undefined) return { layout: LAYOUT_VERSION, generation: 0, collections: {} }
     const parsed = parseJson(text)
     const head = parsed.ok ? (parsed.value as Partial<Head> | null) : null
@@ -136,65 +136,61 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
   }
 
   /** Reads every record file of a collection. */
-  const loadCollection = async (collection: string): Promise<Map<string, FileRow>> => {
+  const loadCollection = (collection: string): Map<string, FileRow> => {
     const directory = collectionDir(collection)
     let names: string[]
     try {
-      names = await readdir(directory)
+      names = readdirSync(directory)
     } catch (error) {
       if (isMissing(error)) return new Map()
       throw error
     }
     const rows = new Map<string, FileRow>()
-    const files = names.filter((name) => name.endsWith('.json') && !name.startsWith('.'))
-    // in slices, so a large collection does not open thousands of files at once
-    for (let start = 0; start < files.length; start += 64) {
-      const slice = files.slice(start, start + 64)
-      const texts = await Promise.all(slice.map((name) => readTextIfExists(join(directory, name))))
-      for (const [index, text] of texts.entries()) {
-        if (text === undefined) continue // deleted meanwhile; the seqlock check retries
-        const { key, row } = parseRow(join(directory, slice[index] as string), text)
-        rows.set(key, row)
-      }
+    for (const name of names) {
+      if (!name.endsWith('.json') || name.startsWith('.')) continue
+      const path = join(directory, name)
+      const text = readTextIfExists(path)
+      if (text === undefined) continue // deleted meanwhile; the seqlock check retries
+      const { key, row } = parseRow(path, text)
+      rows.set(key, row)
     }
     return rows
   }
 
   /** Applies a journal's effects to the record files and the head; idempotent. */
-  const applyJournal = async (journal: Journal) => {
+  const applyJournal = (journal: Journal) => {
     const touched = new Set<string>()
     for (const { collection } of journal.effects) touched.add(collection)
-    await Promise.all([...touched].map((collection) => mkdir(collectionDir(collection), { recursive: true })))
-    await Promise.all(
-      journal.effects.map(({ collection, key, row }) =>
-        row === null
-          ? unlinkIfExists(recordPath(collection, key))
-          : writeFileAtomic(recordPath(collection, key), rowFileText(collection, key, row), durability),
-      ),
-    )
-    if (durability === 'full') {
-      await Promise.all([...touched].map((collection) => syncDirectory(collectionDir(collection))))
+    for (const collection of touched) mkdirSync(collectionDir(collection), { recursive: true })
+    for (const { collection, key, row } of journal.effects) {
+      if (row === null) unlinkIfExists(recordPath(collection, key))
+      else writeFileAtomic(recordPath(collection, key), rowFileText(collection, key, row), durability)
     }
+    if (durability === 'full') for (const collection of touched) syncDirectory(collectionDir(collection))
     // The head needs no fsync: after a power loss every process starts with an empty cache, and a
     // head that went back a few commits only makes them load collections again. Nor does removing
     // the journal: applying it again rewrites what is already there.
-    await writeFileAtomic(headPath, `${JSON.stringify(journal.head)}\n`, 'process')
-    await unlinkIfExists(journalPath)
+    writeFileAtomic(headPath, `${JSON.stringify(journal.head)}\n`, 'process')
+    unlinkIfExists(journalPath)
   }
 
   /** Under the lock: finishes a commit a crashed process left, and removes its temporary files. */
-  const recover = async () => {
-    const text = await readTextIfExists(journalPath)
+  const recover = () => {
+    const text = readTextIfExists(journalPath)
     if (text === undefined) return
     const parsed = parseJson(text)
     if (!parsed.ok) throw corrupt(journalPath, parsed.message)
     const journal = parsed.value as Journal
-    await applyJournal(journal)
+    applyJournal(journal)
     // no commit is running (we hold the lock), so every temporary file is a leftover
     const directories = new Set([dir, ...journal.effects.map(({ collection }) => collectionDir(collection))])
     for (const directory of directories) {
-      for (const name of await readdir(directory).catch(() => [])) {
-        if (name.startsWith(TEMPORARY_PREFIX)) await unlinkIfExists(join(directory, name))
+      let names: string[] = []
+      try {
+        names = readdirSync(directory)
+      } catch {}
+      for (const name of names) {
+        if (name.startsWith(TEMPORARY_PREFIX)) unlinkIfExists(join(directory, name))
       }
     }
     cache.clear()
@@ -204,14 +200,14 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
     serially(async () => {
       const release = await lock.acquire()
       try {
-        await recover()
+        recover()
         return await task()
       } finally {
         await release()
       }
     })
 
-  const journalExists = async () => (await readTextIfExists(journalPath)) !== undefined
+  const journalExists = () => readTextIfExists(journalPath) !== undefined
 
   /**
    * The rows of a collection as of the last commit. From memory when no commit changed the
@@ -219,27 +215,27 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
    */
   const rowsOf = async (collection: string): Promise<CollectionRows> => {
     for (;;) {
-      const head = await readHead()
+      const head = readHead()
       const generation = head.collections[collection] ?? 0
       const cached = cache.get(collection)
       if (cached !== undefined && cached.generation === generation) return cached.rows
-      if (await journalExists()) {
+      if (journalExists()) {
         // a commit is being applied, or was interrupted: wait for it (or finish it), then read
         await withLock(async () => {})
         continue
       }
-      const rows = await loadCollection(collection)
-      if (await journalExists()) continue
-      if ((await readHead()).generation !== head.generation) continue
+      const rows = loadCollection(collection)
+      if (journalExists()) continue
+      if (readHead().generation !== head.generation) continue
       cache.set(collection, { generation, rows })
       return rows
     }
   }
 
   /** Reads one record file; undefined when there is none (or it belongs to another key). */
-  const readRow = async (collection: string, key: string): Promise<FileRow | undefined> => {
+  const readRow = (collection: string, key: string): FileRow | undefined => {
     const path = recordPath(collection, key)
-    const text = await readTextIfExists(path)
+    const text = readTextIfExists(path)
     if (text === undefined) return undefined
     const parsed = parseRow(path, text)
     // long keys share a file name prefix; the hash makes a clash unlikely, the check makes it harmless
@@ -253,18 +249,18 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
    */
   const rowOf = async (collection: string, key: string): Promise<FileRow | undefined> => {
     for (;;) {
-      const head = await readHead()
+      const head = readHead()
       const cached = cache.get(collection)
       if (cached !== undefined && cached.generation === (head.collections[collection] ?? 0)) {
         return cached.rows.get(key)
       }
-      if (await journalExists()) {
+      if (journalExists()) {
         await withLock(async () => {})
         continue
       }
-      const row = await readRow(collection, key)
-      if (await journalExists()) continue
-      if ((await readHead()).generation !== head.generation) continue
+      const row = readRow(collection, key)
+      if (journalExists()) continue
+      if (readHead().generation !== head.generation) continue
       return row
     }
   }
@@ -275,37 +271,36 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
    * the batch names (`complete: false`), so a commit stays cheap in a process that has not read
    * the collection, or after another process changed it.
    */
-  const commitBase = async (
+  const commitBase = (
     collection: string,
     head: Head,
     operations: readonly WriteOperation[],
-  ): Promise<{ rows: Map<string, FileRow>; complete: boolean }> => {
+  ): { rows: Map<string, FileRow>; complete: boolean } => {
     const generation = head.collections[collection] ?? 0
     const cached = cache.get(collection)
     if (cached !== undefined && cached.generation === generation) return { rows: cached.rows, complete: true }
     const mine = operations.filter((operation) => operation.collection === collection)
     if (mine.some((operation) => operation.type === 'deleteGroup')) {
-      const rows = await loadCollection(collection)
+      const rows = loadCollection(collection)
       cache.set(collection, { generation, rows })
       return { rows, complete: true }
     }
     const rows = new Map<string, FileRow>()
     const keys = new Set(mine.map((operation) => (operation as { key: string }).key))
-    await Promise.all(
-      [...keys].map(async (key) => {
-        const row = await readRow(collection, key)
-        if (row !== undefined) rows.set(key, row)
-      }),
-    )
+    for (const key of keys) {
+      const row = readRow(collection, key)
+      if (row !== undefined) rows.set(key, row)
+    }
     return { rows, complete: false }
   }
 
-  const commit = async (operations: readonly WriteOperation[], now: number): Promise<CommitResult> => {
-    const head = await readHead()
+  /** Under the lock: checks and applies one batch. Synchronous, so nothing in this process interleaves. */
+  const commit = (operations: readonly WriteOperation[], now: number): CommitResult => {
+    const head = readHead()
     const bases = new Map<string, { rows: Map<string, FileRow>; complete: boolean }>()
     for (const operation of operations) {
       if (!bases.has(operation.collection)) {
-        bases.set(operation.collection, await commitBase(operation.collection, head, operations))
+        bases.set(operation.collection, commitBase(operation.collection, head, operations))
       }
     }
     const base = new Map([...bases].map(([collection, { rows }]) => [collection, rows]))
@@ -377,15 +372,11 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
         [...view].map(([key, row]) => ({ collection, key, row })),
       ),
     }
-    try {
-      await writeFileAtomic(journalPath, JSON.stringify(journal), durability)
-      if (durability === 'full') await syncDirectory(dir)
-    } catch (error) {
-      // the journal is not in place, so nothing was committed
-      await unlinkIfExists(journalPath).catch(() => {})
-      throw error
-    }
-    await applyJournal(journal)
+    // once the journal is in place the batch is committed: a crash from here on is finished by
+    // whoever finds the journal; before it, nothing happened
+    writeFileAtomic(journalPath, JSON.stringify(journal), durability)
+    if (durability === 'full') syncDirectory(dir)
+    applyJournal(journal)
     for (const [collection, view] of staged) {
       const loaded = bases.get(collection)
       if (loaded === undefined || !loaded.complete) {
@@ -418,8 +409,8 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
 
     async commit(operations, now) {
       checkOpen()
-      await mkdir(recordsDir, { recursive: true })
-      return withLock(() => commit(operations, now))
+      mkdirSync(recordsDir, { recursive: true })
+      return withLock(async () => commit(operations, now))
     },
 
     info(): JsonObject {

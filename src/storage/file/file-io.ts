@@ -3,10 +3,13 @@
  * file beside it, then rename it over the target), optional fsync of files and directories, and a
  * file-name encoding for record keys that is safe on every file system.
  *
+ * They are synchronous on purpose, like better-sqlite3: a commit is a dozen small system calls,
+ * and going through libuv's thread pool for each would cost more than the calls themselves.
+ *
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { open, readFile, rename, unlink } from 'node:fs/promises'
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
 /**
@@ -21,12 +24,12 @@ export type FileDurability = 'full' | 'process'
 export const TEMPORARY_PREFIX = '.tmp-'
 
 /** Flushes a directory's entries (a rename or an unlink) to disk. */
-export async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r')
+export function syncDirectory(path: string): void {
+  const descriptor = openSync(path, 'r')
   try {
-    await handle.sync()
+    fsyncSync(descriptor)
   } finally {
-    await handle.close()
+    closeSync(descriptor)
   }
 }
 
@@ -35,30 +38,30 @@ export async function syncDirectory(path: string): Promise<void> {
  * mix, also after a crash. With `full` durability the data is fsynced before the rename; the
  * directory is not (the caller syncs each directory once per batch).
  */
-export async function writeFileAtomic(path: string, text: string, durability: FileDurability): Promise<void> {
+export function writeFileAtomic(path: string, text: string, durability: FileDurability): void {
   const temporary = join(
     dirname(path),
     `${TEMPORARY_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`,
   )
-  const handle = await open(temporary, 'w')
+  const descriptor = openSync(temporary, 'w')
   try {
-    await handle.writeFile(text, 'utf8')
-    if (durability === 'full') await handle.sync()
+    writeSync(descriptor, text)
+    if (durability === 'full') fsyncSync(descriptor)
   } finally {
-    await handle.close()
+    closeSync(descriptor)
   }
   try {
-    await rename(temporary, path)
+    renameSync(temporary, path)
   } catch (error) {
-    await unlink(temporary).catch(() => {})
+    unlinkIfExists(temporary)
     throw error
   }
 }
 
 /** Reads a file as text; undefined when it does not exist. */
-export async function readTextIfExists(path: string): Promise<string | undefined> {
+export function readTextIfExists(path: string): string | undefined {
   try {
-    return await readFile(path, 'utf8')
+    return readFileSync(path, 'utf8')
   } catch (error) {
     if (isMissing(error)) return undefined
     throw error
@@ -66,9 +69,9 @@ export async function readTextIfExists(path: string): Promise<string | undefined
 }
 
 /** Deletes a file; no error when it is already gone. */
-export async function unlinkIfExists(path: string): Promise<void> {
+export function unlinkIfExists(path: string): void {
   try {
-    await unlink(path)
+    unlinkSync(path)
   } catch (error) {
     if (!isMissing(error)) throw error
   }

@@ -7,7 +7,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { link, open, readFile, rename, stat } from 'node:fs/promises'
+import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { sleep } from '../../util/abort.js'
 import { StorageError } from '../storage-errors.js'
@@ -81,26 +81,33 @@ export function createFileLock(options: FileLockOptions): FileLock {
    * Removes a stale lock file without removing a fresh one another process just created: rename
    * it to a private name, check that the renamed file is the stale one, and put it back otherwise.
    */
-  const breakStale = async (staleText: string): Promise<void> => {
+  const breakStale = (staleText: string): void => {
     const aside = `${options.path}.stale-${randomBytes(6).toString('hex')}`
     try {
-      await rename(options.path, aside)
+      renameSync(options.path, aside)
     } catch (error) {
       if (isMissing(error)) return
       throw error
     }
-    const taken = await readFile(aside, 'utf8').catch(() => '')
-    if (taken !== staleText) await link(aside, options.path).catch(() => {})
-    await unlinkIfExists(aside)
+    let taken = ''
+    try {
+      taken = readFileSync(aside, 'utf8')
+    } catch {}
+    if (taken !== staleText) {
+      try {
+        linkSync(aside, options.path)
+      } catch {}
+    }
+    unlinkIfExists(aside)
   }
 
-  const tryCreate = async (content: string): Promise<boolean> => {
+  const tryCreate = (content: string): boolean => {
     try {
-      const handle = await open(options.path, 'wx')
+      const descriptor = openSync(options.path, 'wx')
       try {
-        await handle.writeFile(content, 'utf8')
+        writeSync(descriptor, content)
       } finally {
-        await handle.close()
+        closeSync(descriptor)
       }
       return true
     } catch (error) {
@@ -116,16 +123,16 @@ export function createFileLock(options: FileLockOptions): FileLock {
       const started = Date.now()
       let lastHolder = ''
       for (let attempt = 0; ; attempt++) {
-        if (await tryCreate(content)) {
+        if (tryCreate(content)) {
           return async () => {
-            await unlinkIfExists(options.path)
+            unlinkIfExists(options.path)
           }
         }
         let text: string
         let ageMs: number
         try {
-          text = await readFile(options.path, 'utf8')
-          ageMs = Date.now() - (await stat(options.path)).mtimeMs
+          text = readFileSync(options.path, 'utf8')
+          ageMs = Date.now() - statSync(options.path).mtimeMs
         } catch (error) {
           if (isMissing(error)) continue // released meanwhile: try again at once
           throw error
@@ -133,7 +140,7 @@ export function createFileLock(options: FileLockOptions): FileLock {
         lastHolder = text
         // an empty file is a holder between creating and writing it: stale only once old
         if ((text.length > 0 || ageMs > options.staleMs) && isStale(text, ageMs)) {
-          await breakStale(text)
+          breakStale(text)
           continue
         }
         if (Date.now() - started > options.timeoutMs) {
