@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync } from 'node:fs'
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { type JsonObject, parseJson } from '../../util/json.js'
 import { encodeData } from '../record-codec.js'
@@ -36,7 +36,12 @@ interface Head {
   layout: number
   generation: number
   collections: Record<string, number>
+  /** The number of a collection missing from `collections` (0; higher once the head was repaired). */
+  base?: number
 }
+
+/** The number of the commit that last changed a collection. */
+const generationOf = (head: Head, collection: string) => head.collections[collection] ?? head.base ?? 0
 
 /** `journal.json`: a commit's every effect, written before any record file, replayed after a crash. */
 interface Journal {
@@ -91,13 +96,18 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
       message: `The file store's ${path} is unreadable: ${problem}. Restore it from a backup or delete it (deleting head.json only makes every process reload; deleting a record file loses that record).`,
     })
 
-  const readHead = (): Head => {
+  /** The head; null while it is unreadable (being written, or damaged by a power loss). */
+  const readHead = (): Head | null => {
     const text = readTextIfExists(headPath)
     if (text === undefined) return { layout: LAYOUT_VERSION, generation: 0, collections: {} }
     const parsed = parseJson(text)
     const head = parsed.ok ? (parsed.value as Partial<Head> | null) : null
-    if (typeof head?.generation !== 'number' || typeof head.collections !== 'object') {
-      throw corrupt(headPath, parsed.ok ? 'not a head record' : parsed.message)
+    if (
+      typeof head?.generation !== 'number' ||
+      typeof head.collections !== 'object' ||
+      head.collections === null
+    ) {
+      return null
     }
     if (typeof head.layout === 'number' && head.layout > LAYOUT_VERSION) {
       throw new StorageError({
@@ -105,6 +115,47 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
       })
     }
     return head as Head
+  }
+
+  /**
+   * Rewrites the head in place (one small write, padded to the old length) rather than by rename:
+   * on ext4 a rename over an existing file flushes it, which made every commit wait. Readers
+   * that catch it half-written see an unreadable head and wait for the lock; a head damaged by a
+   * power loss is repaired by {@link repairHead}.
+   */
+  const writeHead = (head: Head) => {
+    const bytes = Buffer.from(JSON.stringify(head))
+    let descriptor: number
+    try {
+      descriptor = openSync(headPath, 'r+')
+    } catch (error) {
+      if (!isMissing(error)) throw error
+      writeFileAtomic(headPath, `${bytes.toString()}\n`, 'process')
+      return
+    }
+    try {
+      const size = fstatSync(descriptor).size
+      const padded =
+        bytes.length >= size ? bytes : Buffer.concat([bytes, Buffer.alloc(size - bytes.length, 0x20)])
+      writeSync(descriptor, padded, 0, padded.length, 0)
+    } finally {
+      closeSync(descriptor)
+    }
+  }
+
+  /**
+   * Under the lock: the head, repaired when it is unreadable. No writer is running, so it was
+   * damaged (a power loss during a write). A new base number, above any a process may have
+   * cached, makes every process reload every collection from the record files, which are intact.
+   */
+  const repairHead = (): Head => {
+    const head = readHead()
+    if (head !== null) return head
+    const base = Date.now() * 1000
+    const repaired: Head = { layout: LAYOUT_VERSION, generation: base, collections: {}, base }
+    writeFileAtomic(headPath, `${JSON.stringify(repaired)}\n`, durability)
+    cache.clear()
+    return repaired
   }
 
   const parseRow = (path: string, text: string): { key: string; row: FileRow } => {
@@ -170,7 +221,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
     // The head needs no fsync: after a power loss every process starts with an empty cache, and a
     // head that went back a few commits only makes them load collections again. Nor does removing
     // the journal: applying it again rewrites what is already there.
-    writeFileAtomic(headPath, `${JSON.stringify(journal.head)}\n`, 'process')
+    writeHead(journal.head)
     unlinkIfExists(journalPath)
   }
 
@@ -216,7 +267,11 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
   const rowsOf = async (collection: string): Promise<CollectionRows> => {
     for (;;) {
       const head = readHead()
-      const generation = head.collections[collection] ?? 0
+      if (head === null) {
+        await withLock(async () => repairHead())
+        continue
+      }
+      const generation = generationOf(head, collection)
       const cached = cache.get(collection)
       if (cached !== undefined && cached.generation === generation) return cached.rows
       if (journalExists()) {
@@ -226,7 +281,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
       }
       const rows = loadCollection(collection)
       if (journalExists()) continue
-      if (readHead().generation !== head.generation) continue
+      if (readHead()?.generation !== head.generation) continue
       cache.set(collection, { generation, rows })
       return rows
     }
@@ -250,8 +305,12 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
   const rowOf = async (collection: string, key: string): Promise<FileRow | undefined> => {
     for (;;) {
       const head = readHead()
+      if (head === null) {
+        await withLock(async () => repairHead())
+        continue
+      }
       const cached = cache.get(collection)
-      if (cached !== undefined && cached.generation === (head.collections[collection] ?? 0)) {
+      if (cached !== undefined && cached.generation === generationOf(head, collection)) {
         return cached.rows.get(key)
       }
       if (journalExists()) {
@@ -260,7 +319,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
       }
       const row = readRow(collection, key)
       if (journalExists()) continue
-      if (readHead().generation !== head.generation) continue
+      if (readHead()?.generation !== head.generation) continue
       return row
     }
   }
@@ -276,7 +335,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
     head: Head,
     operations: readonly WriteOperation[],
   ): { rows: Map<string, FileRow>; complete: boolean } => {
-    const generation = head.collections[collection] ?? 0
+    const generation = generationOf(head, collection)
     const cached = cache.get(collection)
     if (cached !== undefined && cached.generation === generation) return { rows: cached.rows, complete: true }
     const mine = operations.filter((operation) => operation.collection === collection)
@@ -296,7 +355,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
 
   /** Under the lock: checks and applies one batch. Synchronous, so nothing in this process interleaves. */
   const commit = (operations: readonly WriteOperation[], now: number): CommitResult => {
-    const head = readHead()
+    const head = repairHead()
     const bases = new Map<string, { rows: Map<string, FileRow>; complete: boolean }>()
     for (const operation of operations) {
       if (!bases.has(operation.collection)) {
@@ -367,7 +426,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
     const collections = { ...head.collections }
     for (const collection of staged.keys()) collections[collection] = generation
     const journal: Journal = {
-      head: { layout: LAYOUT_VERSION, generation, collections },
+      head: { ...head, layout: LAYOUT_VERSION, generation, collections },
       effects: [...staged].flatMap(([collection, view]) =>
         [...view].map(([key, row]) => ({ collection, key, row })),
       ),

@@ -116,6 +116,23 @@ describe('createFileStorage', () => {
     await reopened.close()
   })
 
+  it('repairs a head.json damaged by a power loss: every process reloads from the intact record files', async () => {
+    const dir = nextDir()
+    const first = createFileStorage({ dir })
+    await first.memory.set({ scope: 'global', key: 'k', value: 'kept' })
+    expect((await first.memory.list({ scope: 'global' })).map((entry) => entry.value)).toEqual(['kept'])
+    writeFileSync(join(dir, 'head.json'), '{"layout":1,"gener')
+    const second = createFileStorage({ dir })
+    await second.memory.set({ scope: 'global', key: 'other', value: 'new' })
+    // the first storage had the collection cached: the repaired head makes it reload
+    expect((await first.memory.list({ scope: 'global' })).map((entry) => entry.value).sort()).toEqual([
+      'kept',
+      'new',
+    ])
+    expect(JSON.parse(readFileSync(join(dir, 'head.json'), 'utf8')).base).toBeGreaterThan(1_000_000)
+    await Promise.all([first.close(), second.close()])
+  })
+
   it('breaks a lock left by a process that died, and waits for one held by a live process', async () => {
     const dir = nextDir()
     const storage = createFileStorage({ dir, lockTimeoutMs: 300 })
