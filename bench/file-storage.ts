@@ -29,7 +29,10 @@ function snapshot(runId: string, turn: number) {
     turn,
     messages: Array.from({ length: 20 }, (_, index) => ({
       role: index % 2 === 0 ? 'user' : 'assistant',
-      content: `Message ${index} of run ${runId}: some text about hotels in Lisbon, prices and availability.`.repeat(2),
+      content:
+        `Message ${index} of run ${runId}: some text about hotels in Lisbon, prices and availability.`.repeat(
+          2,
+        ),
     })),
   }
 }
@@ -38,7 +41,13 @@ function events(runId: string): RunEvent[] {
   return Array.from(
     { length: 10 },
     (_, index) =>
-      ({ type: 'text.delta', runId, seq: index + 1, time: Date.now(), delta: 'some words ' }) as unknown as RunEvent,
+      ({
+        type: 'text.delta',
+        runId,
+        seq: index + 1,
+        time: Date.now(),
+        delta: 'some words ',
+      }) as unknown as RunEvent,
   )
 }
 
@@ -101,10 +110,20 @@ async function measure(name: string, create: () => Storage, runs: number, target
   console.log(
     `${name.padEnd(24)} ${String(runs).padStart(5)}  ${(populateMs / runs).toFixed(2).padStart(8)}  ${loadMs
       .toFixed(1)
-      .padStart(8)}  ${listMs.toFixed(1).padStart(8)}  ${eventsMs.toFixed(1).padStart(8)}  ${(saves[15] as number)
+      .padStart(8)}  ${listMs.toFixed(1).padStart(8)}  ${eventsMs.toFixed(1).padStart(8)}  ${(
+      saves[15] as number
+    )
       .toFixed(2)
       .padStart(8)}  ${String(size).padStart(8)}`,
   )
+}
+
+// load the record schemas (zod) once, so the first measurement does not pay for it
+{
+  const warm = createFileStorage({ dir: join(directory, 'warm-up') })
+  await warm.runs.save({ runId: 'w', agentName: 'travel', status: 'completed', snapshot: snapshot('w', 1) })
+  await warm.runs.load('w')
+  await warm.close()
 }
 
 console.log(
@@ -112,7 +131,12 @@ console.log(
 )
 for (const runs of [100, 1000, 3000]) {
   const fileDir = join(directory, `file-${runs}`)
-  await measure('file (process)', () => createFileStorage({ dir: fileDir, durability: 'process' }), runs, fileDir)
+  await measure(
+    'file (process)',
+    () => createFileStorage({ dir: fileDir, durability: 'process' }),
+    runs,
+    fileDir,
+  )
   const sqlitePath = join(directory, `sqlite-${runs}.db`)
   await measure(
     'sqlite (NORMAL)',
