@@ -1,9 +1,10 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs'
+import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { type JsonObject, parseJson } from '../../util/json.js'
-import { encodeData } from '../record-codec.js'
 import { StorageError } from '../storage-errors.js'
 import type { CommitResult, ListOptions, StoreDriver, WriteOperation } from '../store-driver.js'
+import { stageBatch } from './file-batch.js'
+import { createHeadFile, generationOf, type Head, LAYOUT_VERSION } from './file-head.js'
 import {
   encodeFileName,
   type FileDurability,
@@ -16,9 +17,7 @@ import {
 } from './file-io.js'
 import { createFileLock, createSerialQueue } from './file-lock.js'
 import { type CollectionRows, type FileRow, getRecord, listRecords } from './file-query.js'
-
-/** The layout version of the directory (not the records' format version). */
-const LAYOUT_VERSION = 1
+import { parseRecordFile, recordFileText } from './file-record-format.js'
 
 /** Options of {@link createFileDriver}. */
 export interface FileDriverOptions {
@@ -27,21 +26,6 @@ export interface FileDriverOptions {
   lockTimeoutMs: number
   lockStaleMs: number
 }
-
-/**
- * `head.json`: the number of the last commit and, per collection, the commit that last changed it.
- * A process keeps the collections it has read in memory and reloads one only when its number moved.
- */
-interface Head {
-  layout: number
-  generation: number
-  collections: Record<string, number>
-  /** The number of a collection missing from `collections` (0; higher once the head was repaired). */
-  base?: number
-}
-
-/** The number of the commit that last changed a collection. */
-const generationOf = (head: Head, collection: string) => head.collections[collection] ?? head.base ?? 0
 
 /** `journal.json`: a commit's every effect, written before any record file, replayed after a crash. */
 interface Journal {
@@ -71,7 +55,7 @@ interface CachedCollection {
 export function createFileDriver(options: FileDriverOptions): StoreDriver {
   const { dir, durability } = options
   const recordsDir = join(dir, 'records')
-  const headPath = join(dir, 'head.json')
+  const _headPath = join(dir, 'head.json')
   const journalPath = join(dir, 'journal.json')
   const lock = createFileLock({
     path: join(dir, 'lock'),
@@ -96,94 +80,13 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
       message: `The file store's ${path} is unreadable: ${problem}. Restore it from a backup or delete it (deleting head.json only makes every process reload; deleting a record file loses that record).`,
     })
 
-  /** The head; null while it is unreadable (being written, or damaged by a power loss). */
-  const readHead = (): Head | null => {
-    const text = readTextIfExists(headPath)
-    if (text === undefined) return { layout: LAYOUT_VERSION, generation: 0, collections: {} }
-    const parsed = parseJson(text)
-    const head = parsed.ok ? (parsed.value as Partial<Head> | null) : null
-    if (
-      typeof head?.generation !== 'number' ||
-      typeof head.collections !== 'object' ||
-      head.collections === null
-    ) {
-      return null
-    }
-    if (typeof head.layout === 'number' && head.layout > LAYOUT_VERSION) {
-      throw new StorageError({
-        message: `The file store in ${dir} has layout ${head.layout}, written by a newer agentloop; this one reads layout ${LAYOUT_VERSION}. Upgrade agentloop.`,
-      })
-    }
-    return head as Head
-  }
-
-  /**
-   * Rewrites the head in place (one small write, padded to the old length) rather than by rename:
-   * on ext4 a rename over an existing file flushes it, which made every commit wait. Readers
-   * that catch it half-written see an unreadable head and wait for the lock; a head damaged by a
-   * power loss is repaired by {@link repairHead}.
-   */
-  const writeHead = (head: Head) => {
-    const bytes = Buffer.from(JSON.stringify(head))
-    let descriptor: number
-    try {
-      descriptor = openSync(headPath, 'r+')
-    } catch (error) {
-      if (!isMissing(error)) throw error
-      writeFileAtomic(headPath, `${bytes.toString()}\n`, 'process')
-      return
-    }
-    try {
-      const size = fstatSync(descriptor).size
-      const padded =
-        bytes.length >= size ? bytes : Buffer.concat([bytes, Buffer.alloc(size - bytes.length, 0x20)])
-      writeSync(descriptor, padded, 0, padded.length, 0)
-    } finally {
-      closeSync(descriptor)
-    }
-  }
-
-  /**
-   * Under the lock: the head, repaired when it is unreadable. No writer is running, so it was
-   * damaged (a power loss during a write). A new base number, above any a process may have
-   * cached, makes every process reload every collection from the record files, which are intact.
-   */
+  const headFile = createHeadFile({ dir, durability })
+  const readHead = headFile.read
+  /** Under the lock: the head, repaired (and every cached collection dropped) when it was damaged. */
   const repairHead = (): Head => {
-    const head = readHead()
-    if (head !== null) return head
-    const base = Date.now() * 1000
-    const repaired: Head = { layout: LAYOUT_VERSION, generation: base, collections: {}, base }
-    writeFileAtomic(headPath, `${JSON.stringify(repaired)}\n`, durability)
-    cache.clear()
-    return repaired
-  }
-
-  const parseRow = (path: string, text: string): { key: string; row: FileRow } => {
-    const parsed = parseJson(text)
-    const value = (parsed.ok ? parsed.value : null) as
-      | (Partial<FileRow> & { key?: unknown; data?: unknown })
-      | null
-    if (typeof value?.key !== 'string' || typeof value.data !== 'object' || value.data === null) {
-      throw corrupt(path, parsed.ok ? 'not a record file' : parsed.message)
-    }
-    return {
-      key: value.key,
-      row: {
-        group: String(value.group ?? ''),
-        order: Number(value.order ?? 0),
-        revision: Number(value.revision ?? 1),
-        createdAt: Number(value.createdAt ?? 0),
-        updatedAt: Number(value.updatedAt ?? 0),
-        expiresAt: typeof value.expiresAt === 'number' ? value.expiresAt : null,
-        text: JSON.stringify(value.data),
-      },
-    }
-  }
-
-  const rowFileText = (collection: string, key: string, row: FileRow): string => {
-    const { text, ...envelope } = row
-    const head = JSON.stringify({ collection, key, ...envelope })
-    return `${head.slice(0, -1)},"data":${text}}\n`
+    const { head, repaired } = headFile.repair()
+    if (repaired) cache.clear()
+    return head
   }
 
   /** Reads every record file of a collection. */
@@ -202,7 +105,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
       const path = join(directory, name)
       const text = readTextIfExists(path)
       if (text === undefined) continue // deleted meanwhile; the seqlock check retries
-      const { key, row } = parseRow(path, text)
+      const { key, row } = parseRecordFile(path, text)
       rows.set(key, row)
     }
     return rows
@@ -215,13 +118,13 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
     for (const collection of touched) mkdirSync(collectionDir(collection), { recursive: true })
     for (const { collection, key, row } of journal.effects) {
       if (row === null) unlinkIfExists(recordPath(collection, key))
-      else writeFileAtomic(recordPath(collection, key), rowFileText(collection, key, row), durability)
+      else writeFileAtomic(recordPath(collection, key), recordFileText(collection, key, row), durability)
     }
     if (durability === 'full') for (const collection of touched) syncDirectory(collectionDir(collection))
     // The head needs no fsync: after a power loss every process starts with an empty cache, and a
     // head that went back a few commits only makes them load collections again. Nor does removing
     // the journal: applying it again rewrites what is already there.
-    writeHead(journal.head)
+    headFile.write(journal.head)
     unlinkIfExists(journalPath)
   }
 
@@ -292,7 +195,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
     const path = recordPath(collection, key)
     const text = readTextIfExists(path)
     if (text === undefined) return undefined
-    const parsed = parseRow(path, text)
+    const parsed = parseRecordFile(path, text)
     // long keys share a file name prefix; the hash makes a clash unlikely, the check makes it harmless
     return parsed.key === key ? parsed.row : undefined
   }
@@ -363,63 +266,9 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
       }
     }
     const base = new Map([...bases].map(([collection, { rows }]) => [collection, rows]))
-    // Check every condition against the state as the batch would leave it, then write.
-    const staged = new Map<string, Map<string, FileRow | null>>()
-    const current = (collection: string, key: string) => {
-      const view = staged.get(collection)
-      if (view?.has(key)) return view.get(key) ?? undefined
-      return base.get(collection)?.get(key)
-    }
-    const stage = (collection: string, key: string, row: FileRow | null) => {
-      let view = staged.get(collection)
-      if (view === undefined) {
-        view = new Map()
-        staged.set(collection, view)
-      }
-      view.set(key, row)
-    }
-    const revisions: number[] = []
-    for (const [index, operation] of operations.entries()) {
-      if (operation.type === 'deleteGroup') {
-        for (const [key, row] of base.get(operation.collection) ?? []) {
-          if (row.group === operation.group) stage(operation.collection, key, null)
-        }
-        for (const [key, row] of staged.get(operation.collection) ?? []) {
-          if (row?.group === operation.group) stage(operation.collection, key, null)
-        }
-        revisions.push(0)
-        continue
-      }
-      const existing = current(operation.collection, operation.key)
-      if (
-        operation.expectedRevision !== undefined &&
-        (existing?.revision ?? null) !== operation.expectedRevision
-      ) {
-        return { ok: false, index, actualRevision: existing?.revision ?? null }
-      }
-      if (operation.type === 'check') {
-        revisions.push(0)
-      } else if (operation.type === 'delete') {
-        if (existing !== undefined) stage(operation.collection, operation.key, null)
-        revisions.push(0)
-      } else if (operation.ifAbsent && existing !== undefined) {
-        revisions.push(0)
-      } else {
-        const revision = operation.restore?.revision ?? (existing?.revision ?? 0) + 1
-        const keep =
-          operation.keepPosition === true && existing !== undefined && operation.restore === undefined
-        stage(operation.collection, operation.key, {
-          group: keep ? existing.group : operation.group,
-          order: keep ? existing.order : operation.order,
-          revision,
-          createdAt: operation.restore?.createdAt ?? existing?.createdAt ?? now,
-          updatedAt: operation.restore?.updatedAt ?? now,
-          expiresAt: operation.expiresAt ?? null,
-          text: encodeData(operation.data, operation.collection, operation.key),
-        })
-        revisions.push(revision)
-      }
-    }
+    const outcome = stageBatch(operations, base, now)
+    if (!outcome.ok) return outcome
+    const { staged, revisions } = outcome
     if (staged.size === 0) return { ok: true, revisions }
 
     const generation = head.generation + 1
