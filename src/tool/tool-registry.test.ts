@@ -10,10 +10,11 @@ const add = tool({
   parameters: z.object({ a: z.number(), b: z.number() }),
   execute: ({ a, b }) => a + b,
 })
-const whoAmI = tool<z.ZodObject<{}>, { userId: number }>({
+const noArguments = z.object({})
+const whoAmI = tool<typeof noArguments, { userId: number }>({
   name: 'who_am_i',
   description: 'The current user',
-  parameters: z.object({}),
+  parameters: noArguments,
   execute: (_args, { context }) => ({ userId: context.userId }),
 })
 const slow = tool({
