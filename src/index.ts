@@ -188,21 +188,26 @@ export {
   type StepsOptions,
   steps,
 } from './steps/steps.js'
-export type {
-  AuditEntry,
-  AuditRepository,
-  ErrorRecord,
-  ErrorSeverity,
-  Metric,
-  TimeRange,
+export {
+  AUDIT_EVENT_TYPES,
+  type AuditEntry,
+  type AuditEventType,
+  type AuditRepository,
+  ERROR_SEVERITIES,
+  type ErrorRecord,
+  type ErrorSeverity,
+  type Metric,
+  type TimeRange,
 } from './storage/audit-repository.js'
 export { createStorage, storageDriverOf } from './storage/create-storage.js'
-export type {
-  Embedding,
-  Fact,
-  KnowledgeRepository,
-  SimilarityMatch,
-  Summary,
+export {
+  type Embedding,
+  FACT_TYPES,
+  type Fact,
+  type FactType,
+  type KnowledgeRepository,
+  type SimilarityMatch,
+  type Summary,
 } from './storage/knowledge-repository.js'
 export { createMemoryStorage } from './storage/memory/create-memory-storage.js'
 export type { MemoryEntry, MemoryRepository, MemoryScope, MemoryTarget } from './storage/memory-repository.js'
@@ -249,4 +254,13 @@ export type { ParametersOf, ParameterType, ToolParameter } from './tool/paramete
 export type { InferSchema, SchemaInput, ValidationResult } from './tool/schema.js'
 export { type Tool, type ToolContext, type ToolDefinition, type ToolErrorMode, tool } from './tool/tool.js'
 export { type WorkerToolDefinition, type WorkerToolInfo, workerTool } from './tool/worker-tool.js'
+export {
+  type AnthropicToolDefinition,
+  createToolRegistry,
+  type OpenAIChatToolDefinition,
+  type OpenAIResponsesToolDefinition,
+  type ToolExecuteOptions,
+  type ToolExecution,
+  type ToolRegistry,
+} from './tool/tool-registry.js'
 export { type JsonObject, type JsonValue, parseJson } from './util/json.js'

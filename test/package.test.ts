@@ -60,6 +60,9 @@ describe('the built package', () => {
     expect(external("await import('agentloop/postgres')")).toEqual(['pg'])
     expect(external("await import('agentloop/redis')")).toEqual(['ioredis'])
     expect(external("await import('agentloop/testing')")).toEqual([])
+    expect(external("await import('agentloop/file')")).toEqual([])
+    expect(external("await import('agentloop/cache')")).toEqual([])
+    expect(external("await import('agentloop/knowledge')")).toEqual([])
     const { stdout } = runModule(`
       const { createMemoryStorage } = await import('agentloop')
       const storage = createMemoryStorage()

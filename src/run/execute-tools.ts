@@ -3,8 +3,8 @@ import { ToolError } from '../errors/errors.js'
 import type { ToolCallPart, ToolMessage } from '../messages/message.js'
 import { formatIssues } from '../tool/schema.js'
 import type { Tool, ToolContext } from '../tool/tool.js'
-import { raceAbort, timeoutSignal } from '../util/abort.js'
-import { type JsonValue, parseJson, toText } from '../util/json.js'
+import { invokeTool, readToolCallArguments, toolFailureOutput } from '../tool/tool-call.js'
+import { toText } from '../util/json.js'
 import type { ActiveRun } from './active-run.js'
 
 type Outcome = { output: string; isError: boolean }
@@ -82,47 +82,33 @@ async function executeToolCall(
   const turn = state.turn
   const started = performance.now()
   const tool = run.agent.getTool(call.name)
-  const parsed = call.arguments.trim() === '' ? ({ ok: true, value: {} } as const) : parseJson(call.arguments)
-  const shownArguments = (parsed.ok ? parsed.value : call.arguments) as JsonValue
-  let validArgs: { value: unknown } | undefined
-  if (tool !== undefined && parsed.ok && steps.gate !== undefined) {
+  // the same parsing, validation and error results as the tool registry's execute
+  const input = await readToolCallArguments({
+    tool,
+    toolName: call.name,
+    rawArguments: call.arguments,
+    availableTools: () => run.agent.tools.map((entry) => entry.name),
+  })
+  if (tool !== undefined && input.ok && steps.gate !== undefined) {
     // Approval is decided on valid arguments, before the call is announced.
-    const validated = await tool.parseArguments(parsed.value)
-    if (validated.success) {
-      validArgs = { value: validated.value }
-      const gate = await steps.gate(call, tool, validated.value, toolContext(run, call, run.signal))
-      if (gate === 'pause') return undefined
-    }
+    const gate = await steps.gate(call, tool, input.value, toolContext(run, call, run.signal))
+    if (gate === 'pause') return undefined
   }
   await run.emit({
     type: 'tool.start',
     turn,
     callId: call.callId,
     toolName: call.name,
-    arguments: shownArguments,
+    arguments: input.shown,
   })
 
-  let args: unknown = shownArguments
+  let args: unknown = input.shown
   let outcome: Outcome
-  if (tool === undefined) {
-    const names = run.agent.tools.map((entry) => entry.name)
-    outcome = failure(
-      `Error: there is no tool named "${call.name}". Available tools: ${names.length > 0 ? names.join(', ') : 'none'}.`,
-    )
-  } else if (!parsed.ok) {
-    outcome = failure(
-      `Error: the arguments for tool "${call.name}" are not valid JSON (${parsed.message}). Send the arguments as one JSON object matching the tool's schema.`,
-    )
+  if (tool === undefined || !input.ok) {
+    outcome = failure((input as { output: string }).output)
   } else {
-    const validated = validArgs === undefined ? await tool.parseArguments(parsed.value) : undefined
-    if (validated !== undefined && !validated.success) {
-      outcome = failure(
-        `Error: invalid arguments for tool "${call.name}": ${formatIssues(validated.issues)}. Fix the arguments and call the tool again.`,
-      )
-    } else {
-      args = validArgs === undefined ? (validated as { value: unknown }).value : validArgs.value
-      outcome = await decideAndInvoke(run, tool, call, args, steps)
-    }
+    args = input.value
+    outcome = await decideAndInvoke(run, tool, call, args, steps)
   }
 
   if (hooks.hasAfterTool) {
@@ -199,31 +185,14 @@ async function invoke(
   call: ToolCallPart,
   args: unknown,
 ): Promise<Outcome> {
-  const timeout =
-    tool.timeoutMs === undefined
-      ? undefined
-      : timeoutSignal(
-          run.signal,
-          tool.timeoutMs,
-          () =>
-            new ToolError({
-              toolName: call.name,
-              callId: call.callId,
-              message: `tool "${call.name}" timed out after ${tool.timeoutMs} ms`,
-            }),
-        )
-  // A run cancelled while this call was being validated must not start the tool.
-  if (run.signal.aborted) {
-    timeout?.dispose()
-    throw run.signal.reason
-  }
-  const signal = timeout?.signal ?? run.signal
-  const context = toolContext(run, call, signal)
   try {
-    const returned = tool.execute(args, context)
-    const value = isPromiseLike(returned)
-      ? await (timeout === undefined ? returned : raceAbort(Promise.resolve(returned), signal))
-      : returned
+    const value = await invokeTool({
+      tool,
+      args,
+      callId: call.callId,
+      signal: run.signal,
+      context: (signal) => toolContext(run, call, signal),
+    })
     return { output: toText(value), isError: false }
   } catch (error) {
     // The run itself was cancelled or timed out: that is not the tool's failure.
@@ -249,17 +218,10 @@ async function invoke(
         cause: error,
       })
     }
-    const { message } = describeError(error)
-    return failure(isToolError ? `Error: ${message}.` : `Error: tool "${call.name}" failed: ${message}`)
-  } finally {
-    timeout?.dispose()
+    return failure(toolFailureOutput(call.name, error))
   }
 }
 
 function failure(output: string): Outcome {
   return { output, isError: true }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
 }

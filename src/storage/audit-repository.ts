@@ -1,9 +1,46 @@
 import type { JsonObject } from '../util/json.js'
 
+/**
+ * The predefined kinds of audit entry (seed 002's `AuditEventType`). Any other string works too.
+ *
+ * @example
+ * await storage.audit.log({ eventType: AUDIT_EVENT_TYPES.toolCall, action: 'Called search', details: { query } })
+ */
+export const AUDIT_EVENT_TYPES = {
+  conversationStart: 'conversation_start',
+  conversationEnd: 'conversation_end',
+  messageSent: 'message_sent',
+  messageReceived: 'message_received',
+  toolCall: 'tool_call',
+  toolResult: 'tool_result',
+  toolError: 'tool_error',
+  agentStart: 'agent_start',
+  agentEnd: 'agent_end',
+  agentError: 'agent_error',
+  approvalRequested: 'approval_requested',
+  approvalDecided: 'approval_decided',
+  stateChange: 'state_change',
+  checkpointSaved: 'checkpoint_saved',
+  checkpointRestored: 'checkpoint_restored',
+  custom: 'custom',
+} as const
+
+/** A predefined audit event kind, or any custom one. */
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[keyof typeof AUDIT_EVENT_TYPES] | (string & {})
+
+/** The error severities, as constants (`ERROR_SEVERITIES.warning`). */
+export const ERROR_SEVERITIES = {
+  debug: 'debug',
+  info: 'info',
+  warning: 'warning',
+  error: 'error',
+  critical: 'critical',
+} as const
+
 /** Something that happened, for the record (a run started, a tool was approved...). */
 export interface AuditEntry {
   id: string
-  eventType: string
+  eventType: AuditEventType
   action: string
   actor?: string | undefined
   runId?: string | undefined
@@ -49,14 +86,14 @@ export interface TimeRange {
 /** Audit entries, error records and metrics. Never put secrets in `details`. */
 export interface AuditRepository {
   log(input: {
-    eventType: string
+    eventType: AuditEventType
     action: string
     actor?: string
     runId?: string
     details?: JsonObject
     time?: number
   }): Promise<AuditEntry>
-  list(options?: TimeRange & { eventType?: string; runId?: string }): Promise<AuditEntry[]>
+  list(options?: TimeRange & { eventType?: AuditEventType; runId?: string }): Promise<AuditEntry[]>
   recordError(input: {
     severity: ErrorSeverity
     message: string

@@ -1,10 +1,28 @@
 import type { JsonObject, JsonValue } from '../util/json.js'
 
+/**
+ * The predefined kinds of fact (seed 002's `FactType`): about the user, about the project, a
+ * preference, context for the conversation, or something else. Any other string works too.
+ *
+ * @example
+ * await storage.knowledge.putFact({ type: FACT_TYPES.preference, subject: 'language', content: 'TypeScript' })
+ */
+export const FACT_TYPES = {
+  user: 'user',
+  project: 'project',
+  preference: 'preference',
+  context: 'context',
+  custom: 'custom',
+} as const
+
+/** A predefined fact kind, or any custom one (the editor still suggests the predefined ones). */
+export type FactType = (typeof FACT_TYPES)[keyof typeof FACT_TYPES] | (string & {})
+
 /** A typed fact (`preference`, `entity`, `observation`...): what an agent learned. */
 export interface Fact {
   id: string
   namespace: string
-  type: string
+  type: FactType
   subject?: string | undefined
   content: JsonValue
   confidence?: number | undefined
@@ -48,7 +66,7 @@ export interface KnowledgeRepository {
   putFact(input: {
     id?: string
     namespace?: string
-    type: string
+    type: FactType
     subject?: string
     content: JsonValue
     confidence?: number
@@ -56,7 +74,7 @@ export interface KnowledgeRepository {
   }): Promise<Fact>
   getFact(id: string): Promise<Fact | null>
   /** Facts of a namespace (default `default`), oldest first, optionally of one type or subject. */
-  listFacts(options?: { namespace?: string; type?: string; subject?: string }): Promise<Fact[]>
+  listFacts(options?: { namespace?: string; type?: FactType; subject?: string }): Promise<Fact[]>
   deleteFact(id: string): Promise<boolean>
   /** Adds a summary, or replaces the one with the same `id`. */
   putSummary(input: {

@@ -41,6 +41,9 @@ export const recordSchemas: Record<string, z.ZodType> = {
     title: z.string().optional(),
     metadata: JsonObject.optional(),
     activeBranchId: id,
+    // a fork's lineage; added after format version 1 shipped, optional so older records still read
+    parentSessionId: id.optional(),
+    forkedFromMessageId: id.optional(),
   }),
   'session-branch': z.object({
     version: z.literal(1),
@@ -74,6 +77,8 @@ export const recordSchemas: Record<string, z.ZodType> = {
     id,
     namespace: z.string(),
     title: z.string(),
+    // added after format version 1 shipped, optional so older records still read
+    description: z.string().optional(),
     status: z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']),
     priority: z.number().finite(),
     dependsOn: z.array(id),

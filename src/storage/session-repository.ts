@@ -8,6 +8,10 @@ export interface Session {
   metadata?: JsonObject | undefined
   /** The branch `messages()` and `append()` use by default. */
   activeBranchId: string
+  /** For a fork: the session it was forked from. */
+  parentSessionId?: string | undefined
+  /** For a fork: the message of the parent it was forked at (absent when the parent had none). */
+  forkedFromMessageId?: string | undefined
   /** Changes when the session's title, metadata or active branch change. */
   revision: number
   createdAt: number
@@ -51,8 +55,13 @@ export interface SessionRepository {
   /** Creates a session (error when the id exists). */
   create(input?: CreateSessionInput): Promise<Session>
   get(sessionId: string): Promise<Session | null>
-  /** Sessions, newest first. */
-  list(options?: { limit?: number }): Promise<Session[]>
+  /** Sessions, newest first; with `parentSessionId`, only the forks of that session. */
+  list(options?: { limit?: number; parentSessionId?: string }): Promise<Session[]>
+  /**
+   * A session's lineage: the session itself, then the one it was forked from, and so on up to the
+   * original; [] for an unknown session.
+   */
+  lineage(sessionId: string): Promise<Session[]>
   /** Changes title or metadata. */
   update(sessionId: string, changes: { title?: string; metadata?: JsonObject }): Promise<Session>
   /** Deletes a session and all its messages and branches; false when it did not exist. */
@@ -80,7 +89,10 @@ export interface SessionRepository {
    * is appended at once when given, else by the next `append` (a run on the session).
    */
   regenerate(sessionId: string, messageId: string, options?: { message?: Message }): Promise<Branch>
-  /** Copies the active branch up to `messageId` (default: its head) into a new session. */
+  /**
+   * Copies the active branch up to `messageId` (default: its head) into a new session, which
+   * records where it came from (`parentSessionId`, `forkedFromMessageId`).
+   */
   fork(
     sessionId: string,
     options?: { messageId?: string; newSessionId?: string; title?: string },

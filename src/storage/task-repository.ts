@@ -9,6 +9,8 @@ export interface Task {
   /** Tasks are listed per namespace (default `default`). */
   namespace: string
   title: string
+  /** What the task is about, in more words than the title. */
+  description?: string | undefined
   status: TaskStatus
   /** Higher first. Default 0. */
   priority: number
@@ -33,6 +35,7 @@ export interface CreateTaskInput {
   id?: string
   namespace?: string
   title: string
+  description?: string
   status?: TaskStatus
   priority?: number
   dependsOn?: readonly string[]
@@ -46,6 +49,7 @@ export type TaskChanges = Partial<
   Pick<
     Task,
     | 'title'
+    | 'description'
     | 'status'
     | 'priority'
     | 'dependsOn'

@@ -27,6 +27,10 @@ async function openStorage(): Promise<Storage> {
       const { createSqliteStorage } = await import('../../src/storage/sqlite/index.js')
       return createSqliteStorage({ path: target as string })
     }
+    case 'file': {
+      const { createFileStorage } = await import('../../src/storage/file/index.js')
+      return createFileStorage({ dir: target as string })
+    }
     case 'postgres': {
       const { createPostgresStorage } = await import('../../src/storage/postgres/index.js')
       const [connectionString, schema] = (target as string).split('#')

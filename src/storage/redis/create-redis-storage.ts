@@ -1,7 +1,8 @@
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { ConfigError } from '../../errors/errors.js'
 import { createStorage } from '../create-storage.js'
 import type { Storage } from '../storage.js'
+import { createRedisClient, type RedisMode } from './redis-connection.js'
 import { createRedisDriver } from './redis-driver.js'
 
 /** Options of {@link createRedisStorage}. */
@@ -12,6 +13,13 @@ export interface RedisStorageOptions {
   redis?: Redis
   /** Prefix of every key (default `agentloop:`), to share a Redis database. */
   prefix?: string
+  /**
+   * `standalone` (default) or `sentinel` (then `url` lists the sentinels and `sentinelMasterName`
+   * names the primary). `cluster` is refused: every write batch is one Lua script over many keys.
+   */
+  mode?: RedisMode
+  /** The primary's name the sentinels know (`mymaster`), for `mode: 'sentinel'`. */
+  sentinelMasterName?: string
 }
 
 /**
@@ -33,8 +41,19 @@ export function createRedisStorage(options: RedisStorageOptions): Storage {
       message: `createRedisStorage: prefix must be a string without spaces or braces; got ${JSON.stringify(options.prefix)}.`,
     })
   }
-  const redis = options.redis ?? new Redis(options.url as string, { maxRetriesPerRequest: 3 })
-  // connection errors are reported by the calls that fail; keep them from crashing the process
-  if (options.redis === undefined) redis.on('error', () => {})
+  if (options.mode === 'cluster') {
+    throw new ConfigError({
+      message:
+        "createRedisStorage: mode 'cluster' is not supported: each write batch is one atomic Lua script over keys a cluster would spread across nodes. Use a standalone Redis or a primary behind Sentinel (the cache, createRedisCache, works on a cluster).",
+    })
+  }
+  // connection errors are reported by the calls that fail (createRedisClient keeps them from crashing the process)
+  const redis =
+    options.redis ??
+    (createRedisClient({
+      url: options.url as string,
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
+      ...(options.sentinelMasterName === undefined ? {} : { sentinelMasterName: options.sentinelMasterName }),
+    }) as Redis)
   return createStorage(createRedisDriver({ redis, prefix, ownsClient: options.redis === undefined }))
 }

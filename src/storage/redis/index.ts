@@ -1,6 +1,8 @@
 /**
- * Storage on Redis (ioredis): hashes and sorted sets, atomic Lua scripts for every write batch.
- * Install the optional peer: `npm install ioredis`.
+ * Storage on Redis (ioredis): hashes and sorted sets, atomic Lua scripts for every write batch;
+ * a shared cache (`createRedisCache`); standalone, Sentinel or Cluster connections from one
+ * configuration (`createRedisClient`, `redisConnectionFromEnv`). Install the optional peer:
+ * `npm install ioredis`.
  *
  * @example
  * import { createRedisStorage } from 'agentloop/redis'
@@ -8,4 +10,13 @@
  *
  * @module
  */
+
+export { createRedisCache, type RedisCacheOptions } from './create-redis-cache.js'
 export { createRedisStorage, type RedisStorageOptions } from './create-redis-storage.js'
+export {
+  createRedisClient,
+  parseRedisUrl,
+  type RedisConnectionOptions,
+  type RedisMode,
+  redisConnectionFromEnv,
+} from './redis-connection.js'

@@ -1,7 +1,7 @@
 import type { Message } from '../../messages/message.js'
 import type { JsonObject } from '../../util/json.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
-import type { Branch, SessionEntry, SessionRepository } from '../session-repository.js'
+import type { Branch, Session, SessionEntry, SessionRepository } from '../session-repository.js'
 import { RecordNotFoundError } from '../storage-errors.js'
 import type { PutOperation, StoreDriver, StoredRecord } from '../store-driver.js'
 import {
@@ -167,9 +167,28 @@ export function createSessionRepository(driver: StoreDriver): SessionRepository 
 
     async list(options = {}) {
       const limit = limitOf(options.limit, 100, 'sessions.list: limit')
-      const records = await driver.list('session', { descending: true, limit })
+      const parent =
+        options.parentSessionId === undefined
+          ? undefined
+          : requireId(options.parentSessionId, 'sessions.list: parentSessionId')
+      const records = await driver.list('session', { descending: true, limit, group: parent })
       const decoded = await decodeRecords<StoredSession>(records)
       return decoded.map((data, index) => toSession(records[index] as StoredRecord, data))
+    },
+
+    async lineage(sessionId) {
+      const chain: Session[] = []
+      const seen = new Set<string>()
+      let next: string | undefined = requireId(sessionId, 'sessions.lineage: sessionId')
+      // the set guards against a cycle in hand-edited data
+      while (next !== undefined && !seen.has(next)) {
+        seen.add(next)
+        const session = await loadSession(next)
+        if (session === null) break
+        chain.push(toSession(session.record, session.data))
+        next = session.data.parentSessionId
+      }
+      return chain
     },
 
     async update(sessionId, changes) {
@@ -284,6 +303,8 @@ export function createSessionRepository(driver: StoreDriver): SessionRepository 
         title: options.title ?? session.data.title,
         metadata: session.data.metadata,
         activeBranchId: MAIN,
+        parentSessionId: sessionId,
+        forkedFromMessageId: headId ?? undefined,
       })
       const [revision] = await commitOrThrow(
         driver,

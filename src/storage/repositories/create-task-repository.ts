@@ -24,6 +24,11 @@ function checkChanges(
       message: `tasks.${method}: status must be pending, running, completed, failed or cancelled; got ${JSON.stringify(changes.status)}.`,
     })
   }
+  if (changes.description !== undefined && typeof changes.description !== 'string') {
+    throw new ConfigError({
+      message: `tasks.${method}: description must be a string; got ${JSON.stringify(changes.description)}.`,
+    })
+  }
   if (changes.priority !== undefined && !Number.isFinite(changes.priority)) {
     throw new ConfigError({
       message: `tasks.${method}: priority must be a finite number; got ${changes.priority}.`,
@@ -84,6 +89,7 @@ export function createTaskRepository(driver: StoreDriver): TaskRepository {
         namespace:
           input.namespace === undefined ? 'default' : requireId(input.namespace, 'tasks.create: namespace'),
         title: input.title,
+        description: input.description,
         status: input.status ?? 'pending',
         priority: input.priority ?? 0,
         dependsOn: [...(input.dependsOn ?? [])],

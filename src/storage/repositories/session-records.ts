@@ -19,6 +19,8 @@ export interface StoredSession {
   title?: string
   metadata?: JsonObject
   activeBranchId: string
+  parentSessionId?: string
+  forkedFromMessageId?: string
 }
 
 export interface StoredBranch {
@@ -66,6 +68,8 @@ export function toSession(record: StoredRecord, data: StoredSession): Session {
     title: data.title,
     metadata: data.metadata,
     activeBranchId: data.activeBranchId,
+    parentSessionId: data.parentSessionId,
+    forkedFromMessageId: data.forkedFromMessageId,
     revision: record.revision,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
@@ -92,7 +96,8 @@ export function sessionPut(
     type: 'put',
     collection: 'session',
     key: data.sessionId,
-    group: '',
+    // forks are grouped by their parent, so the forks of a session are one indexed listing
+    group: data.parentSessionId ?? '',
     order,
     data: data as unknown as JsonObject,
     expectedRevision,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { AUDIT_EVENT_TYPES, ERROR_SEVERITIES } from '../../storage/audit-repository.js'
 import { rejectsWith, type SuiteContext } from './suite-context.js'
 
 export function auditTests({ describe, it }: SuiteContext): void {
@@ -82,6 +83,23 @@ export function auditTests({ describe, it }: SuiteContext): void {
         'ConfigError',
         /value/,
       )
+    })
+
+    it('offers the predefined audit event types and severities as constants and accepts custom ones', async (storage) => {
+      await storage.audit.log({ eventType: AUDIT_EVENT_TYPES.toolCall, action: 'search', time: 1 })
+      await storage.audit.log({ eventType: AUDIT_EVENT_TYPES.conversationStart, action: 'hello', time: 2 })
+      await storage.audit.log({ eventType: 'billing_export', action: 'export', time: 3 })
+      assert.equal(AUDIT_EVENT_TYPES.agentError, 'agent_error')
+      assert.deepEqual(
+        (await storage.audit.list({ eventType: AUDIT_EVENT_TYPES.toolCall })).map((entry) => entry.action),
+        ['search'],
+      )
+      assert.equal((await storage.audit.list({ eventType: 'billing_export' }))[0]?.action, 'export')
+      const error = await storage.audit.recordError({
+        severity: ERROR_SEVERITIES.critical,
+        message: 'disk full',
+      })
+      assert.equal(error.severity, 'critical')
     })
   })
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { FACT_TYPES } from '../../storage/knowledge-repository.js'
 import { rejectsWith, type SuiteContext } from './suite-context.js'
 
 export function knowledgeTests({ describe, it }: SuiteContext): void {
@@ -102,6 +103,21 @@ export function knowledgeTests({ describe, it }: SuiteContext): void {
         /vector\[1\]/,
       )
       await rejectsWith(storage.knowledge.search({ vector: [] }), 'ConfigError', /vector/)
+    })
+
+    it('offers the predefined fact types as constants and accepts custom ones', async (storage) => {
+      await storage.knowledge.putFact({ type: FACT_TYPES.preference, subject: 'ana', content: 'tea' })
+      await storage.knowledge.putFact({ type: FACT_TYPES.project, content: 'agentloop' })
+      await storage.knowledge.putFact({ type: 'recipe', content: 'soup' })
+      assert.deepEqual(Object.values(FACT_TYPES), ['user', 'project', 'preference', 'context', 'custom'])
+      assert.deepEqual(
+        (await storage.knowledge.listFacts({ type: FACT_TYPES.preference })).map((fact) => fact.content),
+        ['tea'],
+      )
+      assert.deepEqual(
+        (await storage.knowledge.listFacts({ type: 'recipe' })).map((fact) => fact.type),
+        ['recipe'],
+      )
     })
   })
 }

@@ -142,6 +142,36 @@ export function sessionTests({ describe, it }: SuiteContext): void {
       assert.deepEqual(texts(await storage.sessions.messages(whole.sessionId)), ['q1', 'a1', 'q2'])
     })
 
+    it("records a fork's lineage and lists the forks of a session and the chain back to the original", async (storage) => {
+      await storage.sessions.create({ sessionId: 's', messages: [user('q1'), assistant('a1'), user('q2')] })
+      const [q1, a1] = (await storage.sessions.entries('s')).map((entry) => entry.id)
+      const fork = await storage.sessions.fork('s', { messageId: a1 as string, newSessionId: 'f1' })
+      assert.equal(fork.parentSessionId, 's')
+      assert.equal(fork.forkedFromMessageId, a1)
+      await storage.sessions.fork('s', { messageId: q1 as string, newSessionId: 'f2' })
+      const grandchild = await storage.sessions.fork('f1', { newSessionId: 'f1a' })
+      assert.equal(grandchild.forkedFromMessageId, a1, 'a fork of the whole branch records its head')
+      await storage.sessions.create({ sessionId: 'empty' })
+      const ofEmpty = await storage.sessions.fork('empty', { newSessionId: 'f3' })
+      assert.equal(ofEmpty.forkedFromMessageId, undefined)
+      assert.equal((await storage.sessions.get('f1'))?.parentSessionId, 's')
+      assert.equal((await storage.sessions.get('s'))?.parentSessionId, undefined)
+      const forks = await storage.sessions.list({ parentSessionId: 's' })
+      assert.deepEqual(forks.map((session) => session.sessionId).sort(), ['f1', 'f2'])
+      assert.deepEqual(
+        (await storage.sessions.lineage('f1a')).map((session) => session.sessionId),
+        ['f1a', 'f1', 's'],
+      )
+      assert.deepEqual(await storage.sessions.lineage('missing'), [])
+      // forks stay in the plain listing, and keep their lineage through an update
+      assert.equal((await storage.sessions.list()).length, 6)
+      await storage.sessions.update('f1', { title: 'renamed' })
+      assert.deepEqual(
+        (await storage.sessions.list({ parentSessionId: 's' })).map((session) => session.sessionId).sort(),
+        ['f1', 'f2'],
+      )
+    })
+
     it('answers null or [] for unknown sessions and a clear error for unknown messages and branches', async (storage) => {
       assert.equal(await storage.sessions.get('missing'), null)
       assert.deepEqual(await storage.sessions.messages('missing'), [])

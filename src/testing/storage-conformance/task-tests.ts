@@ -86,5 +86,23 @@ export function taskTests({ describe, it }: SuiteContext): void {
       await rejectsWith(storage.tasks.update('t', { status: 'sleeping' as never }), 'ConfigError', /status/)
       assert.equal(await storage.tasks.get('missing'), null)
     })
+
+    it('keeps a task description, changes it, and reads tasks stored without one', async (storage) => {
+      const task = await storage.tasks.create({
+        id: 'd1',
+        title: 'Report',
+        description: 'Monthly sales, by region',
+      })
+      assert.equal(task.description, 'Monthly sales, by region')
+      assert.equal((await storage.tasks.get('d1'))?.description, 'Monthly sales, by region')
+      const changed = await storage.tasks.update('d1', { description: 'Quarterly sales' })
+      assert.equal(changed.description, 'Quarterly sales')
+      assert.equal((await storage.tasks.create({ id: 'd2', title: 'No description' })).description, undefined)
+      await rejectsWith(
+        storage.tasks.create({ title: 'x', description: 42 as never }),
+        'ConfigError',
+        /description must be a string/,
+      )
+    })
   })
 }
