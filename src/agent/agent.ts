@@ -10,6 +10,7 @@ import {
   type ContextSettings,
   resolveContextOptions,
 } from '../context/context-options.js'
+import { describeValue } from '../errors/check-options.js'
 import { ConfigError } from '../errors/errors.js'
 import type { HooksInput } from '../hooks/hook-chain.js'
 import type { Model } from '../model/model.js'
@@ -23,6 +24,7 @@ import type {
 } from '../model/model-request.js'
 import { type ResolvedSchema, resolveSchema } from '../tool/schema.js'
 import type { Tool } from '../tool/tool.js'
+import { checkAgentOptions } from './check-agent-options.js'
 
 /** Instructions, fixed or computed from the run context once at the start of each run. */
 export type Instructions<TContext> =
@@ -91,6 +93,7 @@ export class Agent<TContext = unknown, TOutput = string> {
   readonly #toolsByName: ReadonlyMap<string, Tool<unknown, TContext>>
 
   constructor(options: AgentOptions<TContext, TOutput>) {
+    checkAgentOptions(options)
     if (typeof options?.name !== 'string' || options.name.trim() === '') {
       throw new ConfigError({
         message: 'Agent: name must be a non-empty string (it names the agent in events and resume).',
@@ -106,7 +109,7 @@ export class Agent<TContext = unknown, TOutput = string> {
     const maxTurns = options.maxTurns ?? DEFAULT_MAX_TURNS
     if (!Number.isInteger(maxTurns) || maxTurns < 1) {
       throw new ConfigError({
-        message: `${label}: maxTurns must be a positive integer; got ${String(options.maxTurns)}.`,
+        message: `${label}: maxTurns must be a positive integer; got ${describeValue(options.maxTurns)}.`,
       })
     }
     const tools = options.tools ?? []

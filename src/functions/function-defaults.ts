@@ -1,3 +1,4 @@
+import { checkOptionKeys } from '../errors/check-options.js'
 import { ConfigError } from '../errors/errors.js'
 import type { Model } from '../model/model.js'
 import type { ModelSettings } from '../model/model-request.js'
@@ -38,6 +39,8 @@ export interface FunctionDefaults {
   sandboxOptions?: SandboxRunOptions
 }
 
+const FUNCTION_DEFAULT_KEYS = ['model', 'maxRetries', 'mode', 'modelSettings', 'sandbox', 'sandboxOptions']
+
 const BUILT_IN: FunctionDefaults = { maxRetries: 3, mode: 'json' }
 let current: FunctionDefaults = { ...BUILT_IN }
 
@@ -54,14 +57,10 @@ export function configureFunctions(defaults: Partial<FunctionDefaults>): Readonl
   if (typeof defaults !== 'object' || defaults === null) {
     throw new ConfigError({ message: 'configureFunctions(defaults): defaults must be an object.' })
   }
+  checkOptionKeys(defaults, FUNCTION_DEFAULT_KEYS, 'configureFunctions')
   const next = { ...current }
   for (const [key, value] of Object.entries(defaults)) {
     if (value === undefined) continue
-    if (!(key in BUILT_IN) && !['model', 'modelSettings', 'sandbox', 'sandboxOptions'].includes(key)) {
-      throw new ConfigError({
-        message: `configureFunctions: unknown option "${key}"; use model, maxRetries, mode, modelSettings, sandbox or sandboxOptions.`,
-      })
-    }
     ;(next as unknown as Record<string, unknown>)[key] = value
   }
   checkMaxRetries(next.maxRetries, 'configureFunctions: maxRetries')
