@@ -11,19 +11,19 @@
 import { readFileSync } from 'node:fs'
 import {
   Agent,
-  counterFor,
   estimateTokenizer,
-  estimateTokens,
   type Message,
   type Model,
   type ModelCapabilities,
   type ModelStreamPart,
   openaiTokenizer,
   run,
-  TokenCounter,
   tool,
 } from 'agentloop'
 import { z } from 'zod'
+// Internals measured directly (not public API): the token counter and the raw estimate.
+import { estimateTokens } from '../src/context/estimate-tokenizer.js'
+import { counterFor, TokenCounter } from '../src/context/token-counter.js'
 
 const corpusDir = new URL('../test/__fixtures__/tokenizer/', import.meta.url)
 const corpus: Record<string, string> = {

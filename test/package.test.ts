@@ -60,6 +60,7 @@ describe('the built package', () => {
     expect(external("await import('agentloop/postgres')")).toEqual(['pg'])
     expect(external("await import('agentloop/redis')")).toEqual(['ioredis'])
     expect(external("await import('agentloop/testing')")).toEqual([])
+    expect(external("await import('agentloop/storage')")).toEqual([])
     const { stdout } = runModule(`
       const { createMemoryStorage } = await import('agentloop')
       const storage = createMemoryStorage()

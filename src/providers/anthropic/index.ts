@@ -10,5 +10,14 @@
  *
  * @module
  */
+
+// Messages API conversion, for restoring or exporting a conversation (docs/context.md).
+export {
+  type AnthropicContentBlock,
+  type AnthropicConversation,
+  type AnthropicMessage,
+  fromAnthropic,
+  toAnthropic,
+} from '../../messages/anthropic-format.js'
 export { type AnthropicOptions, anthropic } from './anthropic.js'
 export type { AnthropicDefaults } from './anthropic-request.js'

@@ -12,6 +12,14 @@
  *
  * @module
  */
+
+// Chat Completions message conversion, for restoring or exporting a conversation (docs/context.md).
+export {
+  fromOpenAIChat,
+  type OpenAIChatContentPart,
+  type OpenAIChatMessage,
+  toOpenAIChat,
+} from '../../messages/openai-format.js'
 export type { ChatCompatibility, ChatDefaults } from './chat-request.js'
 export { type OpenAIChatOptions, openaiChat } from './openai-chat.js'
 export type { OpenAIConnectionOptions } from './openai-client.js'
