@@ -28,6 +28,9 @@ execFileSync(
     '--emitDeclarationOnly',
     '--sourceMap',
     'false',
+    // The published package ships dist/ only: maps would point at sources it does not contain.
+    '--declarationMap',
+    'false',
   ],
   { cwd: root, stdio: 'inherit' },
 )
@@ -43,6 +46,6 @@ await build({
   target: 'node20',
   packages: 'external',
   chunkNames: 'chunks/[name]-[hash]',
-  sourcemap: true,
+  sourcemap: false,
   logLevel: 'warning',
 })
