@@ -70,6 +70,44 @@ describe('the built package', () => {
     expect(JSON.parse(stdout)).toEqual({ version: 1 })
   })
 
+  it('names the one npm install to run when an optional peer is missing, on import and for model references', () => {
+    const withHidden = (hidden: string, code: string) => {
+      const child = spawnSync(
+        process.execPath,
+        ['--import', './test/support/register-hide-packages.mjs', '--input-type=module', '-e', code],
+        { cwd: root, encoding: 'utf8', env: { ...process.env, AGENTLOOP_HIDE_PACKAGES: hidden } },
+      )
+      expect(child.status, child.stderr).toBe(0)
+      return child.stdout.trim()
+    }
+    const importError = (subpath: string) => `
+      try { await import('${subpath}'); console.log('loaded') }
+      catch (error) { console.log(error.name + ': ' + error.message) }`
+    for (const [subpath, packageName] of [
+      ['agentloop/sqlite', 'better-sqlite3'],
+      ['agentloop/postgres', 'pg'],
+      ['agentloop/redis', 'ioredis'],
+      ['agentloop/openai', 'openai'],
+      ['agentloop/anthropic', '@anthropic-ai/sdk'],
+    ]) {
+      expect(withHidden(packageName as string, importError(subpath as string))).toBe(
+        `ConfigError: ${subpath} needs the optional package "${packageName}", which is not installed. Install it next to agentloop: npm install ${packageName}`,
+      )
+    }
+    const referenceError = withHidden(
+      '@anthropic-ai/sdk',
+      `
+      process.env.ANTHROPIC_API_KEY = 'sk-ant-test-0123456789'
+      const { Agent, run } = await import('agentloop')
+      const { ConfigError } = await import('agentloop')
+      try { await run(new Agent({ name: 'a', model: 'anthropic:claude-haiku-4-5' }), 'hi') }
+      catch (error) { console.log((error instanceof ConfigError) + ' ' + error.message) }`,
+    )
+    expect(referenceError).toBe(
+      'true agentloop/anthropic needs the optional package "@anthropic-ai/sdk", which is not installed. Install it next to agentloop: npm install @anthropic-ai/sdk',
+    )
+  })
+
   it('loads each provider SDK only at its own subpath', () => {
     const openaiImports = runModule("await import('agentloop/openai')").bareImports
     expect(openaiImports).toContain('openai')

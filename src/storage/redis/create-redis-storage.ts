@@ -1,7 +1,8 @@
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { ConfigError } from '../../errors/errors.js'
 import { createStorage } from '../create-storage.js'
 import type { Storage } from '../storage.js'
+import { RedisClient } from './ioredis-module.js'
 import { createRedisDriver } from './redis-driver.js'
 
 /** Options of {@link createRedisStorage}. */
@@ -33,7 +34,7 @@ export function createRedisStorage(options: RedisStorageOptions): Storage {
       message: `createRedisStorage: prefix must be a string without spaces or braces; got ${JSON.stringify(options.prefix)}.`,
     })
   }
-  const redis = options.redis ?? new Redis(options.url as string, { maxRetriesPerRequest: 3 })
+  const redis = options.redis ?? new RedisClient(options.url as string, { maxRetriesPerRequest: 3 })
   // connection errors are reported by the calls that fail; keep them from crashing the process
   if (options.redis === undefined) redis.on('error', () => {})
   return createStorage(createRedisDriver({ redis, prefix, ownsClient: options.redis === undefined }))
