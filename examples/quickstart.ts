@@ -102,6 +102,9 @@ function show(event: RunEvent): void {
     case 'context.compact':
       console.log(`  ✂ context compacted: ${event.tokensBefore} → ${event.tokensAfter} tokens`)
       break
+    case 'context.budget':
+      console.log(dim(`  ℹ ${event.message}`))
+      break
     case 'approval.request':
       console.log(`  ⏸ ${event.toolName} waits for approval`)
       break

@@ -152,6 +152,24 @@ export interface ContextCompactEvent extends EventBase {
   replacedByHook?: boolean
 }
 
+/**
+ * The model declares no context window and the agent sets no `context.maxInputTokens`, so the run
+ * uses the default budget (a 32,768-token window, see docs/context.md) rather than none. Sent
+ * once per run, before its first model call.
+ */
+export interface ContextBudgetEvent extends EventBase {
+  type: 'context.budget'
+  turn: number
+  /** Always `default` today: the budget was not configured. */
+  source: 'default'
+  budgetTokens: number
+  /** The assumed context window. */
+  contextWindow: number
+  reserveOutputTokens: number
+  /** What happened and how to set the real limit. */
+  message: string
+}
+
 /** A checkpoint of the run was saved to storage (durable runs only). */
 export interface CheckpointSaveEvent extends EventBase {
   type: 'checkpoint.save'
@@ -187,6 +205,7 @@ export type RunEvent =
   | ToolStartEvent
   | ToolEndEvent
   | ContextCompactEvent
+  | ContextBudgetEvent
   | CheckpointSaveEvent
   | ApprovalRequestEvent
 
