@@ -15,12 +15,13 @@ import { ConfigError } from '../errors/errors.js'
 import type { HooksInput } from '../hooks/hook-chain.js'
 import type { Model } from '../model/model.js'
 import { modelReference } from '../model/model-reference.js'
-import type {
-  JsonSchema,
-  ModelOutputSpec,
-  ModelSettings,
-  ModelTool,
-  ToolChoice,
+import {
+  type JsonSchema,
+  type ModelOutputSpec,
+  type ModelSettings,
+  type ModelTool,
+  TOOL_CHOICES,
+  type ToolChoice,
 } from '../model/model-request.js'
 import { type ResolvedSchema, resolveSchema } from '../tool/schema.js'
 import type { Tool } from '../tool/tool.js'
@@ -133,7 +134,7 @@ export class Agent<TContext = unknown, TOutput = string> {
         message: `${label}: toolChoice names "${toolChoice.name}", which is not one of its tools (${[...byName.keys()].join(', ') || 'none'}).`,
       })
     }
-    if (typeof toolChoice === 'string' && !['auto', 'required', 'none'].includes(toolChoice)) {
+    if (typeof toolChoice === 'string' && !(TOOL_CHOICES as readonly string[]).includes(toolChoice)) {
       throw new ConfigError({
         message: `${label}: toolChoice must be 'auto', 'required', 'none' or { name }; got ${JSON.stringify(toolChoice)}.`,
       })

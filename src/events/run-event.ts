@@ -9,6 +9,7 @@ import type { Message } from '../messages/message.js'
 import type { FinishReason } from '../model/model-response.js'
 import type { Usage } from '../model/usage.js'
 import type { JsonValue } from '../util/json.js'
+import type { DistributiveOmit } from '../util/types.js'
 
 /** Where a run stands. `completed`, `failed` and `cancelled` are final. */
 export type RunStatus =
@@ -211,8 +212,6 @@ export type RunEvent =
 
 /** The `type` of any run event. */
 export type RunEventType = RunEvent['type']
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 /** An event before the runtime stamps it with `runId`, `seq` and `time`. */
 export type RunEventData = DistributiveOmit<RunEvent, keyof EventBase>
