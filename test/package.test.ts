@@ -225,6 +225,6 @@ describe('the built package', () => {
       (match) => match[1],
     )
     expect(links.length).toBeGreaterThan(5)
-    expect(links.filter((link) => !link?.startsWith('https://'))).toEqual([])
+    expect(links.filter((link) => !link?.startsWith('https://') && !link?.startsWith('#'))).toEqual([])
   })
 })
