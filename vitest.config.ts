@@ -8,6 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^agentloop$/, replacement: fromRoot('./src/index.ts') },
       { find: /^agentloop\/testing$/, replacement: fromRoot('./src/testing/index.ts') },
+      { find: /^agentloop\/storage$/, replacement: fromRoot('./src/storage/index.ts') },
       { find: /^agentloop\/sqlite$/, replacement: fromRoot('./src/storage/sqlite/index.ts') },
       { find: /^agentloop\/postgres$/, replacement: fromRoot('./src/storage/postgres/index.ts') },
       { find: /^agentloop\/redis$/, replacement: fromRoot('./src/storage/redis/index.ts') },

@@ -14,7 +14,7 @@
 import { Agent, type Model, type RunEvent, stream, tool } from 'agentloop'
 import { scriptedModel } from 'agentloop/testing'
 import { z } from 'zod'
-import { configuredModel } from './quickstart-model.js'
+import { banner, configuredModel } from './quickstart-model.js'
 
 const clock = tool({
   name: 'current_time',
@@ -102,6 +102,9 @@ function show(event: RunEvent): void {
     case 'context.compact':
       console.log(`  ✂ context compacted: ${event.tokensBefore} → ${event.tokensAfter} tokens`)
       break
+    case 'context.budget':
+      console.log(dim(`  ℹ ${event.message}`))
+      break
     case 'approval.request':
       console.log(`  ⏸ ${event.toolName} waits for approval`)
       break
@@ -115,11 +118,7 @@ function show(event: RunEvent): void {
   }
 }
 
-console.log(
-  configured === undefined
-    ? 'Using the scripted model (set OPENAI_API_KEY, ANTHROPIC_API_KEY, OLLAMA_BASE_URL or OPENAI_BASE_URL for a real provider): its answers are pre-recorded; the tools run for real.'
-    : `Using ${configured.reference} (${configured.reason}).`,
-)
+console.log(banner(configured).join('\n'))
 const events = stream(
   agent,
   'What time is it in Tokyo, what is 19.5 + 22.5, and how many words are in "agents whose runs survive crashes"?',

@@ -30,6 +30,9 @@ execFileSync(
     '--emitDeclarationOnly',
     '--sourceMap',
     'false',
+    // The published package ships dist/ only: maps would point at sources it does not contain.
+    '--declarationMap',
+    'false',
   ],
   { cwd: root, stdio: 'inherit' },
 )
@@ -45,6 +48,6 @@ await build({
   target: 'node20',
   packages: 'external',
   chunkNames: 'chunks/[name]-[hash]',
-  sourcemap: true,
+  sourcemap: false,
   logLevel: 'warning',
 })

@@ -24,9 +24,8 @@ export type {
   CompactionStrategyInput,
 } from './context/compaction-strategy.js'
 export type { ContextOptions, ContextSettings } from './context/context-options.js'
-export { estimateTokenizer, estimateTokens } from './context/estimate-tokenizer.js'
-export { groupMessages, type MessageGroup } from './context/message-groups.js'
-export { type OpenAIEncoding, openaiEncodingFor, openaiTokenizer } from './context/openai-tokenizer.js'
+export { estimateTokenizer } from './context/estimate-tokenizer.js'
+export { openaiTokenizer } from './context/openai-tokenizer.js'
 export type { CompactionPlan, CompactionStep } from './context/plan-compaction.js'
 export { type DropOldestTurnsOptions, dropOldestTurns } from './context/strategies/drop-oldest-turns.js'
 export type { KeepOptions } from './context/strategies/oldest-groups.js'
@@ -35,7 +34,6 @@ export {
   type SummarizeOldestTurnsOptions,
   summarizeOldestTurns,
 } from './context/strategies/summarize-oldest-turns.js'
-export { counterFor, type RequestTokens, TokenCounter } from './context/token-counter.js'
 // LLM functions (agentloop/functions): the attempt records their errors carry.
 export type { FunctionAttempt, FunctionAttemptFailure, FunctionErrorDetails } from './errors/errors.js'
 export {
@@ -53,7 +51,6 @@ export {
   ValidationFailedError,
   type ValidationIssue,
 } from './errors/errors.js'
-export { createEventChannel, type EventChannel } from './events/event-channel.js'
 export type {
   ApprovalRequestEvent,
   CheckpointSaveEvent,
@@ -95,7 +92,7 @@ export type {
   Hooks,
 } from './hooks/hooks.js'
 export {
-  HistoryBuilder,
+  type HistoryBuilder,
   type HistoryValidationOptions,
   history,
   validateHistory,
@@ -119,14 +116,11 @@ export {
 export type { EmbeddingModel, EmbedOptions, EmbedResult } from './model/embedding-model.js'
 export { knownCapabilities } from './model/known-capabilities.js'
 export type { Model, ModelCapabilities } from './model/model.js'
-export { isModelReference, type ModelReference, modelReference } from './model/model-reference.js'
 export {
   createModelRegistry,
-  getDefaultModelRegistry,
   type ModelFactory,
   type ModelRegistry,
   type ModelRegistryOptions,
-  parseModelReference,
 } from './model/model-registry.js'
 export type {
   JsonSchema,
@@ -140,15 +134,11 @@ export type {
 } from './model/model-request.js'
 export type { FinishReason, ModelResponse } from './model/model-response.js'
 export type { ModelStreamPart } from './model/model-stream-part.js'
-export {
-  collectResponse,
-  createResponseCollector,
-  type ResponseCollector,
-} from './model/response-collector.js'
+export { collectResponse } from './model/response-collector.js'
 export type { Tokenizer } from './model/tokenizer.js'
-export { addUsage, emptyUsage, type Usage } from './model/usage.js'
+export type { Usage } from './model/usage.js'
 export type { ApprovalDecision } from './run/active-run.js'
-export { getDefaultRuntime, run, stream } from './run/run.js'
+export { run, stream } from './run/run.js'
 export type { RunInput } from './run/run-input.js'
 export type { RunItem } from './run/run-item.js'
 export type { CompletedRunResult, Interruption, PausedRunResult, RunResult } from './run/run-result.js'
@@ -156,7 +146,6 @@ export type { RunState, ToolCallRecord } from './run/run-state.js'
 export type { RunStream } from './run/run-stream.js'
 export { type ResumeOptions, type RunOptions, Runtime, type RuntimeOptions } from './run/runtime.js'
 export type { JobResult, JobRunOptions } from './steps/execute-job.js'
-export { JOB_SNAPSHOT_VERSION, type JobSnapshot } from './steps/job-checkpoint.js'
 export type {
   RetryDelay,
   StepContext,
@@ -199,7 +188,6 @@ export {
   type Metric,
   type TimeRange,
 } from './storage/audit-repository.js'
-export { createStorage, storageDriverOf } from './storage/create-storage.js'
 export {
   type Embedding,
   FACT_TYPES,
@@ -211,7 +199,6 @@ export {
 } from './storage/knowledge-repository.js'
 export { createMemoryStorage } from './storage/memory/create-memory-storage.js'
 export type { MemoryEntry, MemoryRepository, MemoryScope, MemoryTarget } from './storage/memory-repository.js'
-export { STORAGE_FORMAT_VERSION } from './storage/record-codec.js'
 export type {
   ListRunsOptions,
   RunCheckpoint,
@@ -236,14 +223,6 @@ export {
   StoredDataError,
 } from './storage/storage-errors.js'
 export type {
-  CommitResult,
-  ListOptions,
-  StoreDriver,
-  StoredRecord,
-  VectorQuery,
-  WriteOperation,
-} from './storage/store-driver.js'
-export type {
   CreateTaskInput,
   Task,
   TaskChanges,
@@ -263,4 +242,4 @@ export {
   type ToolExecution,
   type ToolRegistry,
 } from './tool/tool-registry.js'
-export { type JsonObject, type JsonValue, parseJson } from './util/json.js'
+export type { JsonObject, JsonValue } from './util/json.js'

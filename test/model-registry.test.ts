@@ -1,4 +1,4 @@
-import { Agent, ConfigError, createModelRegistry, parseModelReference, Runtime, run } from 'agentloop'
+import { Agent, ConfigError, createModelRegistry, Runtime, run } from 'agentloop'
 import { anthropic } from 'agentloop/anthropic'
 import { OPENAI_COMPATIBLE_PRESETS, openai, openaiChat } from 'agentloop/openai'
 import {
@@ -10,6 +10,7 @@ import {
   scriptedModel,
 } from 'agentloop/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { parseModelReference } from '../src/model/model-registry.js'
 
 const VARIABLES = [
   'OPENAI_API_KEY',

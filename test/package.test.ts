@@ -63,6 +63,7 @@ describe('the built package', () => {
     expect(external("await import('agentloop/file')")).toEqual([])
     expect(external("await import('agentloop/cache')")).toEqual([])
     expect(external("await import('agentloop/knowledge')")).toEqual([])
+    expect(external("await import('agentloop/storage')")).toEqual([])
     const { stdout } = runModule(`
       const { createMemoryStorage } = await import('agentloop')
       const storage = createMemoryStorage()
@@ -70,6 +71,44 @@ describe('the built package', () => {
       console.log(JSON.stringify((await storage.runs.load('r')).snapshot))
     `)
     expect(JSON.parse(stdout)).toEqual({ version: 1 })
+  })
+
+  it('names the one npm install to run when an optional peer is missing, on import and for model references', () => {
+    const withHidden = (hidden: string, code: string) => {
+      const child = spawnSync(
+        process.execPath,
+        ['--import', './test/support/register-hide-packages.mjs', '--input-type=module', '-e', code],
+        { cwd: root, encoding: 'utf8', env: { ...process.env, AGENTLOOP_HIDE_PACKAGES: hidden } },
+      )
+      expect(child.status, child.stderr).toBe(0)
+      return child.stdout.trim()
+    }
+    const importError = (subpath: string) => `
+      try { await import('${subpath}'); console.log('loaded') }
+      catch (error) { console.log(error.name + ': ' + error.message) }`
+    for (const [subpath, packageName] of [
+      ['agentloop/sqlite', 'better-sqlite3'],
+      ['agentloop/postgres', 'pg'],
+      ['agentloop/redis', 'ioredis'],
+      ['agentloop/openai', 'openai'],
+      ['agentloop/anthropic', '@anthropic-ai/sdk'],
+    ]) {
+      expect(withHidden(packageName as string, importError(subpath as string))).toBe(
+        `ConfigError: ${subpath} needs the optional package "${packageName}", which is not installed. Install it next to agentloop: npm install ${packageName}`,
+      )
+    }
+    const referenceError = withHidden(
+      '@anthropic-ai/sdk',
+      `
+      process.env.ANTHROPIC_API_KEY = 'sk-ant-test-0123456789'
+      const { Agent, run } = await import('agentloop')
+      const { ConfigError } = await import('agentloop')
+      try { await run(new Agent({ name: 'a', model: 'anthropic:claude-haiku-4-5' }), 'hi') }
+      catch (error) { console.log((error instanceof ConfigError) + ' ' + error.message) }`,
+    )
+    expect(referenceError).toBe(
+      'true agentloop/anthropic needs the optional package "@anthropic-ai/sdk", which is not installed. Install it next to agentloop: npm install @anthropic-ai/sdk',
+    )
   })
 
   it('loads each provider SDK only at its own subpath', () => {
@@ -166,11 +205,15 @@ describe('the built package', () => {
     expect(JSON.parse(stdout)).toEqual({ doubled: 42, isMainThread: false })
   })
 
-  it('ships ESM with type declarations, requires Node 20 or later, and depends only on zod', () => {
+  it('ships ESM with type declarations, requires Node 20 or later, and has zod 4 as its one required peer', () => {
     const manifest = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
     expect(manifest.type).toBe('module')
     expect(manifest.engines.node).toBe('>=20')
-    expect(Object.keys(manifest.dependencies)).toEqual(['zod'])
+    // zod is a peer, as in the AI SDK and the OpenAI Agents SDK, so users never get two copies of it.
+    expect(manifest.dependencies).toBeUndefined()
+    expect(manifest.peerDependencies.zod).toBe('^4.0.0')
+    expect(manifest.peerDependenciesMeta.zod).toBeUndefined()
+    expect(manifest.devDependencies.zod).toBeDefined()
     expect(readFileSync(`${root}/dist/index.d.ts`, 'utf8')).toContain('Agent')
     expect(readFileSync(`${root}/dist/testing/index.d.ts`, 'utf8')).toContain('scriptedModel')
     for (const peer of ['openai', '@anthropic-ai/sdk', '@ai-sdk/provider']) {
@@ -179,5 +222,47 @@ describe('the built package', () => {
     }
     for (const subpath of ['./openai', './anthropic', './ai-sdk'])
       expect(manifest.exports[subpath]).toBeDefined()
+  })
+
+  it('has a lock file in step with package.json, and CI installs with npm ci alone', () => {
+    const manifest = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
+    const lock = JSON.parse(readFileSync(`${root}/package-lock.json`, 'utf8'))
+    const locked = lock.packages['']
+    for (const field of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'])
+      expect(locked[field], field).toEqual(manifest[field])
+    // Biome's binaries for other platforms are recorded, so npm ci accepts the lock file anywhere.
+    expect(
+      Object.keys(lock.packages).filter((path) => path.startsWith('node_modules/@biomejs/cli-')).length,
+    ).toBeGreaterThan(4)
+    const ci = readFileSync(`${root}/.ci/run`, 'utf8')
+    expect(ci).toMatch(/^npm ci\b/m)
+    expect(ci).not.toMatch(/^\s*(npm install|npm i )/m)
+  })
+
+  it('packs a tarball with a license, registry metadata, no source maps, and links that work on the registry page', () => {
+    const manifest = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
+    expect(manifest.license).toBe('MIT')
+    expect(manifest.repository.url).toBe('git+https://github.com/agentloop/agentloop.git')
+    expect(manifest.homepage).toMatch(/^https:\/\/github.com\/agentloop\/agentloop/)
+    expect(manifest.bugs.url).toBe('https://github.com/agentloop/agentloop/issues')
+    expect(manifest.keywords.length).toBeGreaterThan(3)
+    const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    expect(pack.status).toBe(0)
+    const files: string[] = JSON.parse(pack.stdout)[0].files.map((file: { path: string }) => file.path)
+    expect(files).toContain('LICENSE')
+    expect(files).toContain('README.md')
+    expect(files).toContain('dist/index.js')
+    expect(files.filter((file) => file.endsWith('.map'))).toEqual([])
+    expect(files.filter((file) => !/^(dist\/|README\.md$|LICENSE$|package\.json$)/.test(file))).toEqual([])
+    expect(readFileSync(`${root}/LICENSE`, 'utf8')).toMatch(/^MIT License/)
+    // The registry renders the README without the repository around it: relative links would break.
+    const links = [...readFileSync(`${root}/README.md`, 'utf8').matchAll(/\]\(([^)]+)\)/g)].map(
+      (match) => match[1],
+    )
+    expect(links.length).toBeGreaterThan(5)
+    expect(links.filter((link) => !link?.startsWith('https://') && !link?.startsWith('#'))).toEqual([])
   })
 })

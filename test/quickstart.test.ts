@@ -1,4 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 import {
   anthropicStream,
@@ -10,7 +11,7 @@ import {
   type WireAnswer,
 } from 'agentloop/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { configuredModel } from '../examples/quickstart-model.js'
+import { banner, configuredModel, QUICKSTART_VARIABLES } from '../examples/quickstart-model.js'
 import { root } from './support/build.js'
 
 /** The environment without any provider variable, so the test never reaches a real provider. */
@@ -43,6 +44,8 @@ describe('examples/quickstart.ts (npm start)', () => {
     expect(child.status).toBe(0)
     const lines = child.stdout.split('\n')
     expect(lines[0]).toMatch(/^Using the scripted model/)
+    expect(child.stdout).toMatch(/^ {2}AGENTLOOP_MODEL +any model reference/m)
+    expect(child.stdout).toMatch(/^Next: the tour in README.md/m)
     expect(child.stdout).toMatch(/⚙ current_time\(\{"timeZone":"Asia\/Tokyo"\}\)/)
     expect(child.stdout).toMatch(/✓ add → 42/)
     expect(child.stdout).toMatch(/✓ count_words → \{"words":5\}/)
@@ -51,6 +54,28 @@ describe('examples/quickstart.ts (npm start)', () => {
       /Final output: In Tokyo it is .+ The sum is 42, and the phrase has 5 words\./,
     )
   }, 60_000)
+})
+
+describe('the banner of npm start', () => {
+  it('lists every environment variable the quickstart reads, and ends with where to go next', () => {
+    const sources = ['examples/quickstart.ts', 'examples/quickstart-model.ts']
+      .map((file) => readFileSync(`${root}/${file}`, 'utf8'))
+      .join('\n')
+    const read = new Set([...sources.matchAll(/env\.([A-Z][A-Z0-9_]+)/g)].map((match) => match[1]))
+    // The adapters read these themselves when the quickstart picks their provider.
+    for (const name of ['ANTHROPIC_BASE_URL', 'OPENAI_BASE_URL', 'OLLAMA_BASE_URL']) read.add(name)
+    const listed = QUICKSTART_VARIABLES.map((variable) => variable.name)
+    expect([...read].filter((name) => name !== undefined && !listed.includes(name))).toEqual([])
+    for (const configured of [
+      undefined,
+      { reference: 'openai:gpt-4o-mini', reason: 'OPENAI_API_KEY is set' },
+    ]) {
+      const lines = banner(configured)
+      for (const name of [...read, 'AGENTLOOP_MODEL']) expect(lines.join('\n')).toContain(`  ${name} `)
+      expect(lines.at(-2)).toMatch(/^Next: /)
+      expect(lines.join(' ')).toMatch(/README.md.*docs\/providers.md.*examples\//)
+    }
+  })
 })
 
 describe('the model npm start picks', () => {

@@ -10,19 +10,22 @@ import {
   type ContextSettings,
   resolveContextOptions,
 } from '../context/context-options.js'
+import { describeValue } from '../errors/check-options.js'
 import { ConfigError } from '../errors/errors.js'
 import type { HooksInput } from '../hooks/hook-chain.js'
 import type { Model } from '../model/model.js'
 import { modelReference } from '../model/model-reference.js'
-import type {
-  JsonSchema,
-  ModelOutputSpec,
-  ModelSettings,
-  ModelTool,
-  ToolChoice,
+import {
+  type JsonSchema,
+  type ModelOutputSpec,
+  type ModelSettings,
+  type ModelTool,
+  TOOL_CHOICES,
+  type ToolChoice,
 } from '../model/model-request.js'
 import { type ResolvedSchema, resolveSchema } from '../tool/schema.js'
 import type { Tool } from '../tool/tool.js'
+import { checkAgentOptions } from './check-agent-options.js'
 
 /** Instructions, fixed or computed from the run context once at the start of each run. */
 export type Instructions<TContext> =
@@ -91,6 +94,7 @@ export class Agent<TContext = unknown, TOutput = string> {
   readonly #toolsByName: ReadonlyMap<string, Tool<unknown, TContext>>
 
   constructor(options: AgentOptions<TContext, TOutput>) {
+    checkAgentOptions(options)
     if (typeof options?.name !== 'string' || options.name.trim() === '') {
       throw new ConfigError({
         message: 'Agent: name must be a non-empty string (it names the agent in events and resume).',
@@ -106,7 +110,7 @@ export class Agent<TContext = unknown, TOutput = string> {
     const maxTurns = options.maxTurns ?? DEFAULT_MAX_TURNS
     if (!Number.isInteger(maxTurns) || maxTurns < 1) {
       throw new ConfigError({
-        message: `${label}: maxTurns must be a positive integer; got ${String(options.maxTurns)}.`,
+        message: `${label}: maxTurns must be a positive integer; got ${describeValue(options.maxTurns)}.`,
       })
     }
     const tools = options.tools ?? []
@@ -130,7 +134,7 @@ export class Agent<TContext = unknown, TOutput = string> {
         message: `${label}: toolChoice names "${toolChoice.name}", which is not one of its tools (${[...byName.keys()].join(', ') || 'none'}).`,
       })
     }
-    if (typeof toolChoice === 'string' && !['auto', 'required', 'none'].includes(toolChoice)) {
+    if (typeof toolChoice === 'string' && !(TOOL_CHOICES as readonly string[]).includes(toolChoice)) {
       throw new ConfigError({
         message: `${label}: toolChoice must be 'auto', 'required', 'none' or { name }; got ${JSON.stringify(toolChoice)}.`,
       })

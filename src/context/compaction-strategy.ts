@@ -1,6 +1,7 @@
 import type { Message } from '../messages/message.js'
 import type { Model } from '../model/model.js'
 import type { Usage } from '../model/usage.js'
+import type { MaybePromise } from '../util/types.js'
 
 /** What a compaction strategy is given. */
 export interface CompactionInput {
@@ -38,8 +39,6 @@ export interface CompactionOutcome {
   /** Why the strategy could not help, when it changed nothing. */
   note?: string
 }
-
-type MaybePromise<T> = T | Promise<T>
 
 /**
  * One step of compaction. It returns the new message list (or an outcome describing it), or

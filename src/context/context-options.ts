@@ -1,3 +1,4 @@
+import { checkOptionKeys } from '../errors/check-options.js'
 import { ConfigError } from '../errors/errors.js'
 import type { Tokenizer } from '../model/tokenizer.js'
 import { type CompactionStrategy, type CompactionStrategyInput, toStrategy } from './compaction-strategy.js'
@@ -45,6 +46,15 @@ export interface ContextSettings {
   strategies: readonly CompactionStrategy[]
 }
 
+/** The keys of `ContextOptions`. */
+const CONTEXT_OPTION_KEYS = [
+  'maxInputTokens',
+  'reserveOutputTokens',
+  'tokenizer',
+  'estimateMargin',
+  'strategies',
+] as const
+
 const DEFAULT_STRATEGIES: readonly CompactionStrategy[] = [
   shrinkToolResults(),
   dropOldestTurns(),
@@ -57,6 +67,11 @@ export function resolveContextOptions(options: ContextOptions | undefined, field
   if (typeof value !== 'object' || value === null) {
     throw new ConfigError({ message: `${field} must be an object such as { maxInputTokens: 100000 }.` })
   }
+  checkOptionKeys(value, CONTEXT_OPTION_KEYS, field, {
+    maxTokens: 'maxInputTokens',
+    maxContextTokens: 'maxInputTokens',
+    reserveTokens: 'reserveOutputTokens',
+  })
   const tokens = (name: 'maxInputTokens' | 'reserveOutputTokens', min: number) => {
     const n = value[name]
     if (n !== undefined && !(Number.isInteger(n) && n >= min)) {

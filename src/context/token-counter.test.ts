@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Message } from '../messages/message.js'
 import type { Tokenizer } from '../model/tokenizer.js'
-import { computeBudget } from './budget.js'
+import { computeBudget, DEFAULT_CONTEXT_WINDOW } from './budget.js'
 import { resolveContextOptions } from './context-options.js'
 import { estimateTokens } from './estimate-tokenizer.js'
 import {
@@ -127,8 +127,13 @@ describe('computeBudget', () => {
     ).toBe(4500)
   })
 
-  it('checks nothing when no limit is known, and refuses a reserve that fills the window', () => {
-    expect(computeBudget({ ...base, capabilities: {} })).toBeUndefined()
+  it('assumes the default window when no limit is known, and refuses a reserve that fills the window', () => {
+    expect(computeBudget({ ...base, capabilities: {} })).toMatchObject({
+      budgetTokens: DEFAULT_CONTEXT_WINDOW - 4096,
+      contextWindow: DEFAULT_CONTEXT_WINDOW,
+      assumedContextWindow: true,
+    })
+    expect(computeBudget({ ...base, capabilities: { contextWindow: 8000 } }).assumedContextWindow).toBe(false)
     expect(() =>
       computeBudget({ ...base, maxOutputTokens: 9000, capabilities: { contextWindow: 8000 } }),
     ).toThrow(/reserved output tokens \(9000\) leave nothing/)

@@ -9,6 +9,7 @@ import type { Message } from '../messages/message.js'
 import type { FinishReason } from '../model/model-response.js'
 import type { Usage } from '../model/usage.js'
 import type { JsonValue } from '../util/json.js'
+import type { DistributiveOmit } from '../util/types.js'
 
 /** Where a run stands. `completed`, `failed` and `cancelled` are final. */
 export type RunStatus =
@@ -174,6 +175,24 @@ export interface ContextCompactEvent extends EventBase {
   replacedByHook?: boolean
 }
 
+/**
+ * The model declares no context window and the agent sets no `context.maxInputTokens`, so the run
+ * uses the default budget (a 32,768-token window, see docs/context.md) rather than none. Sent
+ * once per run, before its first model call.
+ */
+export interface ContextBudgetEvent extends EventBase {
+  type: 'context.budget'
+  turn: number
+  /** Always `default` today: the budget was not configured. */
+  source: 'default'
+  budgetTokens: number
+  /** The assumed context window. */
+  contextWindow: number
+  reserveOutputTokens: number
+  /** What happened and how to set the real limit. */
+  message: string
+}
+
 /** A checkpoint of the run was saved to storage (durable runs only). */
 export interface CheckpointSaveEvent extends EventBase {
   type: 'checkpoint.save'
@@ -209,13 +228,12 @@ export type RunEvent =
   | ToolStartEvent
   | ToolEndEvent
   | ContextCompactEvent
+  | ContextBudgetEvent
   | CheckpointSaveEvent
   | ApprovalRequestEvent
 
 /** The `type` of any run event. */
 export type RunEventType = RunEvent['type']
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 /** An event before the runtime stamps it with `runId`, `seq` and `time`. */
 export type RunEventData = DistributiveOmit<RunEvent, keyof EventBase>

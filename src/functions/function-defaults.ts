@@ -1,4 +1,5 @@
 import { type ContextOptions, resolveContextOptions } from '../context/context-options.js'
+import { checkOptionKeys } from '../errors/check-options.js'
 import { ConfigError } from '../errors/errors.js'
 import type { ModelSettings } from '../model/model-request.js'
 import { checkFunctionModel, type FunctionModel } from './function-model.js'
@@ -49,8 +50,18 @@ export interface FunctionDefaults {
   envFile: string | false
 }
 
+const FUNCTION_DEFAULT_KEYS = [
+  'model',
+  'maxRetries',
+  'mode',
+  'modelSettings',
+  'sandbox',
+  'sandboxOptions',
+  'context',
+  'envFile',
+]
+
 const BUILT_IN: FunctionDefaults = { maxRetries: 3, mode: 'json', envFile: '.env' }
-const OPTIONAL = ['model', 'modelSettings', 'sandbox', 'sandboxOptions', 'context']
 let current: FunctionDefaults = { ...BUILT_IN }
 
 /**
@@ -66,14 +77,10 @@ export function configureFunctions(defaults: Partial<FunctionDefaults>): Readonl
   if (typeof defaults !== 'object' || defaults === null) {
     throw new ConfigError({ message: 'configureFunctions(defaults): defaults must be an object.' })
   }
+  checkOptionKeys(defaults, FUNCTION_DEFAULT_KEYS, 'configureFunctions')
   const next = { ...current }
   for (const [key, value] of Object.entries(defaults)) {
     if (value === undefined) continue
-    if (!(key in BUILT_IN) && !OPTIONAL.includes(key)) {
-      throw new ConfigError({
-        message: `configureFunctions: unknown option "${key}"; use model, maxRetries, mode, modelSettings, sandbox, sandboxOptions, context or envFile.`,
-      })
-    }
     ;(next as unknown as Record<string, unknown>)[key] = value
   }
   checkMaxRetries(next.maxRetries, 'configureFunctions: maxRetries')

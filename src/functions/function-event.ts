@@ -1,5 +1,6 @@
 import type { FunctionAttemptFailure } from '../errors/errors.js'
 import type { EventBase, RunEvent } from '../events/run-event.js'
+import type { DistributiveOmit } from '../util/types.js'
 
 /** An LLM function's attempt was checked: `ok`, or rejected with the failure fed back to the model. */
 export interface AttemptEndEvent extends EventBase {
@@ -16,8 +17,6 @@ export interface AttemptEndEvent extends EventBase {
  * the function's name as `agent`.
  */
 export type FunctionEvent = RunEvent | AttemptEndEvent
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 /** An event before it is stamped with `runId`, `seq` and `time`. */
 export type FunctionEventData = DistributiveOmit<FunctionEvent, keyof EventBase>

@@ -14,6 +14,7 @@ import type { CompactionPlan } from '../context/plan-compaction.js'
 import type { Message } from '../messages/message.js'
 import type { ModelRequest } from '../model/model-request.js'
 import type { ModelResponse } from '../model/model-response.js'
+import type { MaybePromise } from '../util/types.js'
 
 /** The fields every hook event has. */
 export interface HookEventBase<TContext> {
@@ -105,8 +106,6 @@ export interface ErrorHookEvent<TContext> extends HookEventBase<TContext> {
   callId?: string
   toolName?: string
 }
-
-type MaybePromise<T> = T | Promise<T>
 
 /** A set of hooks; give one to an agent (`hooks`) or a runtime (`hooks`). Every hook is optional. */
 export interface Hooks<TContext = unknown> {

@@ -50,6 +50,8 @@ async function loadSubpath(subpath: string): Promise<ProviderModule> {
   try {
     return (await import(specifier)) as ProviderModule
   } catch (error) {
+    // A missing SDK is already a ConfigError naming the one package to install.
+    if (error instanceof ConfigError) throw error
     throw new ConfigError({
       message: `Could not load ${specifier} for a model reference: ${error instanceof Error ? error.message : String(error)}. Install its peer dependency (openai or @anthropic-ai/sdk).`,
       cause: error,

@@ -14,7 +14,7 @@ export interface ModelTool {
 }
 
 /** How the model may use tools: decide itself, must call one, must not, or must call the named one. */
-export type ToolChoice = 'auto' | 'required' | 'none' | { name: string }
+export type ToolChoice = (typeof TOOL_CHOICES)[number] | { name: string }
 
 /** A structured final answer the model should produce, as JSON matching `schema`. */
 export interface ModelOutputSpec {
@@ -24,6 +24,9 @@ export interface ModelOutputSpec {
 }
 
 /** Sampling and length settings shared by providers; anything else goes in `providerOptions`. */
+/** The tool choices given by name; the fourth is `{ name }`, one tool. */
+export const TOOL_CHOICES = ['auto', 'required', 'none'] as const
+
 export interface ModelSettings {
   temperature?: number
   topP?: number

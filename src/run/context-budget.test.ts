@@ -111,12 +111,52 @@ describe('the context budget in a run', () => {
     expect(model.requests).toHaveLength(0)
   })
 
-  it('checks nothing when the model declares no context window and no maxInputTokens is set', async () => {
-    const model = scriptedModel([{ text: 'ok', usage }], { capabilities: {} })
-    const agent = new Agent({ name: 'free', model })
-    const events = stream(agent, 'word '.repeat(50_000))
-    expect(eventsOfType(await collectEvents(events), 'context.compact')).toEqual([])
+  it('applies the default budget, said once, when the model declares no context window and no maxInputTokens is set', async () => {
+    const echo = tool({ name: 'echo', description: 'Echo', parameters: [], execute: () => 'echoed' })
+    const model = scriptedModel(
+      [
+        { toolCalls: [{ name: 'echo', arguments: {} }], usage },
+        { text: 'ok', usage },
+      ],
+      {
+        capabilities: {},
+      },
+    )
+    const agent = new Agent({ name: 'free', model, tools: [echo] })
+    const events = stream(agent, 'hi')
+    const budgetEvents = eventsOfType(await collectEvents(events), 'context.budget')
     expect((await events.result).output).toBe('ok')
+    // 32,768-token default window, 4,096 reserved, 10% estimate margin; one event for two model calls.
+    expect(budgetEvents).toEqual([
+      expect.objectContaining({
+        source: 'default',
+        contextWindow: 32_768,
+        reserveOutputTokens: 4096,
+        budgetTokens: Math.floor((32_768 - 4096) * 0.9),
+        turn: 1,
+      }),
+    ])
+    expect(budgetEvents[0]?.message).toMatch(
+      /declares no context window and agent "free" sets no context.maxInputTokens.*Set context.maxInputTokens/,
+    )
+
+    // Never unbounded: an input over the default budget fails before anything is sent.
+    const unsent = scriptedModel([{ text: 'never' }], { capabilities: {} })
+    const error = await run(new Agent({ name: 'free', model: unsent }), 'word '.repeat(50_000)).catch(
+      (e) => e,
+    )
+    expect(error).toBeInstanceOf(ContextBudgetError)
+    expect(error.message).toMatch(/the default budget for a model that declares no context window/)
+    expect(unsent.requests).toEqual([])
+
+    // With maxInputTokens set there is nothing to announce.
+    const configured = new Agent({
+      name: 'set',
+      model: scriptedModel([{ text: 'ok' }], { capabilities: {} }),
+      context: { maxInputTokens: 50_000 },
+    })
+    const configuredEvents = await collectEvents(stream(configured, 'hi'))
+    expect(eventsOfType(configuredEvents, 'context.budget')).toEqual([])
   })
 
   it('lets beforeCompact hooks veto or replace the plan, and afterCompact hooks see the result', async () => {

@@ -1,4 +1,4 @@
-import { type ContextBudget, computeBudget } from '../context/budget.js'
+import { type ContextBudget, computeBudget, DEFAULT_CONTEXT_WINDOW } from '../context/budget.js'
 import { type CompactionPlan, planCompaction } from '../context/plan-compaction.js'
 import { resolveTokenizer } from '../context/resolve-tokenizer.js'
 import { counterFor, type TokenCounter } from '../context/token-counter.js'
@@ -17,8 +17,8 @@ export interface BudgetCheck {
  * The context budget step of a turn: counts the request; when it is over budget, plans a
  * compaction, lets `beforeCompact` hooks veto or replace it, and either returns the compacted
  * request (emitting `context.compact`) or throws `ContextBudgetError` before anything is sent.
- * The run's history is not changed. Returns the request unchanged when the model declares no
- * context window and the agent sets no `maxInputTokens`.
+ * The run's history is not changed. A model that declares no context window, with no
+ * `maxInputTokens`, gets the default budget, announced once per run by a `context.budget` event.
  */
 export async function fitContext(
   run: ActiveRun<unknown, unknown>,
@@ -35,7 +35,7 @@ export async function fitContext(
     exact: tokenizer.exact,
     agentName: agent.name,
   })
-  if (budget === undefined) return { request, check: undefined }
+  if (budget.assumedContextWindow) await announceDefaultBudget(run, budget)
   const counter = counterFor(tokenizer)
   const counts = counter.request(request)
   const check = { budget, counter }
@@ -92,6 +92,24 @@ export async function fitContext(
   return { request: { ...request, messages }, check }
 }
 
+/** The runs that were told they use the default budget (once per run). */
+const announced = new WeakSet<object>()
+
+async function announceDefaultBudget(run: ActiveRun<unknown, unknown>, budget: ContextBudget): Promise<void> {
+  if (announced.has(run)) return
+  announced.add(run)
+  const contextWindow = budget.contextWindow ?? DEFAULT_CONTEXT_WINDOW
+  await run.emit({
+    type: 'context.budget',
+    turn: run.state.turn,
+    source: 'default',
+    budgetTokens: budget.budgetTokens,
+    contextWindow,
+    reserveOutputTokens: budget.reserveOutputTokens,
+    message: `Model ${run.model.provider}:${run.model.modelId} declares no context window and agent "${run.agent.name}" sets no context.maxInputTokens, so every model call is held to the default budget of ${budget.budgetTokens} input tokens (a ${contextWindow}-token window less ${budget.reserveOutputTokens} reserved for the answer). Set context.maxInputTokens, or the model's capabilities.contextWindow, to the real limit.`,
+  })
+}
+
 /**
  * Checks a request a `beforeModel` hook rewrote against the same budget; throws
  * `ContextBudgetError` when it no longer fits.
@@ -115,8 +133,9 @@ function budgetError(
   plan: CompactionPlan | undefined,
   reason: string | undefined,
 ): ContextBudgetError {
-  const source =
-    budget.contextWindow === undefined
+  const source = budget.assumedContextWindow
+    ? `the default budget for a model that declares no context window: ${budget.contextWindow} - ${budget.reserveOutputTokens} reserved for the answer; set context.maxInputTokens to the real limit`
+    : budget.contextWindow === undefined
       ? `context.maxInputTokens ${budget.maxInputTokens}`
       : `context window ${budget.contextWindow} - ${budget.reserveOutputTokens} reserved for the answer${budget.maxInputTokens === undefined ? '' : `, capped by context.maxInputTokens ${budget.maxInputTokens}`}`
   const margin = budget.margin > 0 ? `, less a ${Math.round(budget.margin * 100)}% estimate margin` : ''

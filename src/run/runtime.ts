@@ -18,6 +18,13 @@ import {
 } from '../model/model-registry.js'
 import type { Storage } from '../storage/storage.js'
 import type { ActiveRun, ApprovalDecision } from './active-run.js'
+import {
+  checkAgent,
+  checkRunOptions,
+  checkRuntimeOptions,
+  positiveInteger,
+  positiveMilliseconds,
+} from './check-run-options.js'
 import { Checkpointer } from './checkpointer.js'
 import { checkInputKind, type RunInput, toMessages } from './run-input.js'
 import { completedResult, runLoop } from './run-loop.js'
@@ -107,11 +114,14 @@ export class Runtime {
   readonly #hookChains = new WeakMap<object, HookChain<unknown>>()
   readonly #agents = new Map<string, Agent<unknown, unknown>>()
 
-  constructor(options: RuntimeOptions = {}) {
+  constructor(runtimeOptions: RuntimeOptions = {}) {
+    const options = checkRuntimeOptions(runtimeOptions)
     this.hooks = options.hooks
     this.toolConcurrency = positiveInteger(options.toolConcurrency, 8, 'Runtime: toolConcurrency')
     this.timeoutMs =
-      options.timeoutMs === undefined ? undefined : positive(options.timeoutMs, 'Runtime: timeoutMs')
+      options.timeoutMs === undefined
+        ? undefined
+        : positiveMilliseconds(options.timeoutMs, 'Runtime: timeoutMs')
     this.streamHighWaterMark = positiveInteger(
       options.streamHighWaterMark,
       64,
@@ -146,6 +156,7 @@ export class Runtime {
    * resolves with its stored result.
    */
   async resume<TOutput = unknown>(runId: string, options: ResumeOptions = {}): Promise<RunResult<TOutput>> {
+    checkRunOptions(options, 'resume options')
     const storage = this.storage
     if (storage === undefined) {
       throw new ConfigError({
@@ -192,7 +203,8 @@ export class Runtime {
     input: RunInput,
     options: RunOptions<TContext> = {},
   ): Promise<RunResult<TOutput>> {
-    return this.#start(agent, input, options, undefined)
+    checkAgent(agent, 'run(agent, input, options)')
+    return this.#start(agent, input, checkRunOptions(options, 'run options'), undefined)
   }
 
   /**
@@ -204,6 +216,8 @@ export class Runtime {
     input: RunInput,
     options: RunOptions<TContext> = {},
   ): RunStream<TOutput> {
+    checkAgent(agent, 'stream(agent, input, options)')
+    checkRunOptions(options, 'run options')
     const channel = createEventChannel<RunEvent>({
       highWaterMark: this.streamHighWaterMark,
       onAbandon: () => abandon(),
@@ -250,7 +264,9 @@ export class Runtime {
         ? agent.maxTurns
         : positiveInteger(options.maxTurns, 0, 'run options: maxTurns')
     const timeoutMs =
-      options.timeoutMs === undefined ? this.timeoutMs : positive(options.timeoutMs, 'run options: timeoutMs')
+      options.timeoutMs === undefined
+        ? this.timeoutMs
+        : positiveMilliseconds(options.timeoutMs, 'run options: timeoutMs')
     if (options.runId !== undefined && (typeof options.runId !== 'string' || options.runId === '')) {
       throw new ConfigError({ message: 'run options: runId must be a non-empty string.' })
     }
@@ -385,23 +401,6 @@ function modelRegistryOf(models: RuntimeOptions['models']): ModelRegistry {
   const registry = models as ModelRegistry
   if (typeof registry.resolve === 'function' && typeof registry.register === 'function') return registry
   return createModelRegistry({ providers: models as Record<string, ModelFactory> })
-}
-
-function positiveInteger(value: number | undefined, fallback: number, field: string): number {
-  if (value === undefined) return fallback
-  if (!Number.isInteger(value) || value < 1) {
-    throw new ConfigError({ message: `${field} must be a positive integer; got ${String(value)}.` })
-  }
-  return value
-}
-
-function positive(value: number, field: string): number {
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new ConfigError({
-      message: `${field} must be a positive number of milliseconds; got ${String(value)}.`,
-    })
-  }
-  return value
 }
 
 /** Validates a stored checkpoint (the run-state schema and zod load on the first resume). */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { DistributiveOmit } from '../util/types.js'
 
 /** How a job ended. */
 export type JobStatus = 'completed' | 'failed' | 'cancelled'
@@ -107,8 +108,6 @@ export type StepEvent =
 
 /** The `type` of any step event. */
 export type StepEventType = StepEvent['type']
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 /** An event before the job stamps it with `jobId`, `seq` and `time`. */
 export type StepEventData = DistributiveOmit<StepEvent, keyof StepEventBase>

@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import { Message } from '../messages/message-schema.js'
 import { RUN_STATUSES } from './run-repository.js'
+import { TASK_STATUSES } from './task-repository.js'
 
 const Json = z.json()
 const JsonObject = z.record(z.string(), Json)
@@ -79,7 +80,7 @@ export const recordSchemas: Record<string, z.ZodType> = {
     title: z.string(),
     // added after format version 1 shipped, optional so older records still read
     description: z.string().optional(),
-    status: z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']),
+    status: z.enum(TASK_STATUSES),
     priority: z.number().finite(),
     dependsOn: z.array(id),
     dueAt: timestamp.optional(),

@@ -1,7 +1,10 @@
 import type { JsonObject, JsonValue } from '../util/json.js'
 
 /** Where a task stands. `completed` satisfies dependants; `failed` and `cancelled` never do. */
-export type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled'
+/** Every task status, in lifecycle order. */
+export const TASK_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const
+
+export type TaskStatus = (typeof TASK_STATUSES)[number]
 
 /** A unit of work with dependencies, a priority and resumable progress. */
 export interface Task {

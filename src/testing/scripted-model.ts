@@ -56,6 +56,11 @@ export interface ScriptedModel extends Model {
 export interface ScriptedModelOptions {
   provider?: string
   modelId?: string
+  /**
+   * What the model declares (default: tools, parallel tool calls, structured output and a
+   * 128,000-token context window). Without `contextWindow`, runs use the default context budget
+   * and send a `context.budget` event.
+   */
   capabilities?: ModelCapabilities
   /** Characters per streamed text delta (default 8). */
   chunkSize?: number
@@ -132,7 +137,12 @@ export function scriptedModel(
     specificationVersion: 'agentloop.model.v1',
     provider,
     modelId: options.modelId ?? 'scripted-model',
-    capabilities: options.capabilities ?? { tools: true, parallelToolCalls: true, structuredOutput: true },
+    capabilities: options.capabilities ?? {
+      tools: true,
+      parallelToolCalls: true,
+      structuredOutput: true,
+      contextWindow: 128_000,
+    },
     requests,
     get remaining() {
       return Math.max(0, turns.length - next)

@@ -72,6 +72,7 @@ export function resolveSchema<T>(
       })
     }
     delete jsonSchema.$schema
+    if (options.objectOnly ?? true) checkObjectSchema(jsonSchema, options.field, 'z.object({ ... })')
     const ready = Promise.resolve(schema as ClassicZodSchema)
     validator = () => ready
   } else {
@@ -128,12 +129,19 @@ function checkJsonSchema(schema: JsonSchema, field: string, objectOnly: boolean)
       message: `${field} must be a zod schema, a JSON Schema object or a list of parameters; got ${typeof schema}.`,
     })
   }
-  if (objectOnly && schema.type !== 'object' && !('properties' in schema)) {
+  if (objectOnly) checkObjectSchema(schema, field, "{ type: 'object', properties: { ... } }")
+  return schema
+}
+
+/** Tool arguments are always an object: providers reject any other parameters schema. */
+function checkObjectSchema(schema: JsonSchema, field: string, example: string): void {
+  const type = schema.type
+  const isObject = type === 'object' || (type === undefined && 'properties' in schema)
+  if (!isObject) {
     throw new ConfigError({
-      message: `${field}: this JSON Schema must describe an object ({ type: 'object', properties: { ... } }); got type ${JSON.stringify(schema.type)}.`,
+      message: `${field} must describe an object (the tool's named arguments), such as ${example}; got a schema of type ${JSON.stringify(type ?? 'any')}. Wrap a single value in an object: { value: ... }.`,
     })
   }
-  return schema
 }
 
 /** Formats validation issues as one line per issue, e.g. `a: expected number, received string`. */

@@ -112,7 +112,9 @@ export async function invokeTool(options: {
 /** The error result the model gets when a tool throws or times out. */
 export function toolFailureOutput(toolName: string, error: unknown): string {
   const { message } = describeError(error)
-  return isInstanceOf(error, ToolError) ? `Error: ${message}.` : `Error: tool "${toolName}" failed: ${message}`
+  return isInstanceOf(error, ToolError)
+    ? `Error: ${message}.`
+    : `Error: tool "${toolName}" failed: ${message}`
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

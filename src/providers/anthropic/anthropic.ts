@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk'
+import type Anthropic from '@anthropic-ai/sdk'
 import { ConfigError } from '../../errors/errors.js'
 import { knownCapabilities } from '../../model/known-capabilities.js'
 import type { Model, ModelCapabilities } from '../../model/model.js'
@@ -14,6 +14,7 @@ import {
 } from '../shared/call-with-retries.js'
 import { classifyError } from '../shared/provider-error.js'
 import { type RetryOptions, retryPolicy } from '../shared/retry-policy.js'
+import { AnthropicClient } from './anthropic-module.js'
 import { anthropicResponse, createAnthropicStreamReader } from './anthropic-parts.js'
 import { type AnthropicDefaults, anthropicBody } from './anthropic-request.js'
 
@@ -65,7 +66,7 @@ export function anthropic(modelId: string, options: AnthropicOptions = {}): Mode
   const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS
   const client =
     options.client?.withOptions({ maxRetries: 0 }) ??
-    new Anthropic({
+    new AnthropicClient({
       apiKey: apiKey ?? null,
       maxRetries: 0,
       timeout,

@@ -13,6 +13,7 @@
  *
  * @module
  */
+
 export { type AnthropicOptions, anthropic } from './anthropic.js'
 export {
   type AnthropicContentBlock,

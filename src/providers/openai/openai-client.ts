@@ -1,4 +1,4 @@
-import OpenAI from 'openai'
+import type OpenAI from 'openai'
 import { ConfigError } from '../../errors/errors.js'
 import {
   type CallSettings,
@@ -7,6 +7,7 @@ import {
 } from '../shared/call-with-retries.js'
 import { classifyError } from '../shared/provider-error.js'
 import { type RetryOptions, retryPolicy } from '../shared/retry-policy.js'
+import { OpenAIClient } from './openai-module.js'
 
 /** How to reach an OpenAI (or OpenAI-compatible) API. */
 export interface OpenAIConnectionOptions {
@@ -65,7 +66,7 @@ export function openaiConnection(
   }
   const client =
     options.client?.withOptions({ maxRetries: 0 }) ??
-    new OpenAI({
+    new OpenAIClient({
       // The SDK throws when no key is given; a keyless local server (Ollama, vLLM) still needs a value.
       apiKey: apiKey ?? 'missing-api-key',
       maxRetries: 0,

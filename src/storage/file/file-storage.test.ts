@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { storageDriverOf } from 'agentloop'
+import { storageDriverOf } from 'agentloop/storage'
 import { createFileStorage } from 'agentloop/file'
 import { storageConformance } from 'agentloop/testing'
 import { afterAll, describe, expect, it } from 'vitest'

@@ -1,8 +1,9 @@
-import pg from 'pg'
+import type pg from 'pg'
 import { ConfigError } from '../../errors/errors.js'
 import { createStorage } from '../create-storage.js'
 import { isSafeIdentifier } from '../sql-migrations.js'
 import type { Storage } from '../storage.js'
+import { pgModule } from './pg-module.js'
 import { createPostgresDriver } from './postgres-driver.js'
 import { postgresNames } from './postgres-schema.js'
 
@@ -61,7 +62,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Storage 
   }
   const pool =
     options.pool ??
-    new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 })
+    new pgModule.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 })
   // an idle client's error (server restart) must not crash the process; the next query reports it
   if (options.pool === undefined) pool.on('error', () => {})
   return createStorage(

@@ -1,5 +1,5 @@
-import { storageDriverOf } from 'agentloop'
 import { createPostgresStorage } from 'agentloop/postgres'
+import { storageDriverOf } from 'agentloop/storage'
 import { storageConformance } from 'agentloop/testing'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'

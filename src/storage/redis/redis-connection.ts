@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import type { Cluster, Redis, RedisOptions } from 'ioredis'
+import { RedisClient, RedisCluster } from './ioredis-module.js'
 import { ConfigError } from '../../errors/errors.js'
 
 /** How Redis is deployed. */
@@ -104,7 +105,7 @@ export function createRedisClient(options: RedisConnectionOptions): Redis | Clus
   let client: Redis | Cluster
   if (mode === 'standalone') {
     // ioredis parses a single-host URL itself (query options included)
-    client = new Redis(options.url, {
+    client = new RedisClient(options.url, {
       maxRetriesPerRequest: 3,
       ...(options.tls === true ? { tls: {} } : {}),
       ...options.redisOptions,
@@ -125,7 +126,7 @@ export function createRedisClient(options: RedisConnectionOptions): Redis | Clus
           'Redis mode sentinel needs sentinelMasterName (REDIS_SENTINEL_MASTER): the name the sentinels know the primary by, e.g. mymaster.',
       })
     }
-    client = new Redis({
+    client = new RedisClient({
       maxRetriesPerRequest: 3,
       sentinels: parsed.hosts,
       name: options.sentinelMasterName,
@@ -137,7 +138,7 @@ export function createRedisClient(options: RedisConnectionOptions): Redis | Clus
       ...options.redisOptions,
     })
   } else {
-    client = new Cluster(parsed.hosts, {
+    client = new RedisCluster(parsed.hosts, {
       redisOptions: { maxRetriesPerRequest: 3, ...auth, ...tls, ...options.redisOptions },
     })
   }

@@ -3,12 +3,18 @@ import type { JsonObject } from '../../util/json.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
 import { RecordNotFoundError, StorageConflictError } from '../storage-errors.js'
 import type { StoreDriver, StoredRecord } from '../store-driver.js'
-import type { Task, TaskChanges, TaskRepository, TaskStatus } from '../task-repository.js'
+import {
+  TASK_STATUSES,
+  type Task,
+  type TaskChanges,
+  type TaskRepository,
+  type TaskStatus,
+} from '../task-repository.js'
 import { commitOrThrow, compact, limitOf, newId, requireId, requireJson, retryOnConflict } from './shared.js'
 
 type StoredTask = Omit<Task, 'revision' | 'createdAt' | 'updatedAt'> & { version: 1 }
 
-const statuses = new Set<string>(['pending', 'running', 'completed', 'failed', 'cancelled'])
+const statuses = new Set<string>(TASK_STATUSES)
 
 function toTask(record: StoredRecord, data: StoredTask): Task {
   const { version: _version, ...task } = data

@@ -1,8 +1,9 @@
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { ConfigError } from '../../errors/errors.js'
 import { createStorage } from '../create-storage.js'
 import { isSafeIdentifier } from '../sql-migrations.js'
 import type { Storage } from '../storage.js'
+import { BetterSqlite3 } from './better-sqlite3-module.js'
 import { createSqliteDriver } from './sqlite-driver.js'
 
 /** Options of {@link createSqliteStorage}. */
@@ -54,7 +55,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   }
   let db: Database.Database
   try {
-    db = new Database(options.path, { timeout: busyTimeoutMs })
+    db = new BetterSqlite3(options.path, { timeout: busyTimeoutMs })
   } catch (error) {
     throw new ConfigError({
       message: `createSqliteStorage: cannot open ${JSON.stringify(options.path)}: ${(error as Error).message}. Check that the directory exists and is writable.`,
