@@ -28,16 +28,22 @@ function anchorsOf(path: string): Set<string> {
   return new Set([...text.matchAll(/^#{1,6}\s+(.+)$/gm)].map((match) => anchorOf(match[1] ?? '')))
 }
 
+// The README links into the repository with absolute URLs (it is also shown on the npm registry,
+// without the repository around it); those are checked as the files they name.
+const REPOSITORY_FILES = 'https://github.com/agentloop/agentloop/blob/main/'
+
 describe('the documentation', () => {
   it('links only to files and headings that exist in the repository', () => {
     const broken: string[] = []
     for (const page of pages) {
       const text = readFileSync(join(root, page), 'utf8').replace(/```[\s\S]*?```/g, '')
       for (const match of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-        const target = match[1] ?? ''
-        if (/^[a-z]+:/i.test(target)) continue // http(s), mailto: not checked offline
+        const linked = match[1] ?? ''
+        const inRepository = linked.startsWith(REPOSITORY_FILES)
+        const target = inRepository ? linked.slice(REPOSITORY_FILES.length) : linked
+        if (!inRepository && /^[a-z]+:/i.test(target)) continue // http(s), mailto: not checked offline
         const [file = '', anchor] = target.split('#')
-        const path = file === '' ? join(root, page) : join(root, dirname(page), file)
+        const path = file === '' ? join(root, page) : join(root, inRepository ? '' : dirname(page), file)
         if (!existsSync(path)) {
           broken.push(`${page}: ${target} (no file ${relative(root, path)})`)
         } else if (anchor !== undefined && path.endsWith('.md') && !anchorsOf(path).has(anchor)) {
@@ -60,7 +66,7 @@ describe('the documentation', () => {
     }
     const readme = readFileSync(join(root, 'README.md'), 'utf8')
     for (const page of ['docs/README.md', 'docs/architecture.md', 'CONTRIBUTING.md', 'SECURITY.md']) {
-      expect(readme, page).toContain(`(${page})`)
+      expect(readme, page).toContain(`(${REPOSITORY_FILES}${page})`)
     }
   })
 })
