@@ -29,6 +29,7 @@ describe('createSqliteStorage', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     expect(db.prepare('SELECT version, name FROM agentloop_migrations').all()).toEqual([
       { version: 1, name: 'records' },
+      { version: 2, name: 'indexes and parents' },
     ])
     expect(db.prepare('SELECT count(*) AS n FROM agentloop_records').get()).toEqual({ n: 2 })
     db.close()
