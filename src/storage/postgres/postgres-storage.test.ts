@@ -69,7 +69,10 @@ describe.skipIf(skip !== undefined)('createPostgresStorage', () => {
     const { rows } = await client.query(`SELECT version, name FROM "${schema}"."${prefix}migrations"`)
     const extension = await client.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'vector'`)
     await client.end()
-    expect(rows).toEqual([{ version: 1, name: 'records' }])
+    expect(rows).toEqual([
+      { version: 1, name: 'records' },
+      { version: 2, name: 'indexes and parents' },
+    ])
     const info = storageDriverOf(first)?.info?.()
     expect(info?.vector).toBe((extension.rowCount ?? 0) > 0 ? 'pgvector' : 'js')
     await Promise.all([first.close(), second.close()])

@@ -10,7 +10,8 @@ import type {
   WriteOperation,
 } from '../store-driver.js'
 import { sqliteError } from './sqlite-errors.js'
-import { listQuery, migrateSqlite, prepareStatements, type SqliteRow } from './sqlite-statements.js'
+import { listQuery } from '../sql-list-query.js'
+import { migrateSqlite, prepareStatements, type SqliteRow } from './sqlite-statements.js'
 
 /** The longest chain `ancestors` follows without a limit: a bound in case of a cycle (hand-edited data). */
 export const MAX_CHAIN = 1_000_000
@@ -54,6 +55,12 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
     throw wrap(error, 'open')
   }
   const statements = prepareStatements(db, options.prefix)
+  const dialect = {
+    table: statements.table,
+    index: statements.index,
+    columns: 'r.key, r.grp, r.ord, r.revision, r.created_at, r.updated_at, r.expires_at, r.data',
+    placeholder: () => '?',
+  }
   const lists = new Map<string, BetterSqlite3.Statement>()
 
   const toRecord = (collection: string, row: SqliteRow): StoredRecord => ({
@@ -223,7 +230,7 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
     },
 
     async list(collection, listOptions: ListOptions = {}) {
-      const { sql, parameters } = listQuery(statements, collection, listOptions, Date.now())
+      const { sql, parameters } = listQuery(dialect, collection, listOptions, Date.now())
       let rows: SqliteRow[]
       try {
         let statement = lists.get(sql)
