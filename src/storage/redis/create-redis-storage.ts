@@ -3,6 +3,7 @@ import { ConfigError } from '../../errors/errors.js'
 import { createStorage } from '../create-storage.js'
 import type { Storage } from '../storage.js'
 import { createRedisDriver } from './redis-driver.js'
+import { redisServerOf } from './redis-errors.js'
 
 /** Options of {@link createRedisStorage}. */
 export interface RedisStorageOptions {
@@ -12,6 +13,27 @@ export interface RedisStorageOptions {
   redis?: Redis
   /** Prefix of every key (default `agentloop:`), to share a Redis database. */
   prefix?: string
+}
+
+/** Checks the shape of a Redis URL before connecting (its password never in the message). */
+function checkUrl(url: string): void {
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(url)
+  } catch {
+    parsed = undefined
+  }
+  const problem =
+    parsed === undefined
+      ? 'is not a URL (not shown: it may hold a password)'
+      : parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:'
+        ? `has the scheme ${JSON.stringify(parsed.protocol)}, not redis: or rediss:`
+        : undefined
+  if (problem !== undefined) {
+    throw new ConfigError({
+      message: `createRedisStorage: url ${problem}. Give it as redis://[:password@]host:6379[/db] (rediss:// for TLS), often process.env.REDIS_URL.`,
+    })
+  }
 }
 
 /**
@@ -27,6 +49,7 @@ export function createRedisStorage(options: RedisStorageOptions): Storage {
         "createRedisStorage: give url (e.g. 'redis://127.0.0.1:6379', often process.env.REDIS_URL) or an ioredis client as redis.",
     })
   }
+  if (options.redis === undefined) checkUrl(options.url as string)
   const prefix = options.prefix ?? 'agentloop:'
   if (typeof prefix !== 'string' || /[\s{}]/.test(prefix)) {
     throw new ConfigError({
@@ -36,5 +59,12 @@ export function createRedisStorage(options: RedisStorageOptions): Storage {
   const redis = options.redis ?? new Redis(options.url as string, { maxRetriesPerRequest: 3 })
   // connection errors are reported by the calls that fail; keep them from crashing the process
   if (options.redis === undefined) redis.on('error', () => {})
-  return createStorage(createRedisDriver({ redis, prefix, ownsClient: options.redis === undefined }))
+  return createStorage(
+    createRedisDriver({
+      redis,
+      prefix,
+      ownsClient: options.redis === undefined,
+      server: redisServerOf(options.redis === undefined ? options.url : undefined),
+    }),
+  )
 }
