@@ -23,7 +23,8 @@ function nestedDeeperThan(text: string, maxDepth: number): boolean {
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index)
     if (inString) {
-      if (code === 92) index++ // backslash: skip the escaped character
+      if (code === 92)
+        index++ // backslash: skip the escaped character
       else if (code === 34) inString = false
     } else if (code === 34) inString = true
     else if (code === 91 || code === 123) {

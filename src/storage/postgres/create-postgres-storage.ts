@@ -41,7 +41,10 @@ function checkConnectionString(connectionString: string): void {
         ? `has the scheme ${JSON.stringify(url.protocol)}, not postgres: or postgresql:`
         : undefined
   if (problem !== undefined) {
-    const shown = url === undefined ? '(not shown: it may hold a password)' : `${url.protocol}//${url.host}${url.pathname}`
+    const shown =
+      url === undefined
+        ? '(not shown: it may hold a password)'
+        : `${url.protocol}//${url.host}${url.pathname}`
     throw new ConfigError({
       message: `createPostgresStorage: connectionString ${problem} ${shown}. Give it as postgres://user:password@host:5432/database (often process.env.DATABASE_URL).`,
     })

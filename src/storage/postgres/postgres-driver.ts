@@ -3,7 +3,14 @@ import type { JsonObject } from '../../util/json.js'
 import { parseData } from '../record-codec.js'
 import { listQuery } from '../sql-list-query.js'
 import { StorageError } from '../storage-errors.js'
-import type { AncestorOptions, CommitResult, ListOptions, StoreDriver, StoredRecord, VectorQuery } from '../store-driver.js'
+import type {
+  AncestorOptions,
+  CommitResult,
+  ListOptions,
+  StoreDriver,
+  StoredRecord,
+  VectorQuery,
+} from '../store-driver.js'
 import { isConnectionLost, postgresError } from './postgres-errors.js'
 import { fromJsonb, jsonbString, jsonbValue } from './postgres-json.js'
 import { enablePgvector, migratePostgres, type PostgresNames } from './postgres-schema.js'
@@ -115,7 +122,11 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     return ready
   }
 
-  async function query<T extends pg.QueryResultRow>(what: string, sql: string, values: unknown[]): Promise<T[]> {
+  async function query<T extends pg.QueryResultRow>(
+    what: string,
+    sql: string,
+    values: unknown[],
+  ): Promise<T[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         await ensureReady()

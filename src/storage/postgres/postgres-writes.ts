@@ -106,7 +106,9 @@ export function createPostgresWriter(options: PostgresWriterOptions) {
         ? (operation.data.vector as number[])
         : undefined)
     const vector = pgvector ? [indexed === undefined ? null : vectorLiteral(indexed)] : []
-    const embedding = pgvector ? { column: ', embedding', set: ', embedding = EXCLUDED.embedding' } : undefined
+    const embedding = pgvector
+      ? { column: ', embedding', set: ', embedding = EXCLUDED.embedding' }
+      : undefined
     const insertColumns = `collection, key, grp, ord, revision, created_at, updated_at, expires_at, data, parent${embedding?.column ?? ''}`
     let written: { revision: string; ord: number } | undefined
     if (operation.restore !== undefined) {

@@ -113,7 +113,16 @@ export function createRedisDriver(options: {
       let fields: (string | null)[]
       try {
         await ready()
-        fields = await redis.hmget(`${prefix}r:${collection}:${key}`, 'grp', 'ord', 'rev', 'ca', 'ua', 'exp', 'data')
+        fields = await redis.hmget(
+          `${prefix}r:${collection}:${key}`,
+          'grp',
+          'ord',
+          'rev',
+          'ca',
+          'ua',
+          'exp',
+          'data',
+        )
       } catch (error) {
         return fail('read', error)
       }
@@ -125,12 +134,17 @@ export function createRedisDriver(options: {
     async list(collection, listOptions: ListOptions = {}) {
       try {
         await ready()
-        if (listOptions.limit !== undefined) return await listChunk(collection, listOptions, listOptions.limit)
+        if (listOptions.limit !== undefined)
+          return await listChunk(collection, listOptions, listOptions.limit)
         // no limit: page through, so that no single script blocks the server for long
         const records: StoredRecord[] = []
         let after = listOptions.after
         for (;;) {
-          const chunk = await listChunk(collection, { ...listOptions, ...(after === undefined ? {} : { after }) }, CHUNK)
+          const chunk = await listChunk(
+            collection,
+            { ...listOptions, ...(after === undefined ? {} : { after }) },
+            CHUNK,
+          )
           records.push(...chunk)
           const last = chunk[chunk.length - 1]
           if (last === undefined || chunk.length < CHUNK) return records

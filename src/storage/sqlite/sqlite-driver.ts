@@ -83,13 +83,32 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
     let written: { revision: number; ord: number } | undefined
     if (operation.restore !== undefined) {
       const { revision, createdAt, updatedAt } = operation.restore
-      statements.restore.run(collection, key, group, order, revision, createdAt, updatedAt, expiresAt, text, parent)
+      statements.restore.run(
+        collection,
+        key,
+        group,
+        order,
+        revision,
+        createdAt,
+        updatedAt,
+        expiresAt,
+        text,
+        parent,
+      )
       written = { revision, ord: order }
     } else if (typeof operation.expectedRevision === 'number') {
       // keepPosition leaves grp and ord (and so their index entries) untouched
       written = (
         operation.keepPosition
-          ? statements.updateKeep.get(now, expiresAt, text, parent, collection, key, operation.expectedRevision)
+          ? statements.updateKeep.get(
+              now,
+              expiresAt,
+              text,
+              parent,
+              collection,
+              key,
+              operation.expectedRevision,
+            )
           : statements.update.get(
               group,
               order,

@@ -56,7 +56,11 @@ export function sqliteError(error: unknown, context: SqliteErrorContext): Error 
       cause: error,
     })
   }
-  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM')) {
+  if (
+    code.startsWith('SQLITE_READONLY') ||
+    code.startsWith('SQLITE_CANTOPEN') ||
+    code.startsWith('SQLITE_PERM')
+  ) {
     const Kind = context.phase === 'open' ? ConfigError : StorageError
     return new Kind({
       message: `SQLite file ${file} cannot be written (${raw}). Check that the file and its directory are writable by this process (the WAL journal needs ${context.file}-wal and -shm beside it).`,

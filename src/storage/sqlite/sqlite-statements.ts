@@ -106,4 +106,3 @@ export function prepareStatements(db: BetterSqlite3.Database, prefix: string) {
     ),
   }
 }
-

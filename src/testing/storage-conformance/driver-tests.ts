@@ -68,8 +68,13 @@ export function driverTests({ describe, it }: SuiteContext): void {
 
     it('moves index entries when the values change, keeps them when undefined, drops them on delete', async (storage) => {
       const driver = driverOf(storage)
-      await commit(driver, [put('r1', 10, { indexes: ['s:running'] }), put('r2', 20, { indexes: ['s:running'] })])
-      await commit(driver, [put('r1', 99, { indexes: ['s:completed'], keepPosition: true, expectedRevision: 1 })])
+      await commit(driver, [
+        put('r1', 10, { indexes: ['s:running'] }),
+        put('r2', 20, { indexes: ['s:running'] }),
+      ])
+      await commit(driver, [
+        put('r1', 99, { indexes: ['s:completed'], keepPosition: true, expectedRevision: 1 }),
+      ])
       assert.deepEqual(keys(await driver.list('probe', { index: 's:running' })), ['r2'])
       const [completed] = await driver.list('probe', { index: 's:completed' })
       assert.equal(completed?.key, 'r1')

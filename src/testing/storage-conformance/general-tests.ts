@@ -77,7 +77,9 @@ export function generalTests({ describe, it }: SuiteContext): void {
       assert.deepEqual(loaded?.record.metadata, { [hostile]: hostile })
       const [stored] = await storage.runs.readEvents('hostile')
       assert.equal((stored as unknown as { output: string }).output, hostile)
-      await storage.sessions.append('hostile', [{ role: 'tool', callId: 'c', toolName: 't', content: hostile }])
+      await storage.sessions.append('hostile', [
+        { role: 'tool', callId: 'c', toolName: 't', content: hostile },
+      ])
       assert.equal((await storage.sessions.messages('hostile'))[0]?.content, hostile)
       await storage.memory.set({ scope: 'global', key: 'hostile', value: { [hostile]: hostile } })
       assert.deepEqual((await storage.memory.get({ scope: 'global', key: 'hostile' }))?.value, {

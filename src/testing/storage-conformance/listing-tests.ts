@@ -52,16 +52,28 @@ export function listingTests({ describe, it }: SuiteContext): void {
       assert.equal((await check({ limit: 2, agentName: 'odd' })).length, 15)
       assert.equal((await check({ limit: 2, agentName: 'odd', status: ['running', 'failed'] })).length, 10)
       assert.equal((await check({ limit: 2, sessionId: 'five' })).length, 6)
-      assert.equal((await check({ limit: 1, sessionId: 'five', status: 'running', agentName: 'even' })).length, 1)
+      assert.equal(
+        (await check({ limit: 1, sessionId: 'five', status: 'running', agentName: 'even' })).length,
+        1,
+      )
       const last = await storage.runs.page({ limit: 30 })
       assert.equal(last.nextCursor, null)
       // a status change moves a run between the status listings
-      await storage.runs.save({ runId: 'run-001', agentName: 'odd', status: 'needs_review', snapshot: { version: 1 } })
+      await storage.runs.save({
+        runId: 'run-001',
+        agentName: 'odd',
+        status: 'needs_review',
+        snapshot: { version: 1 },
+      })
       assert.deepEqual(
         (await storage.runs.list({ status: 'needs_review' })).map((run) => run.runId),
         ['run-001'],
       )
-      assert.ok(!(await storage.runs.list({ status: 'completed', limit: 1000 })).some((run) => run.runId === 'run-001'))
+      assert.ok(
+        !(await storage.runs.list({ status: 'completed', limit: 1000 })).some(
+          (run) => run.runId === 'run-001',
+        ),
+      )
       await rejectsWith(storage.runs.page({ cursor: 'not a cursor' }), 'ConfigError', /cursor/)
       await rejectsWith(storage.runs.list({ status: 'done' as RunStatus }), 'ConfigError', /status/)
     })
@@ -73,7 +85,9 @@ export function listingTests({ describe, it }: SuiteContext): void {
       const second = await storage.sessions.page({ limit: 4, cursor: first.nextCursor as string })
       const third = await storage.sessions.page({ limit: 4, cursor: second.nextCursor as string })
       assert.equal(third.nextCursor, null)
-      const ids = [...first.sessions, ...second.sessions, ...third.sessions].map((session) => session.sessionId)
+      const ids = [...first.sessions, ...second.sessions, ...third.sessions].map(
+        (session) => session.sessionId,
+      )
       assert.deepEqual([...ids].sort(), ['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8'])
       assert.equal(new Set(ids).size, 9)
     })
