@@ -32,8 +32,11 @@ interface Row {
 const COLUMNS =
   'r.collection, r.key, r.grp, r.ord, r.revision, r.created_at, r.updated_at, r.expires_at, r.data::text AS data'
 
-/** How often a statement is retried on a fresh connection after the server dropped one. */
-const ATTEMPTS = 8
+/**
+ * How long a statement (or transaction) is retried on fresh connections after the server dropped
+ * one, in ms: long enough for a failover or a restart, short enough to report a real outage.
+ */
+const RETRY_WINDOW_MS = 10_000
 /** The longest `ancestors` walk without a limit (a bound in case of a cycle in hand-edited data). */
 const MAX_CHAIN = 1_000_000
 
@@ -53,6 +56,9 @@ function toRecord(row: Row): StoredRecord {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const backoff = (attempt: number) => sleep(Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random() / 2))
+/** Whether to retry after `error`, `attempt` attempts since `start`. */
+const retryable = (error: unknown, start: number) =>
+  isConnectionLost(error) && performance.now() - start < RETRY_WINDOW_MS
 
 /** What the driver needs: a pool, the table names, whether to use pgvector, and who closes the pool. */
 export interface PostgresDriverOptions {
@@ -73,6 +79,13 @@ export interface PostgresDriverOptions {
 export function createPostgresDriver(options: PostgresDriverOptions): StoreDriver {
   const { pool, names, server } = options
   const table = names.records
+  // Every client gets an 'error' listener for its whole life. pg-pool removes its own when it hands
+  // a client out, and a connection killed right then (the server's FATAL can arrive in the same
+  // packet as the end of the handshake, before the caller gets the client) would otherwise be an
+  // unhandled 'error' event: the process would exit. The failure still reaches the query.
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
   let pgvector = false
   const apply = createPostgresWriter({ table, index: names.recordIndex, pgvector: () => pgvector })
   const fail = (what: string, error: unknown): never => {
@@ -103,6 +116,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
   let ready: Promise<void> | undefined
   const ensureReady = () => {
     ready ??= (async () => {
+      const start = performance.now()
       for (let attempt = 1; ; attempt++) {
         try {
           await withClient(async (client) => {
@@ -111,7 +125,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
           })
           return
         } catch (error) {
-          if (attempt >= ATTEMPTS || !isConnectionLost(error)) throw error
+          if (!retryable(error, start)) throw error
           await backoff(attempt)
         }
       }
@@ -127,12 +141,13 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     sql: string,
     values: unknown[],
   ): Promise<T[]> {
+    const start = performance.now()
     for (let attempt = 1; ; attempt++) {
       try {
         await ensureReady()
         return (await pool.query<T>(sql, values)).rows
       } catch (error) {
-        if (attempt < ATTEMPTS && isConnectionLost(error)) {
+        if (retryable(error, start)) {
           await backoff(attempt)
           continue
         }
@@ -143,7 +158,8 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
 
   /** After a connection died during COMMIT: did the transaction commit? */
   async function outcomeOf(transactionId: string): Promise<'committed' | 'aborted' | 'unknown'> {
-    for (let attempt = 1; attempt <= ATTEMPTS * 2; attempt++) {
+    const start = performance.now()
+    for (let attempt = 1; performance.now() - start < RETRY_WINDOW_MS; attempt++) {
       try {
         const { rows } = await pool.query<{ status: string | null }>('SELECT txid_status($1) AS status', [
           transactionId,
@@ -242,17 +258,18 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     },
 
     async commit(operations, now): Promise<CommitResult> {
+      const start = performance.now()
       for (let attempt = 1; ; attempt++) {
         let result: Attempt
         try {
           await ensureReady()
           result = await commitOnce(operations, now)
         } catch (error) {
-          if (attempt < ATTEMPTS && isConnectionLost(error)) result = { retry: error }
+          if (retryable(error, start)) result = { retry: error }
           else return fail('write', error)
         }
         if ('done' in result) return result.done
-        if (attempt >= ATTEMPTS) return fail('write', result.retry)
+        if (!retryable(result.retry, start)) return fail('write', result.retry)
         await backoff(attempt)
       }
     },

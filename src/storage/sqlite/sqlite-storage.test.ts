@@ -121,7 +121,9 @@ describe('createSqliteStorage', () => {
       }
     })().catch((caught: unknown) => caught)
     expect(error).toMatchObject({
-      message: expect.stringMatching(new RegExp(`${escape(path)}.*damaged.*restore it from a backup.*\\.recover`)),
+      message: expect.stringMatching(
+        new RegExp(`${escape(path)}.*damaged.*restore it from a backup.*\\.recover`),
+      ),
     })
     expect(['StorageError', 'ConfigError']).toContain((error as Error).name)
   })
@@ -168,8 +170,20 @@ describe('createSqliteStorage', () => {
     )
     // a duplicate create fails alone; the others of the same turn land
     const results = await Promise.allSettled([
-      storage.runs.save({ runId: 'r1', agentName: 'a', status: 'running', snapshot: { version: 1 }, expectedRevision: null }),
-      storage.runs.save({ runId: 'new', agentName: 'a', status: 'running', snapshot: { version: 1 }, expectedRevision: null }),
+      storage.runs.save({
+        runId: 'r1',
+        agentName: 'a',
+        status: 'running',
+        snapshot: { version: 1 },
+        expectedRevision: null,
+      }),
+      storage.runs.save({
+        runId: 'new',
+        agentName: 'a',
+        status: 'running',
+        snapshot: { version: 1 },
+        expectedRevision: null,
+      }),
     ])
     expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled'])
     await storage.close()
@@ -185,7 +199,9 @@ describe('createSqliteStorage', () => {
       /synchronous/,
     )
     expect(() => createSqliteStorage({ path: nextPath(), tablePrefix: 'x; DROP' })).toThrow(/tablePrefix/)
-    expect(() => createSqliteStorage({ path: nextPath(), groupCommit: 'yes' as never })).toThrow(/groupCommit/)
+    expect(() => createSqliteStorage({ path: nextPath(), groupCommit: 'yes' as never })).toThrow(
+      /groupCommit/,
+    )
     expect(() => createSqliteStorage({ path: join(directory, 'no', 'such', 'dir.db') })).toThrow(
       /cannot open/,
     )
