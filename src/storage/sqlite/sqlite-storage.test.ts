@@ -12,7 +12,7 @@ const directory = mkdtempSync(join(tmpdir(), 'agentloop-sqlite-'))
 afterAll(() => rmSync(directory, { recursive: true, force: true }))
 let count = 0
 const nextPath = () => join(directory, `test-${++count}.db`)
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 await storageConformance({
   name: 'sqlite (WAL, synchronous=FULL)',
@@ -95,7 +95,7 @@ describe('createSqliteStorage', () => {
     expect(() => createSqliteStorage({ path })).toThrow(
       expect.objectContaining({
         name: 'ConfigError',
-        message: expect.stringMatching(new RegExp(`${escape(path)}.*not a database.*Point path at`)),
+        message: expect.stringMatching(new RegExp(`${escapeRegExp(path)}.*not a database.*Point path at`)),
       }),
     )
   })
@@ -122,7 +122,7 @@ describe('createSqliteStorage', () => {
     })().catch((caught: unknown) => caught)
     expect(error).toMatchObject({
       message: expect.stringMatching(
-        new RegExp(`${escape(path)}.*damaged.*restore it from a backup.*\\.recover`),
+        new RegExp(`${escapeRegExp(path)}.*damaged.*restore it from a backup.*\\.recover`),
       ),
     })
     expect(['StorageError', 'ConfigError']).toContain((error as Error).name)
@@ -140,7 +140,7 @@ describe('createSqliteStorage', () => {
         .catch((caught: unknown) => caught)
       expect(error).toMatchObject({
         name: 'StorageError',
-        message: expect.stringMatching(new RegExp(`${escape(path)}.*locked.*busyTimeoutMs \\(50 ms\\)`)),
+        message: expect.stringMatching(new RegExp(`${escapeRegExp(path)}.*locked.*busyTimeoutMs \\(50 ms\\)`)),
       })
     } finally {
       other.prepare('ROLLBACK').run()
