@@ -40,8 +40,31 @@ export function migrateSqlite(db: BetterSqlite3.Database, prefix: string): void 
   }).immediate()
 }
 
+type StatementName =
+  | 'get'
+  | 'revision'
+  | 'insert'
+  | 'upsert'
+  | 'upsertKeep'
+  | 'updateKeep'
+  | 'update'
+  | 'restore'
+  | 'delete'
+  | 'deleteGroup'
+  | 'unindex'
+  | 'reindex'
+  | 'unindexKey'
+  | 'unindexGroup'
+  | 'ancestors'
+
+/** The prepared statements of the SQLite driver, and its quoted table names. */
+export type SqliteStatements = { table: string; index: string } & Record<
+  StatementName,
+  BetterSqlite3.Statement
+>
+
 /** The prepared statements of the SQLite driver. */
-export function prepareStatements(db: BetterSqlite3.Database, prefix: string) {
+export function prepareStatements(db: BetterSqlite3.Database, prefix: string): SqliteStatements {
   const table = `"${prefix}records"`
   const index = `"${prefix}record_index"`
   const values = '(?, ?, ?, ?, 1, ?, ?, ?, ?, ?)'

@@ -140,7 +140,9 @@ describe('createSqliteStorage', () => {
         .catch((caught: unknown) => caught)
       expect(error).toMatchObject({
         name: 'StorageError',
-        message: expect.stringMatching(new RegExp(`${escapeRegExp(path)}.*locked.*busyTimeoutMs \\(50 ms\\)`)),
+        message: expect.stringMatching(
+          new RegExp(`${escapeRegExp(path)}.*locked.*busyTimeoutMs \\(50 ms\\)`),
+        ),
       })
     } finally {
       other.prepare('ROLLBACK').run()
