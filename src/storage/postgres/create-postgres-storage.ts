@@ -36,17 +36,14 @@ function checkConnectionString(connectionString: string): void {
   }
   const problem =
     url === undefined
-      ? 'is not a URL'
+      ? 'is not a URL (not shown: it may hold a password)'
       : url.protocol !== 'postgres:' && url.protocol !== 'postgresql:'
         ? `has the scheme ${JSON.stringify(url.protocol)}, not postgres: or postgresql:`
         : undefined
   if (problem !== undefined) {
-    const shown =
-      url === undefined
-        ? '(not shown: it may hold a password)'
-        : `${url.protocol}//${url.host}${url.pathname}`
+    // nothing but the scheme is shown: the rest may hold a password
     throw new ConfigError({
-      message: `createPostgresStorage: connectionString ${problem} ${shown}. Give it as postgres://user:password@host:5432/database (often process.env.DATABASE_URL).`,
+      message: `createPostgresStorage: connectionString ${problem}. Give it as postgres://user:password@host:5432/database (often process.env.DATABASE_URL).`,
     })
   }
 }

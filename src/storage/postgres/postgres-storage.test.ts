@@ -112,6 +112,9 @@ describe.skipIf(skip !== undefined)('createPostgresStorage', () => {
     const error = await storage.runs.get('r').catch((caught: unknown) => caught)
     expect((error as Error).name).toBe('StorageError')
     expect((error as Error).message).not.toContain('s3cret')
+    expect((error as Error).message).toMatch(
+      /127\.0\.0\.1:1.*is the server running\? Check the host and port of connectionString/,
+    )
     await storage.close()
   })
 
@@ -126,6 +129,16 @@ describe.skipIf(skip !== undefined)('createPostgresStorage', () => {
 
   it('rejects bad options with a ConfigError naming the option', () => {
     expect(() => createPostgresStorage({})).toThrow(/connectionString/)
+    // the shape of the URL is checked before connecting; a password never appears
+    expect(() => createPostgresStorage({ connectionString: 'user:s3cret@localhost:5432/app' })).toThrow(
+      expect.objectContaining({
+        name: 'ConfigError',
+        message: expect.not.stringContaining('s3cret'),
+      }),
+    )
+    expect(() => createPostgresStorage({ connectionString: 'mysql://user:s3cret@db:3306/app' })).toThrow(
+      /connectionString has the scheme "mysql:", not postgres: or postgresql:\. Give it as postgres:\/\//,
+    )
     expect(() => createPostgresStorage({ connectionString: DATABASE_URL, schema: 'a"b' })).toThrow(/schema/)
     expect(() => createPostgresStorage({ connectionString: DATABASE_URL, tablePrefix: '1x' })).toThrow(
       /tablePrefix/,
