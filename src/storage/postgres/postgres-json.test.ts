@@ -2,8 +2,26 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { fromJsonb, toJsonb } from './postgres-json.js'
 
-// an escape JSONB refuses: \u0000 or a surrogate escape not followed by its pair (after an even number of backslashes)
-const REFUSED = /(?<!\\)(\\\\)*\\u(0000|d[89ab][0-9a-f]{2}(?!\\ud[c-f])|d[c-f])/i
+/** Whether JSON text holds an escape JSONB refuses: \u0000, or a surrogate escape not in a pair. */
+function hasRefusedEscape(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    if (text[index] !== '\\') continue
+    index++
+    if (text[index] !== 'u') continue
+    const unit = Number.parseInt(text.slice(index + 1, index + 5), 16)
+    index += 4
+    if (unit === 0 || (unit >= 0xdc00 && unit <= 0xdfff)) return true
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next =
+        text.slice(index + 1, index + 3) === '\\u'
+          ? Number.parseInt(text.slice(index + 3, index + 7), 16)
+          : -1
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return true
+      index += 6
+    }
+  }
+  return false
+}
 
 describe('JSONB escaping', () => {
   it('removes what JSONB refuses (NUL, lone surrogates) and gives back exactly what was written', () => {
@@ -16,8 +34,9 @@ describe('JSONB escaping', () => {
       'key\u0000': ['\ud83d', 'ok'],
     }
     const text = JSON.stringify(value)
+    expect(hasRefusedEscape(text)).toBe(true)
     const stored = toJsonb(text)
-    expect(stored).not.toMatch(REFUSED)
+    expect(hasRefusedEscape(stored)).toBe(false)
     expect(JSON.parse(fromJsonb(stored))).toEqual(value)
   })
 
@@ -31,10 +50,10 @@ describe('JSONB escaping', () => {
       fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (key, text) => {
         const json = JSON.stringify({ [key]: text })
         const stored = toJsonb(json)
-        expect(stored).not.toMatch(REFUSED)
+        expect(hasRefusedEscape(stored)).toBe(false)
         expect(JSON.parse(fromJsonb(stored))).toEqual({ [key]: text })
       }),
-      { numRuns: 2000 },
+      { numRuns: 300 },
     )
-  })
+  }, 60_000)
 })
