@@ -118,6 +118,37 @@ describe.skipIf(skip !== undefined)('createPostgresStorage', () => {
     await storage.close()
   })
 
+  it('writes many records in one statement: a fork of 300 messages costs a handful of queries', async () => {
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 })
+    const storage = createPostgresStorage({ pool, schema, tablePrefix: `t${++count}_` })
+    const messages = Array.from({ length: 300 }, (_, index) => ({
+      role: 'user' as const,
+      content: `m${index}`,
+    }))
+    await storage.sessions.create({ sessionId: 's', messages })
+    let queries = 0
+    const connect = pool.connect.bind(pool)
+    // (pool.query checks clients out with a callback: those pass through uncounted, they are reads)
+    pool.connect = ((callback?: Parameters<typeof connect>[0]) => {
+      if (callback !== undefined) return connect(callback)
+      return counted()
+    }) as typeof pool.connect
+    const counted = async () => {
+      const client = await connect()
+      const query = client.query.bind(client)
+      client.query = ((...args: Parameters<typeof query>) => {
+        queries++
+        return query(...args)
+      }) as typeof query
+      return client
+    }
+    const fork = await storage.sessions.fork('s', { newSessionId: 'f' })
+    expect(queries).toBeLessThanOrEqual(6)
+    expect((await storage.sessions.messages(fork.sessionId)).length).toBe(300)
+    await storage.close()
+    await pool.end()
+  })
+
   it('leaves a pool it was given open', async () => {
     const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 })
     const storage = createPostgresStorage({ pool, schema, tablePrefix: `t${++count}_` })
