@@ -6,7 +6,7 @@
  * @module
  */
 import { ConfigError } from '../errors/errors.js'
-import { type JsonObject, parseJson } from '../util/json.js'
+import { type JsonObject, MAX_JSON_DEPTH, parseJson } from '../util/json.js'
 import { StoredDataError } from './storage-errors.js'
 import type { StoredRecord } from './store-driver.js'
 
@@ -70,6 +70,12 @@ export function encodeData(data: JsonObject, collection: string, key: string): s
   try {
     return JSON.stringify(data)
   } catch (error) {
+    if (error instanceof RangeError) {
+      throw new ConfigError({
+        message: `Cannot store ${collection} "${key}": its data is nested too deeply to serialise (${error.message}). Keep stored values under ${MAX_JSON_DEPTH} levels of nesting; model output deeper than that is refused when parsed.`,
+        cause: error,
+      })
+    }
     throw new ConfigError({
       message: `Cannot store ${collection} "${key}": its data is not JSON (${(error as Error).message}). Store plain JSON values only.`,
       cause: error,
@@ -79,7 +85,8 @@ export function encodeData(data: JsonObject, collection: string, key: string): s
 
 /** Parses a record's data as a backend returns it; anything but a JSON object is a `StoredDataError`. */
 export function parseData(text: string, collection: string, key: string): JsonObject {
-  const parsed = parseJson(text)
+  // stored data was serialised by JSON.stringify, so it is not deeper than it can handle: no scan
+  const parsed = parseJson(text, { maxDepth: Number.POSITIVE_INFINITY })
   if (
     !parsed.ok ||
     parsed.value === null ||

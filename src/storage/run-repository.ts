@@ -1,5 +1,6 @@
 import type { RunEvent, RunStatus } from '../events/run-event.js'
 import type { JsonObject } from '../util/json.js'
+import type { StoredDataError } from './storage-errors.js'
 
 /** Every run status, as stored. Typecheck fails here when `RunStatus` gains a status not listed. */
 export const RUN_STATUSES = [
@@ -66,13 +67,37 @@ export interface SavedRun {
   updatedAt: number
 }
 
-/** Which runs to list. */
+/** Which runs to list. Every filter is served by an index: a page costs about `limit` reads. */
 export interface ListRunsOptions {
   status?: RunStatus | readonly RunStatus[]
   agentName?: string
   sessionId?: string
   /** Default 100. */
   limit?: number
+  /** Where to continue: the `nextCursor` of the previous page (opaque). Omit for the first page. */
+  cursor?: string
+  /**
+   * Called for each run record that cannot be read (corrupt, or written by a newer agentloop); the
+   * listing skips it and goes on. Default: a process warning (`AgentLoopStorageWarning`).
+   */
+  onCorrupt?: (error: StoredDataError) => void
+}
+
+/** A stored record a listing skipped because it cannot be read. */
+export interface UnreadableRecord {
+  /** The record's key (the run id for runs). */
+  key: string
+  /** Why, as `StoredDataError` says it. */
+  message: string
+}
+
+/** One page of runs, newest first. */
+export interface RunPage {
+  runs: RunRecord[]
+  /** Pass it as `cursor` for the next page; null when this page is the last. */
+  nextCursor: string | null
+  /** Records of this page that could not be read and were left out. */
+  skipped: UnreadableRecord[]
 }
 
 /** Where runs live: their record, their latest snapshot (checkpoint) and their event log. */
@@ -87,8 +112,10 @@ export interface RunRepository {
   get(runId: string): Promise<RunRecord | null>
   /** The latest checkpoint, or null when the run is unknown. */
   load<TSnapshot extends RunSnapshot = RunSnapshot>(runId: string): Promise<RunCheckpoint<TSnapshot> | null>
-  /** Runs, newest first. */
+  /** Runs, newest first (by creation): one page of at most `limit` (default 100). */
   list(options?: ListRunsOptions): Promise<RunRecord[]>
+  /** Same as `list`, with the cursor of the next page and the records skipped as unreadable. */
+  page(options?: ListRunsOptions): Promise<RunPage>
   /** Appends events to the run's log; an event whose `seq` is already stored is skipped (idempotent). */
   appendEvents(runId: string, events: readonly RunEvent[]): Promise<void>
   /** Events in `seq` order, those after `afterSeq` only (default 0: all). */

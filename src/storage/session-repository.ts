@@ -1,5 +1,7 @@
 import type { Message } from '../messages/message.js'
 import type { JsonObject } from '../util/json.js'
+import type { UnreadableRecord } from './run-repository.js'
+import type { StoredDataError } from './storage-errors.js'
 
 /** A conversation. Its messages form a tree; each branch is a path from the root to a head. */
 export interface Session {
@@ -40,6 +42,27 @@ export interface SessionEntry {
   createdAt: number
 }
 
+/** Which sessions to list. */
+export interface ListSessionsOptions {
+  /** Default 100. */
+  limit?: number
+  /** Only the forks of this session. */
+  parentSessionId?: string
+  /** Where to continue: the `nextCursor` of the previous page (opaque). Omit for the first page. */
+  cursor?: string
+  /** Called for each session record that cannot be read; it is skipped. Default: a process warning. */
+  onCorrupt?: (error: StoredDataError) => void
+}
+
+/** One page of sessions, newest first. */
+export interface SessionPage {
+  sessions: Session[]
+  /** Pass it as `cursor` for the next page; null when this page is the last. */
+  nextCursor: string | null
+  /** Records of this page that could not be read and were left out. */
+  skipped: UnreadableRecord[]
+}
+
 /** Options of `sessions.create`. */
 export interface CreateSessionInput {
   /** Default: a UUID. */
@@ -55,8 +78,10 @@ export interface SessionRepository {
   /** Creates a session (error when the id exists). */
   create(input?: CreateSessionInput): Promise<Session>
   get(sessionId: string): Promise<Session | null>
-  /** Sessions, newest first; with `parentSessionId`, only the forks of that session. */
-  list(options?: { limit?: number; parentSessionId?: string }): Promise<Session[]>
+  /** Sessions, newest first (by creation): one page of at most `limit` (default 100); with `parentSessionId`, only the forks of that session. */
+  list(options?: ListSessionsOptions): Promise<Session[]>
+  /** Same as `list`, with the cursor of the next page and the records skipped as unreadable. */
+  page(options?: ListSessionsOptions): Promise<SessionPage>
   /**
    * A session's lineage: the session itself, then the one it was forked from, and so on up to the
    * original; [] for an unknown session.

@@ -10,7 +10,16 @@
 export interface SqlMigration {
   version: number
   name: string
-  statements: (names: { records: string; prefix: string }, dialect: 'sqlite' | 'postgres') => string[]
+  statements: (names: SqlNames, dialect: 'sqlite' | 'postgres') => string[]
+}
+
+/** The quoted (and, on PostgreSQL, schema-qualified) table names, and the bare prefix. */
+export interface SqlNames {
+  /** The records table. */
+  records: string
+  /** The secondary index table: (collection, index_value, ord, key) per index value of a record. */
+  recordIndex: string
+  prefix: string
 }
 
 /** Every migration, oldest first. */
@@ -39,6 +48,42 @@ export const sqlMigrations: readonly SqlMigration[] = [
         )`,
         `CREATE INDEX "${prefix}records_group" ON ${records} (collection, grp, ord, key)`,
         `CREATE INDEX "${prefix}records_order" ON ${records} (collection, ord, key)`,
+      ]
+    },
+  },
+  {
+    version: 2,
+    name: 'indexes and parents',
+    statements: ({ records, recordIndex, prefix }, dialect) => {
+      const text = dialect === 'sqlite' ? 'TEXT' : 'TEXT COLLATE "C"'
+      const real = dialect === 'sqlite' ? 'REAL' : 'DOUBLE PRECISION'
+      const field = (name: string) =>
+        dialect === 'sqlite' ? `json_extract(data, '$.${name}')` : `(data->>'${name}')`
+      const ignore = dialect === 'sqlite' ? 'INSERT OR IGNORE INTO' : 'INSERT INTO'
+      const onConflict = dialect === 'sqlite' ? '' : ' ON CONFLICT DO NOTHING'
+      // the index values of runs (see create-run-repository.ts), for runs stored before
+      const runIndex = (value: string, where = '') =>
+        `${ignore} ${recordIndex} (collection, index_value, ord, key)
+         SELECT collection, ${value}, ord, key FROM ${records} WHERE collection = 'run'${where}${onConflict}`
+      return [
+        `ALTER TABLE ${records} ADD COLUMN parent ${text}`,
+        `CREATE TABLE ${recordIndex} (
+          collection ${text} NOT NULL,
+          index_value ${text} NOT NULL,
+          ord ${real} NOT NULL,
+          key ${text} NOT NULL,
+          PRIMARY KEY (collection, index_value, ord, key)
+        )${dialect === 'sqlite' ? ' WITHOUT ROWID' : ''}`,
+        `CREATE INDEX "${prefix}record_index_key" ON ${recordIndex} (collection, key)`,
+        runIndex(`'s:' || ${field('status')}`),
+        runIndex(`'a:' || ${field('status')} || ':' || ${field('agentName')}`),
+        runIndex(`'x:' || ${field('sessionId')}`, ` AND ${field('sessionId')} IS NOT NULL`),
+        // a message's parent key is compositeKey(sessionId, parentId) (repositories/shared.ts); SQL
+        // counts characters where JavaScript counts UTF-16 units, so an id with astral characters
+        // gets no usable link here, and reading that branch falls back to reading the whole tree
+        `UPDATE ${records} SET parent =
+           length(${field('sessionId')}) || ':' || ${field('sessionId')} || length(${field('parentId')}) || ':' || ${field('parentId')}
+         WHERE collection = 'session-message' AND ${field('parentId')} IS NOT NULL`,
       ]
     },
   },

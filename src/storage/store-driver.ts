@@ -53,6 +53,18 @@ export interface PutOperation {
   vector?: readonly number[]
   /** Writes the envelope exactly as given (fixtures, copies between stores). */
   restore?: { revision: number; createdAt: number; updatedAt: number }
+  /**
+   * Secondary index values: the record is also listed by `list(collection, { index: value })` for
+   * each of them, at its (stored) order. An array replaces the record's previous values (`[]`
+   * removes them all); undefined keeps them as they are. Give them on every write of a collection
+   * that uses them: they are what lets a filtered list read a page instead of the whole collection.
+   */
+  indexes?: readonly string[]
+  /**
+   * The key of this record's parent in the same collection (a message's previous message), or
+   * null: what `ancestors` follows. Written with the record; undefined is the same as null.
+   */
+  parent?: string | null
 }
 
 /** Deletes one record (no error when it is missing, unless `expectedRevision` is given). */
@@ -90,16 +102,40 @@ export type CommitResult =
   | { ok: true; revisions: number[] }
   | { ok: false; index: number; actualRevision: number | null }
 
-/** How to list records. */
+/** A place in a listing: the `order` and `key` of a record (the last one of the previous page). */
+export interface ListPosition {
+  order: number
+  key: string
+}
+
+/**
+ * How to list records. The result is sorted by `order`, then by `key` (byte order of the UTF-8
+ * text), ascending unless `descending`. A backend must answer a list with `limit` (and `after`)
+ * by reading about `limit` records, not the collection: through an index on (group, order, key),
+ * (index value, order, key) and (order, key).
+ */
 export interface ListOptions {
   /** Only this group; all groups when undefined. */
   group?: string
+  /** Only records that have this secondary index value (see `PutOperation.indexes`). Not with `group`. */
+  index?: string
   /** Only records whose order is greater than this. */
   afterOrder?: number
+  /**
+   * Only records that come after this position in the listing's direction: with `descending`,
+   * (order, key) lower than it; otherwise higher. Used for cursor pagination.
+   */
+  after?: ListPosition
   /** At most this many (after expired records are dropped). */
   limit?: number
   /** Highest order first. */
   descending?: boolean
+}
+
+/** Options of `StoreDriver.ancestors`. */
+export interface AncestorOptions {
+  /** At most this many records (the walk stops there). Default: 1,000,000 (a bound, in case of a cycle). */
+  limit?: number
 }
 
 /** A nearest-neighbour query a backend can answer natively. */
@@ -122,6 +158,14 @@ export interface StoreDriver {
   get(collection: string, key: string): Promise<StoredRecord | null>
   /** Records of a collection in `order` (then `key`) order, without expired ones. */
   list(collection: string, options?: ListOptions): Promise<StoredRecord[]>
+  /**
+   * A record and its ancestors, nearest first: the record `key`, then the record named by its
+   * `parent`, then that one's parent, and so on, all in `collection`. The walk stops after a record
+   * without a parent, at a parent that does not exist (or expired), at a key already visited (a
+   * cycle), or after `limit` records. [] when `key` does not exist. SQL backends answer it with one
+   * recursive query; the cost is the length of the chain, not the size of the collection.
+   */
+  ancestors(collection: string, key: string, options?: AncestorOptions): Promise<StoredRecord[]>
   /** Applies a batch atomically; `now` (ms since the epoch) stamps `createdAt` / `updatedAt`. */
   commit(operations: readonly WriteOperation[], now: number): Promise<CommitResult>
   /**

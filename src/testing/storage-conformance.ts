@@ -12,9 +12,11 @@
  */
 import type { Storage } from '../storage/storage.js'
 import { auditTests } from './storage-conformance/audit-tests.js'
+import { driverTests } from './storage-conformance/driver-tests.js'
 import { fixtureTests } from './storage-conformance/fixture-tests.js'
 import { generalTests } from './storage-conformance/general-tests.js'
 import { knowledgeTests } from './storage-conformance/knowledge-tests.js'
+import { listingTests } from './storage-conformance/listing-tests.js'
 import { memoryTests } from './storage-conformance/memory-tests.js'
 import { runTests } from './storage-conformance/run-tests.js'
 import { sessionTests } from './storage-conformance/session-tests.js'
@@ -75,6 +77,8 @@ export async function storageConformance(options: StorageConformanceOptions): Pr
     knowledgeTests(context)
     auditTests(context)
     generalTests(context)
+    driverTests(context)
+    listingTests(context)
     fixtureTests(context)
   })
 }

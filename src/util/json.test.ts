@@ -8,6 +8,16 @@ describe('parseJson', () => {
     expect(bad.ok).toBe(false)
   })
 
+  it('refuses JSON nested deeper than the limit with a message saying so, without overflowing', () => {
+    const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`
+    const parsed = parseJson(deep)
+    expect(parsed).toEqual({ ok: false, message: expect.stringMatching(/nested more than 1000 levels/) })
+    expect(parseJson(`${'['.repeat(1000)}${']'.repeat(1000)}`).ok).toBe(true)
+    // brackets inside strings do not count
+    expect(parseJson(JSON.stringify({ text: '['.repeat(5000) })).ok).toBe(true)
+    expect(parseJson('{"a":[[1]]}', { maxDepth: 2 }).ok).toBe(false)
+  })
+
   it('drops __proto__ keys so parsed data cannot reach a prototype', () => {
     const parsed = parseJson('{"__proto__":{"polluted":true},"a":1}')
     expect(parsed.ok && Object.keys(parsed.value as object)).toEqual(['a'])

@@ -68,6 +68,8 @@ export function stageBatch(
         createdAt: operation.restore?.createdAt ?? existing?.createdAt ?? now,
         updatedAt: operation.restore?.updatedAt ?? now,
         expiresAt: operation.expiresAt ?? null,
+        indexes: operation.indexes ?? existing?.indexes ?? [],
+        parent: operation.parent ?? null,
         text: encodeData(operation.data, operation.collection, operation.key),
       })
       revisions.push(revision)

@@ -2,7 +2,13 @@ import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { type JsonObject, parseJson } from '../../util/json.js'
 import { StorageError } from '../storage-errors.js'
-import type { CommitResult, ListOptions, StoreDriver, WriteOperation } from '../store-driver.js'
+import type {
+  AncestorOptions,
+  CommitResult,
+  ListOptions,
+  StoreDriver,
+  WriteOperation,
+} from '../store-driver.js'
 import { stageBatch } from './file-batch.js'
 import { createHeadFile, generationOf, type Head, LAYOUT_VERSION } from './file-head.js'
 import {
@@ -16,7 +22,7 @@ import {
   writeFileAtomic,
 } from './file-io.js'
 import { createFileLock, createSerialQueue } from './file-lock.js'
-import { type CollectionRows, type FileRow, getRecord, listRecords } from './file-query.js'
+import { ancestorRecords, type CollectionRows, type FileRow, getRecord, listRecords } from './file-query.js'
 import { parseRecordFile, recordFileText } from './file-record-format.js'
 
 /** Options of {@link createFileDriver}. */
@@ -313,6 +319,12 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
     async list(collection, listOptions: ListOptions = {}) {
       checkOpen()
       return listRecords(await rowsOf(collection), collection, listOptions, Date.now())
+    },
+
+    async ancestors(collection, key, ancestorOptions: AncestorOptions = {}) {
+      checkOpen()
+      const rows = await rowsOf(collection)
+      return ancestorRecords((next) => rows.get(next), collection, key, ancestorOptions, Date.now())
     },
 
     async commit(operations, now) {

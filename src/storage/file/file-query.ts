@@ -7,7 +7,8 @@
  * @module
  */
 import { parseData } from '../record-codec.js'
-import type { ListOptions, StoredRecord } from '../store-driver.js'
+import { comparePositions } from '../list-position.js'
+import type { AncestorOptions, ListOptions, StoredRecord } from '../store-driver.js'
 
 /** One record as the file store keeps it in memory. */
 export interface FileRow {
@@ -17,6 +18,10 @@ export interface FileRow {
   createdAt: number
   updatedAt: number
   expiresAt: number | null
+  /** Secondary index values (`PutOperation.indexes`). */
+  indexes: readonly string[]
+  /** The key of the parent record (`PutOperation.parent`), followed by `ancestors`. */
+  parent: string | null
   /** The document as JSON text, so nothing a caller mutates changes what is cached. */
   text: string
 }
@@ -52,7 +57,7 @@ export function getRecord(rows: CollectionRows, collection: string, key: string,
 
 /**
  * `StoreDriver.list`: live records in `order`, then key order (reversed when descending), filtered
- * by group and `afterOrder`, at most `limit`. A scan of the collection: fine for the thousands of
+ * by group or index value, `afterOrder` and the `after` position (cursors), at most `limit`. A scan of the collection: fine for the thousands of
  * records the file store is meant for (see docs/storage.md for the measured limits).
  */
 export function listRecords(
@@ -62,17 +67,48 @@ export function listRecords(
   now: number,
 ): StoredRecord[] {
   const selected: [string, FileRow][] = []
+  const direction = options.descending ? -1 : 1
   for (const [key, row] of rows) {
     if (options.group !== undefined && row.group !== options.group) continue
+    if (options.index !== undefined && !row.indexes.includes(options.index)) continue
     if (options.afterOrder !== undefined && row.order <= options.afterOrder) continue
+    if (
+      options.after !== undefined &&
+      direction * comparePositions({ order: row.order, key }, options.after) <= 0
+    )
+      continue
     if (!isLive(row, now)) continue
     selected.push([key, row])
   }
   selected.sort(
     ([leftKey, left], [rightKey, right]) =>
-      left.order - right.order || (leftKey < rightKey ? -1 : leftKey > rightKey ? 1 : 0),
+      direction *
+      comparePositions({ order: left.order, key: leftKey }, { order: right.order, key: rightKey }),
   )
-  if (options.descending) selected.reverse()
   const limited = options.limit === undefined ? selected : selected.slice(0, options.limit)
   return limited.map(([key, row]) => toStoredRecord(collection, key, row))
+}
+
+/**
+ * `StoreDriver.ancestors`: the record and its parents, nearest first, until a record without a
+ * parent, a missing or expired one, a key already visited (a cycle) or `limit`.
+ */
+export function ancestorRecords(
+  readRow: (key: string) => FileRow | undefined,
+  collection: string,
+  key: string,
+  options: AncestorOptions,
+  now: number,
+): StoredRecord[] {
+  const result: StoredRecord[] = []
+  const seen = new Set<string>()
+  let current: string | null = key
+  while (current !== null && !seen.has(current) && result.length < (options.limit ?? 1_000_000)) {
+    const row = readRow(current)
+    if (!isLive(row, now)) break
+    seen.add(current)
+    result.push(toStoredRecord(collection, current, row))
+    current = row.parent
+  }
+  return result
 }

@@ -35,6 +35,9 @@ export function parseRecordFile(path: string, text: string): { key: string; row:
       createdAt: Number(value.createdAt ?? 0),
       updatedAt: Number(value.updatedAt ?? 0),
       expiresAt: typeof value.expiresAt === 'number' ? value.expiresAt : null,
+      // records written before indexes and parents existed have neither
+      indexes: Array.isArray(value.indexes) ? value.indexes.map(String) : [],
+      parent: typeof value.parent === 'string' ? value.parent : null,
       text: JSON.stringify(value.data),
     },
   }

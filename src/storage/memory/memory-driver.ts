@@ -1,6 +1,14 @@
 import { encodeData, parseData } from '../record-codec.js'
 import { StorageError } from '../storage-errors.js'
-import type { CommitResult, ListOptions, StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
+import type {
+  AncestorOptions,
+  CommitResult,
+  ListOptions,
+  StoreDriver,
+  StoredRecord,
+  WriteOperation,
+} from '../store-driver.js'
+import { comparePositions } from '../list-position.js'
 
 interface Row {
   group: string
@@ -9,6 +17,8 @@ interface Row {
   createdAt: number
   updatedAt: number
   expiresAt: number | null
+  indexes: readonly string[]
+  parent: string | null
   /** Kept as JSON text, so nothing a caller mutates later changes what is stored. */
   text: string
 }
@@ -62,19 +72,43 @@ export function createMemoryDriver(): StoreDriver {
       checkOpen()
       const now = Date.now()
       const rows: [string, Row][] = []
+      const direction = options.descending ? -1 : 1
       for (const [key, row] of collections.get(collection) ?? []) {
         if (options.group !== undefined && row.group !== options.group) continue
+        if (options.index !== undefined && !row.indexes.includes(options.index)) continue
         if (options.afterOrder !== undefined && row.order <= options.afterOrder) continue
+        if (
+          options.after !== undefined &&
+          direction * comparePositions({ order: row.order, key }, options.after) <= 0
+        )
+          continue
         if (live(row, now) === undefined) continue
         rows.push([key, row])
       }
       rows.sort(
         ([leftKey, left], [rightKey, right]) =>
-          left.order - right.order || (leftKey < rightKey ? -1 : leftKey > rightKey ? 1 : 0),
+          direction *
+          comparePositions({ order: left.order, key: leftKey }, { order: right.order, key: rightKey }),
       )
-      if (options.descending) rows.reverse()
       const limited = options.limit === undefined ? rows : rows.slice(0, options.limit)
       return limited.map(([key, row]) => toRecord(collection, key, row))
+    },
+
+    async ancestors(collection, key, options: AncestorOptions = {}) {
+      checkOpen()
+      const now = Date.now()
+      const rows = collections.get(collection)
+      const result: StoredRecord[] = []
+      const seen = new Set<string>()
+      let current: string | null = key
+      while (current !== null && !seen.has(current) && result.length < (options.limit ?? Infinity)) {
+        const row = live(rows?.get(current), now)
+        if (row === undefined) break
+        seen.add(current)
+        result.push(toRecord(collection, current, row))
+        current = row.parent
+      }
+      return result
     },
 
     async commit(operations: readonly WriteOperation[], now: number): Promise<CommitResult> {
@@ -130,6 +164,8 @@ export function createMemoryDriver(): StoreDriver {
             createdAt: operation.restore?.createdAt ?? existing?.createdAt ?? now,
             updatedAt: operation.restore?.updatedAt ?? now,
             expiresAt: operation.expiresAt ?? null,
+            indexes: operation.indexes ?? existing?.indexes ?? [],
+            parent: operation.parent ?? null,
             text: encodeData(operation.data, operation.collection, operation.key),
           })
           revisions.push(revision)

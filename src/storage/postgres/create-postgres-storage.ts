@@ -5,6 +5,7 @@ import { isSafeIdentifier } from '../sql-migrations.js'
 import type { Storage } from '../storage.js'
 import { pgModule } from './pg-module.js'
 import { createPostgresDriver } from './postgres-driver.js'
+import { serverOf } from './postgres-errors.js'
 import { postgresNames } from './postgres-schema.js'
 
 /** Options of {@link createPostgresStorage}. */
@@ -26,6 +27,28 @@ export interface PostgresStorageOptions {
   vector?: 'auto' | 'js'
 }
 
+/** Checks the shape of a connection string before any connection (its password never in the message). */
+function checkConnectionString(connectionString: string): void {
+  let url: URL | undefined
+  try {
+    url = new URL(connectionString)
+  } catch {
+    url = undefined
+  }
+  const problem =
+    url === undefined
+      ? 'is not a URL (not shown: it may hold a password)'
+      : url.protocol !== 'postgres:' && url.protocol !== 'postgresql:'
+        ? `has the scheme ${JSON.stringify(url.protocol)}, not postgres: or postgresql:`
+        : undefined
+  if (problem !== undefined) {
+    // nothing but the scheme is shown: the rest may hold a password
+    throw new ConfigError({
+      message: `createPostgresStorage: connectionString ${problem}. Give it as postgres://user:password@host:5432/database (often process.env.DATABASE_URL).`,
+    })
+  }
+}
+
 /**
  * A `Storage` on PostgreSQL with `pg`: one table of JSONB records, migrations applied on first use
  * (under an advisory lock), compare-and-set in transactions, embeddings in pgvector when available.
@@ -42,6 +65,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Storage 
         "createPostgresStorage: give connectionString (e.g. 'postgres://postgres@127.0.0.1:5432/app', often process.env.DATABASE_URL) or a pg Pool as pool.",
     })
   }
+  if (options.pool === undefined) checkConnectionString(options.connectionString as string)
   const schema = options.schema ?? 'public'
   const prefix = options.tablePrefix ?? 'agentloop_'
   for (const [field, value] of [
@@ -71,6 +95,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Storage 
       names: postgresNames(schema, prefix),
       vector,
       ownsPool: options.pool === undefined,
+      server: serverOf(options.pool === undefined ? options.connectionString : undefined),
     }),
   )
 }

@@ -6,6 +6,7 @@ export interface PostgresNames {
   schema: string
   prefix: string
   records: string
+  recordIndex: string
   migrations: string
 }
 
@@ -14,6 +15,7 @@ export function postgresNames(schema: string, prefix: string): PostgresNames {
     schema,
     prefix,
     records: `"${schema}"."${prefix}records"`,
+    recordIndex: `"${schema}"."${prefix}record_index"`,
     migrations: `"${schema}"."${prefix}migrations"`,
   }
 }
@@ -39,7 +41,7 @@ export async function migratePostgres(client: pg.PoolClient, names: PostgresName
     for (const migration of sqlMigrations) {
       if (migration.version <= applied) continue
       for (const statement of migration.statements(
-        { records: names.records, prefix: names.prefix },
+        { records: names.records, recordIndex: names.recordIndex, prefix: names.prefix },
         'postgres',
       )) {
         await client.query(statement)

@@ -69,7 +69,10 @@ describe.skipIf(skip !== undefined)('createPostgresStorage', () => {
     const { rows } = await client.query(`SELECT version, name FROM "${schema}"."${prefix}migrations"`)
     const extension = await client.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'vector'`)
     await client.end()
-    expect(rows).toEqual([{ version: 1, name: 'records' }])
+    expect(rows).toEqual([
+      { version: 1, name: 'records' },
+      { version: 2, name: 'indexes and parents' },
+    ])
     const info = storageDriverOf(first)?.info?.()
     expect(info?.vector).toBe((extension.rowCount ?? 0) > 0 ? 'pgvector' : 'js')
     await Promise.all([first.close(), second.close()])
@@ -109,7 +112,41 @@ describe.skipIf(skip !== undefined)('createPostgresStorage', () => {
     const error = await storage.runs.get('r').catch((caught: unknown) => caught)
     expect((error as Error).name).toBe('StorageError')
     expect((error as Error).message).not.toContain('s3cret')
+    expect((error as Error).message).toMatch(
+      /127\.0\.0\.1:1.*is the server running\? Check the host and port of connectionString/,
+    )
     await storage.close()
+  })
+
+  it('writes many records in one statement: a fork of 300 messages costs a handful of queries', async () => {
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 })
+    const storage = createPostgresStorage({ pool, schema, tablePrefix: `t${++count}_` })
+    const messages = Array.from({ length: 300 }, (_, index) => ({
+      role: 'user' as const,
+      content: `m${index}`,
+    }))
+    await storage.sessions.create({ sessionId: 's', messages })
+    let queries = 0
+    const connect = pool.connect.bind(pool)
+    // (pool.query checks clients out with a callback: those pass through uncounted, they are reads)
+    pool.connect = ((callback?: Parameters<typeof connect>[0]) => {
+      if (callback !== undefined) return connect(callback)
+      return counted()
+    }) as typeof pool.connect
+    const counted = async () => {
+      const client = await connect()
+      const query = client.query.bind(client)
+      client.query = ((...args: Parameters<typeof query>) => {
+        queries++
+        return query(...args)
+      }) as typeof query
+      return client
+    }
+    const fork = await storage.sessions.fork('s', { newSessionId: 'f' })
+    expect(queries).toBeLessThanOrEqual(6)
+    expect((await storage.sessions.messages(fork.sessionId)).length).toBe(300)
+    await storage.close()
+    await pool.end()
   })
 
   it('leaves a pool it was given open', async () => {
@@ -123,6 +160,16 @@ describe.skipIf(skip !== undefined)('createPostgresStorage', () => {
 
   it('rejects bad options with a ConfigError naming the option', () => {
     expect(() => createPostgresStorage({})).toThrow(/connectionString/)
+    // the shape of the URL is checked before connecting; a password never appears
+    expect(() => createPostgresStorage({ connectionString: 'user:s3cret@localhost:5432/app' })).toThrow(
+      expect.objectContaining({
+        name: 'ConfigError',
+        message: expect.not.stringContaining('s3cret'),
+      }),
+    )
+    expect(() => createPostgresStorage({ connectionString: 'mysql://user:s3cret@db:3306/app' })).toThrow(
+      /connectionString has the scheme "mysql:", not postgres: or postgresql:\. Give it as postgres:\/\//,
+    )
     expect(() => createPostgresStorage({ connectionString: DATABASE_URL, schema: 'a"b' })).toThrow(/schema/)
     expect(() => createPostgresStorage({ connectionString: DATABASE_URL, tablePrefix: '1x' })).toThrow(
       /tablePrefix/,

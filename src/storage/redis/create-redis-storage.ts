@@ -4,6 +4,7 @@ import { createStorage } from '../create-storage.js'
 import type { Storage } from '../storage.js'
 import { createRedisClient, type RedisMode } from './redis-connection.js'
 import { createRedisDriver } from './redis-driver.js'
+import { redisServerOf } from './redis-errors.js'
 
 /** Options of {@link createRedisStorage}. */
 export interface RedisStorageOptions {
@@ -22,6 +23,27 @@ export interface RedisStorageOptions {
   sentinelMasterName?: string
 }
 
+/** Checks the shape of a Redis URL before connecting (its password never in the message). */
+function checkUrl(url: string): void {
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(url)
+  } catch {
+    parsed = undefined
+  }
+  const problem =
+    parsed === undefined
+      ? 'is not a URL (not shown: it may hold a password)'
+      : parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:'
+        ? `has the scheme ${JSON.stringify(parsed.protocol)}, not redis: or rediss:`
+        : undefined
+  if (problem !== undefined) {
+    throw new ConfigError({
+      message: `createRedisStorage: url ${problem}. Give it as redis://[:password@]host:6379[/db] (rediss:// for TLS), often process.env.REDIS_URL.`,
+    })
+  }
+}
+
 /**
  * A `Storage` on Redis with ioredis: records in hashes, ordered indexes in sorted sets, every write
  * batch one Lua script (atomic). Needs a standalone Redis or a primary behind Sentinel (not Redis
@@ -35,6 +57,9 @@ export function createRedisStorage(options: RedisStorageOptions): Storage {
         "createRedisStorage: give url (e.g. 'redis://127.0.0.1:6379', often process.env.REDIS_URL) or an ioredis client as redis.",
     })
   }
+  // sentinel urls list several hosts, which URL cannot parse: createRedisClient checks those
+  if (options.redis === undefined && (options.mode ?? 'standalone') === 'standalone')
+    checkUrl(options.url as string)
   const prefix = options.prefix ?? 'agentloop:'
   if (typeof prefix !== 'string' || /[\s{}]/.test(prefix)) {
     throw new ConfigError({
@@ -55,5 +80,12 @@ export function createRedisStorage(options: RedisStorageOptions): Storage {
       ...(options.mode === undefined ? {} : { mode: options.mode }),
       ...(options.sentinelMasterName === undefined ? {} : { sentinelMasterName: options.sentinelMasterName }),
     }) as Redis)
-  return createStorage(createRedisDriver({ redis, prefix, ownsClient: options.redis === undefined }))
+  return createStorage(
+    createRedisDriver({
+      redis,
+      prefix,
+      ownsClient: options.redis === undefined,
+      server: redisServerOf(options.redis === undefined ? options.url : undefined),
+    }),
+  )
 }

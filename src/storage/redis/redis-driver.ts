@@ -1,30 +1,64 @@
 import type { Redis } from 'ioredis'
 import { encodeData, parseData } from '../record-codec.js'
-import { StorageError } from '../storage-errors.js'
-import type { CommitResult, ListOptions, StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
-import { COMMIT_SCRIPT, LIST_SCRIPT } from './redis-scripts.js'
+import type {
+  AncestorOptions,
+  CommitResult,
+  ListOptions,
+  StoreDriver,
+  StoredRecord,
+  WriteOperation,
+} from '../store-driver.js'
+import { redisError } from './redis-errors.js'
+import { ANCESTORS_SCRIPT, COMMIT_SCRIPT, LIST_SCRIPT, UPGRADE_SCRIPT } from './redis-scripts.js'
 
 type ScriptClient = Redis & {
   agentloopCommit(...args: (string | number)[]): Promise<(number | string)[]>
-  agentloopList(...args: (string | number)[]): Promise<(string | null)[]>
+  agentloopList2(...args: (string | number)[]): Promise<(string | null)[]>
+  agentloopAncestors(...args: (string | number)[]): Promise<(string | null)[]>
+  agentloopUpgrade(...args: (string | number)[]): Promise<number>
 }
 
-/** The Redis store: hashes and sorted sets, every commit and list one Lua script. */
+/** The key layout this driver writes (see redis-scripts.ts); older layouts are upgraded on first use. */
+const LAYOUT = 2
+/** Records per script call when a list has no limit, a chain is walked or the layout upgraded. */
+const CHUNK = 500
+const MAX_CHAIN = 1_000_000
+
+/** The Redis store: hashes and sorted sets, every commit one Lua script, reads in bounded chunks. */
 export function createRedisDriver(options: {
   redis: Redis
   prefix: string
   ownsClient: boolean
+  /** `host:port` for messages (never the password). */
+  server: string
 }): StoreDriver {
-  const { prefix } = options
+  const { prefix, server } = options
   const redis = options.redis as ScriptClient
   redis.defineCommand('agentloopCommit', { numberOfKeys: 0, lua: COMMIT_SCRIPT })
-  redis.defineCommand('agentloopList', { numberOfKeys: 0, lua: LIST_SCRIPT })
+  redis.defineCommand('agentloopList2', { numberOfKeys: 0, lua: LIST_SCRIPT })
+  redis.defineCommand('agentloopAncestors', { numberOfKeys: 0, lua: ANCESTORS_SCRIPT })
+  redis.defineCommand('agentloopUpgrade', { numberOfKeys: 0, lua: UPGRADE_SCRIPT })
 
   const fail = (what: string, error: unknown): never => {
-    throw new StorageError({
-      message: `Redis ${what} failed: ${(error as Error)?.message ?? String(error)}`,
-      cause: error,
+    throw redisError(what, error, server)
+  }
+
+  // Data written before layout 2 gets its run index values and message parent links, once.
+  let upgraded: Promise<void> | undefined
+  const ready = () => {
+    upgraded ??= (async () => {
+      if (Number(await redis.get(`${prefix}format`)) >= LAYOUT) return
+      for (const collection of ['run', 'session-message']) {
+        for (let start = 0; ; start += CHUNK) {
+          if ((await redis.agentloopUpgrade(prefix, collection, start, CHUNK)) < CHUNK) break
+        }
+      }
+      await redis.set(`${prefix}format`, String(LAYOUT))
+    })().catch((error: unknown) => {
+      upgraded = undefined
+      throw error
     })
+    return upgraded
   }
 
   const toRecord = (collection: string, key: string, fields: (string | null)[]): StoredRecord => {
@@ -42,12 +76,43 @@ export function createRedisDriver(options: {
     }
   }
 
+  const toRecords = (collection: string, rows: (string | null)[], end = rows.length) => {
+    const records: StoredRecord[] = []
+    for (let index = 0; index + 8 <= end; index += 8) {
+      records.push(toRecord(collection, rows[index] as string, rows.slice(index + 1, index + 8)))
+    }
+    return records
+  }
+
+  async function listChunk(collection: string, listOptions: ListOptions, limit: number) {
+    const [kind, name] =
+      listOptions.index !== undefined
+        ? ['i', listOptions.index]
+        : listOptions.group !== undefined
+          ? ['g', listOptions.group]
+          : ['c', '']
+    const rows = await redis.agentloopList2(
+      prefix,
+      collection,
+      kind,
+      name,
+      listOptions.afterOrder === undefined ? '' : String(listOptions.afterOrder),
+      listOptions.after === undefined ? '' : String(listOptions.after.order),
+      listOptions.after?.key ?? '',
+      limit,
+      listOptions.descending ? '1' : '0',
+      String(Date.now()),
+    )
+    return toRecords(collection, rows)
+  }
+
   return {
     name: 'redis',
 
     async get(collection, key) {
       let fields: (string | null)[]
       try {
+        await ready()
         fields = await redis.hmget(
           `${prefix}r:${collection}:${key}`,
           'grp',
@@ -67,24 +132,53 @@ export function createRedisDriver(options: {
     },
 
     async list(collection, listOptions: ListOptions = {}) {
-      let rows: (string | null)[]
       try {
-        rows = await redis.agentloopList(
-          prefix,
-          collection,
-          listOptions.group === undefined ? '0' : '1',
-          listOptions.group ?? '',
-          listOptions.afterOrder === undefined ? '' : String(listOptions.afterOrder),
-          listOptions.limit === undefined ? '' : String(listOptions.limit),
-          listOptions.descending ? '1' : '0',
-          String(Date.now()),
-        )
+        await ready()
+        if (listOptions.limit !== undefined)
+          return await listChunk(collection, listOptions, listOptions.limit)
+        // no limit: page through, so that no single script blocks the server for long
+        const records: StoredRecord[] = []
+        let after = listOptions.after
+        for (;;) {
+          const chunk = await listChunk(
+            collection,
+            { ...listOptions, ...(after === undefined ? {} : { after }) },
+            CHUNK,
+          )
+          records.push(...chunk)
+          const last = chunk[chunk.length - 1]
+          if (last === undefined || chunk.length < CHUNK) return records
+          after = { order: last.order, key: last.key }
+        }
       } catch (error) {
         return fail('read', error)
       }
+    },
+
+    async ancestors(collection, key, ancestorOptions: AncestorOptions = {}) {
+      const limit = ancestorOptions.limit ?? MAX_CHAIN
       const records: StoredRecord[] = []
-      for (let index = 0; index < rows.length; index += 8) {
-        records.push(toRecord(collection, rows[index] as string, rows.slice(index + 1, index + 8)))
+      const seen = new Set<string>()
+      let next = key
+      try {
+        await ready()
+        while (next !== '' && records.length < limit) {
+          const rows = await redis.agentloopAncestors(
+            prefix,
+            collection,
+            next,
+            Math.min(CHUNK, limit - records.length),
+            String(Date.now()),
+          )
+          next = String(rows[rows.length - 1] ?? '')
+          for (const record of toRecords(collection, rows, rows.length - 1)) {
+            if (seen.has(record.key)) return records // a cycle: only hand-edited data has one
+            seen.add(record.key)
+            records.push(record)
+          }
+        }
+      } catch (error) {
+        return fail('read', error)
       }
       return records
     },
@@ -108,6 +202,8 @@ export function createRedisDriver(options: {
               ...(operation.expectedRevision === undefined ? {} : { e: operation.expectedRevision }),
               ...(operation.ifAbsent ? { ia: true } : {}),
               ...(operation.keepPosition ? { kp: true } : {}),
+              ...(operation.parent === undefined || operation.parent === null ? {} : { p: operation.parent }),
+              ...(operation.indexes === undefined ? {} : { ix: operation.indexes }),
               ...(operation.restore === undefined
                 ? {}
                 : {
@@ -132,6 +228,7 @@ export function createRedisDriver(options: {
       })
       let result: (number | string)[]
       try {
+        await ready()
         result = await redis.agentloopCommit(prefix, String(now), JSON.stringify(encoded), ...texts)
       } catch (error) {
         return fail('write', error)

@@ -76,11 +76,17 @@ describe.skipIf(skip !== undefined)('createRedisStorage', () => {
     const error = await storage.runs.get('r').catch((caught: unknown) => caught)
     expect((error as Error).name).toBe('StorageError')
     expect((error as Error).message).not.toContain('s3cret')
+    expect((error as Error).message).toMatch(/cannot reach Redis at 127\.0\.0\.1:1.*Is the server running\?/)
+    expect((error as Error).message).not.toMatch(/max retries/i)
     await storage.close()
   })
 
   it('rejects bad options with a ConfigError naming the option', () => {
     expect(() => createRedisStorage({})).toThrow(/url/)
+    expect(() => createRedisStorage({ url: 'localhost:6379' })).toThrow(/url has the scheme "localhost:"/)
+    expect(() => createRedisStorage({ url: 'not a url with s3cret' })).toThrow(
+      expect.objectContaining({ name: 'ConfigError', message: expect.not.stringContaining('s3cret') }),
+    )
     expect(() => createRedisStorage({ url: REDIS_URL, prefix: 'a b' })).toThrow(/prefix/)
   })
 })

@@ -3,7 +3,7 @@ import type { JsonObject } from '../../util/json.js'
 import type { AuditEntry, AuditRepository, ErrorRecord, Metric, TimeRange } from '../audit-repository.js'
 import { decodeRecord } from '../record-codec.js'
 import { RecordNotFoundError } from '../storage-errors.js'
-import type { StoreDriver, StoredRecord } from '../store-driver.js'
+import type { ListPosition, StoreDriver, StoredRecord } from '../store-driver.js'
 import { commitOrThrow, compact, limitOf, newId, requireJson, retryOnConflict } from './shared.js'
 
 const severities = new Set<string>(['debug', 'info', 'warning', 'error', 'critical'])
@@ -52,20 +52,30 @@ export function createAuditRepository(driver: StoreDriver): AuditRepository {
     method: string,
   ): Promise<T[]> {
     const limit = limitOf(range.limit, 100, `audit.${method}: limit`)
-    const records = await driver.list(collection, {
-      ...(group === undefined ? {} : { group }),
-      descending: true,
-    })
+    // read by pages, newest first, until the limit is met or the range is passed: never the
+    // whole collection when the newest records answer
+    const chunk = Math.max(limit, 100)
     const result: T[] = []
-    for (const record of records) {
-      if (range.until !== undefined && record.order > range.until) continue
-      if (range.since !== undefined && record.order < range.since) break
-      const { version: _version, ...value } = await decodeRecord<T & { version: number }>(record)
-      if (!keep(value as T)) continue
-      result.push(value as T)
-      if (result.length >= limit) break
+    let after: ListPosition | undefined
+    for (;;) {
+      const records = await driver.list(collection, {
+        ...(group === undefined ? {} : { group }),
+        descending: true,
+        limit: chunk,
+        ...(after === undefined ? {} : { after }),
+      })
+      for (const record of records) {
+        if (range.until !== undefined && record.order > range.until) continue
+        if (range.since !== undefined && record.order < range.since) return result
+        const { version: _version, ...value } = await decodeRecord<T & { version: number }>(record)
+        if (!keep(value as T)) continue
+        result.push(value as T)
+        if (result.length >= limit) return result
+      }
+      const last = records[records.length - 1]
+      if (last === undefined || records.length < chunk) return result
+      after = { order: last.order, key: last.key }
     }
-    return result
   }
 
   return {

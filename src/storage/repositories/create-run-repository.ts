@@ -3,14 +3,17 @@ import type { RunEvent, RunStatus } from '../../events/run-event.js'
 import type { JsonObject } from '../../util/json.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
 import {
+  type ListRunsOptions,
   RUN_STATUSES,
   type RunCheckpoint,
+  type RunPage,
   type RunRecord,
   type RunRepository,
   type RunSnapshot,
   type SaveRunInput,
 } from '../run-repository.js'
 import type { StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
+import { readPage } from './list-pages.js'
 import { commitOrThrow, compact, compositeKey, limitOf, requireId, requireJson } from './shared.js'
 
 interface StoredRun {
@@ -65,8 +68,65 @@ function eventOperations(runId: string, events: readonly RunEvent[], field: stri
   })
 }
 
+/**
+ * The secondary index values of a run record: by status, by agent and status, by session. Listing
+ * with those filters reads an index page instead of every run. (SQL migration 2 computes the same
+ * values for runs stored before: keep them in step.)
+ */
+export function runIndexes(run: Pick<StoredRun, 'status' | 'agentName' | 'sessionId'>): string[] {
+  const values = [`s:${run.status}`, `a:${run.status}:${run.agentName}`]
+  if (run.sessionId !== undefined) values.push(`x:${run.sessionId}`)
+  return values
+}
+
+function optionalId(value: unknown, field: string): string | undefined {
+  return value === undefined ? undefined : requireId(value, field)
+}
+
 /** The runs repository over a store driver. */
 export function createRunRepository(driver: StoreDriver): RunRepository {
+  async function listRuns(options: ListRunsOptions, field: string): Promise<RunPage> {
+    const limit = limitOf(options.limit, 100, `${field}: limit`)
+    const agentName = optionalId(options.agentName, `${field}: agentName`)
+    const sessionId = optionalId(options.sessionId, `${field}: sessionId`)
+    const wanted =
+      options.status === undefined
+        ? undefined
+        : [...new Set<RunStatus>(typeof options.status === 'string' ? [options.status] : options.status)]
+    for (const status of wanted ?? []) {
+      if (!statuses.has(status)) {
+        throw new ConfigError({
+          message: `${field}: status ${JSON.stringify(status)} is not a run status (${RUN_STATUSES.join(', ')}).`,
+        })
+      }
+    }
+    // the most selective index; what it does not cover is filtered on the decoded record
+    let sources: { group?: string; index?: string }[]
+    if (sessionId !== undefined) sources = [{ index: `x:${sessionId}` }]
+    else if (wanted !== undefined)
+      sources = wanted.map((status) => ({
+        index: agentName === undefined ? `s:${status}` : `a:${status}:${agentName}`,
+      }))
+    else if (agentName !== undefined) sources = [{ group: agentName }]
+    else sources = [{}]
+    const page = await readPage(driver, {
+      collection: 'run',
+      sources,
+      limit,
+      cursor: options.cursor,
+      field: `${field}: cursor`,
+      onCorrupt: options.onCorrupt,
+      async read(record) {
+        const data = await decodeRecord<StoredRun>(record)
+        if (wanted !== undefined && !wanted.includes(data.status)) return undefined
+        if (agentName !== undefined && data.agentName !== agentName) return undefined
+        if (sessionId !== undefined && data.sessionId !== sessionId) return undefined
+        return toRecord(record, data)
+      },
+    })
+    return { runs: page.items, nextCursor: page.nextCursor, skipped: page.skipped }
+  }
+
   return {
     async save<TSnapshot extends RunSnapshot>(input: SaveRunInput<TSnapshot>) {
       const runId = requireId(input.runId, 'runs.save: runId')
@@ -107,6 +167,7 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
           // creation time; later saves keep it, so a checkpoint never moves an index entry
           order: now,
           keepPosition: true,
+          indexes: runIndexes(run),
           data: run as unknown as JsonObject,
           ...(input.expectedRevision === undefined ? {} : { expectedRevision: input.expectedRevision }),
         },
@@ -147,24 +208,11 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
     },
 
     async list(options = {}) {
-      const limit = limitOf(options.limit, 100, 'runs.list: limit')
-      const wanted =
-        options.status === undefined
-          ? undefined
-          : new Set<string>(typeof options.status === 'string' ? [options.status] : options.status)
-      const records = await driver.list('run', {
-        ...(options.agentName === undefined ? {} : { group: options.agentName }),
-        descending: true,
-      })
-      const result: RunRecord[] = []
-      for (const record of records) {
-        const data = await decodeRecord<StoredRun>(record)
-        if (wanted !== undefined && !wanted.has(data.status)) continue
-        if (options.sessionId !== undefined && data.sessionId !== options.sessionId) continue
-        result.push(toRecord(record, data))
-        if (result.length >= limit) break
-      }
-      return result
+      return (await listRuns(options, 'runs.list')).runs
+    },
+
+    page(options = {}) {
+      return listRuns(options, 'runs.page')
     },
 
     async appendEvents(runId, events) {

@@ -1,16 +1,22 @@
 import type { Message } from '../../messages/message.js'
 import type { JsonObject } from '../../util/json.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
-import type { Branch, Session, SessionEntry, SessionRepository } from '../session-repository.js'
+import type {
+  Branch,
+  ListSessionsOptions,
+  Session,
+  SessionEntry,
+  SessionPage,
+  SessionRepository,
+} from '../session-repository.js'
 import { RecordNotFoundError } from '../storage-errors.js'
 import type { PutOperation, StoreDriver, StoredRecord } from '../store-driver.js'
 import {
+  branchPath,
   branchPut,
   chain,
   checkMessages,
   MAIN,
-  messageRecords,
-  pathTo,
   type StoredBranch,
   type StoredMessage,
   type StoredSession,
@@ -18,6 +24,7 @@ import {
   toBranch,
   toSession,
 } from './session-records.js'
+import { readPage } from './list-pages.js'
 import {
   commitOrThrow,
   compact,
@@ -81,8 +88,7 @@ export function createSessionRepository(driver: StoreDriver): SessionRepository 
     const session = await loadSession(sessionId)
     if (session === null) return []
     const branch = await requireBranch(sessionId, branchId ?? session.data.activeBranchId)
-    if (branch.data.headId === null) return []
-    return pathTo(await messageRecords(driver, sessionId), branch.data.headId)
+    return branchPath(driver, sessionId, branch.data.headId)
   }
 
   /** A new active branch starting after `parentId`, with `messages` on it. */
@@ -129,6 +135,24 @@ export function createSessionRepository(driver: StoreDriver): SessionRepository 
     })
   }
 
+  async function listSessions(options: ListSessionsOptions, field: string): Promise<SessionPage> {
+    // forks are grouped under the session they were forked from
+    const parent =
+      options.parentSessionId === undefined
+        ? undefined
+        : requireId(options.parentSessionId, `${field}: parentSessionId`)
+    const page = await readPage(driver, {
+      collection: 'session',
+      sources: [parent === undefined ? {} : { group: parent }],
+      limit: limitOf(options.limit, 100, `${field}: limit`),
+      cursor: options.cursor,
+      field: `${field}: cursor`,
+      onCorrupt: options.onCorrupt,
+      read: async (record) => toSession(record, await decodeRecord<StoredSession>(record)),
+    })
+    return { sessions: page.items, nextCursor: page.nextCursor, skipped: page.skipped }
+  }
+
   return {
     async create(input = {}) {
       const sessionId =
@@ -166,14 +190,11 @@ export function createSessionRepository(driver: StoreDriver): SessionRepository 
     },
 
     async list(options = {}) {
-      const limit = limitOf(options.limit, 100, 'sessions.list: limit')
-      const parent =
-        options.parentSessionId === undefined
-          ? undefined
-          : requireId(options.parentSessionId, 'sessions.list: parentSessionId')
-      const records = await driver.list('session', { descending: true, limit, group: parent })
-      const decoded = await decodeRecords<StoredSession>(records)
-      return decoded.map((data, index) => toSession(records[index] as StoredRecord, data))
+      return (await listSessions(options, 'sessions.list')).sessions
+    },
+
+    page(options = {}) {
+      return listSessions(options, 'sessions.page')
     },
 
     async lineage(sessionId) {
@@ -295,7 +316,7 @@ export function createSessionRepository(driver: StoreDriver): SessionRepository 
         headId = (await requireMessage(sessionId, requireId(options.messageId, 'sessions.fork: messageId')))
           .id
       }
-      const path = headId === null ? [] : await pathTo(await messageRecords(driver, sessionId), headId)
+      const path = await branchPath(driver, sessionId, headId)
       const now = Date.now()
       const forked: StoredSession = compact({
         version: 1,
@@ -326,6 +347,7 @@ export function createSessionRepository(driver: StoreDriver): SessionRepository 
                 message: entry.message,
               } as unknown as JsonObject,
               expectedRevision: null,
+              parent: entry.parentId === null ? null : compositeKey(newSessionId, entry.parentId),
             }),
           ),
         ],

@@ -133,6 +133,7 @@ export function chain(sessionId: string, parentId: string | null, messages: read
       order: now,
       data: data as unknown as JsonObject,
       expectedRevision: null,
+      parent: parent === null ? null : compositeKey(sessionId, parent),
     })
     parent = id
   }
@@ -148,6 +149,33 @@ export async function messageRecords(
   const byId = new Map<string, StoredRecord>()
   for (const record of records) byId.set(String(record.data.id), record)
   return byId
+}
+
+/**
+ * The path from the root to `headId`, decoded, read by walking the parent links (the driver's
+ * `ancestors`): proportional to the branch, not to the session's tree. Messages stored before the
+ * links existed (or whose link SQL migration 2 could not compute) end the walk early; the whole
+ * tree is then read, as before.
+ */
+export async function branchPath(
+  driver: StoreDriver,
+  sessionId: string,
+  headId: string | null,
+): Promise<SessionEntry[]> {
+  if (headId === null) return []
+  const chain = await driver.ancestors('session-message', compositeKey(sessionId, headId))
+  const last = chain[chain.length - 1]
+  if (last === undefined || last.data.parentId !== null) {
+    return pathTo(await messageRecords(driver, sessionId), headId)
+  }
+  chain.reverse()
+  const decoded = await decodeRecords<StoredMessage>(chain)
+  return decoded.map((data, index) => ({
+    id: data.id,
+    parentId: data.parentId,
+    message: data.message,
+    createdAt: (chain[index] as StoredRecord).createdAt,
+  }))
 }
 
 /** The path from the root to `headId`, decoded. */

@@ -5,6 +5,7 @@ import { isSafeIdentifier } from '../sql-migrations.js'
 import type { Storage } from '../storage.js'
 import { BetterSqlite3 } from './better-sqlite3-module.js'
 import { createSqliteDriver } from './sqlite-driver.js'
+import { sqliteError } from './sqlite-errors.js'
 
 /** Options of {@link createSqliteStorage}. */
 export interface SqliteStorageOptions {
@@ -20,6 +21,13 @@ export interface SqliteStorageOptions {
   busyTimeoutMs?: number
   /** Prefix of the table names (default `agentloop_`): letters, digits, underscores. */
   tablePrefix?: string
+  /**
+   * Group commit (default true): the writes of concurrent runs asked for in one turn of the event
+   * loop go to disk in one transaction (one sync), each still atomic and compare-and-set checked on
+   * its own, and each caller is answered after that transaction is durable. Several times the
+   * throughput of many concurrent durable runs. `false`: one transaction per write, started at once.
+   */
+  groupCommit?: boolean
 }
 
 const levels = new Set(['FULL', 'NORMAL', 'EXTRA'])
@@ -53,6 +61,11 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       message: `createSqliteStorage: busyTimeoutMs must be a non-negative integer; got ${busyTimeoutMs}.`,
     })
   }
+  if (options.groupCommit !== undefined && typeof options.groupCommit !== 'boolean') {
+    throw new ConfigError({
+      message: `createSqliteStorage: groupCommit must be true or false; got ${JSON.stringify(options.groupCommit)}.`,
+    })
+  }
   let db: Database.Database
   try {
     db = new BetterSqlite3(options.path, { timeout: busyTimeoutMs })
@@ -63,9 +76,19 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     })
   }
   try {
-    db.pragma('journal_mode = WAL')
-    db.pragma(`synchronous = ${synchronous}`)
-    return createStorage(createSqliteDriver(db, prefix))
+    try {
+      db.pragma('journal_mode = WAL')
+      db.pragma(`synchronous = ${synchronous}`)
+    } catch (error) {
+      throw sqliteError(error, { file: options.path, busyTimeoutMs, phase: 'open' })
+    }
+    return createStorage(
+      createSqliteDriver(db, {
+        prefix,
+        busyTimeoutMs,
+        ...(options.groupCommit === undefined ? {} : { groupCommit: options.groupCommit }),
+      }),
+    )
   } catch (error) {
     db.close()
     throw error

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import { encodeData, parseData } from '../record-codec.js'
-import { sqlMigrations } from '../sql-migrations.js'
 import type {
+  AncestorOptions,
   CommitResult,
   ListOptions,
   PutOperation,
@@ -9,17 +9,12 @@ import type {
   StoredRecord,
   WriteOperation,
 } from '../store-driver.js'
+import { sqliteError } from './sqlite-errors.js'
+import { listQuery } from '../sql-list-query.js'
+import { migrateSqlite, prepareStatements, type SqliteRow } from './sqlite-statements.js'
 
-interface Row {
-  key: string
-  grp: string
-  ord: number
-  revision: number
-  created_at: number
-  updated_at: number
-  expires_at: number | null
-  data: string
-}
+/** The longest chain `ancestors` follows without a limit: a bound in case of a cycle (hand-edited data). */
+export const MAX_CHAIN = 1_000_000
 
 class Conflict {
   constructor(
@@ -28,73 +23,47 @@ class Conflict {
   ) {}
 }
 
-/** Applies the migrations this database has not seen yet, in one transaction. */
-function migrate(db: BetterSqlite3.Database, prefix: string): void {
-  const migrations = `"${prefix}migrations"`
-  const records = `"${prefix}records"`
-  db.exec(
-    `CREATE TABLE IF NOT EXISTS ${migrations} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
-  )
-  db.transaction(() => {
-    const row = db.prepare(`SELECT MAX(version) AS version FROM ${migrations}`).get() as {
-      version: number | null
-    }
-    const applied = row.version ?? 0
-    for (const migration of sqlMigrations) {
-      if (migration.version <= applied) continue
-      for (const statement of migration.statements({ records, prefix }, 'sqlite')) db.exec(statement)
-      db.prepare(`INSERT INTO ${migrations} (version, name, applied_at) VALUES (?, ?, ?)`).run(
-        migration.version,
-        migration.name,
-        Date.now(),
-      )
-    }
-  }).immediate()
+/** What the SQLite driver needs besides the database. */
+export interface SqliteDriverOptions {
+  /** Prefix of the table names. */
+  prefix: string
+  /** For error messages. */
+  busyTimeoutMs: number
+  /**
+   * Group commit (default true): the commits asked for during one turn of the event loop are
+   * applied in one transaction (one sync to disk), each in its own savepoint so it stays atomic and
+   * a failed compare-and-set fails only its own batch. False: one transaction per commit, at once.
+   */
+  groupCommit?: boolean
 }
 
-/** The SQLite store: one table of records, every commit one IMMEDIATE transaction. */
-export function createSqliteDriver(db: BetterSqlite3.Database, prefix: string): StoreDriver {
-  migrate(db, prefix)
-  const table = `"${prefix}records"`
-  const columns = 'key, grp, ord, revision, created_at, updated_at, expires_at, data'
-  const select = {
-    get: db.prepare(`SELECT ${columns} FROM ${table} WHERE collection = ? AND key = ?`),
-    revision: db.prepare(`SELECT revision FROM ${table} WHERE collection = ? AND key = ?`).pluck(),
+interface Pending {
+  operations: readonly WriteOperation[]
+  now: number
+  resolve: (result: CommitResult) => void
+  reject: (error: unknown) => void
+}
+
+/** The SQLite store: one table of records (and one of index entries), transactions with revision checks. */
+export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDriverOptions): StoreDriver {
+  const file = db.name
+  const wrap = (error: unknown, phase: 'open' | 'read' | 'write') =>
+    sqliteError(error, { file, busyTimeoutMs: options.busyTimeoutMs, phase })
+  try {
+    migrateSqlite(db, options.prefix)
+  } catch (error) {
+    throw wrap(error, 'open')
   }
-  const write = {
-    insert: db.prepare(
-      `INSERT INTO ${table} (collection, ${columns}) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)
-       ON CONFLICT (collection, key) DO NOTHING RETURNING revision`,
-    ),
-    upsert: db.prepare(
-      `INSERT INTO ${table} (collection, ${columns}) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)
-       ON CONFLICT (collection, key) DO UPDATE SET grp = excluded.grp, ord = excluded.ord,
-         revision = revision + 1, updated_at = excluded.updated_at, expires_at = excluded.expires_at, data = excluded.data
-       RETURNING revision`,
-    ),
-    upsertKeep: db.prepare(
-      `INSERT INTO ${table} (collection, ${columns}) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)
-       ON CONFLICT (collection, key) DO UPDATE SET
-         revision = revision + 1, updated_at = excluded.updated_at, expires_at = excluded.expires_at, data = excluded.data
-       RETURNING revision`,
-    ),
-    updateKeep: db.prepare(
-      `UPDATE ${table} SET revision = revision + 1, updated_at = ?, expires_at = ?, data = ?
-       WHERE collection = ? AND key = ? AND revision = ? RETURNING revision`,
-    ),
-    update: db.prepare(
-      `UPDATE ${table} SET grp = ?, ord = ?, revision = revision + 1, updated_at = ?, expires_at = ?, data = ?
-       WHERE collection = ? AND key = ? AND revision = ? RETURNING revision`,
-    ),
-    restore: db.prepare(
-      `INSERT OR REPLACE INTO ${table} (collection, ${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    delete: db.prepare(`DELETE FROM ${table} WHERE collection = ? AND key = ?`),
-    deleteGroup: db.prepare(`DELETE FROM ${table} WHERE collection = ? AND grp = ?`),
+  const statements = prepareStatements(db, options.prefix)
+  const dialect = {
+    table: statements.table,
+    index: statements.index,
+    columns: 'r.key, r.grp, r.ord, r.revision, r.created_at, r.updated_at, r.expires_at, r.data',
+    placeholder: () => '?',
   }
   const lists = new Map<string, BetterSqlite3.Statement>()
 
-  const toRecord = (collection: string, row: Row): StoredRecord => ({
+  const toRecord = (collection: string, row: SqliteRow): StoredRecord => ({
     collection,
     key: row.key,
     group: row.grp,
@@ -109,37 +78,72 @@ export function createSqliteDriver(db: BetterSqlite3.Database, prefix: string): 
   const put = (operation: PutOperation, index: number, now: number): number => {
     const text = encodeData(operation.data, operation.collection, operation.key)
     const expiresAt = operation.expiresAt ?? null
+    const parent = operation.parent ?? null
     const { collection, key, group, order } = operation
+    let written: { revision: number; ord: number } | undefined
     if (operation.restore !== undefined) {
       const { revision, createdAt, updatedAt } = operation.restore
-      write.restore.run(collection, key, group, order, revision, createdAt, updatedAt, expiresAt, text)
-      return revision
-    }
-    if (typeof operation.expectedRevision === 'number') {
+      statements.restore.run(
+        collection,
+        key,
+        group,
+        order,
+        revision,
+        createdAt,
+        updatedAt,
+        expiresAt,
+        text,
+        parent,
+      )
+      written = { revision, ord: order }
+    } else if (typeof operation.expectedRevision === 'number') {
       // keepPosition leaves grp and ord (and so their index entries) untouched
-      const revision = (
+      written = (
         operation.keepPosition
-          ? write.updateKeep.pluck().get(now, expiresAt, text, collection, key, operation.expectedRevision)
-          : write.update
-              .pluck()
-              .get(group, order, now, expiresAt, text, collection, key, operation.expectedRevision)
-      ) as number | undefined
-      if (revision === undefined)
-        throw new Conflict(index, (select.revision.get(collection, key) as number) ?? null)
-      return revision
+          ? statements.updateKeep.get(
+              now,
+              expiresAt,
+              text,
+              parent,
+              collection,
+              key,
+              operation.expectedRevision,
+            )
+          : statements.update.get(
+              group,
+              order,
+              now,
+              expiresAt,
+              text,
+              parent,
+              collection,
+              key,
+              operation.expectedRevision,
+            )
+      ) as typeof written
+      if (written === undefined)
+        throw new Conflict(index, (statements.revision.get(collection, key) as number) ?? null)
+    } else {
+      const statement =
+        operation.expectedRevision === null || operation.ifAbsent
+          ? statements.insert
+          : operation.keepPosition
+            ? statements.upsertKeep
+            : statements.upsert
+      written = statement.get(collection, key, group, order, now, now, expiresAt, text, parent) as
+        | typeof written
+        | undefined
+      if (written === undefined) {
+        if (operation.ifAbsent) return 0
+        throw new Conflict(index, (statements.revision.get(collection, key) as number) ?? null)
+      }
     }
-    const statement =
-      operation.expectedRevision === null || operation.ifAbsent
-        ? write.insert
-        : operation.keepPosition
-          ? write.upsertKeep
-          : write.upsert
-    const revision = statement.pluck().get(collection, key, group, order, now, now, expiresAt, text) as
-      | number
-      | undefined
-    if (revision !== undefined) return revision
-    if (operation.ifAbsent) return 0
-    throw new Conflict(index, (select.revision.get(collection, key) as number) ?? null)
+    if (operation.indexes !== undefined) {
+      const values = JSON.stringify(operation.indexes)
+      statements.unindex.run(collection, key, written.ord, values)
+      statements.reindex.run(collection, written.ord, key, values)
+    }
+    return written.revision
   }
 
   const apply = db.transaction((operations: readonly WriteOperation[], now: number): number[] => {
@@ -153,15 +157,19 @@ export function createSqliteDriver(db: BetterSqlite3.Database, prefix: string): 
         case 'check': {
           if (operation.expectedRevision !== undefined) {
             const actual =
-              (select.revision.get(operation.collection, operation.key) as number | undefined) ?? null
+              (statements.revision.get(operation.collection, operation.key) as number | undefined) ?? null
             if (actual !== operation.expectedRevision) throw new Conflict(index, actual)
           }
-          if (operation.type === 'delete') write.delete.run(operation.collection, operation.key)
+          if (operation.type === 'delete') {
+            statements.delete.run(operation.collection, operation.key)
+            statements.unindexKey.run(operation.collection, operation.key)
+          }
           revisions.push(0)
           break
         }
         case 'deleteGroup':
-          write.deleteGroup.run(operation.collection, operation.group)
+          statements.unindexGroup.run(operation.collection, operation.collection, operation.group)
+          statements.deleteGroup.run(operation.collection, operation.group)
           revisions.push(0)
           break
         default: {
@@ -173,48 +181,124 @@ export function createSqliteDriver(db: BetterSqlite3.Database, prefix: string): 
     return revisions
   })
 
+  /** One batch as a CommitResult; a failed revision check is a result, anything else throws. */
+  const attempt = (operations: readonly WriteOperation[], now: number, immediate: boolean): CommitResult => {
+    try {
+      return { ok: true, revisions: immediate ? apply.immediate(operations, now) : apply(operations, now) }
+    } catch (error) {
+      if (error instanceof Conflict)
+        return { ok: false, index: error.index, actualRevision: error.actualRevision }
+      throw error
+    }
+  }
+
+  // Group commit: the batches of one event-loop turn share one transaction (one fsync with FULL),
+  // each in a savepoint (better-sqlite3 nests transactions as savepoints): a batch that fails rolls
+  // back alone. Callers learn their result only after the shared COMMIT: same durability as alone.
+  let queue: Pending[] = []
+  const applyGroup = db.transaction((group: Pending[]) =>
+    group.map((pending) => {
+      try {
+        return attempt(pending.operations, pending.now, false)
+      } catch (error) {
+        // an error SQLite answers by rolling back the whole transaction ends the group
+        if (!db.inTransaction) throw error
+        return { error }
+      }
+    }),
+  )
+  const flush = () => {
+    const group = queue
+    queue = []
+    if (group.length === 0) return
+    if (group.length === 1) {
+      const [only] = group as [Pending]
+      try {
+        only.resolve(attempt(only.operations, only.now, true))
+      } catch (error) {
+        only.reject(wrap(error, 'write'))
+      }
+      return
+    }
+    let results: (CommitResult | { error: unknown })[]
+    try {
+      results = applyGroup.immediate(group)
+    } catch (error) {
+      for (const pending of group) pending.reject(wrap(error, 'write'))
+      return
+    }
+    group.forEach((pending, index) => {
+      const result = results[index] as CommitResult | { error: unknown }
+      if ('error' in result) pending.reject(wrap(result.error, 'write'))
+      else pending.resolve(result)
+    })
+  }
+
   return {
     name: 'sqlite',
 
     async get(collection, key) {
-      const row = select.get.get(collection, key) as Row | undefined
+      let row: SqliteRow | undefined
+      try {
+        row = statements.get.get(collection, key) as SqliteRow | undefined
+      } catch (error) {
+        throw wrap(error, 'read')
+      }
       if (row === undefined || (row.expires_at !== null && row.expires_at <= Date.now())) return null
       return toRecord(collection, row)
     },
 
-    async list(collection, options: ListOptions = {}) {
-      const conditions = ['collection = ?', '(expires_at IS NULL OR expires_at > ?)']
-      const parameters: unknown[] = [collection, Date.now()]
-      if (options.group !== undefined) {
-        conditions.push('grp = ?')
-        parameters.push(options.group)
+    async list(collection, listOptions: ListOptions = {}) {
+      const { sql, parameters } = listQuery(dialect, collection, listOptions, Date.now())
+      let rows: SqliteRow[]
+      try {
+        let statement = lists.get(sql)
+        if (statement === undefined) {
+          statement = db.prepare(sql)
+          lists.set(sql, statement)
+        }
+        rows = statement.all(...parameters) as SqliteRow[]
+      } catch (error) {
+        throw wrap(error, 'read')
       }
-      if (options.afterOrder !== undefined) {
-        conditions.push('ord > ?')
-        parameters.push(options.afterOrder)
-      }
-      const direction = options.descending ? 'DESC' : 'ASC'
-      let sql = `SELECT ${columns} FROM ${table} WHERE ${conditions.join(' AND ')} ORDER BY ord ${direction}, key ${direction}`
-      if (options.limit !== undefined) {
-        sql += ' LIMIT ?'
-        parameters.push(options.limit)
-      }
-      let statement = lists.get(sql)
-      if (statement === undefined) {
-        statement = db.prepare(sql)
-        lists.set(sql, statement)
-      }
-      return (statement.all(...parameters) as Row[]).map((row) => toRecord(collection, row))
+      return rows.map((row) => toRecord(collection, row))
     },
 
-    async commit(operations, now): Promise<CommitResult> {
+    async ancestors(collection, key, ancestorOptions: AncestorOptions = {}) {
+      let rows: SqliteRow[]
       try {
-        return { ok: true, revisions: apply.immediate(operations, now) }
+        rows = statements.ancestors.all({
+          collection,
+          key,
+          now: Date.now(),
+          limit: ancestorOptions.limit ?? MAX_CHAIN,
+        }) as SqliteRow[]
       } catch (error) {
-        if (error instanceof Conflict)
-          return { ok: false, index: error.index, actualRevision: error.actualRevision }
-        throw error
+        throw wrap(error, 'read')
       }
+      // a cycle (only hand-edited data has one) ends the chain at its first repeated record
+      const seen = new Set<string>()
+      const records: StoredRecord[] = []
+      for (const row of rows) {
+        if (seen.has(row.key)) break
+        seen.add(row.key)
+        records.push(toRecord(collection, row))
+      }
+      return records
+    },
+
+    commit(operations, now): Promise<CommitResult> {
+      if (options.groupCommit === false) {
+        try {
+          return Promise.resolve(attempt(operations, now, true))
+        } catch (error) {
+          return Promise.reject(wrap(error, 'write'))
+        }
+      }
+      return new Promise((resolve, reject) => {
+        queue.push({ operations, now, resolve, reject })
+        if (queue.length === 1) setImmediate(flush)
+      })
     },
 
     info() {
@@ -223,11 +307,13 @@ export function createSqliteDriver(db: BetterSqlite3.Database, prefix: string): 
         // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
         synchronous:
           ['OFF', 'NORMAL', 'FULL', 'EXTRA'][Number(db.pragma('synchronous', { simple: true }))] ?? 'unknown',
-        file: db.name,
+        file,
+        groupCommit: options.groupCommit !== false,
       }
     },
 
     async close() {
+      flush()
       if (db.open) db.close()
     },
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSqliteStorage } from 'agentloop/sqlite'
@@ -12,6 +12,7 @@ const directory = mkdtempSync(join(tmpdir(), 'agentloop-sqlite-'))
 afterAll(() => rmSync(directory, { recursive: true, force: true }))
 let count = 0
 const nextPath = () => join(directory, `test-${++count}.db`)
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 await storageConformance({
   name: 'sqlite (WAL, synchronous=FULL)',
@@ -29,6 +30,7 @@ describe('createSqliteStorage', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     expect(db.prepare('SELECT version, name FROM agentloop_migrations').all()).toEqual([
       { version: 1, name: 'records' },
+      { version: 2, name: 'indexes and parents' },
     ])
     expect(db.prepare('SELECT count(*) AS n FROM agentloop_records').get()).toEqual({ n: 2 })
     db.close()
@@ -87,12 +89,121 @@ describe('createSqliteStorage', () => {
     await Promise.all([first.close(), second.close()])
   })
 
+  it('explains a file that is not a database with a ConfigError naming the file and the fix', () => {
+    const path = nextPath()
+    writeFileSync(path, 'this is a text file, not a database\n'.repeat(200))
+    expect(() => createSqliteStorage({ path })).toThrow(
+      expect.objectContaining({
+        name: 'ConfigError',
+        message: expect.stringMatching(new RegExp(`${escapeRegExp(path)}.*not a database.*Point path at`)),
+      }),
+    )
+  })
+
+  it('explains a damaged database with a StorageError naming the file and how to recover', async () => {
+    const path = nextPath()
+    const storage = createSqliteStorage({ path })
+    for (let index = 0; index < 200; index++) {
+      await storage.memory.set({ scope: 'global', key: `k${index}`, value: 'x'.repeat(2000) })
+    }
+    await storage.close()
+    // overwrite the pages after the first one (the header stays valid): the b-trees are garbage
+    const bytes = readFileSync(path)
+    for (let offset = 4096; offset < bytes.length; offset++) bytes[offset] = (offset * 7) % 251
+    writeFileSync(path, bytes)
+    const error = await (async () => {
+      const damaged = createSqliteStorage({ path })
+      try {
+        await damaged.memory.list({ scope: 'global' })
+        await damaged.memory.set({ scope: 'global', key: 'new', value: 1 })
+      } finally {
+        await damaged.close()
+      }
+    })().catch((caught: unknown) => caught)
+    expect(error).toMatchObject({
+      message: expect.stringMatching(
+        new RegExp(`${escapeRegExp(path)}.*damaged.*restore it from a backup.*\\.recover`),
+      ),
+    })
+    expect(['StorageError', 'ConfigError']).toContain((error as Error).name)
+  })
+
+  it('explains a write lock held past busyTimeoutMs with a StorageError naming the file and the option', async () => {
+    const path = nextPath()
+    const storage = createSqliteStorage({ path, busyTimeoutMs: 50 })
+    await storage.memory.set({ scope: 'global', key: 'k', value: 1 })
+    const other = new Database(path)
+    other.prepare('BEGIN IMMEDIATE').run()
+    try {
+      const error = await storage.memory
+        .set({ scope: 'global', key: 'k', value: 2 })
+        .catch((caught: unknown) => caught)
+      expect(error).toMatchObject({
+        name: 'StorageError',
+        message: expect.stringMatching(
+          new RegExp(`${escapeRegExp(path)}.*locked.*busyTimeoutMs \\(50 ms\\)`),
+        ),
+      })
+    } finally {
+      other.prepare('ROLLBACK').run()
+      other.close()
+    }
+    // the lock released, the storage works again
+    await storage.memory.set({ scope: 'global', key: 'k', value: 3 })
+    expect((await storage.memory.get({ scope: 'global', key: 'k' }))?.value).toBe(3)
+    await storage.close()
+  })
+
+  it('commits the writes of concurrent callers together, each atomic, and stays durable', async () => {
+    const path = nextPath()
+    const storage = createSqliteStorage({ path })
+    const driver = storageDriverOf(storage)
+    expect(driver?.info?.()).toMatchObject({ groupCommit: true })
+    await Promise.all(
+      Array.from({ length: 50 }, (_, index) =>
+        storage.runs.save({
+          runId: `r${index}`,
+          agentName: 'a',
+          status: 'running',
+          snapshot: { version: 1, index },
+          expectedRevision: null,
+        }),
+      ),
+    )
+    // a duplicate create fails alone; the others of the same turn land
+    const results = await Promise.allSettled([
+      storage.runs.save({
+        runId: 'r1',
+        agentName: 'a',
+        status: 'running',
+        snapshot: { version: 1 },
+        expectedRevision: null,
+      }),
+      storage.runs.save({
+        runId: 'new',
+        agentName: 'a',
+        status: 'running',
+        snapshot: { version: 1 },
+        expectedRevision: null,
+      }),
+    ])
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled'])
+    await storage.close()
+    const reopened = createSqliteStorage({ path })
+    expect((await reopened.runs.list({ limit: 100 })).length).toBe(51)
+    expect((await reopened.runs.load('r1'))?.snapshot).toEqual({ version: 1, index: 1 })
+    await reopened.close()
+  })
+
   it('rejects bad options with a ConfigError naming the option', () => {
     expect(() => createSqliteStorage({ path: '' })).toThrow(/path/)
     expect(() => createSqliteStorage({ path: nextPath(), synchronous: 'OFF' as never })).toThrow(
       /synchronous/,
     )
     expect(() => createSqliteStorage({ path: nextPath(), tablePrefix: 'x; DROP' })).toThrow(/tablePrefix/)
+    expect(() => createSqliteStorage({ path: nextPath(), groupCommit: 'yes' as never })).toThrow(
+      /groupCommit/,
+    )
     expect(() => createSqliteStorage({ path: join(directory, 'no', 'such', 'dir.db') })).toThrow(
       /cannot open/,
     )

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import type { JsonValue } from '../../util/json.js'
+import type { RunStatus } from '../../events/run-event.js'
+import { runIndexes } from '../../storage/repositories/create-run-repository.js'
 import { driverOf } from './general-tests.js'
 import type { SuiteContext } from './suite-context.js'
 
@@ -18,6 +20,14 @@ export function fixtureTests({ describe, it, fixtures }: SuiteContext): void {
             order: record.order,
             data: record.data,
             expiresAt: record.expiresAt,
+            // what the repository indexes a run by (SQL migration 2 does it for runs stored before)
+            ...(record.collection === 'run'
+              ? {
+                  indexes: runIndexes(
+                    record.data as unknown as { status: RunStatus; agentName: string; sessionId?: string },
+                  ),
+                }
+              : {}),
             restore: { revision: record.revision, createdAt: record.createdAt, updatedAt: record.updatedAt },
           })),
           Date.now(),

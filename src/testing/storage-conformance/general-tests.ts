@@ -60,6 +60,37 @@ export function generalTests({ describe, it }: SuiteContext): void {
     })
   })
 
+  describe('hostile data', () => {
+    it('stores any JSON a model or tool produces: NUL characters and lone surrogates, in values and keys', async (storage) => {
+      const hostile = 'nul \u0000 lone \udc00 high \ud800 pair 😀 mark \ufdd0 backslash \\u0000 end'
+      const snapshot = { version: 1, text: hostile, nested: { [hostile]: [hostile, { deep: hostile }] } }
+      await storage.runs.save({
+        runId: 'hostile',
+        agentName: 'a',
+        status: 'running',
+        snapshot,
+        events: [{ type: 'tool.end', runId: 'hostile', seq: 1, time: 1, output: hostile } as never],
+        metadata: { [hostile]: hostile },
+      })
+      const loaded = await storage.runs.load<typeof snapshot>('hostile')
+      assert.deepEqual(loaded?.snapshot, snapshot)
+      assert.deepEqual(loaded?.record.metadata, { [hostile]: hostile })
+      const [stored] = await storage.runs.readEvents('hostile')
+      assert.equal((stored as unknown as { output: string }).output, hostile)
+      await storage.sessions.append('hostile', [
+        { role: 'tool', callId: 'c', toolName: 't', content: hostile },
+      ])
+      assert.equal((await storage.sessions.messages('hostile'))[0]?.content, hostile)
+      await storage.memory.set({ scope: 'global', key: 'hostile', value: { [hostile]: hostile } })
+      assert.deepEqual((await storage.memory.get({ scope: 'global', key: 'hostile' }))?.value, {
+        [hostile]: hostile,
+      })
+      await storage.knowledge.putEmbedding({ id: 'e', vector: [1, 0], metadata: { label: hostile } })
+      const [found] = await storage.knowledge.search({ vector: [1, 0], filter: { label: hostile } })
+      assert.equal(found?.embedding.id, 'e')
+    })
+  })
+
   describe('stored data', () => {
     it('refuses a record of a newer format version with a clear StoredDataError', async (storage) => {
       const driver = driverOf(storage)

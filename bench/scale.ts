@@ -1,0 +1,28 @@
+/**
+ * How agentloop's storage scales: each section prints one curve. Sections live in
+ * bench/scale-*.ts; add one by writing a file that exports an async function printing its
+ * figures, and calling it below.
+ *
+ * - listing: runs.list / runs.page as the number of runs grows (1k, 10k, 100k), on SQLite,
+ *   PostgreSQL and Redis; session reads as a session's tree grows.
+ * - concurrency: durable runs per second on SQLite with 100 in flight, without and with group commit.
+ *
+ * Run: npm run bench:scale   (builds dist/ first). Environment: SCALE_RUNS (default
+ * 1000,10000,100000), SCALE_CONCURRENT_RUNS (1000), SCALE_IN_FLIGHT (100), SCALE_SECTIONS (all:
+ * list,concurrent), DATABASE_URL, REDIS_URL.
+ */
+import { concurrentSection } from './scale-concurrent.js'
+import { listSection } from './scale-list.js'
+
+const sections: Record<string, () => Promise<void>> = {
+  list: listSection,
+  concurrent: concurrentSection,
+}
+
+const wanted = (process.env.SCALE_SECTIONS ?? Object.keys(sections).join(',')).split(',')
+for (const name of wanted) {
+  const section = sections[name]
+  if (section === undefined)
+    throw new Error(`SCALE_SECTIONS: no section "${name}"; sections: ${Object.keys(sections).join(', ')}`)
+  await section()
+}
