@@ -55,7 +55,21 @@ function schemaError(
   where: string,
   workflow: string | undefined,
 ): WorkflowDefinitionError {
-  const issue = issues[0] as { path: PropertyKey[]; message: string; code?: string; keys?: string[] }
+  const described = issues.slice(0, 3).map((issue) => describeIssue(value, issue))
+  const first = described[0] as { subject: string; message: string; nodeId?: string; field: string }
+  const more = issues.length > 3 ? ` (${issues.length - 3} more)` : ''
+  return new WorkflowDefinitionError({
+    message: `${where}: ${described.map((issue) => `${issue.subject}: ${issue.message}`).join('; ')}.${more}`,
+    workflow,
+    nodeId: first.nodeId,
+    field: first.field === '' ? undefined : first.field,
+  })
+}
+
+function describeIssue(
+  value: unknown,
+  issue: { path: PropertyKey[]; message: string; code?: string; keys?: string[]; expected?: string },
+): { subject: string; message: string; nodeId?: string; field: string } {
   const path = issue.path
   const field = fieldPath(path)
   let nodeId: string | undefined
@@ -68,23 +82,14 @@ function schemaError(
     }
   }
   let message = issue.message
-  if (issue.code === 'invalid_union' && path.at(-1) !== 'type' && path.length === 2) {
-    message = `unknown node type; use one of ${NODE_TYPE_LIST}`
-  } else if (path.at(-1) === 'type' && path[0] === 'nodes') {
+  if (path.at(-1) === 'type' && path[0] === 'nodes') {
     message = `${issue.message}; use one of ${NODE_TYPE_LIST}`
   } else if (issue.code === 'unrecognized_keys' && issue.keys !== undefined) {
     message = `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((key) => `"${key}"`).join(', ')}; check the spelling against the node kind's fields`
+  } else if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+    message = `is required (${issue.expected ?? 'a value'})`
   }
-  const more =
-    issues.length > 1
-      ? ` (${issues.length - 1} more problem${issues.length === 2 ? '' : 's'} after this one)`
-      : ''
-  return new WorkflowDefinitionError({
-    message: `${where}: ${subject}: ${message}.${more}`,
-    workflow,
-    nodeId,
-    field: field === '' ? undefined : field,
-  })
+  return { subject, message, field, ...(nodeId === undefined ? {} : { nodeId }) }
 }
 
 function fieldPath(path: readonly PropertyKey[]): string {

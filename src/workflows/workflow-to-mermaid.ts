@@ -69,6 +69,7 @@ function describe(node: WorkflowNode): string {
 /** Mermaid labels take entity codes (`#quot;`); quotes and angle brackets must be escaped. */
 function escapeLabel(text: string): string {
   return text
+    .replace(/#/g, '#35;')
     .replace(/&/g, '#amp;')
     .replace(/"/g, '#quot;')
     .replace(/</g, '#lt;')
