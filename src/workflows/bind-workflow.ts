@@ -131,7 +131,11 @@ export function bindWorkflow<TContext = unknown>(
   const outputSchema =
     parsed.output === undefined
       ? undefined
-      : resolveSchema<unknown>(parsed.output, { strict: false, field: `workflow "${parsed.name}": output` })
+      : resolveSchema<unknown>(parsed.output, {
+          strict: false,
+          objectOnly: false,
+          field: `workflow "${parsed.name}": output`,
+        })
 
   const execute = (
     state: WorkflowState,

@@ -50,8 +50,12 @@ export function workflow(name: string): WorkflowBuilder {
 }
 
 function builder<TIds extends string>(draft: WorkflowDefinition): WorkflowBuilder<TIds> {
-  const schemaOf = (schema: SchemaInput, field: string): JsonSchema =>
-    resolveSchema(schema, { strict: false, field: `workflow "${draft.name}": ${field}` }).jsonSchema
+  const schemaOf = (schema: SchemaInput, field: 'input' | 'output'): JsonSchema =>
+    resolveSchema(schema, {
+      strict: false,
+      objectOnly: field === 'input',
+      field: `workflow "${draft.name}": ${field}`,
+    }).jsonSchema
   return {
     node(id, spec) {
       const node = { id, ...spec } as WorkflowNode

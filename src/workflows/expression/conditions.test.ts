@@ -16,7 +16,8 @@ const root: JsonObject = {
   triage: { output: { labels: [{ urgent: false }, { urgent: true }], text: 'Refund please' } },
 }
 const scope: ConditionScope = { lookup: (name) => root[name], root: () => root }
-const test = (source: string, evaluators = BUILT_IN_EVALUATORS) => evaluateCondition(compileCondition(source, evaluators), scope)
+const test = (source: string, evaluators = BUILT_IN_EVALUATORS) =>
+  evaluateCondition(compileCondition(source, evaluators), scope)
 
 describe('conditions', () => {
   it('evaluate the expression language when there is no prefix', () => {
@@ -33,13 +34,28 @@ describe('conditions', () => {
   })
 
   it('regex: refuses patterns that can backtrack catastrophically, and long texts', () => {
-    for (const pattern of ['(a+)+$', '(a|aa)*b', '(\\w*)*x', '(a|b){2,}', 'a*b*c*', '(a)\\1', '(?=a)a', 'x'.repeat(101)]) {
-      expect(() => compileCondition(`regex:email,${pattern}`, BUILT_IN_EVALUATORS), pattern).toThrow(ExpressionError)
+    for (const pattern of [
+      '(a+)+$',
+      '(a|aa)*b',
+      '(\\w*)*x',
+      '(a|b){2,}',
+      'a*b*c*',
+      '(a)\\1',
+      '(?=a)a',
+      'x'.repeat(101),
+    ]) {
+      expect(() => compileCondition(`regex:email,${pattern}`, BUILT_IN_EVALUATORS), pattern).toThrow(
+        ExpressionError,
+      )
     }
     expect(() => compileCondition('regex:email', BUILT_IN_EVALUATORS)).toThrow(/regex:<path>,<pattern>/)
-    expect(() => compileCondition('regex:email,[', BUILT_IN_EVALUATORS)).toThrow(/not a valid regular expression/)
+    expect(() => compileCondition('regex:email,[', BUILT_IN_EVALUATORS)).toThrow(
+      /not a valid regular expression/,
+    )
     const long: ConditionScope = { lookup: () => 'a'.repeat(1001), root: () => ({}) }
-    expect(() => evaluateCondition(compileCondition('regex:text,a+$', BUILT_IN_EVALUATORS), long)).toThrow(/at most 1000/)
+    expect(() => evaluateCondition(compileCondition('regex:text,a+$', BUILT_IN_EVALUATORS), long)).toThrow(
+      /at most 1000/,
+    )
     const started = performance.now()
     const hostile: ConditionScope = { lookup: () => `${'a'.repeat(999)}!`, root: () => ({}) }
     expect(evaluateCondition(compileCondition('regex:text,^a+b+$', BUILT_IN_EVALUATORS), hostile)).toBe(false)
@@ -52,7 +68,9 @@ describe('conditions', () => {
     expect(test("jsonpath:$['email']")).toBe(true)
     expect(test('jsonpath:$.triage.*.text')).toBe(true)
     expect(test('jsonpath:$.nothing.here')).toBe(false)
-    expect(() => compileCondition('jsonpath:$..deep', BUILT_IN_EVALUATORS)).toThrow(/unsupported JSONPath syntax/)
+    expect(() => compileCondition('jsonpath:$..deep', BUILT_IN_EVALUATORS)).toThrow(
+      /unsupported JSONPath syntax/,
+    )
     expect(() => compileCondition('jsonpath:$.__proto__', BUILT_IN_EVALUATORS)).toThrow(/not accessible/)
     expect(() => compileCondition('jsonpath:email', BUILT_IN_EVALUATORS)).toThrow(/starts with \$/)
   })
@@ -64,7 +82,9 @@ describe('conditions', () => {
     }
     const evaluators = new Map([...BUILT_IN_EVALUATORS, ['len:', length]])
     expect(test('len:5', evaluators)).toBe(true)
-    expect(() => compileCondition('jmespath:a.b', BUILT_IN_EVALUATORS)).toThrow(/No condition evaluator is registered for the prefix "jmespath:"/)
+    expect(() => compileCondition('jmespath:a.b', BUILT_IN_EVALUATORS)).toThrow(
+      /No condition evaluator is registered for the prefix "jmespath:"/,
+    )
     const throwing: ConditionEvaluator = {
       compile: () => null,
       evaluate: () => {
@@ -77,7 +97,8 @@ describe('conditions', () => {
 
 describe('templates', () => {
   const lookup = (name: string) => root[name]
-  const render = (value: Parameters<typeof compileTemplate>[0]) => renderTemplate(compileTemplate(value), lookup)
+  const render = (value: Parameters<typeof compileTemplate>[0]) =>
+    renderTemplate(compileTemplate(value), lookup)
 
   it('substitute ${...} parts: a whole-string part keeps its type, text parts become text', () => {
     expect(render('${triage.output}')).toEqual(root.triage && (root.triage as JsonObject).output)
@@ -85,7 +106,11 @@ describe('templates', () => {
     expect(render('Mail ${email} (${count + 1})')).toBe('Mail ada@example.com (4)')
     expect(render('Labels: ${triage.output.labels[1]}')).toBe('Labels: {"urgent":true}')
     expect(render('none: ${missing}.')).toBe('none: .')
-    expect(render({ to: '${email}', list: ['${count}', 'x'], n: 1 })).toEqual({ to: 'ada@example.com', list: [3, 'x'], n: 1 })
+    expect(render({ to: '${email}', list: ['${count}', 'x'], n: 1 })).toEqual({
+      to: 'ada@example.com',
+      list: [3, 'x'],
+      n: 1,
+    })
     expect(render('price: $${count}')).toBe('price: ${count}')
     expect(render('${ "}" }')).toBe('}')
   })

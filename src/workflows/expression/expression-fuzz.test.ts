@@ -55,19 +55,56 @@ const identifiers = [
   '__proto__',
   'prototype',
 ]
-const operators = ['+', '-', '*', '/', '%', '==', '!=', '===', '<', '>=', '&&', '||', '??', 'in', '&', '|', '=', '**']
-const functions = ['lower', 'upper', 'trim', 'length', 'string', 'number', 'contains', 'startsWith', 'endsWith', 'eval', 'fn']
+const operators = [
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '==',
+  '!=',
+  '===',
+  '<',
+  '>=',
+  '&&',
+  '||',
+  '??',
+  'in',
+  '&',
+  '|',
+  '=',
+  '**',
+]
+const functions = [
+  'lower',
+  'upper',
+  'trim',
+  'length',
+  'string',
+  'number',
+  'contains',
+  'startsWith',
+  'endsWith',
+  'eval',
+  'fn',
+]
 
 const expression: fc.Arbitrary<string> = fc.letrec<{ expr: string }>((tie) => ({
   expr: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     fc.constantFrom(...identifiers),
     fc.constantFrom('1', '0', '-1', '1e308', '"x"', "'__proto__'", 'true', 'null', '[]', '"constructor"'),
-    fc.tuple(tie('expr'), fc.constantFrom(...identifiers)).map(([object, property]) => `${object}.${property}`),
+    fc
+      .tuple(tie('expr'), fc.constantFrom(...identifiers))
+      .map(([object, property]) => `${object}.${property}`),
     fc.tuple(tie('expr'), tie('expr')).map(([object, key]) => `${object}[${key}]`),
-    fc.tuple(tie('expr'), fc.constantFrom(...operators), tie('expr')).map(([left, op, right]) => `(${left} ${op} ${right})`),
+    fc
+      .tuple(tie('expr'), fc.constantFrom(...operators), tie('expr'))
+      .map(([left, op, right]) => `(${left} ${op} ${right})`),
     fc.tuple(fc.constantFrom('!', '-', '~', 'typeof '), tie('expr')).map(([op, value]) => `${op}${value}`),
-    fc.tuple(fc.constantFrom(...functions), fc.array(tie('expr'), { maxLength: 3 })).map(([name, args]) => `${name}(${args.join(', ')})`),
+    fc
+      .tuple(fc.constantFrom(...functions), fc.array(tie('expr'), { maxLength: 3 }))
+      .map(([name, args]) => `${name}(${args.join(', ')})`),
     fc.tuple(tie('expr'), tie('expr'), tie('expr')).map(([a, b, c]) => `${a} ? ${b} : ${c}`),
     fc.array(tie('expr'), { maxLength: 3 }).map((items) => `[${items.join(', ')}]`),
     fc.tuple(tie('expr'), tie('expr')).map(([object, method]) => `${object}.${method}()`),
@@ -94,7 +131,8 @@ function check(source: string): void {
   try {
     result = evaluateExpression(parseExpression(source), (name) => names[name])
   } catch (error) {
-    if (!(error instanceof AgentLoopError)) throw new Error(`a non-AgentLoopError escaped for ${source}: ${String(error)}`)
+    if (!(error instanceof AgentLoopError))
+      throw new Error(`a non-AgentLoopError escaped for ${source}: ${String(error)}`)
     result = null
   }
   expect(performance.now() - started, source).toBeLessThan(1000)
@@ -112,8 +150,26 @@ describe('the condition language under random input', () => {
   it('does the same for arbitrary text', () => {
     fc.assert(fc.property(fc.string({ maxLength: 200 }), check), { numRuns: 2000 })
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...identifiers, ...operators, '(', ')', '[', ']', '.', ',', '"', '?', ':', ' ', '1'), { maxLength: 60 }), (tokens) =>
-        check(tokens.join('')),
+      fc.property(
+        fc.array(
+          fc.constantFrom(
+            ...identifiers,
+            ...operators,
+            '(',
+            ')',
+            '[',
+            ']',
+            '.',
+            ',',
+            '"',
+            '?',
+            ':',
+            ' ',
+            '1',
+          ),
+          { maxLength: 60 },
+        ),
+        (tokens) => check(tokens.join('')),
       ),
       { numRuns: 2000 },
     )

@@ -85,7 +85,9 @@ describe('the condition language', () => {
   })
 
   it('fails on type mismatches with an ExpressionError naming the values', () => {
-    expect(() => evaluate('name > 3')).toThrow(/compares two numbers or two strings; got the string "Ada Lovelace" and the number 3/)
+    expect(() => evaluate('name > 3')).toThrow(
+      /compares two numbers or two strings; got the string "Ada Lovelace" and the number 3/,
+    )
     expect(() => evaluate('count / 0')).toThrow(/Division by zero/)
     expect(() => evaluate('tags - 1')).toThrow(ExpressionError)
     expect(() => evaluate('1 in 2')).toThrow(/right side of in/)
