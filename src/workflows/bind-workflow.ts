@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors/errors.js'
 import { requireJson } from '../storage/repositories/shared.js'
 import { StoredDataError } from '../storage/storage-errors.js'
-import { type ResolvedSchema, resolveSchema } from '../tool/schema.js'
+import { resolveSchema } from '../tool/schema.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
 import type { ConditionEvaluator } from './expression/condition-evaluators.js'
 import {

@@ -10,7 +10,7 @@ import { bindWorkflow } from './bind-workflow.js'
 import type { NodeHandler } from './node-handler.js'
 import { workflow } from './workflow-builder.js'
 import { NodeTimeoutError, WorkflowNodeError, WorkflowStalledError } from './workflow-errors.js'
-import type { WorkflowEvent } from './workflow-event.js'
+import type { NestedEvent, WorkflowEvent } from './workflow-event.js'
 import { createWorkflowServices } from './workflow-services.js'
 import type { WorkflowState } from './workflow-state.js'
 
@@ -369,7 +369,7 @@ describe('running a workflow', () => {
     const { events, onEvent } = recorder()
     const result = await bound.run({ topic: 'tides' }, { onEvent, runId: 'wf-1' })
     expect(result.output).toEqual({ poem: 'A SHORT POEM ABOUT TIDES.', stars: 4, key: 'wf-1:loud' })
-    const nested = events.filter((event) => 'nodeRunId' in event)
+    const nested = events.filter((event): event is NestedEvent => 'nodeRunId' in event)
     expect(nested.some((event) => event.type === 'text.delta' && event.nodeId === 'write')).toBe(true)
     expect(nested.some((event) => event.type === 'run.end' && event.nodeId === 'rating')).toBe(true)
     expect(nested.every((event) => event.runId === 'wf-1' && event.nodeRunId !== 'wf-1')).toBe(true)
