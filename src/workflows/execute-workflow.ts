@@ -88,7 +88,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
   else userSignal?.addEventListener('abort', onUserAbort, { once: true })
 
   let seq = state.seq
-  const emit = (data: WorkflowEventData | Record<string, unknown>): Promise<void> | undefined => {
+  const deliver = (data: WorkflowEventData | Record<string, unknown>): Promise<void> | undefined => {
     seq++
     if (options.onEvent === undefined) return undefined
     const event = data as WorkflowEvent
@@ -103,18 +103,52 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
     }
     return undefined
   }
+  // While a checkpoint is being written, other branches' events wait: the event that reports the
+  // saved change goes out first, right after the save, with the seq the checkpoint recorded.
+  let holding = 0
+  let reserved = 0
+  let held: { data: WorkflowEventData | Record<string, unknown>; resolve: () => void }[] = []
+  const emit = (data: WorkflowEventData | Record<string, unknown>): Promise<void> | undefined => {
+    if (holding === 0) return deliver(data)
+    return new Promise<void>((resolve) => held.push({ data, resolve }))
+  }
+  const release = () => {
+    holding--
+    if (holding > 0) return
+    const queue = held
+    held = []
+    for (const { data, resolve } of queue) {
+      const pending = deliver(data)
+      if (pending === undefined) resolve()
+      else void pending.then(resolve)
+    }
+  }
   const forward = (nodeId: string, event: { type: string; runId?: string }) =>
     emit({ ...event, nodeId, ...(event.runId === undefined ? {} : { nodeRunId: event.runId }) })
 
   let saving: Promise<void> = Promise.resolve()
-  // `next`: how many events follow the save at once, so the saved seq covers them.
-  const save = (next: number): Promise<void> | undefined => {
+  /** Saves the state, then emits the event that reports the change (save before tell). */
+  const saveThenTell = async (data: WorkflowEventData): Promise<void> => {
     const checkpoint = options.checkpoint
-    if (checkpoint === undefined) return undefined
-    const snapshot = snapshotOf(state, seq + next)
-    const write = saving.then(() => checkpoint(snapshot))
-    saving = write.then(undefined, ignore)
-    return write
+    if (checkpoint === undefined) {
+      await emit(data)
+      return
+    }
+    holding++
+    reserved++
+    let pending: Promise<void> | undefined
+    try {
+      // Saves run one at a time in order, so the events reserved before this one go out first.
+      const snapshot = snapshotOf(state, seq + reserved)
+      const write = saving.then(() => checkpoint(snapshot))
+      saving = write.then(undefined, ignore)
+      await write
+      pending = deliver(data)
+    } finally {
+      reserved--
+      release()
+    }
+    await pending
   }
 
   const lookup = (name: string, current: JsonValue | undefined): unknown => {
@@ -219,8 +253,13 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
           0,
         )
       }
-      if (!planNode.idempotent) await save(0)
-      await emit({ type: 'node.start', nodeId: id, nodeType: node.type, iteration: runs })
+      const startEvent: WorkflowEventData = {
+        type: 'node.start',
+        nodeId: id,
+        nodeType: node.type,
+        iteration: runs,
+      }
+      await (planNode.idempotent ? emit(startEvent) : saveThenTell(startEvent))
       for (const hook of planNode.hooks.beforeNode) {
         const change = await hook(hookEvent(planNode, runs))
         if (change === undefined || change === null) continue
@@ -271,8 +310,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
         record.status = 'waiting'
         record.durationMs = Date.now() - started
         state.waiting.push({ nodeId: id, prompt: output.prompt })
-        await save(1)
-        await emit({
+        await saveThenTell({
           type: 'node.end',
           nodeId: id,
           nodeType: node.type,
@@ -293,8 +331,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
       record.status = 'completed'
       record.durationMs = Date.now() - started
       complete(planNode, output)
-      await save(1)
-      await emit({
+      await saveThenTell({
         type: 'node.end',
         nodeId: id,
         nodeType: node.type,
@@ -354,8 +391,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
       record.status = 'completed'
       state.waiting = state.waiting.filter((waiting) => waiting.nodeId !== id)
       complete(planNode, value)
-      await save(1)
-      await emit({
+      await saveThenTell({
         type: 'node.end',
         nodeId: id,
         nodeType: planNode.node.type,
@@ -373,8 +409,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
     }
     if (state.interrupted.length > 0 && endReached === undefined) {
       state.status = 'needs_review'
-      await save(1)
-      await emit({
+      await saveThenTell({
         type: 'workflow.end',
         workflow: name,
         status: 'needs_review',
@@ -419,8 +454,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
       state.output = output
       state.ready = []
       state.waiting = []
-      await save(1)
-      await emit({
+      await saveThenTell({
         type: 'workflow.end',
         workflow: name,
         status: 'completed',
@@ -433,8 +467,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
     if (stop.signal.aborted) throw stop.signal.reason
     if (state.waiting.length > 0) {
       state.status = 'awaiting_input'
-      await save(1)
-      await emit({
+      await saveThenTell({
         type: 'workflow.end',
         workflow: name,
         status: 'awaiting_input',
@@ -463,18 +496,19 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
       ...describeError(error),
       ...(failure?.nodeId === undefined ? {} : { nodeId: failure.nodeId }),
     }
-    try {
-      await save(1)
-    } catch {
-      // The run already failed; its last good checkpoint still allows a resume.
-    }
-    await emit({
+    const endEvent: WorkflowEventData = {
       type: 'workflow.end',
       workflow: name,
       status: state.status,
       durationMs: Date.now() - started,
       error: state.error,
-    })
+    }
+    try {
+      await saveThenTell(endEvent)
+    } catch {
+      // The run already failed; its last good checkpoint still allows a resume.
+      await emit(endEvent)
+    }
     throw error
   } finally {
     userSignal?.removeEventListener('abort', onUserAbort)
