@@ -5,7 +5,7 @@ import { bindWorkflow } from './bind-workflow.js'
 import type { WorkflowResult } from './execute-workflow.js'
 import type { NodeHandler } from './node-handler.js'
 import { parseWorkflowDefinition } from './parse-workflow-definition.js'
-import type { WorkflowDefinition, WorkflowEdge, WorkflowNode } from './workflow-definition.js'
+import type { NodeSpec, WorkflowDefinition, WorkflowEdge, WorkflowNode } from './workflow-definition.js'
 import { WorkflowDefinitionError } from './workflow-errors.js'
 
 // Random workflows are built from structured steps, so that they are valid by construction:
@@ -46,7 +46,7 @@ function toDefinition(block: Step[]): WorkflowDefinition {
   const nodes: WorkflowNode[] = [{ id: 'start', type: 'start' }]
   const edges: WorkflowEdge[] = []
   let counter = 0
-  const add = (prefix: string, node: Omit<WorkflowNode, 'id'>, preds: Pred[]): string => {
+  const add = (prefix: string, node: NodeSpec, preds: Pred[]): string => {
     const id = `${prefix}${counter++}`
     nodes.push({ ...node, id } as WorkflowNode)
     for (const pred of preds)
