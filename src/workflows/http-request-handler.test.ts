@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bindWorkflow } from './bind-workflow.js'
 import { HttpRequestError, httpRequestHandler } from './http-request-handler.js'
 import { workflow } from './workflow-builder.js'
-import { WorkflowNodeError } from './workflow-errors.js'
+import type { WorkflowNodeError } from './workflow-errors.js'
 
 let server: Server
 let base = ''
