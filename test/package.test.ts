@@ -128,18 +128,38 @@ describe('the built package', () => {
     expect(JSON.parse(stdout)).toEqual({ n: 42 })
   })
 
-  it('ships ESM with type declarations, requires Node 20 or later, and depends only on zod', () => {
+  it('loads jsep only at agentloop/workflows, and runs a workflow from the built package', () => {
+    expect(runModule("await import('agentloop')").bareImports).not.toContain('jsep')
+    const { bareImports, stdout } = runModule(`
+      const { bindWorkflow, workflow } = await import('agentloop/workflows')
+      const definition = workflow('w')
+        .node('start', { type: 'start' })
+        .node('check', { type: 'condition', expression: 'n > 1' })
+        .node('end', { type: 'end', output: '\${n * 2}' })
+        .edge('start', 'check').edge('check', 'end', { when: 'true' })
+        .build()
+      console.log(JSON.stringify((await bindWorkflow(definition).run({ n: 21 })).output))
+    `)
+    expect(stdout.trim()).toBe('42')
+    expect(
+      bareImports
+        .filter((specifier) => !specifier.startsWith('node:') && !specifier.startsWith('agentloop'))
+        .sort(),
+    ).toEqual(['jsep', 'zod'])
+  })
+
+  it('ships ESM with type declarations, requires Node 20 or later, and depends only on zod and jsep', () => {
     const manifest = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
     expect(manifest.type).toBe('module')
     expect(manifest.engines.node).toBe('>=20')
-    expect(Object.keys(manifest.dependencies)).toEqual(['zod'])
+    expect(Object.keys(manifest.dependencies)).toEqual(['jsep', 'zod'])
     expect(readFileSync(`${root}/dist/index.d.ts`, 'utf8')).toContain('Agent')
     expect(readFileSync(`${root}/dist/testing/index.d.ts`, 'utf8')).toContain('scriptedModel')
     for (const peer of ['openai', '@anthropic-ai/sdk', '@ai-sdk/provider']) {
       expect(manifest.peerDependenciesMeta[peer]).toEqual({ optional: true })
       expect(manifest.devDependencies[peer]).toBeDefined()
     }
-    for (const subpath of ['./openai', './anthropic', './ai-sdk'])
+    for (const subpath of ['./openai', './anthropic', './ai-sdk', './workflows'])
       expect(manifest.exports[subpath]).toBeDefined()
   })
 })
