@@ -5,7 +5,7 @@ import type { JsonObject, JsonValue } from '../util/json.js'
 import { type ConditionScope, evaluateCondition } from './expression/condition-evaluators.js'
 import { isTruthy, valuesEqual } from './expression/evaluate-expression.js'
 import type { NodeCallContext } from './node-handler.js'
-import { AttemptsFailed, isNodeWait, type NodeWait, runNodeWork } from './run-node.js'
+import { AttemptsFailed, isNodeWait, type NodeWait, type NodeWork, runNodeWork } from './run-node.js'
 import type { NodeHookEventBase } from './workflow-hooks.js'
 import { WorkflowNodeError, WorkflowStalledError } from './workflow-errors.js'
 import type { WorkflowEvent, WorkflowEventData } from './workflow-event.js'
@@ -198,10 +198,11 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
   const route = (planNode: PlanNode<TContext>, output: JsonValue) => {
     const { node } = planNode
     let taken = 0
-    const scope = scopeOf(output)
+    let scope: ConditionScope | undefined
     for (const edge of planNode.edges) {
       let take = edge.when === undefined
       if (!take && edge.when !== undefined) {
+        scope ??= scopeOf(output)
         const value = evaluateCondition(edge.when, scope)
         take =
           node.type === 'condition' && edge.when.kind === 'expression'
@@ -239,6 +240,22 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
     context: options.context as TContext,
   })
 
+  // What every node's work shares in this run.
+  const work: NodeWork<TContext> = {
+    runId: state.runId,
+    workflow: name,
+    services: execution.services,
+    context: options.context as TContext,
+    signal: stop.signal,
+    lookup: (name) => lookup(name, undefined),
+    scope: scopeOf(undefined),
+    state,
+    joinOutput: (joinId) => joinOutput(state, joinId),
+    runWorkflow: execution.runWorkflow,
+    emit,
+    forward,
+  }
+
   const runNode = async (id: string): Promise<void> => {
     const planNode = plan.nodes.get(id) as PlanNode<TContext>
     const { node } = planNode
@@ -269,21 +286,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
       let output: JsonValue | NodeWait
       let recovered = false
       try {
-        const done = await runNodeWork({
-          runId: state.runId,
-          workflow: name,
-          planNode,
-          services: execution.services,
-          context: options.context as TContext,
-          signal: stop.signal,
-          lookup: (name) => lookup(name, undefined),
-          scope: scopeOf(undefined),
-          state,
-          joinOutput: () => joinOutput(state, id),
-          runWorkflow: execution.runWorkflow,
-          emit,
-          forward,
-        })
+        const done = await runNodeWork(work, planNode)
         output = done.output
         record.attempts = done.attempts
       } catch (error) {

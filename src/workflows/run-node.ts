@@ -17,11 +17,10 @@ export interface NodeWait {
   prompt: JsonValue
 }
 
-/** What running a node's work needs from the executor. */
+/** What running a node's work needs from the executor (one object per run, shared by its nodes). */
 export interface NodeWork<TContext> {
   runId: string
   workflow: string
-  planNode: PlanNode<TContext>
   services: WorkflowServices<TContext>
   context: TContext
   /** Aborts when the run stops (cancelled, failed elsewhere, or an end node was reached). */
@@ -31,7 +30,7 @@ export interface NodeWork<TContext> {
   scope: ConditionScope
   state: NodeStateView
   /** A join's inputs: the arrived branches' outputs. */
-  joinOutput: () => JsonValue
+  joinOutput: (joinId: string) => JsonValue
   runWorkflow(name: string, input: JsonValue, call: NodeCallContext<TContext>): Promise<JsonValue>
   emit(data: WorkflowEventData): Promise<void> | undefined
   forward(nodeId: string, event: { type: string; runId?: string }): Promise<void> | undefined
@@ -44,11 +43,11 @@ export interface NodeWork<TContext> {
  */
 export async function runNodeWork<TContext>(
   work: NodeWork<TContext>,
+  planNode: PlanNode<TContext>,
 ): Promise<{ output: JsonValue | NodeWait; attempts: number }> {
-  const { planNode } = work
   for (let attempt = 1; ; attempt++) {
     try {
-      return { output: await attemptNode(work, attempt), attempts: attempt }
+      return { output: await attemptNode(work, planNode, attempt), attempts: attempt }
     } catch (error) {
       if (work.signal.aborted) throw work.signal.reason
       const retryable =
@@ -80,9 +79,9 @@ export class AttemptsFailed extends Error {
 
 async function attemptNode<TContext>(
   work: NodeWork<TContext>,
+  planNode: PlanNode<TContext>,
   attempt: number,
 ): Promise<JsonValue | NodeWait> {
-  const { planNode } = work
   const timeoutMs = planNode.timeoutMs
   const timeout =
     timeoutMs === undefined
@@ -104,7 +103,7 @@ async function attemptNode<TContext>(
       context: work.context,
       emit: (event) => work.forward(planNode.node.id, event),
     }
-    const pending = perform(work, call)
+    const pending = perform(work, planNode, call)
     const output =
       timeout === undefined && !isPromise(pending)
         ? pending
@@ -134,58 +133,64 @@ export function isNodeWait(value: unknown): value is NodeWait {
 
 const WAIT_PROTOTYPE = {}
 
-function render<TContext>(work: NodeWork<TContext>, field: string, fallback: JsonValue): JsonValue {
-  const template = work.planNode.templates[field]
+function render<TContext>(
+  work: NodeWork<TContext>,
+  planNode: PlanNode<TContext>,
+  field: string,
+  fallback: JsonValue,
+): JsonValue {
+  const template = planNode.templates[field]
   return template === undefined ? fallback : renderTemplate(template, work.lookup)
 }
 
 /** The work of each node kind. */
 function perform<TContext>(
   work: NodeWork<TContext>,
+  planNode: PlanNode<TContext>,
   call: NodeCallContext<TContext>,
 ): JsonValue | undefined | NodeWait | Promise<JsonValue | undefined | NodeWait> {
-  const { node } = work.planNode
+  const { node } = planNode
   const { services } = work
   switch (node.type) {
     case 'start':
     case 'parallel':
       return null
     case 'end':
-      return render(work, 'output', work.state.variables as JsonObject)
+      return render(work, planNode, 'output', work.state.variables as JsonObject)
     case 'condition':
-      return evaluateCondition(work.planNode.condition as never, work.scope)
+      return evaluateCondition(planNode.condition as never, work.scope)
     case 'join':
-      return work.joinOutput()
+      return work.joinOutput(node.id)
     case 'human':
       return Object.assign(Object.create(WAIT_PROTOTYPE) as NodeWait, {
         wait: true,
-        prompt: render(work, 'prompt', null),
+        prompt: render(work, planNode, 'prompt', null),
       })
     case 'agent':
       return (services.runAgent as NonNullable<typeof services.runAgent>)({
         ...call,
         name: node.agent,
-        input: render(work, 'input', null),
+        input: render(work, planNode, 'input', null),
       })
     case 'tool':
       return (services.callTool as NonNullable<typeof services.callTool>)({
         ...call,
         name: node.tool,
-        arguments: render(work, 'arguments', {}),
+        arguments: render(work, planNode, 'arguments', {}),
       })
     case 'function':
       return (services.callFunction as NonNullable<typeof services.callFunction>)({
         ...call,
         name: node.function,
-        input: render(work, 'input', null),
+        input: render(work, planNode, 'input', null),
       })
     case 'workflow':
-      return work.runWorkflow(node.workflow, render(work, 'input', {}), call)
+      return work.runWorkflow(node.workflow, render(work, planNode, 'input', {}), call)
     case 'handler': {
-      const handler = work.planNode.handler
+      const handler = planNode.handler
       if (handler === undefined)
         throw new ConfigError({ message: `Node "${node.id}": handler "${node.handler}" is not registered.` })
-      return handler.execute({ ...node, config: render(work, 'config', null) }, work.state, call)
+      return handler.execute({ ...node, config: render(work, planNode, 'config', null) }, work.state, call)
     }
     default: {
       const unknown: never = node

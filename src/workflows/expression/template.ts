@@ -43,7 +43,7 @@ export function renderTemplate(template: CompiledTemplate, lookup: NameLookup): 
         if (typeof part === 'string') text += part
         else {
           const value = evaluateExpression(part, lookup)
-          text += value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value)
+          text += value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value)
         }
       }
       return text
