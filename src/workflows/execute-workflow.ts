@@ -8,10 +8,11 @@ import type { NodeCallContext } from './node-handler.js'
 import { AttemptsFailed, isNodeWait, type NodeWait, type NodeWork, runNodeWork } from './run-node.js'
 import type { NodeHookEventBase } from './workflow-hooks.js'
 import { WorkflowNodeError, WorkflowStalledError } from './workflow-errors.js'
+import { createWorkflowEmitter } from './workflow-emitter.js'
 import type { WorkflowEvent, WorkflowEventData } from './workflow-event.js'
 import type { PlanNode, WorkflowPlan } from './workflow-plan.js'
 import type { WorkflowServices } from './workflow-services.js'
-import type { NodeRecord, WaitingInput, WorkflowState } from './workflow-state.js'
+import { type NodeRecord, snapshotOf, type WaitingInput, type WorkflowState } from './workflow-state.js'
 
 /** Options of a workflow run. */
 export interface WorkflowRunOptions<TContext = unknown> {
@@ -87,69 +88,8 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
   if (userSignal?.aborted) onUserAbort()
   else userSignal?.addEventListener('abort', onUserAbort, { once: true })
 
-  let seq = state.seq
-  const deliver = (data: WorkflowEventData | Record<string, unknown>): Promise<void> | undefined => {
-    seq++
-    if (options.onEvent === undefined) return undefined
-    const event = data as WorkflowEvent
-    event.runId = state.runId
-    event.seq = seq
-    event.time = Date.now()
-    try {
-      const pending = options.onEvent(event)
-      if (pending !== undefined && typeof pending.then === 'function') return pending.then(undefined, ignore)
-    } catch {
-      // An observer cannot break the run (documented on onEvent).
-    }
-    return undefined
-  }
-  // While a checkpoint is being written, other branches' events wait: the event that reports the
-  // saved change goes out first, right after the save, with the seq the checkpoint recorded.
-  let holding = 0
-  let reserved = 0
-  let held: { data: WorkflowEventData | Record<string, unknown>; resolve: () => void }[] = []
-  const emit = (data: WorkflowEventData | Record<string, unknown>): Promise<void> | undefined => {
-    if (holding === 0) return deliver(data)
-    return new Promise<void>((resolve) => held.push({ data, resolve }))
-  }
-  const release = () => {
-    holding--
-    if (holding > 0) return
-    const queue = held
-    held = []
-    for (const { data, resolve } of queue) {
-      const pending = deliver(data)
-      if (pending === undefined) resolve()
-      else void pending.then(resolve)
-    }
-  }
-  const forward = (nodeId: string, event: { type: string; runId?: string }) =>
-    emit({ ...event, nodeId, ...(event.runId === undefined ? {} : { nodeRunId: event.runId }) })
-
-  let saving: Promise<void> = Promise.resolve()
-  /** Saves the state, then emits the event that reports the change (save before tell). */
-  const saveThenTell = async (data: WorkflowEventData): Promise<void> => {
-    const checkpoint = options.checkpoint
-    if (checkpoint === undefined) {
-      await emit(data)
-      return
-    }
-    holding++
-    reserved++
-    let pending: Promise<void> | undefined
-    try {
-      // Saves run one at a time in order, so the events reserved before this one go out first.
-      const snapshot = snapshotOf(state, seq + reserved)
-      const write = saving.then(() => checkpoint(snapshot))
-      saving = write.then(undefined, ignore)
-      await write
-      pending = deliver(data)
-    } finally {
-      reserved--
-      release()
-    }
-    await pending
-  }
+  const events = createWorkflowEmitter({ state, onEvent: options.onEvent, checkpoint: options.checkpoint })
+  const { emit, forward, saveThenTell } = events
 
   const lookup = (name: string, current: JsonValue | undefined): unknown => {
     if (name === 'output') return current ?? null
@@ -419,7 +359,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
         durationMs: Date.now() - started,
         interrupted: [...state.interrupted],
       })
-      return resultOf(state, seq)
+      return resultOf(state, events.seq())
     }
     while (failure === undefined && endReached === undefined && !stop.signal.aborted) {
       for (let index = 0; index < state.ready.length; ) {
@@ -464,7 +404,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
         durationMs: Date.now() - started,
         output,
       })
-      return resultOf(state, seq)
+      return resultOf(state, events.seq())
     }
     if (failure !== undefined) throw failure.error
     if (stop.signal.aborted) throw stop.signal.reason
@@ -477,7 +417,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
         durationMs: Date.now() - started,
         waiting: [...state.waiting],
       })
-      return resultOf(state, seq)
+      return resultOf(state, events.seq())
     }
     const waitingJoins = Object.entries(state.joins)
       .filter(([, join]) => join.phase === 'waiting')
@@ -546,25 +486,6 @@ function joinOutput(state: WorkflowState, joinId: string): JsonValue {
   return output
 }
 
-/** A copy of the state the caller may keep (outputs are never mutated once stored). */
-export function snapshotOf(state: WorkflowState, seq: number): WorkflowState {
-  const nodes: WorkflowState['nodes'] = {}
-  for (const [id, record] of Object.entries(state.nodes)) nodes[id] = { ...record }
-  const joins: WorkflowState['joins'] = {}
-  for (const [id, join] of Object.entries(state.joins))
-    joins[id] = { arrived: [...join.arrived], phase: join.phase }
-  return {
-    ...state,
-    outputs: { ...state.outputs },
-    nodes,
-    ready: [...state.ready],
-    joins,
-    waiting: [...state.waiting],
-    interrupted: [...state.interrupted],
-    seq,
-  }
-}
-
 function resultOf(state: WorkflowState, seq: number): WorkflowResult {
   const snapshot = snapshotOf(state, seq)
   return {
@@ -577,5 +498,3 @@ function resultOf(state: WorkflowState, seq: number): WorkflowResult {
     state: snapshot,
   }
 }
-
-function ignore(): void {}

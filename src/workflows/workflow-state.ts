@@ -108,3 +108,22 @@ export const WorkflowStateV1 = z.object({
   seq: z.number().int().min(0),
   startedAt: z.number(),
 })
+
+/** A copy of a run's state the caller may keep (outputs are never changed once stored). */
+export function snapshotOf(state: WorkflowState, seq: number): WorkflowState {
+  const nodes: WorkflowState['nodes'] = {}
+  for (const [id, record] of Object.entries(state.nodes)) nodes[id] = { ...record }
+  const joins: WorkflowState['joins'] = {}
+  for (const [id, join] of Object.entries(state.joins))
+    joins[id] = { arrived: [...join.arrived], phase: join.phase }
+  return {
+    ...state,
+    outputs: { ...state.outputs },
+    nodes,
+    ready: [...state.ready],
+    joins,
+    waiting: [...state.waiting],
+    interrupted: [...state.interrupted],
+    seq,
+  }
+}
