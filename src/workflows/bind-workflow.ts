@@ -10,7 +10,7 @@ import {
   type WorkflowRunOptions,
 } from './execute-workflow.js'
 import type { NodeHandler } from './node-handler.js'
-import { parseWorkflowDefinition } from './parse-workflow-definition.js'
+import { isValidatedDefinition, parseWorkflowDefinition } from './parse-workflow-definition.js'
 import type { WorkflowDefinition } from './workflow-definition.js'
 import { prepareResume, readState } from './resume-state.js'
 import type { WorkflowHooks } from './workflow-hooks.js'
@@ -72,9 +72,7 @@ export function bindWorkflow<TContext = unknown>(
   definition: unknown,
   options: BindWorkflowOptions<TContext> = {},
 ): BoundWorkflow<TContext> {
-  const parsed = Object.isFrozen(definition)
-    ? (definition as WorkflowDefinition)
-    : parseWorkflowDefinition(definition)
+  const parsed = isValidatedDefinition(definition) ? definition : parseWorkflowDefinition(definition)
   const where = `bindWorkflow("${parsed.name}")`
   const handlers = new Map<string, NodeHandler<TContext>>()
   for (const [index, handler] of (options.handlers ?? []).entries()) {

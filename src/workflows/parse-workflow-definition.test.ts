@@ -180,6 +180,9 @@ describe('workflow definitions', () => {
 
   it('check names against the registries when bound', () => {
     const definition = base().build()
+    // A frozen object is validated like any other: only build()'s and parse's results skip it.
+    const frozen = Object.freeze({ ...structuredClone(definition), nodes: [] })
+    expect(errorOf(() => bindWorkflow(frozen)).message).toMatch(/nodes/)
     const unregistered = errorOf(() => bindWorkflow(definition))
     expect(unregistered.message).toMatch(
       /nodes\[2\]\.handler: node "approve" uses handler "noop", which is not registered \(registered: none\)/,

@@ -46,7 +46,17 @@ export function parseWorkflowDefinition(value: unknown): WorkflowDefinition {
   if (!parsed.success) throw schemaError(value, parsed.error.issues, where, workflowName)
   const definition = structuredClone(parsed.data) as WorkflowDefinition
   checkGraph(definition, `Workflow "${definition.name}"`)
-  return deepFreeze(definition)
+  const frozen = deepFreeze(definition)
+  validated.add(frozen)
+  return frozen
+}
+
+/** Definitions this module validated (frozen, so they cannot have changed since). */
+const validated = new WeakSet<object>()
+
+/** Whether a value is a definition returned by `parseWorkflowDefinition` or `build()`. */
+export function isValidatedDefinition(value: unknown): value is WorkflowDefinition {
+  return typeof value === 'object' && value !== null && validated.has(value)
 }
 
 function schemaError(
