@@ -470,3 +470,34 @@ describe('running a workflow', () => {
     )
   })
 })
+
+describe('events of work that outlives its node', () => {
+  it('are dropped once the node timed out', async () => {
+    const late: NodeHandler = {
+      name: 'late',
+      execute: async (_node, _state, { emit }) => {
+        await emit({ type: 'progress.early' })
+        await new Promise((resolve) => setTimeout(resolve, 60))
+        await emit({ type: 'progress.late' })
+        return null
+      },
+    }
+    const bound = bindWorkflow(
+      workflow('late')
+        .node('start', { type: 'start' })
+        .node('work', { type: 'handler', handler: 'late', timeoutMs: 20 })
+        .node('end', { type: 'end' })
+        .edge('start', 'work')
+        .edge('work', 'end')
+        .build(),
+      { handlers: [late] },
+    )
+    const { events, onEvent } = recorder()
+    await expect(bound.run({}, { onEvent })).rejects.toThrow(WorkflowNodeError)
+    await new Promise((resolve) => setTimeout(resolve, 80))
+    const types = events.map((event) => event.type)
+    expect(types).toContain('progress.early')
+    expect(types).not.toContain('progress.late')
+    expect(types.at(-1)).toBe('workflow.end')
+  })
+})

@@ -92,6 +92,9 @@ async function attemptNode<TContext>(
           () => new NodeTimeoutError({ nodeId: planNode.node.id, timeoutMs }),
         )
   const signal = timeout?.signal ?? work.signal
+  // Events of work that outlives its attempt (a timed-out agent still winding down) are dropped:
+  // the stream reports the node once, between its node.start and node.end.
+  let active = true
   try {
     if (signal.aborted) throw signal.reason
     const call: NodeCallContext<TContext> = {
@@ -101,7 +104,7 @@ async function attemptNode<TContext>(
       attempt,
       signal,
       context: work.context,
-      emit: (event) => work.forward(planNode.node.id, event),
+      emit: (event) => (active ? work.forward(planNode.node.id, event) : undefined),
     }
     const pending = perform(work, planNode, call)
     const output =
@@ -113,6 +116,7 @@ async function attemptNode<TContext>(
     requireJson(value, `Node "${planNode.node.id}" returned output`)
     return value
   } finally {
+    active = false
     timeout?.dispose()
   }
 }
