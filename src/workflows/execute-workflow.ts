@@ -2,13 +2,12 @@ import { ConfigError, describeError, RunCancelledError, ValidationFailedError } 
 import { requireJson } from '../storage/repositories/shared.js'
 import type { ResolvedSchema } from '../tool/schema.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
-import { type ConditionScope, evaluateCondition } from './expression/condition-evaluators.js'
-import { isTruthy, valuesEqual } from './expression/evaluate-expression.js'
 import type { NodeCallContext } from './node-handler.js'
 import { AttemptsFailed, isNodeWait, type NodeWait, type NodeWork, runNodeWork } from './run-node.js'
 import type { NodeHookEventBase } from './workflow-hooks.js'
 import { WorkflowNodeError, WorkflowStalledError } from './workflow-errors.js'
 import { createWorkflowEmitter } from './workflow-emitter.js'
+import { createWorkflowRouter } from './workflow-router.js'
 import type { WorkflowEvent, WorkflowEventData } from './workflow-event.js'
 import type { PlanNode, WorkflowPlan } from './workflow-plan.js'
 import type { WorkflowServices } from './workflow-services.js'
@@ -91,84 +90,12 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
   const events = createWorkflowEmitter({ state, onEvent: options.onEvent, checkpoint: options.checkpoint })
   const { emit, forward, saveThenTell } = events
 
-  const lookup = (name: string, current: JsonValue | undefined): unknown => {
-    if (name === 'output') return current ?? null
-    if (name === 'vars') return state.variables
-    if (plan.nodes.has(name)) {
-      return {
-        output: Object.hasOwn(state.outputs, name) ? state.outputs[name] : null,
-        status: state.nodes[name]?.status ?? null,
-      }
-    }
-    return Object.hasOwn(state.variables, name) ? state.variables[name] : undefined
-  }
-  const scopeOf = (current: JsonValue | undefined): ConditionScope => ({
-    lookup: (name) => lookup(name, current),
-    root: () => {
-      const root: JsonObject = { ...state.variables, vars: state.variables }
-      for (const id of plan.nodes.keys())
-        root[id] = { output: Object.hasOwn(state.outputs, id) ? (state.outputs[id] as JsonValue) : null }
-      if (current !== undefined) root.output = current
-      return root
-    },
-  })
-
+  const router = createWorkflowRouter(plan, state)
   const running = new Map<string, Promise<void>>()
   let endReached: { nodeId: string; output: JsonValue } | undefined
   let failure: { error: unknown; nodeId?: string } | undefined
-  const deadEnds = new Set<string>()
-
-  const arrive = (target: string, from: string) => {
-    const planNode = plan.nodes.get(target) as PlanNode<TContext>
-    if (planNode.node.type !== 'join') {
-      state.ready.push(target)
-      return
-    }
-    let join = state.joins[target]
-    if (join === undefined) {
-      join = { arrived: [], phase: 'waiting' }
-      state.joins[target] = join
-    }
-    join.arrived.push(from)
-    if (join.phase === 'waiting' && join.arrived.length >= planNode.required) {
-      join.phase = 'ready'
-      state.ready.push(target)
-    } else if (join.phase === 'fired' && join.arrived.length >= planNode.incoming) delete state.joins[target]
-  }
-  const route = (planNode: PlanNode<TContext>, output: JsonValue) => {
-    const { node } = planNode
-    let taken = 0
-    let scope: ConditionScope | undefined
-    for (const edge of planNode.edges) {
-      let take = edge.when === undefined
-      if (!take && edge.when !== undefined) {
-        scope ??= scopeOf(output)
-        const value = evaluateCondition(edge.when, scope)
-        take =
-          node.type === 'condition' && edge.when.kind === 'expression'
-            ? valuesEqual(value, output)
-            : isTruthy(value)
-      }
-      if (take) {
-        arrive(edge.to, node.id)
-        taken++
-        if (node.type !== 'parallel') break
-      }
-    }
-    if (taken === 0) deadEnds.add(node.id)
-  }
   const complete = (planNode: PlanNode<TContext>, output: JsonValue) => {
-    const id = planNode.node.id
-    state.outputs[id] = output
-    if (planNode.node.type === 'join') {
-      const join = state.joins[id]
-      if (join !== undefined) {
-        join.phase = 'fired'
-        if (join.arrived.length >= planNode.incoming) delete state.joins[id]
-      }
-    }
-    if (planNode.node.type === 'end') endReached = { nodeId: id, output }
-    else route(planNode, output)
+    if (router.complete(planNode, output)) endReached = { nodeId: planNode.node.id, output }
   }
   const hookEvent = (planNode: PlanNode<TContext>, iteration: number): NodeHookEventBase<TContext> => ({
     runId: state.runId,
@@ -187,8 +114,8 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
     services: execution.services,
     context: options.context as TContext,
     signal: stop.signal,
-    lookup: (name) => lookup(name, undefined),
-    scope: scopeOf(undefined),
+    lookup: (name) => router.lookup(name, undefined),
+    scope: router.scopeOf(undefined),
     state,
     joinOutput: (joinId) => joinOutput(state, joinId),
     runWorkflow: execution.runWorkflow,
@@ -429,7 +356,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
     throw new WorkflowStalledError({
       workflow: name,
       runId: state.runId,
-      deadEnds: [...deadEnds],
+      deadEnds: [...router.deadEnds],
       waitingJoins,
     })
   } catch (error) {
