@@ -20,6 +20,7 @@ export default defineConfig({
       { find: /^agentloop\/ai-sdk$/, replacement: fromRoot('./src/providers/ai-sdk/index.ts') },
       { find: /^agentloop\/functions$/, replacement: fromRoot('./src/functions/index.ts') },
       { find: /^agentloop\/sandbox$/, replacement: fromRoot('./src/sandbox/index.ts') },
+      { find: /^agentloop\/workflows$/, replacement: fromRoot('./src/workflows/index.ts') },
     ],
   },
   test: {

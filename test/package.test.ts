@@ -205,12 +205,32 @@ describe('the built package', () => {
     expect(JSON.parse(stdout)).toEqual({ doubled: 42, isMainThread: false })
   })
 
-  it('ships ESM with type declarations, requires Node 20 or later, and has zod 4 as its one required peer', () => {
+  it('loads jsep only at agentloop/workflows, and runs a workflow from the built package', () => {
+    expect(runModule("await import('agentloop')").bareImports).not.toContain('jsep')
+    const { bareImports, stdout } = runModule(`
+      const { bindWorkflow, workflow } = await import('agentloop/workflows')
+      const definition = workflow('w')
+        .node('start', { type: 'start' })
+        .node('check', { type: 'condition', expression: 'n > 1' })
+        .node('end', { type: 'end', output: '\${n * 2}' })
+        .edge('start', 'check').edge('check', 'end', { when: 'true' })
+        .build()
+      console.log(JSON.stringify((await bindWorkflow(definition).run({ n: 21 })).output))
+    `)
+    expect(stdout.trim()).toBe('42')
+    expect(
+      bareImports
+        .filter((specifier) => !specifier.startsWith('node:') && !specifier.startsWith('agentloop'))
+        .sort(),
+    ).toEqual(['jsep', 'zod'])
+  })
+
+  it('ships ESM with type declarations, requires Node 20 or later, has zod 4 as its one required peer and jsep as its one dependency', () => {
     const manifest = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
     expect(manifest.type).toBe('module')
     expect(manifest.engines.node).toBe('>=20')
     // zod is a peer, as in the AI SDK and the OpenAI Agents SDK, so users never get two copies of it.
-    expect(manifest.dependencies).toBeUndefined()
+    expect(Object.keys(manifest.dependencies)).toEqual(['jsep'])
     expect(manifest.peerDependencies.zod).toBe('^4.0.0')
     expect(manifest.peerDependenciesMeta.zod).toBeUndefined()
     expect(manifest.devDependencies.zod).toBeDefined()
@@ -220,7 +240,7 @@ describe('the built package', () => {
       expect(manifest.peerDependenciesMeta[peer]).toEqual({ optional: true })
       expect(manifest.devDependencies[peer]).toBeDefined()
     }
-    for (const subpath of ['./openai', './anthropic', './ai-sdk'])
+    for (const subpath of ['./openai', './anthropic', './ai-sdk', './workflows'])
       expect(manifest.exports[subpath]).toBeDefined()
   })
 

@@ -1,0 +1,95 @@
+import type { WorkflowEvent, WorkflowEventData } from './workflow-event.js'
+import { snapshotOf, type WorkflowState } from './workflow-state.js'
+
+/** An event before it is stamped: the workflow's own, or a forwarded one. */
+type EventData = WorkflowEventData | Record<string, unknown>
+
+/** How a workflow run tells and saves. */
+export interface WorkflowEmitter {
+  /** Stamps (`runId`, `seq`, `time`) and delivers an event; a promise when the observer applies backpressure. */
+  emit(data: EventData): Promise<void> | undefined
+  /** Forwards an event of something a node runs, tagged with the node id. */
+  forward(nodeId: string, event: { type: string; runId?: string }): Promise<void> | undefined
+  /** Saves the state, then emits the event that reports the change (save before tell). */
+  saveThenTell(data: WorkflowEventData): Promise<void>
+  /** The last `seq` handed out. */
+  seq(): number
+}
+
+/**
+ * The one place a workflow run stamps events and writes checkpoints. Checkpoints are written one at
+ * a time, in order. While one is being written, other branches' events wait, so that the event
+ * reporting the saved change goes out first, right after the save, with the `seq` the checkpoint
+ * recorded: a resumed run never reuses a `seq` its observers have seen.
+ */
+export function createWorkflowEmitter(options: {
+  state: WorkflowState
+  onEvent: ((event: WorkflowEvent) => void | Promise<void>) | undefined
+  checkpoint: ((state: WorkflowState) => void | Promise<void>) | undefined
+}): WorkflowEmitter {
+  const { state, onEvent, checkpoint } = options
+  let seq = state.seq
+  const deliver = (data: EventData): Promise<void> | undefined => {
+    seq++
+    if (onEvent === undefined) return undefined
+    const event = data as WorkflowEvent
+    event.runId = state.runId
+    event.seq = seq
+    event.time = Date.now()
+    try {
+      const pending = onEvent(event)
+      if (pending !== undefined && typeof pending.then === 'function') return pending.then(undefined, ignore)
+    } catch {
+      // An observer cannot break the run (documented on onEvent).
+    }
+    return undefined
+  }
+  let holding = 0
+  let reserved = 0
+  let held: { data: EventData; resolve: () => void }[] = []
+  const emit = (data: EventData): Promise<void> | undefined => {
+    if (holding === 0) return deliver(data)
+    return new Promise<void>((resolve) => held.push({ data, resolve }))
+  }
+  const release = () => {
+    holding--
+    if (holding > 0) return
+    const queue = held
+    held = []
+    for (const { data, resolve } of queue) {
+      const pending = deliver(data)
+      if (pending === undefined) resolve()
+      else void pending.then(resolve)
+    }
+  }
+  let saving: Promise<void> = Promise.resolve()
+  return {
+    emit,
+    forward: (nodeId, event) =>
+      emit({ ...event, nodeId, ...(event.runId === undefined ? {} : { nodeRunId: event.runId }) }),
+    async saveThenTell(data) {
+      if (checkpoint === undefined) {
+        await emit(data)
+        return
+      }
+      holding++
+      reserved++
+      let pending: Promise<void> | undefined
+      try {
+        // Saves run in order, so the events reserved before this one go out before it.
+        const snapshot = snapshotOf(state, seq + reserved)
+        const write = saving.then(() => checkpoint(snapshot))
+        saving = write.then(undefined, ignore)
+        await write
+        pending = deliver(data)
+      } finally {
+        reserved--
+        release()
+      }
+      await pending
+    },
+    seq: () => seq,
+  }
+}
+
+function ignore(): void {}
