@@ -1,4 +1,5 @@
 import type { RunEvent, RunStatus } from '../events/run-event.js'
+import type { Message } from '../messages/message.js'
 import type { JsonObject } from '../util/json.js'
 
 /** Every run status, as stored. Typecheck fails here when `RunStatus` gains a status not listed. */
@@ -53,8 +54,17 @@ export interface SaveRunInput<TSnapshot extends RunSnapshot = RunSnapshot> {
    * revision is that one (else `StorageConflictError`, and nothing is written). Omit to overwrite.
    */
   expectedRevision?: number | null
-  /** Events appended in the same atomic write (idempotent on their `seq`). */
+  /**
+   * Events appended in the same atomic write, in `seq` order, all newer than the stored ones.
+   * They are stored as one record (one row per checkpoint, whatever the number of events).
+   */
   events?: readonly RunEvent[]
+  /**
+   * Messages appended to a session's active branch in the same atomic write (the turn a completed
+   * run adds to its session): the run's checkpoint and the session's messages are stored together
+   * or not at all. A concurrent append to the session is retried; a conflict on the run is not.
+   */
+  sessionAppend?: { sessionId: string; messages: readonly Message[] }
   sessionId?: string
   metadata?: JsonObject
 }
@@ -89,8 +99,17 @@ export interface RunRepository {
   load<TSnapshot extends RunSnapshot = RunSnapshot>(runId: string): Promise<RunCheckpoint<TSnapshot> | null>
   /** Runs, newest first. */
   list(options?: ListRunsOptions): Promise<RunRecord[]>
-  /** Appends events to the run's log; an event whose `seq` is already stored is skipped (idempotent). */
-  appendEvents(runId: string, events: readonly RunEvent[]): Promise<void>
+  /**
+   * Appends events to the run's log; an event whose `seq` is already stored is skipped (idempotent).
+   * With `expectedRevision`, the events are appended only while the run's stored revision is that
+   * one (else `StorageConflictError`, nothing written), and as one record: what a running run uses
+   * to log the events it streams between checkpoints.
+   */
+  appendEvents(
+    runId: string,
+    events: readonly RunEvent[],
+    options?: { expectedRevision?: number },
+  ): Promise<void>
   /** Events in `seq` order, those after `afterSeq` only (default 0: all). */
   readEvents(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<RunEvent[]>
   /** The highest stored `seq` of the run's events; 0 when none. */

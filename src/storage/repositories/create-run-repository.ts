@@ -11,7 +11,16 @@ import {
   type SaveRunInput,
 } from '../run-repository.js'
 import type { StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
-import { commitOrThrow, compact, compositeKey, limitOf, requireId, requireJson } from './shared.js'
+import { appendOperations, checkMessages } from './session-records.js'
+import {
+  commitOrThrow,
+  compact,
+  conflictError,
+  compositeKey,
+  limitOf,
+  requireId,
+  requireJson,
+} from './shared.js'
 
 interface StoredRun {
   version: 1
@@ -42,17 +51,8 @@ function eventKey(runId: string, seq: number): string {
 }
 
 function eventOperations(runId: string, events: readonly RunEvent[], field: string): WriteOperation[] {
-  return events.map((event, index) => {
-    if (event === null || typeof event !== 'object' || !Number.isInteger(event.seq) || event.seq < 1) {
-      throw new ConfigError({
-        message: `${field}[${index}].seq must be a positive integer; got ${JSON.stringify(event?.seq)}.`,
-      })
-    }
-    if (event.runId !== runId) {
-      throw new ConfigError({
-        message: `${field}[${index}].runId is ${JSON.stringify(event.runId)} but the events are appended to run "${runId}".`,
-      })
-    }
+  checkEvents(runId, events, field)
+  return events.map((event) => {
     return {
       type: 'put',
       collection: 'run-event',
@@ -63,6 +63,69 @@ function eventOperations(runId: string, events: readonly RunEvent[], field: stri
       ifAbsent: true,
     }
   })
+}
+
+/**
+ * Events stored as one record: keyed by the first `seq`, ordered by the last, so listing the
+ * records after a `seq` finds every record holding a later event. One row per checkpoint instead
+ * of one per event is what keeps a checkpoint with its events to one statement on SQL backends.
+ */
+function eventBatchOperation(runId: string, events: readonly RunEvent[], field: string): WriteOperation {
+  checkEvents(runId, events, field)
+  let previous = 0
+  for (const [index, event] of events.entries()) {
+    if (event.seq <= previous) {
+      throw new ConfigError({
+        message: `${field}[${index}].seq is ${event.seq}, not above the previous event's ${previous}: events must be in increasing seq order.`,
+      })
+    }
+    previous = event.seq
+  }
+  const first = events[0] as RunEvent
+  return {
+    type: 'put',
+    collection: 'run-event',
+    key: eventKey(runId, first.seq),
+    group: runId,
+    order: previous,
+    data: { version: 1, events: events as unknown as JsonObject[] },
+    ifAbsent: true,
+  }
+}
+
+function checkEvents(runId: string, events: readonly RunEvent[], field: string): void {
+  events.forEach((event, index) => {
+    if (event === null || typeof event !== 'object' || !Number.isInteger(event.seq) || event.seq < 1) {
+      throw new ConfigError({
+        message: `${field}[${index}].seq must be a positive integer; got ${JSON.stringify(event?.seq)}.`,
+      })
+    }
+    if (event.runId !== runId) {
+      throw new ConfigError({
+        message: `${field}[${index}].runId is ${JSON.stringify(event.runId)} but the events are appended to run "${runId}".`,
+      })
+    }
+  })
+}
+
+/** A stored event record: one event (written by `appendEvents`) or a batch (written by a checkpoint). */
+type StoredEvents = { version: 1; event: RunEvent } | { version: 1; events: RunEvent[] }
+
+/** The events of decoded records, in `seq` order, each `seq` once, those after `afterSeq` only. */
+function eventsOf(decoded: readonly StoredEvents[], afterSeq: number): RunEvent[] {
+  const events: RunEvent[] = []
+  let sorted = true
+  for (const data of decoded) {
+    for (const event of 'event' in data ? [data.event] : data.events) {
+      if (event.seq <= afterSeq) continue
+      if (events.length > 0 && event.seq <= (events.at(-1) as RunEvent).seq) sorted = false
+      events.push(event)
+    }
+  }
+  if (sorted) return events
+  // Records written by appendEvents in any order: sort, and keep the first stored copy of a seq.
+  events.sort((left, right) => left.seq - right.seq)
+  return events.filter((event, index) => index === 0 || (events[index - 1] as RunEvent).seq !== event.seq)
 }
 
 /** The runs repository over a store driver. */
@@ -121,10 +184,27 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
         },
       ]
       if (input.events !== undefined && input.events.length > 0) {
-        operations.push(...eventOperations(runId, input.events, 'runs.save: events'))
+        operations.push(eventBatchOperation(runId, input.events, 'runs.save: events'))
       }
-      const revisions = await commitOrThrow(driver, operations, now)
-      return { runId, revision: revisions[0] as number, updatedAt: now }
+      const append = input.sessionAppend
+      if (append === undefined || append.messages.length === 0) {
+        const revisions = await commitOrThrow(driver, operations, now)
+        return { runId, revision: revisions[0] as number, updatedAt: now }
+      }
+      requireId(append.sessionId, 'runs.save: sessionAppend.sessionId')
+      await checkMessages(append.messages, 'runs.save: sessionAppend.messages')
+      const ownOperations = operations.length
+      for (let attempt = 1; ; attempt++) {
+        const added = await appendOperations(driver, append.sessionId, append.messages, now)
+        const all = [...operations, ...added.operations]
+        const result = await driver.commit(all, now)
+        if (result.ok) return { runId, revision: result.revisions[0] as number, updatedAt: now }
+        // Another append to the session came first: read its new head and try again. A conflict
+        // on the run itself means another process continued it: that is final.
+        if (result.index < ownOperations || attempt >= 200) throw conflictError(all, result)
+        if (attempt > 2)
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 20)))
+      }
     },
 
     async get(runId) {
@@ -167,23 +247,32 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
       return result
     },
 
-    async appendEvents(runId, events) {
+    async appendEvents(runId, events, options = {}) {
       requireId(runId, 'runs.appendEvents: runId')
       if (events.length === 0) return
-      await commitOrThrow(driver, eventOperations(runId, events, 'runs.appendEvents: events'))
+      if (options.expectedRevision === undefined) {
+        await commitOrThrow(driver, eventOperations(runId, events, 'runs.appendEvents: events'))
+        return
+      }
+      await commitOrThrow(driver, [
+        { type: 'check', collection: 'run', key: runId, expectedRevision: options.expectedRevision },
+        eventBatchOperation(runId, events, 'runs.appendEvents: events'),
+      ])
     },
 
     async readEvents(runId, options = {}) {
       requireId(runId, 'runs.readEvents: runId')
+      const afterSeq = options.afterSeq ?? 0
+      const limit =
+        options.limit === undefined ? undefined : limitOf(options.limit, 0, 'runs.readEvents: limit')
       const records = await driver.list('run-event', {
         group: runId,
-        afterOrder: options.afterSeq ?? 0,
-        ...(options.limit === undefined
-          ? {}
-          : { limit: limitOf(options.limit, 0, 'runs.readEvents: limit') }),
+        afterOrder: afterSeq,
+        // Each record listed holds at least one event after `afterSeq`.
+        ...(limit === undefined ? {} : { limit }),
       })
-      const decoded = await decodeRecords<{ event: RunEvent }>(records)
-      return decoded.map((data) => data.event)
+      const events = eventsOf(await decodeRecords<StoredEvents>(records), afterSeq)
+      return limit === undefined ? events : events.slice(0, limit)
     },
 
     async lastEventSeq(runId) {
