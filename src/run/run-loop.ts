@@ -224,7 +224,8 @@ function recordResponse(run: ActiveRun<unknown, unknown>, response: ModelRespons
       case 'tool-call': {
         // Some servers send empty ids, or repeat them within a response or across turns; results
         // and idempotency keys (runId:callId) are matched by id, so make them unique in the run.
-        const seen = (run.callIds ??= callIdsOf(state.messages))
+        if (run.callIds === undefined) run.callIds = callIdsOf(state.messages)
+        const seen = run.callIds
         if (part.callId === '' || seen.has(part.callId)) part.callId = freshCallId(seen, turn, calls.length)
         seen.add(part.callId)
         calls.push(part)
