@@ -176,7 +176,9 @@ export class Checkpointer {
       }
     }
     this.#closed = true
-    const events = this.#take()
+    // Only run.end goes out unstored (the stream must end); the other unstored events stay untold.
+    const events = [...this.#unwritten, ...this.#take()].filter((event) => event.type === 'run.end')
+    this.#unwritten = []
     await this.#deliver(events)
   }
 
