@@ -32,16 +32,22 @@ export class Checkpointer {
   readonly #runId: string
   readonly #sink: EventSink | undefined
   #revision: number | null
-  /** The stored status after the writes queued so far (what the next transition starts from). */
+  /** The stored status after the transitions queued so far (what the next one starts from). */
   #phase: RunPhase
+  /** The status stored by the last successful write. */
+  #storedPhase: RunPhase
   #seq: number
-  /** Events stamped but not yet written. */
-  #pending: RunEvent[] = []
-  #chain: Promise<unknown> = Promise.resolve()
+  /** Events stamped since the last transition was queued: written by a flush or the next commit. */
+  #open: RunEvent[] = []
+  /** Transitions waiting for the writer, in order; each holds its events (all before `#open`'s). */
+  readonly #queue: QueuedCommit[] = []
+  /** The writer working through the queue, while it runs. */
+  #writer: Promise<void> | undefined
   #failure: { error: unknown } | undefined
-  /** Events of a failed write: the true ones are written again with the last try. */
+  /** Events of failed writes: the true ones are written again with the run's last transition. */
   #unwritten: RunEvent[] = []
-  #flushQueued = false
+  /** Set once this process stored a transition of the run (it owns the run from then on). */
+  #claimed = false
   #ended = false
   /** Set once the run's last transition is done: a tool still running in the background saves nothing. */
   #closed = false
@@ -66,10 +72,10 @@ export class Checkpointer {
     this.#sink = options.sink
   }
 
-  /** Set once this process stored a transition of the run (it owns the run from then on). */
-  #claimed = false
-  /** The status stored by the last successful write. */
-  #storedPhase: RunPhase
+  /** The last stamped `seq`. */
+  get seq(): number {
+    return this.#seq
+  }
 
   /**
    * Stamps an event (`runId`, `seq`, `time`) and queues it for the log. With a stream, it is
@@ -84,13 +90,11 @@ export class Checkpointer {
     event.runId = this.#runId
     event.seq = ++this.#seq
     event.time = Date.now()
-    this.#pending.push(event)
+    this.#open.push(event)
+    // Without a stream nobody is told until the next transition, which writes these events too.
     if (this.#sink === undefined || !this.#claimed || data.type === 'run.end') return undefined
-    if (!this.#flushQueued) {
-      this.#flushQueued = true
-      this.#chain = this.#chain.then(() => this.#flush())
-    }
-    return this.#pending.length >= MAX_PENDING ? this.#chain.then(() => undefined) : undefined
+    const writer = this.#startWriter()
+    return this.#open.length >= MAX_PENDING ? writer : undefined
   }
 
   /**
@@ -104,62 +108,40 @@ export class Checkpointer {
     options: { sessionAppend?: { sessionId: string; messages: readonly Message[] } } = {},
   ): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure.error)
-    if (this.#closed)
+    if (this.#closed) {
       return Promise.reject(new Error(`Run "${this.#runId}" has ended; nothing more is saved.`))
+    }
     const status = state.status
     checkRunTransition(name, this.#phase, status)
     this.#phase = status
-    const report = this.#stamp({
+    const report = this.#stampReport({
       type: 'checkpoint.save',
       turn: state.turn,
       revision: 0,
       reason: RUN_TRANSITIONS[name].reason,
-    }) as CheckpointSaveEvent
-    const next = this.#chain.then(async () => {
-      if (this.#failure !== undefined) throw this.#failure.error
-      const events = this.#take()
-      report.revision = (this.#revision ?? 0) + 1
-      try {
-        const saved = await this.storage.runs.save({
-          runId: state.runId,
-          agentName: state.agentName,
-          status,
-          snapshot: state,
-          expectedRevision: this.#revision,
-          events,
-          ...(state.session === undefined ? {} : { sessionId: state.session.id }),
-          ...(options.sessionAppend === undefined ? {} : { sessionAppend: options.sessionAppend }),
-        })
-        this.#revision = saved.revision
-        this.#storedPhase = status
-        report.revision = saved.revision
-      } catch (error) {
-        this.#unwritten = events
-        throw await this.#explain(error, name)
-      }
-      this.#claimed = true
-      await this.#deliver(events)
     })
-    // No later write may run after a failed one: the stored revision is unknown from then on.
-    this.#chain = next.catch((error: unknown) => {
-      this.#failure ??= { error }
+    const events = this.#open
+    this.#open = []
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ name, state, status, options, events, report, resolve, reject })
+      this.#startWriter()
     })
-    return next
   }
 
   /**
    * Ends the run with `runEnd` (a failure or a cancellation): saved as the `fail` transition
    * unless `store` is false (another process owns the run, or it never started), then delivered.
-   * When that last save fails too (storage down), `run.end` is still delivered, unstored: the
-   * stream always ends, and the stored run stays at its last checkpoint, resumable.
+   * When that last save fails too (storage down), `run.end` alone is still delivered, unstored:
+   * the stream always ends, and the stored run stays at its last checkpoint, resumable.
    */
   async finish(state: RunState, runEnd: RunEventData & { type: 'run.end' }, store: boolean): Promise<void> {
-    await this.#chain
-    // What a failed write held, except what it claimed (its run.end and save report were not true).
-    const unwritten = this.#unwritten.filter(
-      (event) => event.type !== 'run.end' && event.type !== 'checkpoint.save',
-    )
-    this.#pending = [...unwritten, ...this.#pending.filter((event) => event.type !== 'run.end')]
+    while (this.#writer !== undefined) await this.#writer
+    // What failed writes held, except what they claimed (their run.end and save reports were not true).
+    const untold = (event: RunEvent) => event.type !== 'run.end' && event.type !== 'checkpoint.save'
+    this.#open = [
+      ...this.#unwritten.filter(untold),
+      ...this.#open.filter((event) => event.type !== 'run.end'),
+    ]
     this.#unwritten = []
     this.#ended = false
     this.#phase = this.#storedPhase
@@ -177,54 +159,114 @@ export class Checkpointer {
     }
     this.#closed = true
     // Only run.end goes out unstored (the stream must end); the other unstored events stay untold.
-    const events = [...this.#unwritten, ...this.#take()].filter((event) => event.type === 'run.end')
+    const events = [...this.#unwritten, ...this.#open].filter((event) => event.type === 'run.end')
     this.#unwritten = []
+    this.#open = []
     await this.#deliver(events)
   }
 
-  /** The last stamped `seq`. */
-  get seq(): number {
-    return this.#seq
-  }
-
   /** Stamps a save report; it goes before a pending `run.end`, which always comes last. */
-  #stamp(data: RunEventData): RunEvent {
-    const event = data as RunEvent
+  #stampReport(data: RunEventData & { type: 'checkpoint.save' }): CheckpointSaveEvent {
+    const event = data as CheckpointSaveEvent
     event.runId = this.#runId
     event.time = Date.now()
-    const last = this.#pending.at(-1)
+    const last = this.#open.at(-1)
     if (last?.type === 'run.end') {
       event.seq = last.seq
       last.seq = ++this.#seq
-      this.#pending.splice(this.#pending.length - 1, 0, event)
+      this.#open.splice(this.#open.length - 1, 0, event)
     } else {
       event.seq = ++this.#seq
-      this.#pending.push(event)
+      this.#open.push(event)
     }
     return event
   }
 
-  #take(): RunEvent[] {
-    const events = this.#pending
-    this.#pending = []
-    return events
+  #startWriter(): Promise<void> {
+    this.#writer ??= this.#write().finally(() => {
+      this.#writer = undefined
+      // Work queued while the writer was finishing (after its last check) starts a new one.
+      if (this.#queue.length > 0 || this.#canFlush()) void this.#startWriter()
+    })
+    return this.#writer
   }
 
-  /** Appends the events emitted since the last write (guarded by the revision), then delivers them. */
-  async #flush(): Promise<void> {
-    this.#flushQueued = false
-    if (this.#failure !== undefined || this.#pending.length === 0) return
-    const events = this.#take()
-    try {
-      await this.storage.runs.appendEvents(this.#runId, events, {
-        expectedRevision: this.#revision as number,
-      })
-    } catch (error) {
-      this.#unwritten = events
-      this.#failure ??= { error }
+  /** Whether open events can be appended on their own (a stream, a claimed run, no run.end yet). */
+  #canFlush(): boolean {
+    return (
+      this.#sink !== undefined &&
+      this.#claimed &&
+      this.#failure === undefined &&
+      this.#open.length > 0 &&
+      this.#open.at(-1)?.type !== 'run.end'
+    )
+  }
+
+  /**
+   * Writes the queued transitions, then (with a stream, once the run is claimed) the open events,
+   * one write at a time and in `seq` order, delivering each write's events once it is stored.
+   */
+  async #write(): Promise<void> {
+    for (;;) {
+      const queued = this.#queue.shift()
+      if (queued !== undefined) {
+        await this.#writeCommit(queued)
+        continue
+      }
+      if (!this.#canFlush()) return
+      const events = this.#open
+      this.#open = []
+      try {
+        await this.storage.runs.appendEvents(this.#runId, events, {
+          expectedRevision: this.#revision as number,
+        })
+      } catch (error) {
+        this.#unwritten.push(...events)
+        this.#failure ??= { error }
+        return
+      }
+      await this.#deliver(events)
+    }
+  }
+
+  async #writeCommit(queued: QueuedCommit): Promise<void> {
+    const { state, status, events, report } = queued
+    if (this.#failure !== undefined) {
+      this.#unwritten.push(...events)
+      queued.reject(this.#failure.error)
       return
     }
-    await this.#deliver(events)
+    report.revision = (this.#revision ?? 0) + 1
+    try {
+      const saved = await this.storage.runs.save({
+        runId: state.runId,
+        agentName: state.agentName,
+        status,
+        snapshot: state,
+        expectedRevision: this.#revision,
+        events,
+        ...(state.session === undefined ? {} : { sessionId: state.session.id }),
+        ...(queued.options.sessionAppend === undefined
+          ? {}
+          : { sessionAppend: queued.options.sessionAppend }),
+      })
+      this.#revision = saved.revision
+      this.#storedPhase = status
+      this.#claimed = true
+    } catch (thrown) {
+      this.#unwritten.push(...events)
+      const error = await this.#explain(thrown, queued.name)
+      // No later write may run after a failed one: the stored revision is unknown from then on.
+      this.#failure ??= { error }
+      queued.reject(error)
+      return
+    }
+    try {
+      await this.#deliver(events)
+      queued.resolve()
+    } catch (error) {
+      queued.reject(error)
+    }
   }
 
   async #deliver(events: readonly RunEvent[]): Promise<void> {
@@ -246,6 +288,17 @@ export class Checkpointer {
       cause: error,
     })
   }
+}
+
+interface QueuedCommit {
+  name: RunTransitionName
+  state: RunState
+  status: RunState['status']
+  options: { sessionAppend?: { sessionId: string; messages: readonly Message[] } }
+  events: RunEvent[]
+  report: CheckpointSaveEvent
+  resolve(): void
+  reject(error: unknown): void
 }
 
 /** The `run.end` data of a run that stops with `error`. */
