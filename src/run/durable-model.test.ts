@@ -182,8 +182,8 @@ async function check(open: () => Promise<Storage>, plan: Scenario): Promise<void
   const once = executions.filter((entry) => entry.tool === 'pay' || entry.tool === 'ask').map((e) => e.key)
   expect(new Set(once).size).toBe(once.length)
   // Every decision honoured once: a rejected call never ran after it and has one rejection result.
-  const stored = await base.runs.load<RunState>('r')
-  const messages = stored?.snapshot.messages ?? []
+  const last = await base.runs.load<RunState>('r')
+  const messages = last?.snapshot.messages ?? []
   const results = messages.filter((message) => message.role === 'tool')
   const calls = messages.flatMap((message) =>
     message.role === 'assistant' && typeof message.content !== 'string'
