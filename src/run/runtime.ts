@@ -7,6 +7,7 @@
 import type { Agent } from '../agent/agent.js'
 import { ConfigError, describeError, RunCancelledError, RunTimeoutError } from '../errors/errors.js'
 import { createEventChannel, resultStream } from '../events/event-channel.js'
+import { startExecution } from '../events/execution.js'
 import type { RunEvent, RunEventData } from '../events/run-event.js'
 import { createHookChain, type HookChain, type HooksInput } from '../hooks/hook-chain.js'
 import { isModelReference } from '../model/model-reference.js'
@@ -304,46 +305,30 @@ export class Runtime {
             sink,
           })
 
-    const controller = new AbortController()
-    const cancel = (reason: unknown) => {
-      if (!controller.signal.aborted) controller.abort(reason)
-    }
+    const execution = startExecution<RunEventData, RunEvent>({
+      owner: (event) => {
+        event.runId = runId
+      },
+      endType: 'run.end',
+      deliver: sink,
+      signal: options.signal,
+      onSignal: (reason) => new RunCancelledError({ cause: reason }),
+      timeoutMs,
+      onTimeout: () => new RunTimeoutError({ timeoutMs: timeoutMs as number }),
+    })
+    const { cancel } = execution
     onCancel?.(cancel)
-    const userSignal = options.signal
-    const onUserAbort = () => cancel(new RunCancelledError({ cause: userSignal?.reason }))
-    if (userSignal?.aborted) onUserAbort()
-    else userSignal?.addEventListener('abort', onUserAbort, { once: true })
-    const timer =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => cancel(new RunTimeoutError({ timeoutMs })), timeoutMs)
-
-    let seq = 0
-    let ended = false
     // A durable run's events go through its journal (stored, then delivered); the others straight out.
-    const emit =
-      checkpointer !== undefined
-        ? (data: RunEventData) => checkpointer.emit(data)
-        : (data: RunEventData): Promise<void> | undefined => {
-            if (ended) return undefined
-            if (data.type === 'run.end') ended = true
-            // Stamped in place: every call site passes a fresh object literal, so no copy is needed.
-            const event = data as RunEvent
-            event.runId = runId
-            event.seq = ++seq
-            event.time = Date.now()
-            return sink?.(event)
-          }
+    const emit = checkpointer !== undefined ? (data: RunEventData) => checkpointer.emit(data) : execution.emit
 
-    // Only a signal, a timeout or a stream consumer can stop a run midway; without them no race is needed.
-    const abortable = userSignal !== undefined || timer !== undefined || sink !== undefined
     const active: ActiveRun<TContext, TOutput> = {
       agent,
       model: agent.model,
-      abortable,
+      // Only a signal, a timeout or a stream consumer can stop a run midway; without them no race is needed.
+      abortable: execution.abortable,
       state,
       context: options.context as TContext,
-      signal: controller.signal,
+      signal: execution.signal,
       hooks: this.#hookChain(agent),
       instructions: typeof agent.instructions === 'string' ? agent.instructions : undefined,
       maxTurns,
@@ -354,10 +339,7 @@ export class Runtime {
       resumed: launch.stored !== undefined,
       executeInputToolCalls: options.executeInputToolCalls === true,
     }
-    const cleanUp = () => {
-      if (timer !== undefined) clearTimeout(timer)
-      userSignal?.removeEventListener('abort', onUserAbort)
-    }
+    const cleanUp = () => execution.dispose()
     const promise = begin(active, launch.input, this.storage, this.models)
     promise.then(cleanUp, (error: unknown) => {
       cleanUp()
