@@ -27,6 +27,7 @@ export const recordSchemas: Record<string, z.ZodType> = {
   run: z.object({
     version: z.literal(1),
     runId: id,
+    kind: z.enum(['agent', 'steps']).optional(),
     agentName: z.string(),
     status: runStatus,
     sessionId: z.string().optional(),

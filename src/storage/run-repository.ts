@@ -24,9 +24,14 @@ export interface RunSnapshot {
   readonly version: number
 }
 
+/** What ran: an agent run, or a step job (`steps(...)`). */
+export type RunKind = 'agent' | 'steps'
+
 /** What the store knows about a run, without its snapshot (cheap to list). */
 export interface RunRecord {
   runId: string
+  /** `agent` for agent runs, `steps` for step jobs (stored before kinds existed: told by the name). */
+  kind: RunKind
   agentName: string
   status: RunStatus
   /** 1 after the first save, +1 per save: pass it as `expectedRevision` to the next save. */
@@ -46,6 +51,8 @@ export interface RunCheckpoint<TSnapshot extends RunSnapshot = RunSnapshot> {
 /** One checkpoint write. */
 export interface SaveRunInput<TSnapshot extends RunSnapshot = RunSnapshot> {
   runId: string
+  /** Default `agent`. */
+  kind?: RunKind
   agentName: string
   status: RunStatus
   snapshot: TSnapshot
@@ -78,6 +85,8 @@ export interface SavedRun {
 
 /** Which runs to list. */
 export interface ListRunsOptions {
+  /** Agent runs only by default (`agent`); `steps` lists step jobs, `all` both. */
+  kind?: RunKind | 'all'
   status?: RunStatus | readonly RunStatus[]
   agentName?: string
   sessionId?: string

@@ -5,6 +5,7 @@ import { decodeRecord, decodeRecords } from '../record-codec.js'
 import {
   RUN_STATUSES,
   type RunCheckpoint,
+  type RunKind,
   type RunRecord,
   type RunRepository,
   type RunSnapshot,
@@ -25,6 +26,7 @@ import {
 interface StoredRun {
   version: 1
   runId: string
+  kind?: RunKind
   agentName: string
   status: RunStatus
   sessionId?: string
@@ -36,6 +38,7 @@ const statuses = new Set<string>(RUN_STATUSES)
 function toRecord(record: StoredRecord, data: StoredRun): RunRecord {
   return compact({
     runId: data.runId,
+    kind: kindOf(data),
     agentName: data.agentName,
     status: data.status,
     revision: record.revision,
@@ -44,6 +47,11 @@ function toRecord(record: StoredRecord, data: StoredRun): RunRecord {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   })
+}
+
+/** Records stored before kinds existed: step jobs were told apart by their `steps:` name. */
+function kindOf(data: StoredRun): RunKind {
+  return data.kind ?? (data.agentName.startsWith('steps:') ? 'steps' : 'agent')
 }
 
 function eventKey(runId: string, seq: number): string {
@@ -153,9 +161,15 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
       }
       if (input.metadata !== undefined) requireJson(input.metadata, 'runs.save: metadata')
       const now = Date.now()
+      if (input.kind !== undefined && input.kind !== 'agent' && input.kind !== 'steps') {
+        throw new ConfigError({
+          message: `runs.save: kind ${JSON.stringify(input.kind)} is not a run kind ('agent' or 'steps').`,
+        })
+      }
       const run: StoredRun = compact({
         version: 1,
         runId,
+        kind: input.kind === 'steps' ? 'steps' : undefined,
         agentName: input.agentName,
         status: input.status,
         sessionId: input.sessionId,
@@ -228,6 +242,12 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
 
     async list(options = {}) {
       const limit = limitOf(options.limit, 100, 'runs.list: limit')
+      const kind = options.kind ?? 'agent'
+      if (kind !== 'agent' && kind !== 'steps' && kind !== 'all') {
+        throw new ConfigError({
+          message: `runs.list: kind ${JSON.stringify(kind)} is not 'agent', 'steps' or 'all'.`,
+        })
+      }
       const wanted =
         options.status === undefined
           ? undefined
@@ -239,6 +259,7 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
       const result: RunRecord[] = []
       for (const record of records) {
         const data = await decodeRecord<StoredRun>(record)
+        if (kind !== 'all' && kindOf(data) !== kind) continue
         if (wanted !== undefined && !wanted.has(data.status)) continue
         if (options.sessionId !== undefined && data.sessionId !== options.sessionId) continue
         result.push(toRecord(record, data))
