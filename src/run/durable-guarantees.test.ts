@@ -105,6 +105,23 @@ describe('durable run guarantees', () => {
     ])
   })
 
+  it('logs only the new input in run.start of a session run, not the session history', async () => {
+    const storage = createMemoryStorage()
+    const agent = new Agent({
+      name: 'chat',
+      model: scriptedModel([
+        { text: 'one', usage },
+        { text: 'two', usage },
+      ]),
+    })
+    const runtime = new Runtime({ storage, agents: [agent] })
+    await runtime.run(agent, 'first', { runId: 'a', session: 's' })
+    const second = await runtime.run(agent, 'second', { runId: 'b', session: 's' })
+    expect(second.messages).toHaveLength(4)
+    const [start] = await storage.runs.readEvents('b')
+    expect(start).toMatchObject({ type: 'run.start', input: [{ role: 'user', content: 'second' }] })
+  })
+
   it('3. tells run.end only after the save that makes it true', async () => {
     for (const status of ['completed', 'awaiting_approval']) {
       const base = createMemoryStorage()

@@ -38,7 +38,9 @@ export async function runLoop<TContext, TOutput>(
     type: 'run.start',
     agent: agent.name,
     model: `${model.provider}:${model.modelId}`,
-    input: run.resumed === true ? [] : state.messages.slice(0, state.inputLength),
+    // Only the new input: a session's history is already stored with the session.
+    input:
+      run.resumed === true ? [] : state.messages.slice(state.session?.historyLength ?? 0, state.inputLength),
     ...(run.resumed === true ? { resumed: true } : {}),
   })
   const checkpointer = run.checkpointer
