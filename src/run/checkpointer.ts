@@ -3,7 +3,9 @@ import type { CheckpointSaveEvent, RunEndEvent, RunEvent, RunEventData } from '.
 import type { Message } from '../messages/message.js'
 import { StorageConflictError } from '../storage/storage-errors.js'
 import type { Storage } from '../storage/storage.js'
+import type { JsonObject } from '../util/json.js'
 import type { RunState } from './run-state.js'
+import { storedForm } from './stored-run-state.js'
 import {
   checkRunTransition,
   RUN_TRANSITIONS,
@@ -48,6 +50,8 @@ export class Checkpointer {
   #unwritten: RunEvent[] = []
   /** Set once this process stored a transition of the run (it owns the run from then on). */
   #claimed = false
+  /** Messages and items already stored as parts: a save appends only the newer ones. */
+  #saved = { messages: 0, items: 0 }
   #ended = false
   /** Set once the run's last transition is done: a tool still running in the background saves nothing. */
   #closed = false
@@ -61,8 +65,11 @@ export class Checkpointer {
     phase: RunPhase
     /** The last stored event `seq` (0 for a new run). */
     seq: number
+    /** How many messages and items the stored parts hold (a resumed run); none for a new run. */
+    saved?: { messages: number; items: number }
     sink?: EventSink | undefined
   }) {
+    if (options.saved !== undefined) this.#saved = { ...options.saved }
     this.storage = options.storage
     this.#runId = options.runId
     this.#revision = options.revision
@@ -237,12 +244,14 @@ export class Checkpointer {
       return
     }
     report.revision = (this.#revision ?? 0) + 1
+    const stored = storedForm(state, this.#saved)
     try {
       const saved = await this.storage.runs.save({
         runId: state.runId,
         agentName: state.agentName,
         status,
-        snapshot: state,
+        snapshot: stored.snapshot,
+        ...(stored.part === undefined ? {} : { part: stored.part as unknown as JsonObject }),
         expectedRevision: this.#revision,
         events,
         ...(state.session === undefined ? {} : { sessionId: state.session.id }),
@@ -252,6 +261,7 @@ export class Checkpointer {
       })
       this.#revision = saved.revision
       this.#storedPhase = status
+      this.#saved = { messages: stored.snapshot.messageCount, items: stored.snapshot.itemCount }
       this.#claimed = true
     } catch (thrown) {
       this.#unwritten.push(...events)

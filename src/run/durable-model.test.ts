@@ -17,6 +17,7 @@ import { tool } from '../tool/tool.js'
 import type { ApprovalDecision } from './active-run.js'
 import type { RunState } from './run-state.js'
 import { Runtime } from './runtime.js'
+import { rebuildState } from './stored-run-state.js'
 
 /**
  * A model-based property test of durable runs: random model answers (tool calls, repeated call
@@ -183,7 +184,8 @@ async function check(open: () => Promise<Storage>, plan: Scenario): Promise<void
   expect(new Set(once).size).toBe(once.length)
   // Every decision honoured once: a rejected call never ran after it and has one rejection result.
   const last = await base.runs.load<RunState>('r')
-  const messages = last?.snapshot.messages ?? []
+  const rebuilt = rebuildState(last?.snapshot, last?.parts ?? []) as RunState
+  const messages = rebuilt.messages
   const results = messages.filter((message) => message.role === 'tool')
   const calls = messages.flatMap((message) =>
     message.role === 'assistant' && typeof message.content !== 'string'

@@ -26,6 +26,7 @@ import type { RunResult } from './run-result.js'
 import { createRunState, type RunState, type ToolCallRecord } from './run-state.js'
 import { checkDecisions, pendingCalls } from './tool-phase.js'
 import type { RunStream } from './run-stream.js'
+import { rebuildState } from './stored-run-state.js'
 
 /** Options of one run. */
 export interface RunOptions<TContext = unknown> {
@@ -96,7 +97,7 @@ interface Launch {
   /** Converts the input into the state's messages (new runs only). */
   input?: RunInput
   /** A resumed run: where its stored copy stands. */
-  stored?: { revision: number; seq: number }
+  stored?: { revision: number; seq: number; saved: { messages: number; items: number } }
   approvals?: ReadonlyMap<string, ApprovalDecision>
 }
 
@@ -164,7 +165,7 @@ export class Runtime {
     if (checkpoint === null) {
       throw new ConfigError({ message: `resume: there is no stored run "${runId}".` })
     }
-    const state = await parseRunState(checkpoint.snapshot, runId)
+    const state = await parseRunState(rebuildState(checkpoint.snapshot, checkpoint.parts), runId)
     const agent = this.#agents.get(state.agentName)
     if (agent === undefined) {
       throw new ConfigError({
@@ -186,7 +187,15 @@ export class Runtime {
     const launch: Launch = {
       state,
       approvals,
-      stored: { revision: checkpoint.record.revision, seq: await storage.runs.lastEventSeq(runId) },
+      stored: {
+        revision: checkpoint.record.revision,
+        seq: await storage.runs.lastEventSeq(runId),
+        // A format 1 snapshot has no parts yet: its next save writes every message as one.
+        saved:
+          (checkpoint.snapshot as { version?: unknown }).version === 2
+            ? { messages: state.messages.length, items: state.items.length }
+            : { messages: 0, items: 0 },
+      },
     }
     return this.#start(agent as Agent<unknown, TOutput>, undefined, options, undefined, undefined, launch)
   }
@@ -302,6 +311,7 @@ export class Runtime {
             revision: launch.stored?.revision ?? null,
             phase: launch.stored === undefined ? 'new' : state.status,
             seq: launch.stored?.seq ?? 0,
+            ...(launch.stored === undefined ? {} : { saved: launch.stored.saved }),
             sink,
           })
 
@@ -424,7 +434,7 @@ async function parseRunState(snapshot: unknown, runId: string): Promise<RunState
   const version = (snapshot as { version?: unknown } | null)?.version
   if (version !== 1) {
     throw new ConfigError({
-      message: `resume: run "${runId}" was stored in format version ${String(version)}, which this agentloop cannot read (it reads version 1). Upgrade agentloop.`,
+      message: `resume: run "${runId}" was stored in format version ${String(version)}, which this agentloop cannot read (it reads versions 1 and 2). Upgrade agentloop.`,
     })
   }
   const { RunStateV1 } = await import('./run-state-schema.js')

@@ -38,6 +38,8 @@ export const recordSchemas: Record<string, z.ZodType> = {
     runId: id,
     snapshot: z.looseObject({ version: z.number() }),
   }),
+  // An append-only piece of a run's state, saved once with one of its checkpoints.
+  'run-part': z.object({ version: z.literal(1), part: JsonObject }),
   // One event (appendEvents) or the events of one checkpoint, in seq order.
   'run-event': z.union([
     z.object({ version: z.literal(1), event: storedEvent }),

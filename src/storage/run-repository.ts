@@ -46,6 +46,8 @@ export interface RunRecord {
 export interface RunCheckpoint<TSnapshot extends RunSnapshot = RunSnapshot> {
   record: RunRecord
   snapshot: TSnapshot
+  /** The append-only parts saved with the run's checkpoints (`SaveRunInput.part`), in save order. */
+  parts: JsonObject[]
 }
 
 /** One checkpoint write. */
@@ -72,6 +74,12 @@ export interface SaveRunInput<TSnapshot extends RunSnapshot = RunSnapshot> {
    * or not at all. A concurrent append to the session is retried; a conflict on the run is not.
    */
   sessionAppend?: { sessionId: string; messages: readonly Message[] }
+  /**
+   * An append-only piece of the run's state (new messages, new items), stored once as its own
+   * record in the same atomic write: the snapshot then holds only what changes. `load` returns
+   * every part in save order.
+   */
+  part?: JsonObject
   sessionId?: string
   metadata?: JsonObject
 }

@@ -200,6 +200,25 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
       if (input.events !== undefined && input.events.length > 0) {
         operations.push(eventBatchOperation(runId, input.events, 'runs.save: events'))
       }
+      if (input.part !== undefined) {
+        const expected = input.expectedRevision
+        if (expected === undefined) {
+          throw new ConfigError({
+            message:
+              'runs.save: a part needs expectedRevision (null for a new run): parts are ordered by revision.',
+          })
+        }
+        const revision = (expected ?? 0) + 1
+        operations.push({
+          type: 'put',
+          collection: 'run-part',
+          key: compositeKey(runId, String(revision)),
+          group: runId,
+          order: revision,
+          data: { version: 1, part: input.part },
+          expectedRevision: null,
+        })
+      }
       const append = input.sessionAppend
       if (append === undefined || append.messages.length === 0) {
         const revisions = await commitOrThrow(driver, operations, now)
@@ -228,16 +247,22 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
 
     async load<TSnapshot extends RunSnapshot = RunSnapshot>(runId: string) {
       requireId(runId, 'runs.load: runId')
-      const [run, checkpoint] = await Promise.all([
+      const [run, checkpoint, partRecords] = await Promise.all([
         driver.get('run', runId),
         driver.get('run-checkpoint', runId),
+        driver.list('run-part', { group: runId }),
       ])
       if (run === null || checkpoint === null) return null
-      const [data, saved] = await Promise.all([
+      const [data, saved, parts] = await Promise.all([
         decodeRecord<StoredRun>(run),
         decodeRecord<{ snapshot: TSnapshot }>(checkpoint),
+        decodeRecords<{ part: JsonObject }>(partRecords.filter((record) => record.order <= run.revision)),
       ])
-      return { record: toRecord(run, data), snapshot: saved.snapshot } satisfies RunCheckpoint<TSnapshot>
+      return {
+        record: toRecord(run, data),
+        snapshot: saved.snapshot,
+        parts: parts.map((entry) => entry.part),
+      } satisfies RunCheckpoint<TSnapshot>
     },
 
     async list(options = {}) {
@@ -308,6 +333,7 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
       await commitOrThrow(driver, [
         { type: 'delete', collection: 'run', key: runId },
         { type: 'delete', collection: 'run-checkpoint', key: runId },
+        { type: 'deleteGroup', collection: 'run-part', group: runId },
         { type: 'deleteGroup', collection: 'run-event', group: runId },
       ])
       return existing !== null
