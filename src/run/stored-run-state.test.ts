@@ -49,7 +49,7 @@ describe('stored run state (format 2)', () => {
     // A completed run resumes to its stored result, rebuilt from the parts.
     const again = await runtime.resume('c')
     expect(again.messages).toHaveLength(6)
-    expect(again.output).toBe('three')
+    expect(again.output).toBe('ok')
   })
 
   it('resumes a run stored in format 1 (the whole state in the snapshot) and continues in format 2', async () => {
