@@ -163,7 +163,13 @@ export class Runtime {
     }
     const checkpoint = await storage.runs.load(runId)
     if (checkpoint === null) {
-      throw new ConfigError({ message: `resume: there is no stored run "${runId}".` })
+      const record = await storage.runs.get(runId)
+      throw new ConfigError({
+        message:
+          record === null
+            ? `resume: there is no stored run "${runId}".`
+            : `resume: run "${runId}" (${record.status}) has no checkpoint any more (it was pruned); its record and event log remain (storage.runs.readEvents). Start a new run instead.`,
+      })
     }
     const state = await parseRunState(rebuildState(checkpoint.snapshot, checkpoint.parts), runId)
     const agent = this.#agents.get(state.agentName)

@@ -106,4 +106,25 @@ describe('stored run state (format 2)', () => {
       /the stored checkpoint of run "x" is not a valid run state \(messages: .*It was not changed\./,
     )
   })
+
+  it('prunes the checkpoint of a finished run, keeping its record and event log', async () => {
+    const storage = createMemoryStorage()
+    const agent = new Agent({ name: 'prune', model: scriptedModel([{ text: 'done', usage }]) })
+    const runtime = new Runtime({ storage, agents: [agent] })
+    await runtime.run(agent, 'go', { runId: 'p' })
+    const events = await storage.runs.readEvents('p')
+    expect(await storage.runs.pruneCheckpoint('p')).toBe(true)
+    expect(await storage.runs.pruneCheckpoint('p')).toBe(false)
+    expect(await storage.runs.load('p')).toBeNull()
+    expect((await storage.runs.get('p'))?.status).toBe('completed')
+    expect(await storage.runs.readEvents('p')).toEqual(events)
+    await expect(runtime.resume('p')).rejects.toThrow(/has no checkpoint any more \(it was pruned\)/)
+    await storage.runs.save({
+      runId: 'w',
+      agentName: 'prune',
+      status: 'awaiting_approval',
+      snapshot: { version: 2 },
+    })
+    await expect(storage.runs.pruneCheckpoint('w')).rejects.toThrow(/is awaiting_approval; only a completed/)
+  })
 })

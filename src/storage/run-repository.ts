@@ -131,6 +131,12 @@ export interface RunRepository {
   readEvents(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<RunEvent[]>
   /** The highest stored `seq` of the run's events; 0 when none. */
   lastEventSeq(runId: string): Promise<number>
+  /**
+   * Retention: drops the checkpoint (snapshot and parts) of a finished run (completed, failed or
+   * cancelled), keeping its record and its event log; false when there was nothing to drop. A
+   * pruned run can no longer be resumed. Only `delete` removes the event log.
+   */
+  pruneCheckpoint(runId: string): Promise<boolean>
   /** Deletes the run, its checkpoint and its events; false when it did not exist. */
   delete(runId: string): Promise<boolean>
 }

@@ -327,6 +327,28 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
       return last === undefined ? 0 : last.order
     },
 
+    async pruneCheckpoint(runId) {
+      requireId(runId, 'runs.pruneCheckpoint: runId')
+      const [run, checkpoint] = await Promise.all([
+        driver.get('run', runId),
+        driver.get('run-checkpoint', runId),
+      ])
+      if (run === null || checkpoint === null) return false
+      const { status } = await decodeRecord<StoredRun>(run)
+      if (status !== 'completed' && status !== 'failed' && status !== 'cancelled') {
+        throw new ConfigError({
+          message: `runs.pruneCheckpoint: run "${runId}" is ${status}; only a completed, failed or cancelled run's checkpoint can be pruned (a paused or running run still needs it to resume).`,
+        })
+      }
+      // Guarded by the run's revision: a run resumed meanwhile keeps its checkpoint.
+      await commitOrThrow(driver, [
+        { type: 'check', collection: 'run', key: runId, expectedRevision: run.revision },
+        { type: 'delete', collection: 'run-checkpoint', key: runId },
+        { type: 'deleteGroup', collection: 'run-part', group: runId },
+      ])
+      return true
+    },
+
     async delete(runId) {
       requireId(runId, 'runs.delete: runId')
       const existing = await driver.get('run', runId)
