@@ -40,7 +40,7 @@ export interface RunStartEvent extends EventBase {
   agent: string
   /** `provider:modelId` of the agent's model. */
   model: string
-  /** The messages the run starts from (the input, not the instructions). */
+  /** The run's input messages (not the instructions, nor a session's history loaded before them). */
   input: Message[]
   /** Set when a stored run continues (`runtime.resume`); `input` is then empty. */
   resumed?: boolean

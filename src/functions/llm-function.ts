@@ -8,6 +8,7 @@
 import type { z } from 'zod'
 import { type ContextOptions, resolveContextOptions } from '../context/context-options.js'
 import { ConfigError } from '../errors/errors.js'
+import { startExecution } from '../events/execution.js'
 import type { ModelSettings } from '../model/model-request.js'
 import {
   formatIssues,
@@ -27,7 +28,7 @@ import {
   type SandboxRunner,
   type SandboxRunOptions,
 } from './function-defaults.js'
-import type { FunctionEvent } from './function-event.js'
+import type { FunctionEvent, FunctionEventData } from './function-event.js'
 import { checkFunctionModel, type FunctionModel, resolveFunctionModel } from './function-model.js'
 import { buildInstructions, buildTask } from './function-prompt.js'
 import { createFunctionStream, type LLMFunctionStream } from './function-stream.js'
@@ -218,11 +219,19 @@ export function llmFunction<const TInputSchema extends SchemaInput, const TOutpu
       functionNames: typeof functions === 'object' && functions !== null ? Object.keys(functions) : [],
     }
     const runId = options.runId ?? crypto.randomUUID()
-    let seq = 0
-    const userSignal = options.signal
-    const onAbort = () => controller.abort(userSignal?.reason)
-    if (userSignal?.aborted) onAbort()
-    else userSignal?.addEventListener('abort', onAbort, { once: true })
+    // The execution core shared with runs and step jobs: the caller's signal and the stream's
+    // controller cancel it; events are stamped in order and stop after run.end.
+    const running = startExecution<FunctionEventData, FunctionEvent>({
+      owner: (event) => {
+        event.runId = runId
+      },
+      endType: 'run.end',
+      deliver: sink,
+      signal:
+        options.signal === undefined
+          ? controller.signal
+          : AbortSignal.any([controller.signal, options.signal]),
+    })
     try {
       return await runFunction<TInputValue, TOutput>({
         name,
@@ -242,19 +251,12 @@ export function llmFunction<const TInputSchema extends SchemaInput, const TOutpu
         sandbox,
         sandboxOptions,
         budget: createFunctionBudget({ settings: contextSettings, model, name }),
-        signal: controller.signal,
+        signal: running.signal,
         runId,
-        emit(data) {
-          if (sink === undefined) return undefined
-          const event = data as FunctionEvent
-          event.runId = runId
-          event.seq = ++seq
-          event.time = Date.now()
-          return sink(event)
-        },
+        emit: running.emit,
       })
     } finally {
-      userSignal?.removeEventListener('abort', onAbort)
+      running.dispose()
     }
   }
 

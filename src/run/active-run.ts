@@ -31,6 +31,10 @@ export interface ActiveRun<TContext, TOutput> {
   readonly approvals?: ReadonlyMap<string, ApprovalDecision> | undefined
   /** Set when the run continues a stored run. */
   readonly resumed?: boolean
+  /** The input may end with tool calls to run (`RunOptions.executeInputToolCalls`). */
+  readonly executeInputToolCalls?: boolean
+  /** Every tool call id of the run so far (built on first use): ids must be unique within a run. */
+  callIds?: Set<string>
   /** What compaction strategies keep across the turns of this run (created on first use). */
   compactionMemo?: Map<string, unknown>
   /** Stamps and delivers an event; a returned promise means "wait: the consumer is behind". */

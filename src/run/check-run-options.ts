@@ -11,7 +11,15 @@ import { checkOptionKeys, checkOptionsObject, describeValue } from '../errors/ch
 import { ConfigError } from '../errors/errors.js'
 
 /** The keys of `RunOptions`; a new run option must be added here too. */
-export const RUN_OPTION_KEYS = ['context', 'signal', 'timeoutMs', 'maxTurns', 'runId', 'session'] as const
+export const RUN_OPTION_KEYS = [
+  'context',
+  'signal',
+  'timeoutMs',
+  'maxTurns',
+  'runId',
+  'session',
+  'executeInputToolCalls',
+] as const
 
 /** The keys of `ResumeOptions`. */
 export const RESUME_OPTION_KEYS = ['approvals', 'context', 'signal', 'timeoutMs', 'maxTurns'] as const

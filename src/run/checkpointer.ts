@@ -1,61 +1,315 @@
-import type { CheckpointSaveEvent, RunEvent, RunEventData } from '../events/run-event.js'
+import { ConfigError } from '../errors/errors.js'
+import type { CheckpointSaveEvent, RunEndEvent, RunEvent, RunEventData } from '../events/run-event.js'
+import type { Message } from '../messages/message.js'
+import { StorageConflictError } from '../storage/storage-errors.js'
 import type { Storage } from '../storage/storage.js'
+import type { JsonObject } from '../util/json.js'
 import type { RunState } from './run-state.js'
+import { storedForm } from './stored-run-state.js'
+import {
+  checkRunTransition,
+  RUN_TRANSITIONS,
+  type RunPhase,
+  type RunTransitionName,
+} from './run-transitions.js'
+
+/** Where a run's events go once they are true: a stream's channel. */
+export type EventSink = (event: RunEvent) => Promise<void> | undefined
+
+/** Events a run may get ahead of its log (and of a slow stream consumer) before it waits. */
+const MAX_PENDING = 64
 
 /**
- * Saves a durable run's checkpoints: the state snapshot and the events emitted since the previous
- * save, in one atomic write each. Saves are serialised (one at a time, in order) and each is a
- * compare-and-set on the run's revision, so two processes can never both continue one run.
+ * The journal of a durable run: stamps its events, saves its transitions and delivers the events
+ * only once they are stored. A transition (`commit`) is one atomic write of the state snapshot, the
+ * events emitted since the last write (with its own `checkpoint.save`) and, for the last one, the
+ * messages the run appends to its session. Between transitions, the events a stream shows (text
+ * deltas...) are appended as one record per write, guarded by the run's revision, before they are
+ * delivered. So `seq` is unique and increasing across crashes, resumes and processes, and the
+ * stream equals the stored log. Writes are serialised, each a compare-and-set on the run's
+ * revision, so two processes can never both continue one run.
  */
 export class Checkpointer {
   readonly storage: Storage
+  readonly #runId: string
+  readonly #sink: EventSink | undefined
   #revision: number | null
-  #events: RunEvent[] = []
-  #chain: Promise<unknown> = Promise.resolve()
+  /** The stored status after the transitions queued so far (what the next one starts from). */
+  #phase: RunPhase
+  /** The status stored by the last successful write. */
+  #storedPhase: RunPhase
+  #seq: number
+  /** Events stamped since the last transition was queued: written by a flush or the next commit. */
+  #open: RunEvent[] = []
+  /** Transitions waiting for the writer, in order; each holds its events (all before `#open`'s). */
+  readonly #queue: QueuedCommit[] = []
+  /** The writer working through the queue, while it runs. */
+  #writer: Promise<void> | undefined
   #failure: { error: unknown } | undefined
+  /** Events of failed writes: the true ones are written again with the run's last transition. */
+  #unwritten: RunEvent[] = []
+  /** Set once this process stored a transition of the run (it owns the run from then on). */
+  #claimed = false
+  /** Messages and items already stored as parts: a save appends only the newer ones. */
+  #saved = { messages: 0, items: 0 }
+  #ended = false
+  /** Set once the run's last transition is done: a tool still running in the background saves nothing. */
+  #closed = false
 
-  /** `revision`: the stored revision this process continues from; `null` for a new run. */
-  constructor(storage: Storage, revision: number | null) {
-    this.storage = storage
-    this.#revision = revision
+  constructor(options: {
+    storage: Storage
+    runId: string
+    /** The stored revision this process continues from; `null` for a new run. */
+    revision: number | null
+    /** The stored status (`new` for a new run). */
+    phase: RunPhase
+    /** The last stored event `seq` (0 for a new run). */
+    seq: number
+    /** How many messages and items the stored parts hold (a resumed run); none for a new run. */
+    saved?: { messages: number; items: number }
+    sink?: EventSink | undefined
+  }) {
+    if (options.saved !== undefined) this.#saved = { ...options.saved }
+    this.storage = options.storage
+    this.#runId = options.runId
+    this.#revision = options.revision
+    this.#phase = options.phase
+    this.#storedPhase = options.phase
+    this.#seq = options.seq
+    this.#sink = options.sink
   }
 
-  /** Queues an event for the run's log; it is written with the next checkpoint. */
-  record(event: RunEvent): void {
-    this.#events.push(event)
+  /** The last stamped `seq`. */
+  get seq(): number {
+    return this.#seq
   }
 
   /**
-   * Saves the state now (after any save in progress); resolves once it is durable. `emit` reports
-   * the save as a `checkpoint.save` event, which is written with the following save.
+   * Stamps an event (`runId`, `seq`, `time`) and queues it for the log. With a stream, it is
+   * delivered right after the write that stores it; a returned promise means "wait: the log or
+   * the consumer is behind".
    */
-  save(
+  emit(data: RunEventData): Promise<void> | undefined {
+    if (this.#ended) return undefined
+    if (data.type === 'run.end') this.#ended = true
+    // Stamped in place: every call site passes a fresh object literal, so no copy is needed.
+    const event = data as RunEvent
+    event.runId = this.#runId
+    event.seq = ++this.#seq
+    event.time = Date.now()
+    this.#open.push(event)
+    // Without a stream nobody is told until the next transition, which writes these events too.
+    if (this.#sink === undefined || !this.#claimed || data.type === 'run.end') return undefined
+    const writer = this.#startWriter()
+    return this.#open.length >= MAX_PENDING ? writer : undefined
+  }
+
+  /**
+   * Saves transition `name` of the run (to `state.status`) with the events emitted so far, then
+   * delivers them; resolves once both are done. A failed write fails the run (through the step
+   * awaiting it) and no later transition is written, except the run's last one (`finish`).
+   */
+  commit(
     state: RunState,
-    reason: CheckpointSaveEvent['reason'],
-    emit: (data: RunEventData) => Promise<void> | undefined,
+    name: RunTransitionName,
+    options: { sessionAppend?: { sessionId: string; messages: readonly Message[] } } = {},
   ): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure.error)
-    const next = this.#chain.then(async () => {
-      if (this.#failure !== undefined) throw this.#failure.error
-      const events = this.#events
-      this.#events = []
+    if (this.#closed) {
+      return Promise.reject(new Error(`Run "${this.#runId}" has ended; nothing more is saved.`))
+    }
+    const status = state.status
+    checkRunTransition(name, this.#phase, status)
+    this.#phase = status
+    const report = this.#stampReport({
+      type: 'checkpoint.save',
+      turn: state.turn,
+      revision: 0,
+      reason: RUN_TRANSITIONS[name].reason,
+    })
+    const events = this.#open
+    this.#open = []
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ name, state, status, options, events, report, resolve, reject })
+      this.#startWriter()
+    })
+  }
+
+  /**
+   * Ends the run with `runEnd` (a failure or a cancellation): saved as the `fail` transition
+   * unless `store` is false (another process owns the run, or it never started), then delivered.
+   * When that last save fails too (storage down), `run.end` alone is still delivered, unstored:
+   * the stream always ends, and the stored run stays at its last checkpoint, resumable.
+   */
+  async finish(state: RunState, runEnd: RunEventData & { type: 'run.end' }, store: boolean): Promise<void> {
+    while (this.#writer !== undefined) await this.#writer
+    // What failed writes held, except what they claimed (their run.end and save reports were not true).
+    const untold = (event: RunEvent) => event.type !== 'run.end' && event.type !== 'checkpoint.save'
+    this.#open = [
+      ...this.#unwritten.filter(untold),
+      ...this.#open.filter((event) => event.type !== 'run.end'),
+    ]
+    this.#unwritten = []
+    this.#ended = false
+    this.#phase = this.#storedPhase
+    this.emit(runEnd)
+    if (store) {
+      this.#failure = undefined
+      try {
+        await this.commit(state, 'fail')
+        return
+      } catch {
+        // Delivered unstored below.
+      } finally {
+        this.#closed = true
+      }
+    }
+    this.#closed = true
+    // Only run.end goes out unstored (the stream must end); the other unstored events stay untold.
+    const events = [...this.#unwritten, ...this.#open].filter((event) => event.type === 'run.end')
+    this.#unwritten = []
+    this.#open = []
+    await this.#deliver(events)
+  }
+
+  /** Stamps a save report; it goes before a pending `run.end`, which always comes last. */
+  #stampReport(data: RunEventData & { type: 'checkpoint.save' }): CheckpointSaveEvent {
+    const event = data as CheckpointSaveEvent
+    event.runId = this.#runId
+    event.time = Date.now()
+    const last = this.#open.at(-1)
+    if (last?.type === 'run.end') {
+      event.seq = last.seq
+      last.seq = ++this.#seq
+      this.#open.splice(this.#open.length - 1, 0, event)
+    } else {
+      event.seq = ++this.#seq
+      this.#open.push(event)
+    }
+    return event
+  }
+
+  #startWriter(): Promise<void> {
+    this.#writer ??= this.#write().finally(() => {
+      this.#writer = undefined
+      // Work queued while the writer was finishing (after its last check) starts a new one.
+      if (this.#queue.length > 0 || this.#canFlush()) void this.#startWriter()
+    })
+    return this.#writer
+  }
+
+  /** Whether open events can be appended on their own (a stream, a claimed run, no run.end yet). */
+  #canFlush(): boolean {
+    return (
+      this.#sink !== undefined &&
+      this.#claimed &&
+      this.#failure === undefined &&
+      this.#open.length > 0 &&
+      this.#open.at(-1)?.type !== 'run.end'
+    )
+  }
+
+  /**
+   * Writes the queued transitions, then (with a stream, once the run is claimed) the open events,
+   * one write at a time and in `seq` order, delivering each write's events once it is stored.
+   */
+  async #write(): Promise<void> {
+    for (;;) {
+      const queued = this.#queue.shift()
+      if (queued !== undefined) {
+        await this.#writeCommit(queued)
+        continue
+      }
+      if (!this.#canFlush()) return
+      const events = this.#open
+      this.#open = []
+      try {
+        await this.storage.runs.appendEvents(this.#runId, events, {
+          expectedRevision: this.#revision as number,
+        })
+      } catch (error) {
+        this.#unwritten.push(...events)
+        this.#failure ??= { error }
+        return
+      }
+      await this.#deliver(events)
+    }
+  }
+
+  async #writeCommit(queued: QueuedCommit): Promise<void> {
+    const { state, status, events, report } = queued
+    if (this.#failure !== undefined) {
+      this.#unwritten.push(...events)
+      queued.reject(this.#failure.error)
+      return
+    }
+    report.revision = (this.#revision ?? 0) + 1
+    const stored = storedForm(state, this.#saved)
+    try {
       const saved = await this.storage.runs.save({
         runId: state.runId,
         agentName: state.agentName,
-        status: state.status,
-        snapshot: state,
+        status,
+        snapshot: stored.snapshot,
+        ...(stored.part === undefined ? {} : { part: stored.part as unknown as JsonObject }),
         expectedRevision: this.#revision,
         events,
         ...(state.session === undefined ? {} : { sessionId: state.session.id }),
+        ...(queued.options.sessionAppend === undefined
+          ? {}
+          : { sessionAppend: queued.options.sessionAppend }),
       })
       this.#revision = saved.revision
-      await emit({ type: 'checkpoint.save', turn: state.turn, revision: saved.revision, reason })
-    })
-    // A failed save fails the run (through the awaiting step); no later save may run after it,
-    // since the stored revision is unknown from then on.
-    this.#chain = next.catch((error: unknown) => {
+      this.#storedPhase = status
+      this.#saved = { messages: stored.snapshot.messageCount, items: stored.snapshot.itemCount }
+      this.#claimed = true
+    } catch (thrown) {
+      this.#unwritten.push(...events)
+      const error = await this.#explain(thrown, queued.name)
+      // No later write may run after a failed one: the stored revision is unknown from then on.
       this.#failure ??= { error }
+      queued.reject(error)
+      return
+    }
+    try {
+      await this.#deliver(events)
+      queued.resolve()
+    } catch (error) {
+      queued.reject(error)
+    }
+  }
+
+  async #deliver(events: readonly RunEvent[]): Promise<void> {
+    const sink = this.#sink
+    if (sink === undefined) return
+    for (const event of events) {
+      const wait = sink(event)
+      if (wait !== undefined) await wait
+    }
+  }
+
+  /** A conflict on a new run's first save means the id is taken: say so, and what to do. */
+  async #explain(error: unknown, name: RunTransitionName): Promise<unknown> {
+    if (!(error instanceof StorageConflictError) || name !== 'claim' || this.#revision !== null) return error
+    const existing = await this.storage.runs.get(this.#runId).catch(() => null)
+    if (existing === null) return error
+    return new ConfigError({
+      message: `A run with id "${this.#runId}" already exists (status ${existing.status}, agent "${existing.agentName}"). Continue it with runtime.resume("${this.#runId}"), or start a new run with another runId.`,
+      cause: error,
     })
-    return next
   }
 }
+
+interface QueuedCommit {
+  name: RunTransitionName
+  state: RunState
+  status: RunState['status']
+  options: { sessionAppend?: { sessionId: string; messages: readonly Message[] } }
+  events: RunEvent[]
+  report: CheckpointSaveEvent
+  resolve(): void
+  reject(error: unknown): void
+}
+
+/** The `run.end` data of a run that stops with `error`. */
+export type RunEndData = Omit<RunEndEvent, 'runId' | 'seq' | 'time'>

@@ -1,13 +1,14 @@
 import { readableError } from '../errors/describe-error.js'
 import {
   AgentLoopError,
+  ConfigError,
   describeError,
   MaxTurnsExceededError,
   ModelError,
   RunCancelledError,
   ValidationFailedError,
 } from '../errors/errors.js'
-import type { AssistantMessage, ToolCallPart } from '../messages/message.js'
+import type { AssistantMessage, Message, ToolCallPart } from '../messages/message.js'
 import type { ModelResponse } from '../model/model-response.js'
 import { addUsage } from '../model/usage.js'
 import { StorageConflictError } from '../storage/storage-errors.js'
@@ -19,7 +20,7 @@ import { callModel } from './call-model.js'
 import { checkFinalOutput } from './final-output.js'
 import { type Interruption, inputOf, type RunResult } from './run-result.js'
 import type { RunState } from './run-state.js'
-import { runToolPhase, unansweredCalls } from './tool-phase.js'
+import { applyDecisions, runToolPhase, unansweredCalls } from './tool-phase.js'
 
 /** How many times a final output that fails the schema is sent back to the model. */
 const OUTPUT_RETRIES = 1
@@ -38,15 +39,19 @@ export async function runLoop<TContext, TOutput>(
     type: 'run.start',
     agent: agent.name,
     model: `${model.provider}:${model.modelId}`,
-    input: run.resumed === true ? [] : state.messages.slice(0, state.inputLength),
+    // Only the new input: a session's history is already stored with the session.
+    input:
+      run.resumed === true ? [] : state.messages.slice(state.session?.historyLength ?? 0, state.inputLength),
     ...(run.resumed === true ? { resumed: true } : {}),
   })
+  const checkpointer = run.checkpointer
   try {
     if (typeof agent.instructions === 'function') {
       run.instructions = await agent.instructions({ context: run.context, agentName: agent.name })
     }
+    if (checkpointer !== undefined) await applyDecisions(run)
     state.status = 'running'
-    if (run.checkpointer !== undefined) await run.checkpointer.save(state, 'start', run.emit)
+    if (checkpointer !== undefined) await checkpointer.commit(state, 'claim')
     for (;;) {
       // Tool calls without results: this turn's, or a resumed run's unfinished ones.
       const pending = unansweredCalls(run)
@@ -64,16 +69,19 @@ export async function runLoop<TContext, TOutput>(
       const turn = state.turn
       await run.emit({ type: 'turn.start', turn })
       const response = await (run.abortable ? raceAbort(callModel(run), run.signal) : callModel(run))
+      if (response.finishReason === 'length' && response.content.some((part) => part.type === 'tool-call')) {
+        // Cut calls never join the conversation, so no resume can ever run them.
+        addUsage(state.usage, response.usage)
+        state.usage.modelCalls++
+        throw new ModelError({
+          provider: model.provider,
+          message: `The model's answer was cut at its output limit while it was writing tool calls, so they were not executed. Raise maxOutputTokens in the agent's modelSettings.`,
+        })
+      }
       const calls = recordResponse(run, response)
 
       if (calls.length > 0) {
-        if (response.finishReason === 'length') {
-          throw new ModelError({
-            provider: model.provider,
-            message: `The model's answer was cut at its output limit while it was writing tool calls, so they were not executed. Raise maxOutputTokens in the agent's modelSettings.`,
-          })
-        }
-        if (run.checkpointer !== undefined) await run.checkpointer.save(state, 'model', run.emit)
+        if (checkpointer !== undefined) await checkpointer.commit(state, 'model')
         continue
       }
 
@@ -96,21 +104,14 @@ export async function runLoop<TContext, TOutput>(
             role: 'user',
             content: `Your final answer does not match the required JSON schema: ${formatIssues(check.issues)}. Answer again with only the corrected JSON.`,
           })
-          if (run.checkpointer !== undefined) await run.checkpointer.save(state, 'model', run.emit)
           await run.emit({ type: 'turn.end', turn })
+          if (checkpointer !== undefined) await checkpointer.commit(state, 'model')
           continue
         }
         output = check.value
       }
-      if (state.session !== undefined && run.checkpointer !== undefined) {
-        await run.checkpointer.storage.sessions.append(
-          state.session.id,
-          state.messages.slice(state.session.historyLength),
-        )
-      }
       await run.emit({ type: 'turn.end', turn })
       state.status = 'completed'
-      if (run.checkpointer !== undefined) state.output = output as JsonValue
       await run.emit({
         type: 'run.end',
         status: 'completed',
@@ -118,7 +119,23 @@ export async function runLoop<TContext, TOutput>(
         usage: { ...state.usage },
         turns: state.turn,
       })
-      if (run.checkpointer !== undefined) await run.checkpointer.save(state, 'end', run.emit)
+      if (checkpointer !== undefined) {
+        state.output = output as JsonValue
+        const session = state.session
+        // The session's new turn is stored with the final checkpoint, atomically: never twice.
+        await checkpointer.commit(
+          state,
+          'complete',
+          session === undefined
+            ? {}
+            : {
+                sessionAppend: {
+                  sessionId: session.id,
+                  messages: state.messages.slice(session.historyLength),
+                },
+              },
+        )
+      }
       return completedResult(state, output)
     }
   } catch (caught) {
@@ -126,6 +143,7 @@ export async function runLoop<TContext, TOutput>(
     const thrown = readableError(caught)
     const error = run.signal.aborted && !(thrown instanceof AgentLoopError) ? run.signal.reason : thrown
     state.status = error instanceof RunCancelledError ? 'cancelled' : 'failed'
+    delete state.output
     if (state.status === 'failed') {
       await run.hooks.onError({
         runId: state.runId,
@@ -136,23 +154,29 @@ export async function runLoop<TContext, TOutput>(
         error,
       })
     }
-    await run.emit({
-      type: 'run.end',
+    const runEnd = {
+      type: 'run.end' as const,
       status: state.status,
       error: describeError(error),
       usage: { ...state.usage },
       turns: state.turn,
-    })
-    if (run.checkpointer !== undefined && !(error instanceof StorageConflictError)) {
-      state.error = describeError(error)
-      // Keep the failure on record so the run can be inspected or resumed; the run's own error wins.
-      await run.checkpointer.save(state, 'end', run.emit).catch(() => undefined)
     }
+    if (checkpointer === undefined) {
+      await run.emit(runEnd)
+      throw error
+    }
+    state.error = describeError(error)
+    // Keep the failure on record so the run can be inspected or resumed, unless another process
+    // owns the run (a conflict): then nothing is written. The run's own error wins.
+    const ownedElsewhere =
+      error instanceof StorageConflictError ||
+      (error instanceof ConfigError && error.cause instanceof StorageConflictError)
+    await checkpointer.finish(state, runEnd, !ownedElsewhere)
     throw error
   }
 }
 
-/** Stops the run until a human decides: checkpointed, `run.end` with the paused status. */
+/** Stops the run until a human decides: `run.end` with the paused status, saved before it is told. */
 async function pause<TOutput>(
   run: ActiveRun<unknown, TOutput>,
   status: 'awaiting_approval' | 'needs_review',
@@ -160,7 +184,7 @@ async function pause<TOutput>(
 ): Promise<RunResult<TOutput>> {
   const { state } = run
   await run.emit({ type: 'run.end', status, usage: { ...state.usage }, turns: state.turn })
-  await run.checkpointer?.save(state, 'pause', run.emit)
+  await run.checkpointer?.commit(state, 'pause')
   return {
     runId: state.runId,
     input: inputOf(state),
@@ -196,7 +220,6 @@ function recordResponse(run: ActiveRun<unknown, unknown>, response: ModelRespons
   addUsage(state.usage, response.usage)
   state.usage.modelCalls++
   const calls: ToolCallPart[] = []
-  let seen: Set<string> | undefined
   for (const part of response.content) {
     switch (part.type) {
       case 'text':
@@ -206,9 +229,11 @@ function recordResponse(run: ActiveRun<unknown, unknown>, response: ModelRespons
         state.items.push({ type: 'reasoning', text: part.text, turn })
         break
       case 'tool-call': {
-        seen ??= new Set()
-        // Some servers send empty or repeated ids; results are matched by id, so make them unique.
-        if (part.callId === '' || seen.has(part.callId)) part.callId = `call_${turn}_${calls.length}`
+        // Some servers send empty ids, or repeat them within a response or across turns; results
+        // and idempotency keys (runId:callId) are matched by id, so make them unique in the run.
+        if (run.callIds === undefined) run.callIds = callIdsOf(state.messages)
+        const seen = run.callIds
+        if (part.callId === '' || seen.has(part.callId)) part.callId = freshCallId(seen, turn, calls.length)
         seen.add(part.callId)
         calls.push(part)
         state.items.push({
@@ -233,4 +258,22 @@ function finalText(response: ModelResponse): string {
   let text = ''
   for (const part of response.content) if (part.type === 'text') text += part.text
   return text
+}
+
+/** Every tool call id in `messages` (a run's ids so far, for a run that resumes or continues). */
+function callIdsOf(messages: readonly Message[]): Set<string> {
+  const ids = new Set<string>()
+  for (const message of messages) {
+    if (message.role === 'tool') ids.add(message.callId)
+    else if (message.role === 'assistant' && typeof message.content !== 'string') {
+      for (const part of message.content) if (part.type === 'tool-call') ids.add(part.callId)
+    }
+  }
+  return ids
+}
+
+function freshCallId(seen: ReadonlySet<string>, turn: number, index: number): string {
+  let id = `call_${turn}_${index}`
+  for (let suffix = 1; seen.has(id); suffix++) id = `call_${turn}_${index}_${suffix}`
+  return id
 }

@@ -56,6 +56,7 @@ export const RunStateV1 = z.object({
       z.object({
         status: z.enum(['approval', 'review', 'approved', 'rejected', 'started', 'done']),
         idempotencyKey: z.string(),
+        approved: z.boolean().optional(),
         result: ToolMessage.optional(),
         message: z.string().optional(),
       }),

@@ -40,13 +40,16 @@ export interface RunState {
 
 /**
  * A tool call of a durable run: `approval` waits for a decision, `review` waits for a decision
- * after an interrupted non-idempotent call, `approved` / `rejected` carry the decision, `started`
- * was recorded before the tool ran, `done` holds the result.
+ * after an interrupted non-idempotent call, `approved` carries an approval, `started` was recorded
+ * before the tool ran, `done` holds the result (a rejection's too). The transitions between them
+ * are in `run-transitions.ts`.
  */
 export interface ToolCallRecord {
-  status: 'approval' | 'review' | 'approved' | 'rejected' | 'started' | 'done'
+  status: 'approval' | 'review' | 'approved' | 'started' | 'done'
   /** The same on every attempt of this call: `runId:callId`. */
   idempotencyKey: string
+  /** A human approved the call: it is not asked about again, also when it starts again after a crash. */
+  approved?: boolean
   /** The result, once `done`. */
   result?: ToolMessage
   /** The reason given with a rejection. */

@@ -7,6 +7,7 @@
 import type { Agent } from '../agent/agent.js'
 import { ConfigError, describeError, RunCancelledError, RunTimeoutError } from '../errors/errors.js'
 import { createEventChannel, resultStream } from '../events/event-channel.js'
+import { startExecution } from '../events/execution.js'
 import type { RunEvent, RunEventData } from '../events/run-event.js'
 import { createHookChain, type HookChain, type HooksInput } from '../hooks/hook-chain.js'
 import { isModelReference } from '../model/model-reference.js'
@@ -25,12 +26,14 @@ import {
   positiveInteger,
   positiveMilliseconds,
 } from './check-run-options.js'
-import { Checkpointer } from './checkpointer.js'
+import { Checkpointer, type EventSink } from './checkpointer.js'
 import { checkInputKind, type RunInput, toMessages } from './run-input.js'
 import { completedResult, runLoop } from './run-loop.js'
 import type { RunResult } from './run-result.js'
-import { createRunState, type RunState } from './run-state.js'
+import { createRunState, type RunState, type ToolCallRecord } from './run-state.js'
+import { checkDecisions, pendingCalls } from './tool-phase.js'
 import type { RunStream } from './run-stream.js'
+import { rebuildState } from './stored-run-state.js'
 
 /** Options of one run. */
 export interface RunOptions<TContext = unknown> {
@@ -49,6 +52,13 @@ export interface RunOptions<TContext = unknown> {
    * conversation before the input, and the run's new messages are appended to it when it completes.
    */
   session?: string
+  /**
+   * Run the tool calls of an input that ends with an assistant message whose calls have no results
+   * (default `false`: such an input is a `ConfigError`). Only turn it on for conversations you
+   * produced yourself: a client that sends history could otherwise make the run execute any tool
+   * call it writes, without a model ever asking for it.
+   */
+  executeInputToolCalls?: boolean
 }
 
 /** Options of `runtime.resume`. */
@@ -93,14 +103,10 @@ interface Launch {
   state: RunState
   /** Converts the input into the state's messages (new runs only). */
   input?: RunInput
-  checkpointer?: Checkpointer
+  /** A resumed run: where its stored copy stands. */
+  stored?: { revision: number; seq: number; saved: { messages: number; items: number } }
   approvals?: ReadonlyMap<string, ApprovalDecision>
-  resumed?: boolean
-  /** The last event `seq` already stored (resumed runs continue after it). */
-  seq?: number
 }
-
-type EventSink = (event: RunEvent) => Promise<void> | undefined
 
 /** Runs agents. Holds what runs share; safe to use for any number of concurrent runs. */
 export class Runtime {
@@ -168,9 +174,15 @@ export class Runtime {
     }
     const checkpoint = await storage.runs.load(runId)
     if (checkpoint === null) {
-      throw new ConfigError({ message: `resume: there is no stored run "${runId}".` })
+      const record = await storage.runs.get(runId)
+      throw new ConfigError({
+        message:
+          record === null
+            ? `resume: there is no stored run "${runId}".`
+            : `resume: run "${runId}" (${record.status}) has no checkpoint any more (it was pruned); its record and event log remain (storage.runs.readEvents). Start a new run instead.`,
+      })
     }
-    const state = await parseRunState(checkpoint.snapshot, runId)
+    const state = await parseRunState(rebuildState(checkpoint.snapshot, checkpoint.parts), runId)
     const agent = this.#agents.get(state.agentName)
     if (agent === undefined) {
       throw new ConfigError({
@@ -187,12 +199,20 @@ export class Runtime {
       }
       approvals.set(decision.callId, decision)
     }
+    // Checked before the run is claimed: a bad decision changes nothing stored.
+    checkDecisions(state, approvals)
     const launch: Launch = {
       state,
-      checkpointer: new Checkpointer(storage, checkpoint.record.revision),
       approvals,
-      resumed: true,
-      seq: await storage.runs.lastEventSeq(runId),
+      stored: {
+        revision: checkpoint.record.revision,
+        seq: await storage.runs.lastEventSeq(runId),
+        // A format 1 snapshot has no parts yet: its next save writes every message as one.
+        saved:
+          (checkpoint.snapshot as { version?: unknown }).version === 2
+            ? { messages: state.messages.length, items: state.items.length }
+            : { messages: 0, items: 0 },
+      },
     }
     return this.#start(agent as Agent<unknown, TOutput>, undefined, options, undefined, undefined, launch)
   }
@@ -295,49 +315,52 @@ export class Runtime {
         toolChoice: agent.toolChoice,
       })
       if (options.session !== undefined) state.session = { id: options.session, historyLength: 0 }
+      if (options.executeInputToolCalls !== undefined && typeof options.executeInputToolCalls !== 'boolean') {
+        throw new ConfigError({
+          message: `run options: executeInputToolCalls must be true or false; got ${JSON.stringify(options.executeInputToolCalls)}.`,
+        })
+      }
       launch = { state, input: input as RunInput }
-      if (this.storage !== undefined) launch.checkpointer = new Checkpointer(this.storage, null)
     }
-    const { state, checkpointer } = launch
+    const { state } = launch
     const runId = state.runId
-
-    const controller = new AbortController()
-    const cancel = (reason: unknown) => {
-      if (!controller.signal.aborted) controller.abort(reason)
-    }
-    onCancel?.(cancel)
-    const userSignal = options.signal
-    const onUserAbort = () => cancel(new RunCancelledError({ cause: userSignal?.reason }))
-    if (userSignal?.aborted) onUserAbort()
-    else userSignal?.addEventListener('abort', onUserAbort, { once: true })
-    const timer =
-      timeoutMs === undefined
+    const checkpointer =
+      this.storage === undefined
         ? undefined
-        : setTimeout(() => cancel(new RunTimeoutError({ timeoutMs })), timeoutMs)
+        : new Checkpointer({
+            storage: this.storage,
+            runId,
+            revision: launch.stored?.revision ?? null,
+            phase: launch.stored === undefined ? 'new' : state.status,
+            seq: launch.stored?.seq ?? 0,
+            ...(launch.stored === undefined ? {} : { saved: launch.stored.saved }),
+            sink,
+          })
 
-    let seq = launch.seq ?? 0
-    let ended = false
-    const emit = (data: RunEventData): Promise<void> | undefined => {
-      if (ended) return undefined
-      if (data.type === 'run.end') ended = true
-      // Stamped in place: every call site passes a fresh object literal, so no copy is needed.
-      const event = data as RunEvent
-      event.runId = runId
-      event.seq = ++seq
-      event.time = Date.now()
-      checkpointer?.record(event)
-      return sink?.(event)
-    }
+    const execution = startExecution<RunEventData, RunEvent>({
+      owner: (event) => {
+        event.runId = runId
+      },
+      endType: 'run.end',
+      deliver: sink,
+      signal: options.signal,
+      onSignal: (reason) => new RunCancelledError({ cause: reason }),
+      timeoutMs,
+      onTimeout: () => new RunTimeoutError({ timeoutMs: timeoutMs as number }),
+    })
+    const { cancel } = execution
+    onCancel?.(cancel)
+    // A durable run's events go through its journal (stored, then delivered); the others straight out.
+    const emit = checkpointer !== undefined ? (data: RunEventData) => checkpointer.emit(data) : execution.emit
 
-    // Only a signal, a timeout or a stream consumer can stop a run midway; without them no race is needed.
-    const abortable = userSignal !== undefined || timer !== undefined || sink !== undefined
     const active: ActiveRun<TContext, TOutput> = {
       agent,
       model: agent.model,
-      abortable,
+      // Only a signal, a timeout or a stream consumer can stop a run midway; without them no race is needed.
+      abortable: execution.abortable,
       state,
       context: options.context as TContext,
-      signal: controller.signal,
+      signal: execution.signal,
       hooks: this.#hookChain(agent),
       instructions: typeof agent.instructions === 'string' ? agent.instructions : undefined,
       maxTurns,
@@ -345,12 +368,10 @@ export class Runtime {
       emit,
       checkpointer,
       approvals: launch.approvals,
-      resumed: launch.resumed === true,
+      resumed: launch.stored !== undefined,
+      executeInputToolCalls: options.executeInputToolCalls === true,
     }
-    const cleanUp = () => {
-      if (timer !== undefined) clearTimeout(timer)
-      userSignal?.removeEventListener('abort', onUserAbort)
-    }
+    const cleanUp = () => execution.dispose()
     const promise = begin(active, launch.input, this.storage, this.models)
     promise.then(cleanUp, (error: unknown) => {
       cleanUp()
@@ -371,28 +392,38 @@ async function begin<TContext, TOutput>(
   const { state } = active
   try {
     if (isModelReference(active.model)) active.model = await models.resolve(active.model.reference)
-    if (input === undefined) return runLoop(active)
-    const messages =
-      typeof input === 'string' ? [{ role: 'user' as const, content: input }] : await toMessages(input)
-    if (state.session !== undefined && storage !== undefined) {
-      const history = await storage.sessions.messages(state.session.id)
-      state.session.historyLength = history.length
-      state.messages = [...history, ...messages]
-    } else {
-      state.messages = messages
+    if (input !== undefined) {
+      const messages =
+        typeof input === 'string' ? [{ role: 'user' as const, content: input }] : await toMessages(input)
+      if (state.session !== undefined && storage !== undefined) {
+        const history = await storage.sessions.messages(state.session.id)
+        state.session.historyLength = history.length
+        state.messages = [...history, ...messages]
+      } else {
+        state.messages = messages
+      }
+      const pending = pendingCalls(state.messages)
+      if (pending.length > 0 && active.executeInputToolCalls !== true) {
+        throw new ConfigError({
+          message: `run input ends with an assistant message whose tool calls have no results (${pending.map((call) => `${call.name} "${call.callId}"`).join(', ')}), and a run does not execute tool calls it did not get from the model. Add their tool messages (role 'tool', with the callId), drop the message, or pass { executeInputToolCalls: true } if you produced this conversation yourself.`,
+        })
+      }
+      state.inputLength = state.messages.length
     }
   } catch (error) {
     state.status = 'failed'
-    await active.emit({
-      type: 'run.end',
-      status: 'failed',
+    const runEnd = {
+      type: 'run.end' as const,
+      status: 'failed' as const,
       error: describeError(error),
       usage: state.usage,
-      turns: 0,
-    })
+      turns: state.turn,
+    }
+    // Nothing of the run was stored (or changed, for a resumed run): the end is only delivered.
+    if (active.checkpointer !== undefined) await active.checkpointer.finish(state, runEnd, false)
+    else await active.emit(runEnd)
     throw error
   }
-  state.inputLength = state.messages.length
   return runLoop(active)
 }
 
@@ -408,7 +439,7 @@ async function parseRunState(snapshot: unknown, runId: string): Promise<RunState
   const version = (snapshot as { version?: unknown } | null)?.version
   if (version !== 1) {
     throw new ConfigError({
-      message: `resume: run "${runId}" was stored in format version ${String(version)}, which this agentloop cannot read (it reads version 1). Upgrade agentloop.`,
+      message: `resume: run "${runId}" was stored in format version ${String(version)}, which this agentloop cannot read (it reads versions 1 and 2). Upgrade agentloop.`,
     })
   }
   const { RunStateV1 } = await import('./run-state-schema.js')
@@ -419,5 +450,36 @@ async function parseRunState(snapshot: unknown, runId: string): Promise<RunState
       message: `resume: the stored checkpoint of run "${runId}" is not a valid run state (${issue?.path.join('.') || 'root'}: ${issue?.message}). It was not changed.`,
     })
   }
-  return parsed.data as RunState
+  return upgradeToolCalls(parsed.data as StoredRunState)
+}
+
+type StoredRunState = Omit<RunState, 'toolCalls'> & {
+  toolCalls?: Record<
+    string,
+    Omit<ToolCallRecord, 'status'> & { status: ToolCallRecord['status'] | 'rejected' }
+  >
+}
+
+/**
+ * Older versions stored a rejection as status `rejected` and turned it into the call's result
+ * later; now the rejection is the result (`done`) from the moment it is decided.
+ */
+function upgradeToolCalls(state: StoredRunState): RunState {
+  const records = state.toolCalls
+  if (records === undefined) return state as RunState
+  const calls = new Map(pendingCalls(state.messages).map((call) => [call.callId, call]))
+  for (const [callId, record] of Object.entries(records)) {
+    if (record.status !== 'rejected') continue
+    const toolName = calls.get(callId)?.name ?? 'unknown'
+    const reason = record.message === undefined ? '' : ` ${record.message}`
+    record.status = 'done'
+    record.result = {
+      role: 'tool',
+      callId,
+      toolName,
+      content: `The user did not approve this call of tool "${toolName}"; it was not run.${reason}`,
+      isError: true,
+    }
+  }
+  return state as RunState
 }

@@ -1,10 +1,11 @@
 import { ConfigError } from '../errors/errors.js'
-import type { ToolCallPart, ToolMessage } from '../messages/message.js'
+import type { Message, ToolCallPart, ToolMessage } from '../messages/message.js'
 import type { JsonValue } from '../util/json.js'
 import type { ActiveRun } from './active-run.js'
 import { executeToolCalls, type ToolCallSteps } from './execute-tools.js'
 import type { Interruption } from './run-result.js'
-import type { ToolCallRecord } from './run-state.js'
+import type { RunState, ToolCallRecord } from './run-state.js'
+import { moveToolCall } from './run-transitions.js'
 
 /** How the tool calls of a turn ended: all answered, or some waiting for a human. */
 export type ToolPhaseOutcome =
@@ -29,57 +30,61 @@ export async function runToolPhase(
   const toRun: ToolCallPart[] = []
   const keyOf = (call: ToolCallPart) => `${state.runId}:${call.callId}`
 
-  checkDecisions(run, records)
   for (const call of calls) {
     const record = records?.[call.callId]
     if (record === undefined) {
       toRun.push(call)
       continue
     }
-    if (record.status === 'done' && record.result !== undefined) {
-      results.set(call.callId, record.result)
-      continue
-    }
-    if (record.status === 'started') {
-      // It started before the process stopped, and its result was not saved.
-      if (run.agent.getTool(call.name)?.idempotent === true) toRun.push(call)
-      else record.status = 'review'
-    }
-    if (record.status === 'approval' || record.status === 'review') {
-      const decision = run.approvals?.get(call.callId)
-      if (decision === undefined) {
+    switch (record.status) {
+      case 'done':
+        results.set(call.callId, record.result as ToolMessage)
+        break
+      case 'approved':
+        toRun.push(call)
+        break
+      case 'started':
+        // It started before the process stopped, and its result was not saved.
+        if (run.agent.getTool(call.name)?.idempotent === true) toRun.push(call)
+        else {
+          moveToolCall(records as Record<string, ToolCallRecord>, call.callId, 'interrupt', {
+            idempotencyKey: keyOf(call),
+          })
+          waiting.push({ ...interruption(call), kind: 'review' })
+        }
+        break
+      case 'approval':
+      case 'review':
+        // Decisions were applied when the run was claimed: this one has none yet.
         waiting.push({ ...interruption(call), kind: record.status })
-        continue
-      }
-      record.status = decision.approve ? 'approved' : 'rejected'
-      if (decision.message !== undefined) record.message = decision.message
+        break
+      default:
+        record.status satisfies never
     }
-    if (record.status === 'approved') toRun.push(call)
-    if (record.status === 'rejected') results.set(call.callId, await reject(run, call, record))
   }
 
   const steps: ToolCallSteps = {
     gate: async (call, tool, args, context) => {
-      if (records?.[call.callId]?.status === 'approved') return 'run'
+      if (records?.[call.callId]?.approved === true) return 'run'
       if (!(await tool.needsApproval(args, context))) return 'run'
       if (records === undefined) {
         throw new ConfigError({
           message: `Tool "${call.name}" needs approval, so the run must pause until a decision; that needs storage. Create the Runtime with a storage (createMemoryStorage() for one process, createSqliteStorage({ path }) to survive restarts) and run the agent on it.`,
         })
       }
-      records[call.callId] = { status: 'approval', idempotencyKey: keyOf(call) }
+      moveToolCall(records, call.callId, 'requestApproval', { idempotencyKey: keyOf(call) })
       waiting.push({ callId: call.callId, toolName: call.name, arguments: args, kind: 'approval' })
       return 'pause'
     },
   }
   if (records !== undefined && checkpointer !== undefined) {
     steps.onStart = async (call) => {
-      records[call.callId] = { status: 'started', idempotencyKey: keyOf(call) }
-      await checkpointer.save(state, 'tool.start', run.emit)
+      moveToolCall(records, call.callId, 'start', { idempotencyKey: keyOf(call) })
+      await checkpointer.commit(state, 'toolStart')
     }
     steps.onDone = async (call, message) => {
-      records[call.callId] = { status: 'done', idempotencyKey: keyOf(call), result: message }
-      await checkpointer.save(state, 'tool.result', run.emit)
+      moveToolCall(records, call.callId, 'finish', { idempotencyKey: keyOf(call), result: message })
+      await checkpointer.commit(state, 'toolResult')
     }
   }
   const executed = toRun.length === 0 ? [] : await executeToolCalls(run, toRun, steps)
@@ -123,9 +128,64 @@ export async function runToolPhase(
   return { kind: 'answered' }
 }
 
-/** The tool calls of the last assistant message that have no result yet. */
+/**
+ * Applies a resume's decisions to the waiting calls (checked beforehand by `checkDecisions`):
+ * an approval lets the call run, a rejection becomes its result at once. Called before the run is
+ * claimed, so both are stored with the claim and a crash after it never asks again.
+ */
+export async function applyDecisions(run: ActiveRun<unknown, unknown>): Promise<void> {
+  const { state } = run
+  const records = state.toolCalls
+  if (run.approvals === undefined || run.approvals.size === 0 || records === undefined) return
+  const calls = new Map(pendingCalls(state.messages).map((call) => [call.callId, call]))
+  for (const decision of run.approvals.values()) {
+    const call = calls.get(decision.callId)
+    if (call === undefined) continue
+    const idempotencyKey = `${state.runId}:${call.callId}`
+    if (decision.approve) {
+      moveToolCall(records, call.callId, 'approve', { idempotencyKey })
+      continue
+    }
+    const reason = decision.message === undefined ? '' : ` ${decision.message}`
+    const content = `The user did not approve this call of tool "${call.name}"; it was not run.${reason}`
+    const result: ToolMessage = {
+      role: 'tool',
+      callId: call.callId,
+      toolName: call.name,
+      content,
+      isError: true,
+    }
+    moveToolCall(records, call.callId, 'reject', {
+      idempotencyKey,
+      result,
+      ...(decision.message === undefined ? {} : { message: decision.message }),
+    })
+    await run.emit({
+      type: 'tool.start',
+      turn: state.turn,
+      callId: call.callId,
+      toolName: call.name,
+      arguments: interruption(call).arguments as JsonValue,
+    })
+    await run.emit({
+      type: 'tool.end',
+      turn: state.turn,
+      callId: call.callId,
+      toolName: call.name,
+      output: content,
+      isError: true,
+      durationMs: 0,
+    })
+  }
+}
+
+/** The tool calls of the run's last assistant message that have no result yet. */
 export function unansweredCalls(run: ActiveRun<unknown, unknown>): ToolCallPart[] {
-  const { messages } = run.state
+  return pendingCalls(run.state.messages)
+}
+
+/** The tool calls of the last assistant message of `messages` that have no result yet. */
+export function pendingCalls(messages: readonly Message[]): ToolCallPart[] {
   let index = messages.length - 1
   const answered = new Set<string>()
   while (index >= 0 && messages[index]?.role === 'tool') {
@@ -149,52 +209,20 @@ function interruption(call: ToolCallPart): Interruption {
   return { callId: call.callId, toolName: call.name, arguments: args }
 }
 
-async function reject(
-  run: ActiveRun<unknown, unknown>,
-  call: ToolCallPart,
-  record: ToolCallRecord,
-): Promise<ToolMessage> {
-  const reason = record.message === undefined ? '' : ` ${record.message}`
-  const content = `The user did not approve this call of tool "${call.name}"; it was not run.${reason}`
-  const message: ToolMessage = {
-    role: 'tool',
-    callId: call.callId,
-    toolName: call.name,
-    content,
-    isError: true,
-  }
-  await run.emit({
-    type: 'tool.start',
-    turn: run.state.turn,
-    callId: call.callId,
-    toolName: call.name,
-    arguments: interruption(call).arguments as JsonValue,
-  })
-  await run.emit({
-    type: 'tool.end',
-    turn: run.state.turn,
-    callId: call.callId,
-    toolName: call.name,
-    output: content,
-    isError: true,
-    durationMs: 0,
-  })
-  record.status = 'done'
-  record.result = message
-  return message
-}
-
-/** Every decision given to `resume` must name a call that waits for one. */
-function checkDecisions(
-  run: ActiveRun<unknown, unknown>,
-  records: Record<string, ToolCallRecord> | undefined,
-): void {
-  if (run.approvals === undefined) return
-  for (const callId of run.approvals.keys()) {
-    const status = records?.[callId]?.status
+/**
+ * Every decision given to `resume` must name a call that waits for one (approval, review, or a
+ * call interrupted after it started). Checked before the run is claimed, so a mistyped `callId`
+ * is a `ConfigError` that leaves the stored run as it was.
+ */
+export function checkDecisions(state: RunState, approvals: ReadonlyMap<string, unknown>): void {
+  for (const callId of approvals.keys()) {
+    const status = state.toolCalls?.[callId]?.status
     if (status !== 'approval' && status !== 'review' && status !== 'started') {
+      const waiting = Object.entries(state.toolCalls ?? {})
+        .filter(([, record]) => record.status === 'approval' || record.status === 'review')
+        .map(([id]) => `"${id}"`)
       throw new ConfigError({
-        message: `resume: approvals name call "${callId}", which is not waiting for a decision in run "${run.state.runId}"${status === undefined ? '' : ` (it is ${status})`}. Use the callIds from result.interruptions.`,
+        message: `resume: approvals name call "${callId}", which is not waiting for a decision in run "${state.runId}"${status === undefined ? '' : ` (it is ${status})`}. Calls waiting: ${waiting.length === 0 ? 'none' : waiting.join(', ')}. Use the callIds from result.interruptions; the run was not changed.`,
       })
     }
   }

@@ -1,4 +1,5 @@
 import { ConfigError, describeError, RunCancelledError } from '../errors/errors.js'
+import { startExecution } from '../events/execution.js'
 import type { RunStatus } from '../events/run-event.js'
 import { requireJson } from '../storage/repositories/shared.js'
 import type { Storage } from '../storage/storage.js'
@@ -97,37 +98,31 @@ export async function executeJob(execution: JobExecution): Promise<JobResult<unk
   const { plan, options, jobId } = execution
   const { storage } = options
   const started = Date.now()
-  const controller = new AbortController()
-  const cancel = (reason: unknown) => {
-    if (!controller.signal.aborted) controller.abort(reason)
-  }
-  execution.onCancel?.(cancel)
-  const userSignal = options.signal
-  const onUserAbort = () =>
-    cancel(
+  const running = startExecution<StepEventData, StepEvent>({
+    owner: (event) => {
+      event.jobId = jobId
+    },
+    endType: 'job.end',
+    deliver: (event) => {
+      if (options.onEvent !== undefined) {
+        try {
+          options.onEvent(event)
+        } catch {
+          // An observer cannot break the job (documented on onEvent).
+        }
+      }
+      return execution.sink?.(event)
+    },
+    signal: options.signal,
+    onSignal: (reason) =>
       new RunCancelledError({
         message: `Job "${plan.name}" (id ${jobId}) was cancelled by its AbortSignal.`,
-        cause: userSignal?.reason,
+        cause: reason,
       }),
-    )
-  if (userSignal?.aborted) onUserAbort()
-  else userSignal?.addEventListener('abort', onUserAbort, { once: true })
-
-  let seq = 0
-  const emit = (data: StepEventData): Promise<void> | undefined => {
-    const event = data as StepEvent
-    event.jobId = jobId
-    event.seq = ++seq
-    event.time = Date.now()
-    if (options.onEvent !== undefined) {
-      try {
-        options.onEvent(event)
-      } catch {
-        // An observer cannot break the job (documented on onEvent).
-      }
-    }
-    return execution.sink?.(event)
-  }
+  })
+  const controller = { signal: running.signal }
+  execution.onCancel?.(running.cancel)
+  const emit = running.emit
   const end = async (status: JobStatus, error?: unknown, failedStep?: string) => {
     await emit({
       type: 'job.end',
@@ -153,7 +148,7 @@ export async function executeJob(execution: JobExecution): Promise<JobResult<unk
       })
     }
   } catch (error) {
-    userSignal?.removeEventListener('abort', onUserAbort)
+    running.dispose()
     await end('failed', error)
     throw error
   }
@@ -169,7 +164,8 @@ export async function executeJob(execution: JobExecution): Promise<JobResult<unk
     startedAt: started,
   }
   delete snapshot.failure
-  seq = snapshot.seq
+  // A resumed job continues after the stored seq.
+  running.continueAfter(snapshot.seq)
   let state = deepFreeze(structuredClone(snapshot.state))
   const results: { [step: string]: JsonValue } = { ...snapshot.results }
   const completed = new Set(snapshot.completed)
@@ -184,7 +180,7 @@ export async function executeJob(execution: JobExecution): Promise<JobResult<unk
       state,
       results,
       completed: [...completed],
-      seq: seq + next,
+      seq: running.seq + next,
       ...(failure === undefined ? {} : { failure }),
     }
     revision = await saveJob({ storage, jobId, status, snapshot: saved, expectedRevision: revision })
@@ -270,6 +266,6 @@ export async function executeJob(execution: JobExecution): Promise<JobResult<unk
     await end(status, error, failedStep)
     throw error
   } finally {
-    userSignal?.removeEventListener('abort', onUserAbort)
+    running.dispose()
   }
 }

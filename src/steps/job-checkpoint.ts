@@ -98,6 +98,7 @@ export async function saveJob(options: {
 }): Promise<number> {
   const saved = await options.storage.runs.save({
     runId: options.jobId,
+    kind: 'steps',
     agentName: agentNameOf(options.snapshot.jobName),
     status: options.status,
     snapshot: options.snapshot,

@@ -289,3 +289,32 @@ describe('steps without storage', () => {
     await expect(job.resume('m', {} as never)).rejects.toThrow(/without the storage it was checkpointed to/)
   })
 })
+
+describe('step jobs in the runs repository', () => {
+  it('are stored with kind "steps", so runs.list() lists agent runs only unless asked', async () => {
+    const storage = createMemoryStorage()
+    const job = steps({ name: 'kinds' }).step({ name: 's', run: () => ({ result: 1 }) })
+    await job.run({ jobId: 'job-1', storage })
+    await storage.runs.save({
+      runId: 'agent-1',
+      agentName: 'a',
+      status: 'completed',
+      snapshot: { version: 1 },
+    })
+    // A job stored before kinds existed is told apart by its name.
+    await storage.runs.save({
+      runId: 'old-job',
+      agentName: 'steps:old',
+      status: 'completed',
+      snapshot: { version: 1 },
+    })
+    expect((await storage.runs.list()).map((run) => run.runId)).toEqual(['agent-1'])
+    expect((await storage.runs.list({ kind: 'steps' })).map((run) => run.runId).sort()).toEqual([
+      'job-1',
+      'old-job',
+    ])
+    expect(await storage.runs.list({ kind: 'all' })).toHaveLength(3)
+    expect((await storage.runs.get('job-1'))?.kind).toBe('steps')
+    await expect(storage.runs.list({ kind: 'jobs' as 'steps' })).rejects.toThrow(/kind "jobs" is not/)
+  })
+})

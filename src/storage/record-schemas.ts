@@ -15,6 +15,12 @@ const id = z.string().min(1)
 const timestamp = z.number().finite()
 
 const runStatus = z.enum(RUN_STATUSES)
+const storedEvent = z.looseObject({
+  type: z.string(),
+  runId: z.string(),
+  seq: z.number().int(),
+  time: timestamp,
+})
 const memoryScope = z.enum(['global', 'project', 'session', 'user'])
 
 /** The schemas of format version 1, by collection. */
@@ -22,6 +28,7 @@ export const recordSchemas: Record<string, z.ZodType> = {
   run: z.object({
     version: z.literal(1),
     runId: id,
+    kind: z.enum(['agent', 'steps']).optional(),
     agentName: z.string(),
     status: runStatus,
     sessionId: z.string().optional(),
@@ -32,10 +39,13 @@ export const recordSchemas: Record<string, z.ZodType> = {
     runId: id,
     snapshot: z.looseObject({ version: z.number() }),
   }),
-  'run-event': z.object({
-    version: z.literal(1),
-    event: z.looseObject({ type: z.string(), runId: z.string(), seq: z.number().int(), time: timestamp }),
-  }),
+  // An append-only piece of a run's state, saved once with one of its checkpoints.
+  'run-part': z.object({ version: z.literal(1), part: JsonObject }),
+  // One event (appendEvents) or the events of one checkpoint, in seq order.
+  'run-event': z.union([
+    z.object({ version: z.literal(1), event: storedEvent }),
+    z.object({ version: z.literal(1), events: z.array(storedEvent).min(1) }),
+  ]),
   session: z.object({
     version: z.literal(1),
     sessionId: id,

@@ -1,4 +1,5 @@
 import type { RunEvent, RunStatus } from '../events/run-event.js'
+import type { Message } from '../messages/message.js'
 import type { JsonObject } from '../util/json.js'
 import type { StoredDataError } from './storage-errors.js'
 
@@ -24,9 +25,14 @@ export interface RunSnapshot {
   readonly version: number
 }
 
+/** What ran: an agent run, or a step job (`steps(...)`). */
+export type RunKind = 'agent' | 'steps'
+
 /** What the store knows about a run, without its snapshot (cheap to list). */
 export interface RunRecord {
   runId: string
+  /** `agent` for agent runs, `steps` for step jobs (stored before kinds existed: told by the name). */
+  kind: RunKind
   agentName: string
   status: RunStatus
   /** 1 after the first save, +1 per save: pass it as `expectedRevision` to the next save. */
@@ -41,11 +47,15 @@ export interface RunRecord {
 export interface RunCheckpoint<TSnapshot extends RunSnapshot = RunSnapshot> {
   record: RunRecord
   snapshot: TSnapshot
+  /** The append-only parts saved with the run's checkpoints (`SaveRunInput.part`), in save order. */
+  parts: JsonObject[]
 }
 
 /** One checkpoint write. */
 export interface SaveRunInput<TSnapshot extends RunSnapshot = RunSnapshot> {
   runId: string
+  /** Default `agent`. */
+  kind?: RunKind
   agentName: string
   status: RunStatus
   snapshot: TSnapshot
@@ -54,8 +64,23 @@ export interface SaveRunInput<TSnapshot extends RunSnapshot = RunSnapshot> {
    * revision is that one (else `StorageConflictError`, and nothing is written). Omit to overwrite.
    */
   expectedRevision?: number | null
-  /** Events appended in the same atomic write (idempotent on their `seq`). */
+  /**
+   * Events appended in the same atomic write, in `seq` order, all newer than the stored ones.
+   * They are stored as one record (one row per checkpoint, whatever the number of events).
+   */
   events?: readonly RunEvent[]
+  /**
+   * Messages appended to a session's active branch in the same atomic write (the turn a completed
+   * run adds to its session): the run's checkpoint and the session's messages are stored together
+   * or not at all. A concurrent append to the session is retried; a conflict on the run is not.
+   */
+  sessionAppend?: { sessionId: string; messages: readonly Message[] }
+  /**
+   * An append-only piece of the run's state (new messages, new items), stored once as its own
+   * record in the same atomic write: the snapshot then holds only what changes. `load` returns
+   * every part in save order.
+   */
+  part?: JsonObject
   sessionId?: string
   metadata?: JsonObject
 }
@@ -69,6 +94,8 @@ export interface SavedRun {
 
 /** Which runs to list. Every filter is served by an index: a page costs about `limit` reads. */
 export interface ListRunsOptions {
+  /** Agent runs only by default (`agent`); `steps` lists step jobs, `all` both. */
+  kind?: RunKind | 'all'
   status?: RunStatus | readonly RunStatus[]
   agentName?: string
   sessionId?: string
@@ -116,12 +143,27 @@ export interface RunRepository {
   list(options?: ListRunsOptions): Promise<RunRecord[]>
   /** Same as `list`, with the cursor of the next page and the records skipped as unreadable. */
   page(options?: ListRunsOptions): Promise<RunPage>
-  /** Appends events to the run's log; an event whose `seq` is already stored is skipped (idempotent). */
-  appendEvents(runId: string, events: readonly RunEvent[]): Promise<void>
+  /**
+   * Appends events to the run's log; an event whose `seq` is already stored is skipped (idempotent).
+   * With `expectedRevision`, the events are appended only while the run's stored revision is that
+   * one (else `StorageConflictError`, nothing written), and as one record: what a running run uses
+   * to log the events it streams between checkpoints.
+   */
+  appendEvents(
+    runId: string,
+    events: readonly RunEvent[],
+    options?: { expectedRevision?: number },
+  ): Promise<void>
   /** Events in `seq` order, those after `afterSeq` only (default 0: all). */
   readEvents(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<RunEvent[]>
   /** The highest stored `seq` of the run's events; 0 when none. */
   lastEventSeq(runId: string): Promise<number>
+  /**
+   * Retention: drops the checkpoint (snapshot and parts) of a finished run (completed, failed or
+   * cancelled), keeping its record and its event log; false when there was nothing to drop. A
+   * pruned run can no longer be resumed. Only `delete` removes the event log.
+   */
+  pruneCheckpoint(runId: string): Promise<boolean>
   /** Deletes the run, its checkpoint and its events; false when it did not exist. */
   delete(runId: string): Promise<boolean>
 }

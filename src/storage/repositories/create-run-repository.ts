@@ -7,6 +7,7 @@ import {
   RUN_STATUSES,
   type RunCheckpoint,
   type RunPage,
+  type RunKind,
   type RunRecord,
   type RunRepository,
   type RunSnapshot,
@@ -14,11 +15,21 @@ import {
 } from '../run-repository.js'
 import type { StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
 import { readPage } from './list-pages.js'
-import { commitOrThrow, compact, compositeKey, limitOf, requireId, requireJson } from './shared.js'
+import { appendOperations, checkMessages } from './session-records.js'
+import {
+  commitOrThrow,
+  compact,
+  conflictError,
+  compositeKey,
+  limitOf,
+  requireId,
+  requireJson,
+} from './shared.js'
 
 interface StoredRun {
   version: 1
   runId: string
+  kind?: RunKind
   agentName: string
   status: RunStatus
   sessionId?: string
@@ -30,6 +41,7 @@ const statuses = new Set<string>(RUN_STATUSES)
 function toRecord(record: StoredRecord, data: StoredRun): RunRecord {
   return compact({
     runId: data.runId,
+    kind: kindOf(data),
     agentName: data.agentName,
     status: data.status,
     revision: record.revision,
@@ -40,22 +52,18 @@ function toRecord(record: StoredRecord, data: StoredRun): RunRecord {
   })
 }
 
+/** Records stored before kinds existed: step jobs were told apart by their `steps:` name. */
+function kindOf(data: StoredRun): RunKind {
+  return data.kind ?? (data.agentName.startsWith('steps:') ? 'steps' : 'agent')
+}
+
 function eventKey(runId: string, seq: number): string {
   return compositeKey(runId, String(seq))
 }
 
 function eventOperations(runId: string, events: readonly RunEvent[], field: string): WriteOperation[] {
-  return events.map((event, index) => {
-    if (event === null || typeof event !== 'object' || !Number.isInteger(event.seq) || event.seq < 1) {
-      throw new ConfigError({
-        message: `${field}[${index}].seq must be a positive integer; got ${JSON.stringify(event?.seq)}.`,
-      })
-    }
-    if (event.runId !== runId) {
-      throw new ConfigError({
-        message: `${field}[${index}].runId is ${JSON.stringify(event.runId)} but the events are appended to run "${runId}".`,
-      })
-    }
+  checkEvents(runId, events, field)
+  return events.map((event) => {
     return {
       type: 'put',
       collection: 'run-event',
@@ -83,10 +91,79 @@ function optionalId(value: unknown, field: string): string | undefined {
   return value === undefined ? undefined : requireId(value, field)
 }
 
+/**
+ * Events stored as one record: keyed by the first `seq`, ordered by the last, so listing the
+ * records after a `seq` finds every record holding a later event. One row per checkpoint instead
+ * of one per event is what keeps a checkpoint with its events to one statement on SQL backends.
+ */
+function eventBatchOperation(runId: string, events: readonly RunEvent[], field: string): WriteOperation {
+  checkEvents(runId, events, field)
+  let previous = 0
+  for (const [index, event] of events.entries()) {
+    if (event.seq <= previous) {
+      throw new ConfigError({
+        message: `${field}[${index}].seq is ${event.seq}, not above the previous event's ${previous}: events must be in increasing seq order.`,
+      })
+    }
+    previous = event.seq
+  }
+  const first = events[0] as RunEvent
+  return {
+    type: 'put',
+    collection: 'run-event',
+    key: eventKey(runId, first.seq),
+    group: runId,
+    order: previous,
+    data: { version: 1, events: events as unknown as JsonObject[] },
+    ifAbsent: true,
+  }
+}
+
+function checkEvents(runId: string, events: readonly RunEvent[], field: string): void {
+  events.forEach((event, index) => {
+    if (event === null || typeof event !== 'object' || !Number.isInteger(event.seq) || event.seq < 1) {
+      throw new ConfigError({
+        message: `${field}[${index}].seq must be a positive integer; got ${JSON.stringify(event?.seq)}.`,
+      })
+    }
+    if (event.runId !== runId) {
+      throw new ConfigError({
+        message: `${field}[${index}].runId is ${JSON.stringify(event.runId)} but the events are appended to run "${runId}".`,
+      })
+    }
+  })
+}
+
+/** A stored event record: one event (written by `appendEvents`) or a batch (written by a checkpoint). */
+type StoredEvents = { version: 1; event: RunEvent } | { version: 1; events: RunEvent[] }
+
+/** The events of decoded records, in `seq` order, each `seq` once, those after `afterSeq` only. */
+function eventsOf(decoded: readonly StoredEvents[], afterSeq: number): RunEvent[] {
+  const events: RunEvent[] = []
+  let sorted = true
+  for (const data of decoded) {
+    for (const event of 'event' in data ? [data.event] : data.events) {
+      if (event.seq <= afterSeq) continue
+      if (events.length > 0 && event.seq <= (events.at(-1) as RunEvent).seq) sorted = false
+      events.push(event)
+    }
+  }
+  if (sorted) return events
+  // Records written by appendEvents in any order: sort, and keep the first stored copy of a seq.
+  events.sort((left, right) => left.seq - right.seq)
+  return events.filter((event, index) => index === 0 || (events[index - 1] as RunEvent).seq !== event.seq)
+}
+
 /** The runs repository over a store driver. */
 export function createRunRepository(driver: StoreDriver): RunRepository {
   async function listRuns(options: ListRunsOptions, field: string): Promise<RunPage> {
     const limit = limitOf(options.limit, 100, `${field}: limit`)
+    const kind = options.kind ?? 'agent'
+    if (kind !== 'agent' && kind !== 'steps' && kind !== 'all') {
+      throw new ConfigError({
+        message: `${field}: kind ${JSON.stringify(kind)} is not 'agent', 'steps' or 'all'.`,
+      })
+    }
     const agentName = optionalId(options.agentName, `${field}: agentName`)
     const sessionId = optionalId(options.sessionId, `${field}: sessionId`)
     const wanted =
@@ -118,6 +195,8 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
       onCorrupt: options.onCorrupt,
       async read(record) {
         const data = await decodeRecord<StoredRun>(record)
+        // step jobs share the collection; they are few next to agent runs, so kind is filtered here
+        if (kind !== 'all' && kindOf(data) !== kind) return undefined
         if (wanted !== undefined && !wanted.includes(data.status)) return undefined
         if (agentName !== undefined && data.agentName !== agentName) return undefined
         if (sessionId !== undefined && data.sessionId !== sessionId) return undefined
@@ -150,9 +229,15 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
       }
       if (input.metadata !== undefined) requireJson(input.metadata, 'runs.save: metadata')
       const now = Date.now()
+      if (input.kind !== undefined && input.kind !== 'agent' && input.kind !== 'steps') {
+        throw new ConfigError({
+          message: `runs.save: kind ${JSON.stringify(input.kind)} is not a run kind ('agent' or 'steps').`,
+        })
+      }
       const run: StoredRun = compact({
         version: 1,
         runId,
+        kind: input.kind === 'steps' ? 'steps' : undefined,
         agentName: input.agentName,
         status: input.status,
         sessionId: input.sessionId,
@@ -182,10 +267,46 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
         },
       ]
       if (input.events !== undefined && input.events.length > 0) {
-        operations.push(...eventOperations(runId, input.events, 'runs.save: events'))
+        operations.push(eventBatchOperation(runId, input.events, 'runs.save: events'))
       }
-      const revisions = await commitOrThrow(driver, operations, now)
-      return { runId, revision: revisions[0] as number, updatedAt: now }
+      if (input.part !== undefined) {
+        const expected = input.expectedRevision
+        if (expected === undefined) {
+          throw new ConfigError({
+            message:
+              'runs.save: a part needs expectedRevision (null for a new run): parts are ordered by revision.',
+          })
+        }
+        const revision = (expected ?? 0) + 1
+        operations.push({
+          type: 'put',
+          collection: 'run-part',
+          key: compositeKey(runId, String(revision)),
+          group: runId,
+          order: revision,
+          data: { version: 1, part: input.part },
+          expectedRevision: null,
+        })
+      }
+      const append = input.sessionAppend
+      if (append === undefined || append.messages.length === 0) {
+        const revisions = await commitOrThrow(driver, operations, now)
+        return { runId, revision: revisions[0] as number, updatedAt: now }
+      }
+      requireId(append.sessionId, 'runs.save: sessionAppend.sessionId')
+      await checkMessages(append.messages, 'runs.save: sessionAppend.messages')
+      const ownOperations = operations.length
+      for (let attempt = 1; ; attempt++) {
+        const added = await appendOperations(driver, append.sessionId, append.messages, now)
+        const all = [...operations, ...added.operations]
+        const result = await driver.commit(all, now)
+        if (result.ok) return { runId, revision: result.revisions[0] as number, updatedAt: now }
+        // Another append to the session came first: read its new head and try again. A conflict
+        // on the run itself means another process continued it: that is final.
+        if (result.index < ownOperations || attempt >= 200) throw conflictError(all, result)
+        if (attempt > 2)
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 20)))
+      }
     },
 
     async get(runId) {
@@ -195,16 +316,22 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
 
     async load<TSnapshot extends RunSnapshot = RunSnapshot>(runId: string) {
       requireId(runId, 'runs.load: runId')
-      const [run, checkpoint] = await Promise.all([
+      const [run, checkpoint, partRecords] = await Promise.all([
         driver.get('run', runId),
         driver.get('run-checkpoint', runId),
+        driver.list('run-part', { group: runId }),
       ])
       if (run === null || checkpoint === null) return null
-      const [data, saved] = await Promise.all([
+      const [data, saved, parts] = await Promise.all([
         decodeRecord<StoredRun>(run),
         decodeRecord<{ snapshot: TSnapshot }>(checkpoint),
+        decodeRecords<{ part: JsonObject }>(partRecords.filter((record) => record.order <= run.revision)),
       ])
-      return { record: toRecord(run, data), snapshot: saved.snapshot } satisfies RunCheckpoint<TSnapshot>
+      return {
+        record: toRecord(run, data),
+        snapshot: saved.snapshot,
+        parts: parts.map((entry) => entry.part),
+      } satisfies RunCheckpoint<TSnapshot>
     },
 
     async list(options = {}) {
@@ -215,23 +342,32 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
       return listRuns(options, 'runs.page')
     },
 
-    async appendEvents(runId, events) {
+    async appendEvents(runId, events, options = {}) {
       requireId(runId, 'runs.appendEvents: runId')
       if (events.length === 0) return
-      await commitOrThrow(driver, eventOperations(runId, events, 'runs.appendEvents: events'))
+      if (options.expectedRevision === undefined) {
+        await commitOrThrow(driver, eventOperations(runId, events, 'runs.appendEvents: events'))
+        return
+      }
+      await commitOrThrow(driver, [
+        { type: 'check', collection: 'run', key: runId, expectedRevision: options.expectedRevision },
+        eventBatchOperation(runId, events, 'runs.appendEvents: events'),
+      ])
     },
 
     async readEvents(runId, options = {}) {
       requireId(runId, 'runs.readEvents: runId')
+      const afterSeq = options.afterSeq ?? 0
+      const limit =
+        options.limit === undefined ? undefined : limitOf(options.limit, 0, 'runs.readEvents: limit')
       const records = await driver.list('run-event', {
         group: runId,
-        afterOrder: options.afterSeq ?? 0,
-        ...(options.limit === undefined
-          ? {}
-          : { limit: limitOf(options.limit, 0, 'runs.readEvents: limit') }),
+        afterOrder: afterSeq,
+        // Each record listed holds at least one event after `afterSeq`.
+        ...(limit === undefined ? {} : { limit }),
       })
-      const decoded = await decodeRecords<{ event: RunEvent }>(records)
-      return decoded.map((data) => data.event)
+      const events = eventsOf(await decodeRecords<StoredEvents>(records), afterSeq)
+      return limit === undefined ? events : events.slice(0, limit)
     },
 
     async lastEventSeq(runId) {
@@ -240,12 +376,35 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
       return last === undefined ? 0 : last.order
     },
 
+    async pruneCheckpoint(runId) {
+      requireId(runId, 'runs.pruneCheckpoint: runId')
+      const [run, checkpoint] = await Promise.all([
+        driver.get('run', runId),
+        driver.get('run-checkpoint', runId),
+      ])
+      if (run === null || checkpoint === null) return false
+      const { status } = await decodeRecord<StoredRun>(run)
+      if (status !== 'completed' && status !== 'failed' && status !== 'cancelled') {
+        throw new ConfigError({
+          message: `runs.pruneCheckpoint: run "${runId}" is ${status}; only a completed, failed or cancelled run's checkpoint can be pruned (a paused or running run still needs it to resume).`,
+        })
+      }
+      // Guarded by the run's revision: a run resumed meanwhile keeps its checkpoint.
+      await commitOrThrow(driver, [
+        { type: 'check', collection: 'run', key: runId, expectedRevision: run.revision },
+        { type: 'delete', collection: 'run-checkpoint', key: runId },
+        { type: 'deleteGroup', collection: 'run-part', group: runId },
+      ])
+      return true
+    },
+
     async delete(runId) {
       requireId(runId, 'runs.delete: runId')
       const existing = await driver.get('run', runId)
       await commitOrThrow(driver, [
         { type: 'delete', collection: 'run', key: runId },
         { type: 'delete', collection: 'run-checkpoint', key: runId },
+        { type: 'deleteGroup', collection: 'run-part', group: runId },
         { type: 'deleteGroup', collection: 'run-event', group: runId },
       ])
       return existing !== null

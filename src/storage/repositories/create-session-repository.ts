@@ -12,6 +12,7 @@ import type {
 import { RecordNotFoundError } from '../storage-errors.js'
 import type { PutOperation, StoreDriver, StoredRecord } from '../store-driver.js'
 import {
+  appendOperations,
   branchPath,
   branchPut,
   chain,
@@ -245,35 +246,8 @@ export function createSessionRepository(driver: StoreDriver): SessionRepository 
       if (messages.length === 0) return []
       return retryOnConflict(async () => {
         const now = Date.now()
-        const session = await loadSession(sessionId)
-        if (session === null) {
-          if (options.branchId !== undefined && options.branchId !== MAIN) await requireSession(sessionId)
-          const added = chain(sessionId, null, messages, now)
-          await commitOrThrow(
-            driver,
-            [
-              sessionPut({ version: 1, sessionId, activeBranchId: MAIN }, now, null),
-              branchPut({ version: 1, sessionId, branchId: MAIN, headId: added.headId }, now, null),
-              ...added.operations,
-            ],
-            now,
-          )
-          return added.entries
-        }
-        const branch = await requireBranch(sessionId, options.branchId ?? session.data.activeBranchId)
-        const added = chain(sessionId, branch.data.headId, messages, now)
-        await commitOrThrow(
-          driver,
-          [
-            branchPut(
-              { ...branch.data, headId: added.headId },
-              branch.record.createdAt,
-              branch.record.revision,
-            ),
-            ...added.operations,
-          ],
-          now,
-        )
+        const added = await appendOperations(driver, sessionId, messages, now, options.branchId)
+        await commitOrThrow(driver, added.operations, now)
         return added.entries
       })
     },

@@ -8,9 +8,10 @@
 import { ConfigError } from '../../errors/errors.js'
 import type { Message } from '../../messages/message.js'
 import type { JsonObject } from '../../util/json.js'
-import { decodeRecords } from '../record-codec.js'
+import { decodeRecord, decodeRecords } from '../record-codec.js'
+import { RecordNotFoundError } from '../storage-errors.js'
 import type { Branch, Session, SessionEntry } from '../session-repository.js'
-import type { PutOperation, StoreDriver, StoredRecord } from '../store-driver.js'
+import type { PutOperation, StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
 import { compact, compositeKey, newId } from './shared.js'
 
 export interface StoredSession {
@@ -202,4 +203,57 @@ export async function pathTo(
     message: data.message,
     createdAt: (path[index] as StoredRecord).createdAt,
   }))
+}
+
+/**
+ * The operations that append `messages` to a session's branch (the active one by default),
+ * creating the session when it does not exist yet. They compare-and-set the branch (or require the
+ * session to be absent), so a commit that includes them fails with a conflict when another append
+ * got there first: read again and retry.
+ */
+export async function appendOperations(
+  driver: StoreDriver,
+  sessionId: string,
+  messages: readonly Message[],
+  now: number,
+  branchId?: string,
+): Promise<{ operations: WriteOperation[]; entries: SessionEntry[] }> {
+  const sessionRecord = await driver.get('session', sessionId)
+  if (sessionRecord === null) {
+    if (branchId !== undefined && branchId !== MAIN) {
+      throw new RecordNotFoundError({
+        collection: 'session',
+        key: sessionId,
+        message: `No session "${sessionId}" in the store. Create it first (sessions.create or sessions.append).`,
+      })
+    }
+    const added = chain(sessionId, null, messages, now)
+    return {
+      operations: [
+        sessionPut({ version: 1, sessionId, activeBranchId: MAIN }, now, null),
+        branchPut({ version: 1, sessionId, branchId: MAIN, headId: added.headId }, now, null),
+        ...added.operations,
+      ],
+      entries: added.entries,
+    }
+  }
+  const session = await decodeRecord<StoredSession>(sessionRecord)
+  const wanted = branchId ?? session.activeBranchId
+  const branchRecord = await driver.get('session-branch', compositeKey(sessionId, wanted))
+  if (branchRecord === null) {
+    throw new RecordNotFoundError({
+      collection: 'session-branch',
+      key: wanted,
+      message: `Session "${sessionId}" has no branch "${wanted}". List them with sessions.branches().`,
+    })
+  }
+  const branch = await decodeRecord<StoredBranch>(branchRecord)
+  const added = chain(sessionId, branch.headId, messages, now)
+  return {
+    operations: [
+      branchPut({ ...branch, headId: added.headId }, branchRecord.createdAt, branchRecord.revision),
+      ...added.operations,
+    ],
+    entries: added.entries,
+  }
 }

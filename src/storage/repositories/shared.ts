@@ -80,8 +80,16 @@ export async function commitOrThrow(
 ): Promise<number[]> {
   const result: CommitResult = await driver.commit(operations, now)
   if (result.ok) return result.revisions
+  throw conflictError(operations, result)
+}
+
+/** The `StorageConflictError` of a batch that failed a revision check. */
+export function conflictError(
+  operations: readonly WriteOperation[],
+  result: { index: number; actualRevision: number | null },
+): StorageConflictError {
   const failed = operations[result.index]
-  throw new StorageConflictError({
+  return new StorageConflictError({
     collection: failed?.collection ?? '?',
     key: failed !== undefined && 'key' in failed ? failed.key : '?',
     expectedRevision:

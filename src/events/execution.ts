@@ -1,0 +1,99 @@
+/**
+ * The execution core that agent runs, step jobs and LLM functions share: one cancellation signal
+ * (the caller's signal, a timeout, a stream consumer that stopped reading, a failure), and the
+ * stamping of their events (owner id, `seq`, `time`) up to and including their end event.
+ *
+ * @module
+ */
+
+/** The fields the core stamps on every event. */
+export interface StampedEvent {
+  seq: number
+  time: number
+  type: string
+}
+
+/** Options of {@link startExecution}. */
+export interface ExecutionOptions<TEvent extends StampedEvent> {
+  /** Sets the owner's id on an event (`runId`, `jobId`). */
+  owner(event: TEvent): void
+  /** The last `seq` already used (a resumed execution continues after it); default 0. */
+  seq?: number
+  /** The event type that ends the execution: nothing is emitted after it. */
+  endType: string
+  /** Where stamped events go; a returned promise means "wait: the consumer is behind". */
+  deliver?: ((event: TEvent) => Promise<void> | undefined) | undefined
+  /** The caller's signal; its abort cancels the execution with `onSignal(reason)`. */
+  signal?: AbortSignal | undefined
+  onSignal?: (reason: unknown) => unknown
+  /** Cancels the execution with `onTimeout()` after this many milliseconds (an unref'd timer). */
+  timeoutMs?: number | undefined
+  onTimeout?: () => unknown
+}
+
+/** One running execution. */
+export interface Execution<TData> {
+  /** Aborted when the execution is cancelled, times out or fails; its reason is the error. */
+  readonly signal: AbortSignal
+  /** Whether anything (a caller's signal, a timeout, a stream) can abort it midway. */
+  readonly abortable: boolean
+  /** Cancels with `reason` (the first reason wins). */
+  cancel(reason: unknown): void
+  /** Stamps and delivers an event; ignored after the end event. */
+  emit(data: TData): Promise<void> | undefined
+  /** The last stamped `seq`. */
+  readonly seq: number
+  /** Continues the numbering after `seq` (a resumed execution, once its stored seq is known). */
+  continueAfter(seq: number): void
+  /** Stops listening to the caller's signal and the timeout. */
+  dispose(): void
+}
+
+/**
+ * Starts an execution: links the caller's signal and the timeout (`AbortSignal.timeout`) to one
+ * controller, and returns the emitter that stamps events in order.
+ */
+export function startExecution<TData extends object, TEvent extends StampedEvent>(
+  options: ExecutionOptions<TEvent>,
+): Execution<TData> {
+  const controller = new AbortController()
+  const cancel = (reason: unknown) => {
+    if (!controller.signal.aborted) controller.abort(reason)
+  }
+  const userSignal = options.signal
+  const onUserAbort = () => cancel(options.onSignal?.(userSignal?.reason) ?? userSignal?.reason)
+  if (userSignal?.aborted) onUserAbort()
+  else userSignal?.addEventListener('abort', onUserAbort, { once: true })
+  const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs)
+  const onTimeout = () => cancel(options.onTimeout?.() ?? timeout?.reason)
+  timeout?.addEventListener('abort', onTimeout, { once: true })
+
+  const { owner, deliver, endType } = options
+  let seq = options.seq ?? 0
+  let ended = false
+  return {
+    get seq() {
+      return seq
+    },
+    continueAfter(stored) {
+      seq = Math.max(seq, stored)
+    },
+    signal: controller.signal,
+    abortable: userSignal !== undefined || timeout !== undefined || deliver !== undefined,
+    cancel,
+    emit(data) {
+      if (ended) return undefined
+      // Stamped in place: every call site passes a fresh object literal, so no copy is needed.
+      const event = data as unknown as TEvent
+      if (event.type === endType) ended = true
+      owner(event)
+      event.seq = ++seq
+      event.time = Date.now()
+      return deliver?.(event)
+    },
+    dispose() {
+      userSignal?.removeEventListener('abort', onUserAbort)
+      timeout?.removeEventListener('abort', onTimeout)
+    },
+  }
+}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest'
+import { Agent } from '../agent/agent.js'
+import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
+import type { Storage } from '../storage/storage.js'
+import { scriptedModel } from '../testing/scripted-model.js'
+import type { RunState } from './run-state.js'
+import { Runtime } from './runtime.js'
+
+const usage = { inputTokens: 1, outputTokens: 1 }
+
+/** Records every save's snapshot and part sizes. */
+function recording(storage: Storage) {
+  const saves: { snapshotBytes: number; part?: { messages: unknown[]; items: unknown[] } }[] = []
+  const runs = {
+    ...storage.runs,
+    save: (input: Parameters<Storage['runs']['save']>[0]) => {
+      saves.push({
+        snapshotBytes: JSON.stringify(input.snapshot).length,
+        ...(input.part === undefined ? {} : { part: input.part as never }),
+      })
+      return storage.runs.save(input)
+    },
+  }
+  return { storage: { ...storage, runs } as Storage, saves }
+}
+
+describe('stored run state (format 2)', () => {
+  it('appends each message and item once; the snapshot stays small as the conversation grows', async () => {
+    const base = createMemoryStorage()
+    const { storage, saves } = recording(base)
+    const long = 'x'.repeat(2_000)
+    const agent = new Agent({
+      name: 'long',
+      model: scriptedModel([
+        { text: 'ok', usage },
+        { text: 'ok', usage },
+        { text: 'ok', usage },
+      ]),
+    })
+    const runtime = new Runtime({ storage, agents: [agent] })
+    for (const runId of ['a', 'b', 'c']) await runtime.run(agent, long, { runId, session: 's' })
+    // Each run's claim stores the input (the session's history with it), its end stores the answer.
+    const messagesWritten = saves.flatMap((save) => save.part?.messages ?? [])
+    expect(messagesWritten).toHaveLength(2 + 4 + 6)
+    for (const save of saves) expect(save.snapshotBytes).toBeLessThan(1_000)
+    const loaded = await base.runs.load('c')
+    expect(loaded?.snapshot).toMatchObject({ version: 2, messageCount: 6, itemCount: 1, status: 'completed' })
+    expect(loaded?.parts).toHaveLength(2)
+    // A completed run resumes to its stored result, rebuilt from the parts.
+    const again = await runtime.resume('c')
+    expect(again.messages).toHaveLength(6)
+    expect(again.output).toBe('ok')
+  })
+
+  it('resumes a run stored in format 1 (the whole state in the snapshot) and continues in format 2', async () => {
+    const storage = createMemoryStorage()
+    const agent = new Agent({ name: 'old', model: scriptedModel([{ text: 'answer', usage }]) })
+    const state: RunState = {
+      version: 1,
+      runId: 'v1',
+      agentName: 'old',
+      status: 'failed',
+      turn: 0,
+      messages: [{ role: 'user', content: 'question' }],
+      inputLength: 1,
+      items: [],
+      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
+      toolChoice: 'auto',
+      outputRetries: 0,
+      error: { name: 'ModelError', message: 'down' },
+    }
+    await storage.runs.save({ runId: 'v1', agentName: 'old', status: 'failed', snapshot: state })
+    const result = await new Runtime({ storage, agents: [agent] }).resume('v1')
+    expect(result).toMatchObject({ status: 'completed', output: 'answer' })
+    expect(result.messages).toHaveLength(2)
+    const loaded = await storage.runs.load('v1')
+    expect(loaded?.snapshot).toMatchObject({ version: 2, messageCount: 2 })
+    // The first format 2 save wrote every message, so the parts alone rebuild the conversation.
+    expect(loaded?.parts.flatMap((part) => part.messages as unknown[])).toHaveLength(2)
+  })
+
+  it('refuses parts whose messages do not add up to the stored count, changing nothing', async () => {
+    const storage = createMemoryStorage()
+    const agent = new Agent({ name: 'broken', model: scriptedModel([{ text: 'a', usage }]) })
+    await storage.runs.save({
+      runId: 'x',
+      agentName: 'broken',
+      status: 'failed',
+      expectedRevision: null,
+      snapshot: {
+        version: 2,
+        runId: 'x',
+        agentName: 'broken',
+        status: 'failed',
+        turn: 0,
+        inputLength: 1,
+        usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
+        toolChoice: 'auto',
+        outputRetries: 0,
+        messageCount: 3,
+        itemCount: 0,
+      },
+      part: { messages: [{ role: 'user', content: 'q' }], items: [] },
+    })
+    await expect(new Runtime({ storage, agents: [agent] }).resume('x')).rejects.toThrow(
+      /the stored checkpoint of run "x" is not a valid run state \(messages: .*It was not changed\./,
+    )
+  })
+
+  it('prunes the checkpoint of a finished run, keeping its record and event log', async () => {
+    const storage = createMemoryStorage()
+    const agent = new Agent({ name: 'prune', model: scriptedModel([{ text: 'done', usage }]) })
+    const runtime = new Runtime({ storage, agents: [agent] })
+    await runtime.run(agent, 'go', { runId: 'p' })
+    const events = await storage.runs.readEvents('p')
+    expect(await storage.runs.pruneCheckpoint('p')).toBe(true)
+    expect(await storage.runs.pruneCheckpoint('p')).toBe(false)
+    expect(await storage.runs.load('p')).toBeNull()
+    expect((await storage.runs.get('p'))?.status).toBe('completed')
+    expect(await storage.runs.readEvents('p')).toEqual(events)
+    await expect(runtime.resume('p')).rejects.toThrow(/has no checkpoint any more \(it was pruned\)/)
+    await storage.runs.save({
+      runId: 'w',
+      agentName: 'prune',
+      status: 'awaiting_approval',
+      snapshot: { version: 2 },
+    })
+    await expect(storage.runs.pruneCheckpoint('w')).rejects.toThrow(/is awaiting_approval; only a completed/)
+  })
+})

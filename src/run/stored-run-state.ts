@@ -1,0 +1,54 @@
+import type { RunState } from './run-state.js'
+
+/**
+ * How a run's state is stored (format 2): the checkpoint snapshot holds only what changes from one
+ * save to the next (status, turn, usage, the current turn's tool calls...) and how many messages
+ * and items the run has; the messages and items themselves are appended once, as parts saved with
+ * the checkpoint that first holds them. A checkpoint then costs the same at turn 500 as at turn 1.
+ * Format 1 (the whole state in every snapshot) is still read.
+ */
+export interface StoredRunState extends Omit<RunState, 'version' | 'messages' | 'items'> {
+  version: 2
+  messageCount: number
+  itemCount: number
+}
+
+/** What a save of `state` writes, given how many messages and items earlier saves hold. */
+export function storedForm(
+  state: RunState,
+  saved: { messages: number; items: number },
+): { snapshot: StoredRunState; part?: { messages: RunState['messages']; items: RunState['items'] } } {
+  const { messages, items, version: _version, ...rest } = state
+  const snapshot: StoredRunState = {
+    ...rest,
+    version: 2,
+    messageCount: messages.length,
+    itemCount: items.length,
+  }
+  if (messages.length === saved.messages && items.length === saved.items) return { snapshot }
+  return { snapshot, part: { messages: messages.slice(saved.messages), items: items.slice(saved.items) } }
+}
+
+/**
+ * The state (format 1 shape, validated by the caller) of a stored snapshot and its parts. A
+ * format 1 snapshot is returned as it is.
+ */
+export function rebuildState(snapshot: unknown, parts: readonly unknown[]): unknown {
+  const stored = snapshot as Partial<StoredRunState> | null
+  if (stored?.version !== 2) return snapshot
+  const messages: unknown[] = []
+  const items: unknown[] = []
+  for (const part of parts as { messages?: unknown[]; items?: unknown[] }[]) {
+    if (Array.isArray(part.messages)) messages.push(...part.messages)
+    if (Array.isArray(part.items)) items.push(...part.items)
+  }
+  const { messageCount, itemCount, ...rest } = stored
+  // More than the counts cannot be stored (parts and snapshot are written together); fewer is a
+  // damaged store, which validation reports.
+  return {
+    ...rest,
+    version: 1,
+    messages: messages.length === messageCount ? messages : undefined,
+    items: items.length === itemCount ? items : undefined,
+  }
+}
