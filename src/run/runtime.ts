@@ -4,6 +4,8 @@
  *
  * @module
  */
+
+import type { z } from 'zod'
 import type { Agent } from '../agent/agent.js'
 import { ConfigError, describeError, RunCancelledError, RunTimeoutError } from '../errors/errors.js'
 import { createEventChannel, resultStream } from '../events/event-channel.js'
@@ -31,9 +33,10 @@ import { checkInputKind, type RunInput, toMessages } from './run-input.js'
 import { completedResult, runLoop } from './run-loop.js'
 import type { RunResult } from './run-result.js'
 import { createRunState, type RunState, type ToolCallRecord } from './run-state.js'
-import { checkDecisions, pendingCalls } from './tool-phase.js'
+import type { RunStateV1 } from './run-state-schema.js'
 import type { RunStream } from './run-stream.js'
 import { rebuildState } from './stored-run-state.js'
+import { checkDecisions, pendingCalls } from './tool-phase.js'
 
 /** Options of one run. */
 export interface RunOptions<TContext = unknown> {
@@ -450,8 +453,16 @@ async function parseRunState(snapshot: unknown, runId: string): Promise<RunState
       message: `resume: the stored checkpoint of run "${runId}" is not a valid run state (${issue?.path.join('.') || 'root'}: ${issue?.message}). It was not changed.`,
     })
   }
-  return upgradeToolCalls(parsed.data as StoredRunState)
+  // no cast: the schema's type must stay assignable to the run state (the compiler checks the hand-written schema)
+  const stored: StoredRunState = parsed.data
+  return upgradeToolCalls(stored)
 }
+
+// Both ways, at compile time: a field of the run state missing from the hand-written schema would be
+// stripped from every resumed run, so this fails to compile until the schema lists it.
+type FieldsMissingFromSchema = Exclude<keyof RunState, keyof z.input<typeof RunStateV1>>
+const schemaListsEveryField: [FieldsMissingFromSchema] extends [never] ? true : FieldsMissingFromSchema = true
+void schemaListsEveryField
 
 type StoredRunState = Omit<RunState, 'toolCalls'> & {
   toolCalls?: Record<
