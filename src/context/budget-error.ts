@@ -5,8 +5,8 @@ import type { CompactionPlan } from './plan-compaction.js'
 /**
  * The `ContextBudgetError` of a model call that does not fit its budget even after compaction:
  * the tokens it needs, the budget and where it comes from, what compaction tried, and what to
- * change. Shared by everything that sends model calls through the budget (LLM functions here;
- * `run/fit-context.ts` builds the same message for agent runs).
+ * change. Shared by everything that sends model calls through the budget (agent runs and LLM
+ * functions).
  */
 export function contextBudgetError(options: {
   budget: ContextBudget
@@ -16,8 +16,9 @@ export function contextBudgetError(options: {
   reason?: string | undefined
 }): ContextBudgetError {
   const { budget, inputTokens, plan, reason } = options
-  const source =
-    budget.contextWindow === undefined
+  const source = budget.assumedContextWindow
+    ? `the default budget for a model that declares no context window: ${budget.contextWindow} - ${budget.reserveOutputTokens} reserved for the answer; set context.maxInputTokens to the real limit`
+    : budget.contextWindow === undefined
       ? `context.maxInputTokens ${budget.maxInputTokens}`
       : `context window ${budget.contextWindow} - ${budget.reserveOutputTokens} reserved for the answer${budget.maxInputTokens === undefined ? '' : `, capped by context.maxInputTokens ${budget.maxInputTokens}`}`
   const margin = budget.margin > 0 ? `, less a ${Math.round(budget.margin * 100)}% estimate margin` : ''

@@ -1,8 +1,8 @@
 import { type ContextBudget, computeBudget, DEFAULT_CONTEXT_WINDOW } from '../context/budget.js'
-import { type CompactionPlan, planCompaction } from '../context/plan-compaction.js'
+import { contextBudgetError } from '../context/budget-error.js'
+import { planCompaction } from '../context/plan-compaction.js'
 import { resolveTokenizer } from '../context/resolve-tokenizer.js'
 import { counterFor, type TokenCounter } from '../context/token-counter.js'
-import { ContextBudgetError } from '../errors/errors.js'
 import type { ModelRequest } from '../model/model-request.js'
 import { addUsage } from '../model/usage.js'
 import { type ActiveRun, hookEvent } from './active-run.js'
@@ -60,12 +60,12 @@ export async function fitContext(
   if (run.hooks.hasCompactHooks) {
     const decision = await run.hooks.beforeCompact(hookEvent(run, { request, plan }))
     if (decision.kind === 'veto') {
-      throw budgetError(
+      throw contextBudgetError({
         budget,
-        counts.total,
+        inputTokens: counts.total,
         plan,
-        `A beforeCompact hook vetoed compaction: ${decision.reason}`,
-      )
+        reason: `A beforeCompact hook vetoed compaction: ${decision.reason}`,
+      })
     }
     if (decision.kind === 'replace') {
       messages = decision.messages
@@ -73,7 +73,7 @@ export async function fitContext(
     }
   }
   const tokens = plan.fixedTokens + counter.messages(messages)
-  if (tokens > budget.budgetTokens) throw budgetError(budget, tokens, plan, undefined)
+  if (tokens > budget.budgetTokens) throw contextBudgetError({ budget, inputTokens: tokens, plan })
 
   if (run.hooks.hasCompactHooks) await run.hooks.afterCompact(hookEvent(run, { plan, messages, tokens }))
   const event = {
@@ -118,44 +118,11 @@ export function checkRewrittenRequest(check: BudgetCheck | undefined, request: M
   if (check === undefined) return
   const tokens = check.counter.request(request).total
   if (tokens > check.budget.budgetTokens) {
-    throw budgetError(
-      check.budget,
-      tokens,
-      undefined,
-      'A beforeModel hook rewrote the request over the budget.',
-    )
+    throw contextBudgetError({
+      budget: check.budget,
+      inputTokens: tokens,
+      plan: undefined,
+      reason: 'A beforeModel hook rewrote the request over the budget.',
+    })
   }
-}
-
-function budgetError(
-  budget: ContextBudget,
-  inputTokens: number,
-  plan: CompactionPlan | undefined,
-  reason: string | undefined,
-): ContextBudgetError {
-  const source = budget.assumedContextWindow
-    ? `the default budget for a model that declares no context window: ${budget.contextWindow} - ${budget.reserveOutputTokens} reserved for the answer; set context.maxInputTokens to the real limit`
-    : budget.contextWindow === undefined
-      ? `context.maxInputTokens ${budget.maxInputTokens}`
-      : `context window ${budget.contextWindow} - ${budget.reserveOutputTokens} reserved for the answer${budget.maxInputTokens === undefined ? '' : `, capped by context.maxInputTokens ${budget.maxInputTokens}`}`
-  const margin = budget.margin > 0 ? `, less a ${Math.round(budget.margin * 100)}% estimate margin` : ''
-  const strategies = plan?.steps.map((step) => step.strategy) ?? []
-  const tried =
-    plan === undefined
-      ? ''
-      : strategies.length === 0
-        ? ' No compaction strategy could reduce it.'
-        : ` Compaction ran ${strategies.join(', ')}.`
-  const fixed =
-    plan !== undefined && plan.fixedTokens > budget.budgetTokens
-      ? ` The system prompt and tool definitions alone take ${plan.fixedTokens} tokens.`
-      : ''
-  return new ContextBudgetError({
-    message: `${reason === undefined ? '' : `${reason} `}The model call needs ${inputTokens} input tokens but its budget is ${budget.budgetTokens} (${source}${margin}), so nothing was sent.${tried}${fixed} Raise context.maxInputTokens or lower reserveOutputTokens, shorten the instructions or tools, or add compaction strategies (shrinkToolResults with a lower maxTokens, summarizeOldestTurns, a lower keepRecent).`,
-    inputTokens,
-    budgetTokens: budget.budgetTokens,
-    contextWindow: budget.contextWindow,
-    reserveOutputTokens: budget.reserveOutputTokens,
-    strategies,
-  })
 }
