@@ -1,6 +1,14 @@
 import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { type JsonObject, parseJson } from '../../util/json.js'
+import {
+  ancestorRecords,
+  type CollectionRows,
+  getRecord,
+  listRecords,
+  type MemoryRow,
+} from '../memory/memory-rows.js'
+import { stageBatch } from '../memory/stage-batch.js'
 import { StorageError } from '../storage-errors.js'
 import type {
   AncestorOptions,
@@ -9,7 +17,6 @@ import type {
   StoreDriver,
   WriteOperation,
 } from '../store-driver.js'
-import { stageBatch } from './file-batch.js'
 import { createHeadFile, generationOf, type Head, LAYOUT_VERSION } from './file-head.js'
 import {
   encodeFileName,
@@ -22,7 +29,6 @@ import {
   writeFileAtomic,
 } from './file-io.js'
 import { createFileLock, createSerialQueue } from './file-lock.js'
-import { ancestorRecords, type CollectionRows, type FileRow, getRecord, listRecords } from './file-query.js'
 import { parseRecordFile, recordFileText } from './file-record-format.js'
 
 /** Options of {@link createFileDriver}. */
@@ -36,12 +42,12 @@ export interface FileDriverOptions {
 /** `journal.json`: a commit's every effect, written before any record file, replayed after a crash. */
 interface Journal {
   head: Head
-  effects: { collection: string; key: string; row: FileRow | null }[]
+  effects: { collection: string; key: string; row: MemoryRow | null }[]
 }
 
 interface CachedCollection {
   generation: number
-  rows: Map<string, FileRow>
+  rows: Map<string, MemoryRow>
 }
 
 /**
@@ -96,7 +102,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
   }
 
   /** Reads every record file of a collection. */
-  const loadCollection = (collection: string): Map<string, FileRow> => {
+  const loadCollection = (collection: string): Map<string, MemoryRow> => {
     const directory = collectionDir(collection)
     let names: string[]
     try {
@@ -105,7 +111,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
       if (isMissing(error)) return new Map()
       throw error
     }
-    const rows = new Map<string, FileRow>()
+    const rows = new Map<string, MemoryRow>()
     for (const name of names) {
       if (!name.endsWith('.json') || name.startsWith('.')) continue
       const path = join(directory, name)
@@ -197,7 +203,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
   }
 
   /** Reads one record file; undefined when there is none (or it belongs to another key). */
-  const readRow = (collection: string, key: string): FileRow | undefined => {
+  const readRow = (collection: string, key: string): MemoryRow | undefined => {
     const path = recordPath(collection, key)
     const text = readTextIfExists(path)
     if (text === undefined) return undefined
@@ -211,7 +217,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
    * otherwise from its file alone (a cold `get` does not load the whole collection), between two
    * reads of the head.
    */
-  const rowOf = async (collection: string, key: string): Promise<FileRow | undefined> => {
+  const rowOf = async (collection: string, key: string): Promise<MemoryRow | undefined> => {
     for (;;) {
       const head = readHead()
       if (head === null) {
@@ -243,7 +249,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
     collection: string,
     head: Head,
     operations: readonly WriteOperation[],
-  ): { rows: Map<string, FileRow>; complete: boolean } => {
+  ): { rows: Map<string, MemoryRow>; complete: boolean } => {
     const generation = generationOf(head, collection)
     const cached = cache.get(collection)
     if (cached !== undefined && cached.generation === generation) return { rows: cached.rows, complete: true }
@@ -253,7 +259,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
       cache.set(collection, { generation, rows })
       return { rows, complete: true }
     }
-    const rows = new Map<string, FileRow>()
+    const rows = new Map<string, MemoryRow>()
     const keys = new Set(mine.map((operation) => (operation as { key: string }).key))
     for (const key of keys) {
       const row = readRow(collection, key)
@@ -265,7 +271,7 @@ export function createFileDriver(options: FileDriverOptions): StoreDriver {
   /** Under the lock: checks and applies one batch. Synchronous, so nothing in this process interleaves. */
   const commit = (operations: readonly WriteOperation[], now: number): CommitResult => {
     const head = repairHead()
-    const bases = new Map<string, { rows: Map<string, FileRow>; complete: boolean }>()
+    const bases = new Map<string, { rows: Map<string, MemoryRow>; complete: boolean }>()
     for (const operation of operations) {
       if (!bases.has(operation.collection)) {
         bases.set(operation.collection, commitBase(operation.collection, head, operations))

@@ -5,21 +5,21 @@
  * @module
  */
 import { parseJson } from '../../util/json.js'
+import type { MemoryRow } from '../memory/memory-rows.js'
 import { StorageError } from '../storage-errors.js'
-import type { FileRow } from './file-query.js'
 
 /** The text of a record file. The data is spliced in as it is, so it is not serialised twice. */
-export function recordFileText(collection: string, key: string, row: FileRow): string {
+export function recordFileText(collection: string, key: string, row: MemoryRow): string {
   const { text, ...envelope } = row
   const head = JSON.stringify({ collection, key, ...envelope })
   return `${head.slice(0, -1)},"data":${text}}\n`
 }
 
 /** Reads a record file back; a `StorageError` naming the file when it is not one. */
-export function parseRecordFile(path: string, text: string): { key: string; row: FileRow } {
+export function parseRecordFile(path: string, text: string): { key: string; row: MemoryRow } {
   const parsed = parseJson(text)
   const value = (parsed.ok ? parsed.value : null) as
-    | (Partial<FileRow> & { key?: unknown; data?: unknown })
+    | (Partial<MemoryRow> & { key?: unknown; data?: unknown })
     | null
   if (typeof value?.key !== 'string' || typeof value.data !== 'object' || value.data === null) {
     throw new StorageError({

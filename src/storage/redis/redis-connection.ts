@@ -7,8 +7,8 @@
  * @module
  */
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
-import { RedisClient, RedisCluster } from './ioredis-module.js'
 import { ConfigError } from '../../errors/errors.js'
+import { RedisClient, RedisCluster } from './ioredis-module.js'
 
 /** How Redis is deployed. */
 export type RedisMode = 'standalone' | 'sentinel' | 'cluster'

@@ -11,6 +11,7 @@ import type {
 } from '../session-repository.js'
 import { RecordNotFoundError } from '../storage-errors.js'
 import type { PutOperation, StoreDriver, StoredRecord } from '../store-driver.js'
+import { readPage } from './list-pages.js'
 import {
   appendOperations,
   branchPath,
@@ -25,7 +26,6 @@ import {
   toBranch,
   toSession,
 } from './session-records.js'
-import { readPage } from './list-pages.js'
 import {
   commitOrThrow,
   compact,

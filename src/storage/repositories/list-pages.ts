@@ -7,9 +7,9 @@
  * @module
  */
 import { comparePositions, decodeCursor, encodeCursor } from '../list-position.js'
+import type { UnreadableRecord } from '../run-repository.js'
 import { StoredDataError } from '../storage-errors.js'
 import type { ListOptions, ListPosition, StoreDriver, StoredRecord } from '../store-driver.js'
-import type { UnreadableRecord } from '../run-repository.js'
 
 /** What to page through. */
 export interface PageRequest<T> {

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import { encodeData, parseData } from '../record-codec.js'
+import { listQuery } from '../sql-list-query.js'
 import type {
   AncestorOptions,
   CommitResult,
@@ -10,7 +11,6 @@ import type {
   WriteOperation,
 } from '../store-driver.js'
 import { sqliteError } from './sqlite-errors.js'
-import { listQuery } from '../sql-list-query.js'
 import { migrateSqlite, prepareStatements, type SqliteRow } from './sqlite-statements.js'
 
 /** The longest chain `ancestors` follows without a limit: a bound in case of a cycle (hand-edited data). */

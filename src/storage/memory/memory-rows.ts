@@ -1,17 +1,18 @@
 /**
- * Every read query of the file store, in one place: the store keeps each collection it reads as a
- * map of rows in memory (kept fresh by `file-driver.ts`), and these functions answer `get` and
- * `list` from such a map. A new listing method of the `StoreDriver` interface (filters, cursors,
- * another order) belongs here, as one more function over `CollectionRows`.
+ * Records held in memory as rows of JSON text, and every read query over them: the memory backend
+ * keeps its whole store this way, and the file backend caches the collections it reads this way.
+ * Both answer `get`, `list` and `ancestors` with these functions, so a new listing option of the
+ * `StoreDriver` interface (a filter, a cursor, another order) is written once, here.
  *
  * @module
  */
-import { parseData } from '../record-codec.js'
+
 import { comparePositions } from '../list-position.js'
+import { parseData } from '../record-codec.js'
 import type { AncestorOptions, ListOptions, StoredRecord } from '../store-driver.js'
 
-/** One record as the file store keeps it in memory. */
-export interface FileRow {
+/** One record held in memory. */
+export interface MemoryRow {
   group: string
   order: number
   revision: number
@@ -27,15 +28,15 @@ export interface FileRow {
 }
 
 /** The records of one collection, by key. */
-export type CollectionRows = ReadonlyMap<string, FileRow>
+export type CollectionRows = ReadonlyMap<string, MemoryRow>
 
 /** The row is there and has not expired. */
-export function isLive(row: FileRow | undefined, now: number): row is FileRow {
+export function isLive(row: MemoryRow | undefined, now: number): row is MemoryRow {
   return row !== undefined && (row.expiresAt === null || row.expiresAt > now)
 }
 
 /** The stored record of a row. */
-export function toStoredRecord(collection: string, key: string, row: FileRow): StoredRecord {
+export function toStoredRecord(collection: string, key: string, row: MemoryRow): StoredRecord {
   return {
     collection,
     key,
@@ -57,8 +58,8 @@ export function getRecord(rows: CollectionRows, collection: string, key: string,
 
 /**
  * `StoreDriver.list`: live records in `order`, then key order (reversed when descending), filtered
- * by group or index value, `afterOrder` and the `after` position (cursors), at most `limit`. A scan of the collection: fine for the thousands of
- * records the file store is meant for (see docs/storage.md for the measured limits).
+ * by group or index value, `afterOrder` and the `after` position (cursors), at most `limit`. A scan
+ * of the collection: fine for what the memory and file backends are meant for (docs/storage.md).
  */
 export function listRecords(
   rows: CollectionRows,
@@ -66,7 +67,7 @@ export function listRecords(
   options: ListOptions,
   now: number,
 ): StoredRecord[] {
-  const selected: [string, FileRow][] = []
+  const selected: [string, MemoryRow][] = []
   const direction = options.descending ? -1 : 1
   for (const [key, row] of rows) {
     if (options.group !== undefined && row.group !== options.group) continue
@@ -94,7 +95,7 @@ export function listRecords(
  * parent, a missing or expired one, a key already visited (a cycle) or `limit`.
  */
 export function ancestorRecords(
-  readRow: (key: string) => FileRow | undefined,
+  readRow: (key: string) => MemoryRow | undefined,
   collection: string,
   key: string,
   options: AncestorOptions,

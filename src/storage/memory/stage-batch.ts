@@ -1,29 +1,29 @@
 import { encodeData } from '../record-codec.js'
 import type { CommitResult, WriteOperation } from '../store-driver.js'
-import type { FileRow } from './file-query.js'
+import type { MemoryRow } from './memory-rows.js'
 
 /** What a batch changes: per collection, the new row of each key, or null for a deleted one. */
-export type StagedChanges = Map<string, Map<string, FileRow | null>>
+export type StagedChanges = Map<string, Map<string, MemoryRow | null>>
 
 /**
  * Checks a batch against the records it touches and works out every change, writing nothing: the
  * revision checks see the state as the earlier operations of the batch leave it, as in a
- * transaction. `base` holds, per collection, at least every record the batch names (the whole
+ * transaction. Shared by the memory and file backends. `base` holds, per collection, at least every record the batch names (the whole
  * collection when the batch has a `deleteGroup`).
  */
 export function stageBatch(
   operations: readonly WriteOperation[],
-  base: ReadonlyMap<string, ReadonlyMap<string, FileRow>>,
+  base: ReadonlyMap<string, ReadonlyMap<string, MemoryRow>>,
   now: number,
 ): Extract<CommitResult, { ok: false }> | { ok: true; revisions: number[]; staged: StagedChanges } {
   // Check every condition against the state as the batch would leave it, then write.
-  const staged = new Map<string, Map<string, FileRow | null>>()
+  const staged = new Map<string, Map<string, MemoryRow | null>>()
   const current = (collection: string, key: string) => {
     const view = staged.get(collection)
     if (view?.has(key)) return view.get(key) ?? undefined
     return base.get(collection)?.get(key)
   }
-  const stage = (collection: string, key: string, row: FileRow | null) => {
+  const stage = (collection: string, key: string, row: MemoryRow | null) => {
     let view = staged.get(collection)
     if (view === undefined) {
       view = new Map()
