@@ -25,7 +25,9 @@ import {
 } from '../model/model-request.js'
 import { type ResolvedSchema, resolveSchema } from '../tool/schema.js'
 import type { Tool } from '../tool/tool.js'
+import { type AgentTool, type AgentToolOptions, createAgentTool } from './agent-tool.js'
 import { checkAgentOptions } from './check-agent-options.js'
+import { HANDOFF_PARAMETERS, type Handoff, handoff, isHandoff } from './handoff.js'
 
 /** Instructions, fixed or computed from the run context once at the start of each run. */
 export type Instructions<TContext> =
@@ -68,6 +70,15 @@ export interface AgentOptions<TContext, TOutput> {
    */
   context?: ContextOptions
   hooks?: HooksInput<TContext>
+  /**
+   * Agents this one can hand the conversation to: the model sees a `transfer_to_<name>` tool per
+   * entry, and taking one continues the run with that agent. An entry is an agent, or
+   * `handoff(agent, { toolName?, description?, inputFilter? })`. See docs/multi-agent.md.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
+  handoffs?: readonly (Agent<TContext, any> | Handoff<Agent<TContext, any>>)[]
+  /** What the model of an agent that can hand off to this one (or call it as a tool) reads about it. */
+  handoffDescription?: string
 }
 
 const DEFAULT_MAX_TURNS = 20
@@ -91,7 +102,13 @@ export class Agent<TContext = unknown, TOutput = string> {
   /** The output schema resolved for validation and for the model, when `output` is set. */
   readonly outputSchema: ResolvedSchema<TOutput> | undefined
   readonly outputSpec: ModelOutputSpec | undefined
+  /** The agents this one can hand off to, with their tool names. */
+  // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
+  readonly handoffs: readonly Handoff<Agent<TContext, any>>[]
+  readonly handoffDescription: string | undefined
   readonly #toolsByName: ReadonlyMap<string, Tool<unknown, TContext>>
+  // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
+  readonly #handoffsByTool: ReadonlyMap<string, Handoff<Agent<TContext, any>>>
 
   constructor(options: AgentOptions<TContext, TOutput>) {
     checkAgentOptions(options)
@@ -128,8 +145,19 @@ export class Agent<TContext = unknown, TOutput = string> {
       }
       byName.set(entry.name, entry)
     })
+    const handoffs = resolveHandoffs(options, label, byName)
+    const handoffsByTool = new Map(handoffs.map((entry) => [entry.toolName, entry]))
+    if (options.handoffDescription !== undefined && typeof options.handoffDescription !== 'string') {
+      throw new ConfigError({
+        message: `${label}: handoffDescription must be a string; got ${describeValue(options.handoffDescription)}.`,
+      })
+    }
     const toolChoice = options.toolChoice ?? 'auto'
-    if (typeof toolChoice === 'object' && !byName.has(toolChoice.name)) {
+    if (
+      typeof toolChoice === 'object' &&
+      !byName.has(toolChoice.name) &&
+      !handoffsByTool.has(toolChoice.name)
+    ) {
       throw new ConfigError({
         message: `${label}: toolChoice names "${toolChoice.name}", which is not one of its tools (${[...byName.keys()].join(', ') || 'none'}).`,
       })
@@ -152,12 +180,23 @@ export class Agent<TContext = unknown, TOutput = string> {
     this.context = resolveContextOptions(options.context, `${label}: context`)
     this.hooks = options.hooks
     this.#toolsByName = byName
-    this.modelTools = tools.map((entry) => ({
-      name: entry.name,
-      description: entry.description,
-      parameters: entry.parameters,
-      strict: entry.strict,
-    }))
+    this.handoffs = handoffs
+    this.handoffDescription = options.handoffDescription
+    this.#handoffsByTool = handoffsByTool
+    this.modelTools = [
+      ...tools.map((entry) => ({
+        name: entry.name,
+        description: entry.description,
+        parameters: entry.parameters,
+        strict: entry.strict,
+      })),
+      ...handoffs.map((entry) => ({
+        name: entry.toolName,
+        description: entry.description,
+        parameters: HANDOFF_PARAMETERS,
+        strict: true,
+      })),
+    ]
     if (options.output === undefined) {
       this.outputSchema = undefined
       this.outputSpec = undefined
@@ -179,6 +218,101 @@ export class Agent<TContext = unknown, TOutput = string> {
   getTool(name: string): Tool<unknown, TContext> | undefined {
     return this.#toolsByName.get(name)
   }
+
+  /** The handoff whose tool is named `toolName`, if the agent has it. */
+  // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
+  getHandoff(toolName: string): Handoff<Agent<TContext, any>> | undefined {
+    return this.#handoffsByTool.get(toolName)
+  }
+
+  /**
+   * This agent as a tool another agent can call: the model sends a request as `input`, this agent
+   * runs as a nested run of the caller's run, and its final output is the tool's result. See
+   * docs/multi-agent.md for events, usage, approvals and durability.
+   *
+   * @example
+   * const writer = new Agent({ name: 'writer', model, tools: [researcher.asTool({ description: 'Research a topic' })] })
+   */
+  asTool(options: AgentToolOptions = {}): AgentTool<TContext> {
+    return createAgentTool<TContext>(this, options)
+  }
+}
+
+/**
+ * The handoffs of `options`, checked: each entry is an agent or a `handoff(...)`, their tool names
+ * are unique and differ from the agent's tools, and every agent reachable through them has a name
+ * of its own (a stored run finds its active agent by name).
+ */
+function resolveHandoffs<TContext>(
+  options: AgentOptions<TContext, unknown>,
+  label: string,
+  tools: ReadonlyMap<string, unknown>,
+  // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
+): Handoff<Agent<TContext, any>>[] {
+  const entries = options.handoffs ?? []
+  if (!Array.isArray(entries)) {
+    throw new ConfigError({
+      message: `${label}: handoffs must be an array of agents or handoff(agent, options); got ${describeValue(entries)}.`,
+    })
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
+  const handoffs: Handoff<Agent<TContext, any>>[] = []
+  const toolNames = new Map<string, number>()
+  const reachable = new Map<string, unknown>([[options.name, undefined]])
+  entries.forEach((entry, index) => {
+    // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
+    const resolved = isHandoff(entry)
+      ? (entry as Handoff<Agent<TContext, any>>)
+      : entry instanceof Agent
+        ? handoff(entry)
+        : undefined
+    if (resolved === undefined || !(resolved.agent instanceof Agent)) {
+      throw new ConfigError({
+        message: `${label}: handoffs[${index}] is not an agent; give an Agent or handoff(agent, options).`,
+      })
+    }
+    const target = resolved.agent
+    if (target.name === options.name) {
+      throw new ConfigError({
+        message: `${label}: handoffs[${index}] hands off to an agent named "${target.name}", the agent's own name. An agent cannot hand off to itself, and names identify the active agent of a stored run: give the other agent another name.`,
+      })
+    }
+    const earlier = toolNames.get(resolved.toolName)
+    if (earlier !== undefined || tools.has(resolved.toolName)) {
+      throw new ConfigError({
+        message: `${label}: handoffs[${index}] has the tool name "${resolved.toolName}", already used by ${earlier === undefined ? 'one of its tools' : `handoffs[${earlier}]`}. Tool names must be unique within an agent: pass handoff(agent, { toolName }) to choose another.`,
+      })
+    }
+    toolNames.set(resolved.toolName, index)
+    for (const agent of [target, ...reachableThrough(target)]) {
+      const known = reachable.get(agent.name)
+      if (reachable.has(agent.name) && known !== agent) {
+        throw new ConfigError({
+          message: `${label}: handoffs[${index}] reaches two different agents named "${agent.name}". A stored run finds its active agent by name, so the agents reachable through handoffs need distinct names.`,
+        })
+      }
+      reachable.set(agent.name, agent)
+    }
+    handoffs.push(resolved)
+  })
+  return handoffs
+}
+
+/** Every agent reachable from `agent` through handoffs (not `agent` itself). */
+// biome-ignore lint/suspicious/noExplicitAny: agents of any context and output
+function reachableThrough(agent: Agent<any, any>): Agent<any, any>[] {
+  // biome-ignore lint/suspicious/noExplicitAny: agents of any context and output
+  const seen = new Set<Agent<any, any>>([agent])
+  const queue = [agent]
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    for (const entry of next.handoffs) {
+      if (seen.has(entry.agent)) continue
+      seen.add(entry.agent)
+      queue.push(entry.agent)
+    }
+  }
+  seen.delete(agent)
+  return [...seen]
 }
 
 function referenceOf(reference: string, label: string): Model {

@@ -29,14 +29,17 @@ import {
   positiveMilliseconds,
 } from './check-run-options.js'
 import { Checkpointer, type EventSink } from './checkpointer.js'
+import { findAgent } from './handoff-phase.js'
 import { checkInputKind, type RunInput, toMessages } from './run-input.js'
 import { completedResult, runLoop } from './run-loop.js'
 import type { RunResult } from './run-result.js'
+import { activeAgentOf } from './run-result.js'
+import type { NestedRunRequest, RunServices } from './run-services.js'
 import { createRunState, type RunState, type ToolCallRecord } from './run-state.js'
 import type { RunStateV1 } from './run-state-schema.js'
 import type { RunStream } from './run-stream.js'
 import { rebuildState } from './stored-run-state.js'
-import { checkDecisions, pendingCalls } from './tool-phase.js'
+import { checkDecisions, pendingCalls, waitsForDecision } from './tool-phase.js'
 
 /** Options of one run. */
 export interface RunOptions<TContext = unknown> {
@@ -101,9 +104,17 @@ export interface RuntimeOptions {
   models?: ModelRegistry | Record<string, ModelFactory>
 }
 
+/** A stored run, loaded and validated. */
+interface LoadedRun {
+  state: RunState
+  stored: { revision: number; seq: number; saved: { messages: number; items: number } }
+}
+
 /** What starting a run needs besides the agent and options. */
 interface Launch {
   state: RunState
+  /** The agent the run started with, when a handoff made another one active. */
+  entry?: Agent<unknown, unknown>
   /** Converts the input into the state's messages (new runs only). */
   input?: RunInput
   /** A resumed run: where its stored copy stands. */
@@ -122,6 +133,12 @@ export class Runtime {
   readonly models: ModelRegistry
   readonly #hookChains = new WeakMap<object, HookChain<unknown>>()
   readonly #agents = new Map<string, Agent<unknown, unknown>>()
+  readonly #services: RunServices = {
+    hooksOf: (agent) => this.#hookChain(agent),
+    modelOf: async (agent) =>
+      isModelReference(agent.model) ? await this.models.resolve(agent.model.reference) : agent.model,
+    runNested: (request) => this.#runNested(request),
+  }
 
   constructor(runtimeOptions: RuntimeOptions = {}) {
     const options = checkRuntimeOptions(runtimeOptions)
@@ -166,8 +183,7 @@ export class Runtime {
    */
   async resume<TOutput = unknown>(runId: string, options: ResumeOptions = {}): Promise<RunResult<TOutput>> {
     checkRunOptions(options, 'resume options')
-    const storage = this.storage
-    if (storage === undefined) {
+    if (this.storage === undefined) {
       throw new ConfigError({
         message: 'resume needs a Runtime created with storage (such as createSqliteStorage({ path })).',
       })
@@ -175,6 +191,21 @@ export class Runtime {
     if (typeof runId !== 'string' || runId === '') {
       throw new ConfigError({ message: 'resume: runId must be a non-empty string.' })
     }
+    const loaded = await this.#load(runId)
+    const agent = this.#agents.get(loaded.state.agentName)
+    if (agent === undefined) {
+      throw new ConfigError({
+        message: `resume: run "${runId}" belongs to agent "${loaded.state.agentName}", which is not among this runtime's agents (${[...this.#agents.keys()].join(', ') || 'none'}). Pass it in new Runtime({ agents: [...] }).`,
+      })
+    }
+    return this.#continue(agent as Agent<unknown, TOutput>, loaded, options, {
+      decisions: options.approvals ?? [],
+    })
+  }
+
+  /** The stored checkpoint of `runId`, validated (needs storage). */
+  async #load(runId: string): Promise<LoadedRun> {
+    const storage = this.storage as Storage
     const checkpoint = await storage.runs.load(runId)
     if (checkpoint === null) {
       const record = await storage.runs.get(runId)
@@ -186,27 +217,8 @@ export class Runtime {
       })
     }
     const state = await parseRunState(rebuildState(checkpoint.snapshot, checkpoint.parts), runId)
-    const agent = this.#agents.get(state.agentName)
-    if (agent === undefined) {
-      throw new ConfigError({
-        message: `resume: run "${runId}" belongs to agent "${state.agentName}", which is not among this runtime's agents (${[...this.#agents.keys()].join(', ') || 'none'}). Pass it in new Runtime({ agents: [...] }).`,
-      })
-    }
-    if (state.status === 'completed') return completedResult(state, state.output as TOutput)
-    const approvals = new Map<string, ApprovalDecision>()
-    for (const [index, decision] of (options.approvals ?? []).entries()) {
-      if (typeof decision?.callId !== 'string' || typeof decision.approve !== 'boolean') {
-        throw new ConfigError({
-          message: `resume: approvals[${index}] must be { callId, approve: true | false, message? }.`,
-        })
-      }
-      approvals.set(decision.callId, decision)
-    }
-    // Checked before the run is claimed: a bad decision changes nothing stored.
-    checkDecisions(state, approvals)
-    const launch: Launch = {
+    return {
       state,
-      approvals,
       stored: {
         revision: checkpoint.record.revision,
         seq: await storage.runs.lastEventSeq(runId),
@@ -217,7 +229,67 @@ export class Runtime {
             : { messages: 0, items: 0 },
       },
     }
-    return this.#start(agent as Agent<unknown, TOutput>, undefined, options, undefined, undefined, launch)
+  }
+
+  /**
+   * Continues a loaded run of `entry` (the agent it started with) with the agent that was active,
+   * found by name among the agents `entry` reaches through handoffs, else among the registered ones.
+   */
+  #continue<TOutput>(
+    entry: Agent<unknown, TOutput>,
+    loaded: LoadedRun,
+    options: ResumeOptions,
+    extra: { decisions: readonly ApprovalDecision[]; sink?: EventSink; dropStale?: boolean },
+  ): Promise<RunResult<TOutput>> {
+    const { state } = loaded
+    if (state.status === 'completed') return Promise.resolve(completedResult(state, state.output as TOutput))
+    const activeName = activeAgentOf(state)
+    const agent = (findAgent(entry, activeName) ?? this.#agents.get(activeName)) as
+      | Agent<unknown, TOutput>
+      | undefined
+    if (agent === undefined) {
+      throw new ConfigError({
+        message: `resume: run "${state.runId}" was handed off to agent "${activeName}", which agent "${entry.name}" does not reach through its handoffs and which is not among this runtime's agents. Pass it in new Runtime({ agents: [...] }).`,
+      })
+    }
+    const approvals = new Map<string, ApprovalDecision>()
+    for (const [index, decision] of extra.decisions.entries()) {
+      if (typeof decision?.callId !== 'string' || typeof decision.approve !== 'boolean') {
+        throw new ConfigError({
+          message: `resume: approvals[${index}] must be { callId, approve: true | false, message? }.`,
+        })
+      }
+      // A nested run is given the decisions its caller stored: those it already applied are done.
+      if (extra.dropStale === true && !waitsForDecision(state, decision.callId)) continue
+      approvals.set(decision.callId, decision)
+    }
+    // Checked before the run is claimed: a bad decision changes nothing stored.
+    checkDecisions(state, approvals)
+    const launch: Launch = { state, approvals, stored: loaded.stored, entry }
+    return this.#start(agent, undefined, options, extra.sink, undefined, launch)
+  }
+
+  /** Starts the nested run of an agent tool call, or continues it when it is stored. */
+  async #runNested(request: NestedRunRequest): Promise<RunResult<unknown>> {
+    const options = { context: request.context, signal: request.signal }
+    if (this.storage !== undefined && (await this.storage.runs.get(request.runId)) !== null) {
+      const loaded = await this.#load(request.runId)
+      return this.#continue(request.agent, loaded, options, {
+        decisions: request.approvals,
+        sink: request.sink,
+        dropStale: true,
+      })
+    }
+    return this.#start(
+      request.agent,
+      request.input,
+      { ...options, runId: request.runId },
+      request.sink,
+      undefined,
+      {
+        parent: request.parent,
+      },
+    )
   }
 
   /** Runs the agent to its end and resolves with the result; rejects if it fails or is cancelled. */
@@ -280,7 +352,7 @@ export class Runtime {
     options: RunOptions<TContext>,
     sink: EventSink | undefined,
     onCancel?: (cancel: (reason: unknown) => void) => void,
-    resumed?: Launch,
+    resumed?: Launch | { parent: { runId: string; callId: string } },
   ): Promise<RunResult<TOutput>> {
     const maxTurns =
       options.maxTurns === undefined
@@ -294,7 +366,7 @@ export class Runtime {
       throw new ConfigError({ message: 'run options: runId must be a non-empty string.' })
     }
     let launch: Launch
-    if (resumed !== undefined) {
+    if (resumed !== undefined && 'state' in resumed) {
       launch = resumed
     } else {
       checkInputKind(input as RunInput)
@@ -318,6 +390,7 @@ export class Runtime {
         toolChoice: agent.toolChoice,
       })
       if (options.session !== undefined) state.session = { id: options.session, historyLength: 0 }
+      if (resumed !== undefined) state.parent = resumed.parent
       if (options.executeInputToolCalls !== undefined && typeof options.executeInputToolCalls !== 'boolean') {
         throw new ConfigError({
           message: `run options: executeInputToolCalls must be true or false; got ${JSON.stringify(options.executeInputToolCalls)}.`,
@@ -358,6 +431,8 @@ export class Runtime {
 
     const active: ActiveRun<TContext, TOutput> = {
       agent,
+      entryAgent: launch.entry ?? agent,
+      services: this.#services,
       model: agent.model,
       // Only a signal, a timeout or a stream consumer can stop a run midway; without them no race is needed.
       abortable: execution.abortable,
