@@ -10,6 +10,12 @@ import { describeValue } from '../errors/check-options.js'
 import { ConfigError, ToolError } from '../errors/errors.js'
 import type { JsonSchema } from '../model/model-request.js'
 import { type Tool, tool } from '../tool/tool.js'
+import {
+  AGENT_TOOL,
+  type AgentTool,
+  type AgentToolArguments,
+  type AgentToolTarget,
+} from './agent-tool-marker.js'
 import { snakeCase } from './handoff.js'
 
 /** Options of `agent.asTool(...)`. */
@@ -21,25 +27,6 @@ export interface AgentToolOptions {
   /** Pause the calling run for a human decision before the agent runs (durable runs). */
   needsApproval?: boolean
 }
-
-/** The arguments of an agent tool. */
-export interface AgentToolArguments {
-  input: string
-}
-
-/** What an agent tool carries besides the tool: the agent it runs. */
-export interface AgentToolTarget {
-  readonly name: string
-  readonly handoffDescription?: string | undefined
-}
-
-/** A tool that runs an agent. */
-export type AgentTool<TContext = unknown> = Tool<AgentToolArguments, TContext> & {
-  readonly [AGENT_TOOL]: AgentToolTarget
-}
-
-/** Marks an agent tool; the run loop reads the agent from it. */
-export const AGENT_TOOL: unique symbol = Symbol.for('agentloop.agentTool')
 
 const OPTION_KEYS = ['name', 'description', 'needsApproval'] as const
 
@@ -110,9 +97,4 @@ export function createAgentTool<TContext>(
     },
   }) as unknown as Tool<AgentToolArguments, TContext>
   return Object.assign(created, { [AGENT_TOOL]: agent }) as AgentTool<TContext>
-}
-
-/** Whether `tool` was made by `agent.asTool()`. */
-export function isAgentTool(value: Tool<unknown, unknown>): value is AgentTool<unknown> {
-  return (value as Partial<AgentTool>)[AGENT_TOOL] !== undefined
 }

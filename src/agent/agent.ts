@@ -25,7 +25,8 @@ import {
 } from '../model/model-request.js'
 import { type ResolvedSchema, resolveSchema } from '../tool/schema.js'
 import type { Tool } from '../tool/tool.js'
-import { type AgentTool, type AgentToolOptions, createAgentTool } from './agent-tool.js'
+import { type AgentToolOptions, createAgentTool } from './agent-tool.js'
+import type { AgentTool } from './agent-tool-marker.js'
 import { checkAgentOptions } from './check-agent-options.js'
 import { HANDOFF_PARAMETERS, type Handoff, handoff, isHandoff } from './handoff.js'
 
@@ -260,9 +261,8 @@ function resolveHandoffs<TContext>(
   const toolNames = new Map<string, number>()
   const reachable = new Map<string, unknown>([[options.name, undefined]])
   entries.forEach((entry, index) => {
-    // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
     const resolved = isHandoff(entry)
-      ? (entry as Handoff<Agent<TContext, any>>)
+      ? (entry as AgentHandoff<TContext>)
       : entry instanceof Agent
         ? handoff(entry)
         : undefined
@@ -314,6 +314,10 @@ function reachableThrough(agent: Agent<any, any>): Agent<any, any>[] {
   seen.delete(agent)
   return [...seen]
 }
+
+/** A handoff to an agent of any output type (the next agent's output type is its own). */
+// biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
+type AgentHandoff<TContext> = Handoff<Agent<TContext, any>>
 
 function referenceOf(reference: string, label: string): Model {
   try {

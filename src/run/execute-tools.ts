@@ -1,3 +1,4 @@
+import { isAgentTool } from '../agent/agent-tool-marker.js'
 import { describeError, isInstanceOf } from '../errors/describe-error.js'
 import { ToolError } from '../errors/errors.js'
 import type { ToolCallPart, ToolMessage } from '../messages/message.js'
@@ -6,7 +7,7 @@ import type { Tool, ToolContext } from '../tool/tool.js'
 import { invokeTool, readToolCallArguments, toolFailureOutput } from '../tool/tool-call.js'
 import { toText } from '../util/json.js'
 import type { ActiveRun } from './active-run.js'
-import { isAgentToolCall, type NestedOutcome, runAgentTool } from './nested-run.js'
+import { type NestedOutcome, runAgentTool } from './nested-run.js'
 
 type Outcome = { output: string; isError: boolean; paused?: NestedPause }
 
@@ -198,7 +199,7 @@ async function invoke(
   call: ToolCallPart,
   args: unknown,
 ): Promise<Outcome> {
-  if (isAgentToolCall(tool)) {
+  if (isAgentTool(tool)) {
     const nested = await runAgentTool(run, tool, call, args)
     return nested.kind === 'done'
       ? { output: nested.output, isError: nested.isError }

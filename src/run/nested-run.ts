@@ -8,7 +8,7 @@
  * @module
  */
 import type { Agent } from '../agent/agent.js'
-import { AGENT_TOOL, type AgentTool, type AgentToolArguments } from '../agent/agent-tool.js'
+import { AGENT_TOOL, type AgentTool, type AgentToolArguments } from '../agent/agent-tool-marker.js'
 import { describeError } from '../errors/describe-error.js'
 import { AgentLoopError, ConfigError } from '../errors/errors.js'
 import type { RunEvent } from '../events/run-event.js'
@@ -95,9 +95,4 @@ export async function runAgentTool(
   state.usage.modelCalls += result.usage.modelCalls
   state.usage.toolCalls += result.usage.toolCalls
   return { kind: 'done', output: toText(result.output), isError: false }
-}
-
-/** Whether a tool was made by `agent.asTool()`. */
-export function isAgentToolCall(tool: unknown): tool is AgentTool<unknown> {
-  return (tool as Partial<AgentTool> | undefined)?.[AGENT_TOOL] !== undefined
 }
