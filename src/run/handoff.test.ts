@@ -241,8 +241,8 @@ describe('durable handoffs', () => {
       await expect(
         new Runtime({ storage, agents: [triage] }).run(triage, 'Paid?', { runId: 'r' }),
       ).rejects.toThrow('process died')
-      const stored = await base.runs.load('r')
-      expect((stored?.snapshot as { activeAgent?: string }).activeAgent).toBe(
+      const stored = (await base.runs.load('r'))?.snapshot as { activeAgent?: string } | undefined
+      expect(stored?.activeAgent).toBe(
         point.startsWith('before') ? undefined : 'billing',
       )
       const callsBefore = triageModel.requests.length
