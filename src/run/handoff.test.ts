@@ -242,9 +242,7 @@ describe('durable handoffs', () => {
         new Runtime({ storage, agents: [triage] }).run(triage, 'Paid?', { runId: 'r' }),
       ).rejects.toThrow('process died')
       const stored = (await base.runs.load('r'))?.snapshot as { activeAgent?: string } | undefined
-      expect(stored?.activeAgent).toBe(
-        point.startsWith('before') ? undefined : 'billing',
-      )
+      expect(stored?.activeAgent).toBe(point.startsWith('before') ? undefined : 'billing')
       const callsBefore = triageModel.requests.length
       // Only the entry agent is registered: billing is found through triage's handoffs.
       const result = await new Runtime({ storage: base, agents: [triage] }).resume('r')
