@@ -101,12 +101,15 @@ describe(`crash and resume of handoffs and nested agents on SQLite (SIGKILL, ${R
         const lines = readFileSync(log, 'utf8').trim().split('\n')
         const count = (line: string) => lines.filter((entry) => entry === line).length
         const charges = lines.filter((line) => line.startsWith('charge'))
-        expect(charges, lines.join('\n')).toEqual([`charge ${runId}/r1:c1`])
+        // At most once, always with the same idempotency key; once exactly unless the crash hit it.
+        expect(charges.length, lines.join('\n')).toBeLessThanOrEqual(1)
+        for (const line of charges) expect(line).toBe(`charge ${runId}/r1:c1`)
         if (reviewed.has(point)) {
           expect(reviews).toEqual(['researcher:charge:r1/c1'])
           expect(result.output).toMatch(/^desk: report \(The user did not approve this call of tool "charge"/)
         } else {
           expect(reviews).toEqual([])
+          expect(charges).toHaveLength(1)
           expect(result.output).toBe('desk: report (charged 42)')
         }
         // Once triage's handoff call is stored, triage's model is not called again.
