@@ -28,7 +28,8 @@ import type { Tool } from '../tool/tool.js'
 import { type AgentToolOptions, createAgentTool } from './agent-tool.js'
 import type { AgentTool } from './agent-tool-marker.js'
 import { checkAgentOptions } from './check-agent-options.js'
-import { HANDOFF_PARAMETERS, type Handoff, handoff, isHandoff } from './handoff.js'
+import type { Handoff } from './handoff.js'
+import { type HandoffEntry, type ResolvedHandoffs, resolveHandoffs } from './resolve-handoffs.js'
 
 /** Instructions, fixed or computed from the run context once at the start of each run. */
 export type Instructions<TContext> =
@@ -73,11 +74,12 @@ export interface AgentOptions<TContext, TOutput> {
   hooks?: HooksInput<TContext>
   /**
    * Agents this one can hand the conversation to: the model sees a `transfer_to_<name>` tool per
-   * entry, and taking one continues the run with that agent. An entry is an agent, or
-   * `handoff(agent, { toolName?, description?, inputFilter? })`. See docs/multi-agent.md.
+   * entry, and taking one continues the run with that agent. An entry is an agent,
+   * `handoff(agent, { toolName?, description?, inputFilter? })`, or a function returning one,
+   * called on first use (for an agent created later: `() => triage` hands back). See docs/multi-agent.md.
    */
   // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
-  handoffs?: readonly (Agent<TContext, any> | Handoff<Agent<TContext, any>>)[]
+  handoffs?: readonly HandoffEntry<Agent<TContext, any>>[]
   /** What the model of an agent that can hand off to this one (or call it as a tool) reads about it. */
   handoffDescription?: string
 }
@@ -98,18 +100,16 @@ export class Agent<TContext = unknown, TOutput = string> {
   /** The context budget settings, checked, with defaults applied. */
   readonly context: ContextSettings
   readonly hooks: HooksInput<TContext>
-  /** The tools as the model sees them, computed once. */
-  readonly modelTools: readonly ModelTool[]
   /** The output schema resolved for validation and for the model, when `output` is set. */
   readonly outputSchema: ResolvedSchema<TOutput> | undefined
   readonly outputSpec: ModelOutputSpec | undefined
-  /** The agents this one can hand off to, with their tool names. */
-  // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
-  readonly handoffs: readonly Handoff<Agent<TContext, any>>[]
   readonly handoffDescription: string | undefined
   readonly #toolsByName: ReadonlyMap<string, Tool<unknown, TContext>>
-  // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
-  readonly #handoffsByTool: ReadonlyMap<string, Handoff<Agent<TContext, any>>>
+  readonly #toolModelTools: readonly ModelTool[]
+  readonly #handoffEntries: readonly HandoffEntry<AnyAgent<TContext>>[]
+  #handoffs: ResolvedHandoffs<AnyAgent<TContext>> | undefined
+  #modelTools: readonly ModelTool[] | undefined
+  readonly #label: string
 
   constructor(options: AgentOptions<TContext, TOutput>) {
     checkAgentOptions(options)
@@ -146,19 +146,19 @@ export class Agent<TContext = unknown, TOutput = string> {
       }
       byName.set(entry.name, entry)
     })
-    const handoffs = resolveHandoffs(options, label, byName)
-    const handoffsByTool = new Map(handoffs.map((entry) => [entry.toolName, entry]))
+    const handoffEntries = options.handoffs ?? []
+    if (!Array.isArray(handoffEntries)) {
+      throw new ConfigError({
+        message: `${label}: handoffs must be an array of agents or handoff(agent, options); got ${describeValue(handoffEntries)}.`,
+      })
+    }
     if (options.handoffDescription !== undefined && typeof options.handoffDescription !== 'string') {
       throw new ConfigError({
         message: `${label}: handoffDescription must be a string; got ${describeValue(options.handoffDescription)}.`,
       })
     }
     const toolChoice = options.toolChoice ?? 'auto'
-    if (
-      typeof toolChoice === 'object' &&
-      !byName.has(toolChoice.name) &&
-      !handoffsByTool.has(toolChoice.name)
-    ) {
+    if (typeof toolChoice === 'object' && !byName.has(toolChoice.name) && handoffEntries.length === 0) {
       throw new ConfigError({
         message: `${label}: toolChoice names "${toolChoice.name}", which is not one of its tools (${[...byName.keys()].join(', ') || 'none'}).`,
       })
@@ -181,23 +181,17 @@ export class Agent<TContext = unknown, TOutput = string> {
     this.context = resolveContextOptions(options.context, `${label}: context`)
     this.hooks = options.hooks
     this.#toolsByName = byName
-    this.handoffs = handoffs
+    this.#label = label
     this.handoffDescription = options.handoffDescription
-    this.#handoffsByTool = handoffsByTool
-    this.modelTools = [
-      ...tools.map((entry) => ({
-        name: entry.name,
-        description: entry.description,
-        parameters: entry.parameters,
-        strict: entry.strict,
-      })),
-      ...handoffs.map((entry) => ({
-        name: entry.toolName,
-        description: entry.description,
-        parameters: HANDOFF_PARAMETERS,
-        strict: true,
-      })),
-    ]
+    this.#handoffEntries = handoffEntries
+    this.#toolModelTools = tools.map((entry) => ({
+      name: entry.name,
+      description: entry.description,
+      parameters: entry.parameters,
+      strict: entry.strict,
+    }))
+    // Without functions among them, handoffs are checked now; functions wait for the first use.
+    if (!handoffEntries.some((entry) => typeof entry === 'function')) this.#resolveHandoffs()
     if (options.output === undefined) {
       this.outputSchema = undefined
       this.outputSpec = undefined
@@ -220,10 +214,43 @@ export class Agent<TContext = unknown, TOutput = string> {
     return this.#toolsByName.get(name)
   }
 
+  /** The agents this one can hand off to, with their tool names (functions resolved on first use). */
+  get handoffs(): readonly Handoff<AnyAgent<TContext>>[] {
+    return this.#resolveHandoffs().list
+  }
+
+  /** The tools as the model sees them (its tools, then one per handoff), computed once. */
+  get modelTools(): readonly ModelTool[] {
+    this.#modelTools ??= [...this.#toolModelTools, ...this.#resolveHandoffs().modelTools]
+    return this.#modelTools
+  }
+
   /** The handoff whose tool is named `toolName`, if the agent has it. */
-  // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
-  getHandoff(toolName: string): Handoff<Agent<TContext, any>> | undefined {
-    return this.#handoffsByTool.get(toolName)
+  getHandoff(toolName: string): Handoff<AnyAgent<TContext>> | undefined {
+    return this.#resolveHandoffs().byTool.get(toolName)
+  }
+
+  #resolveHandoffs(): ResolvedHandoffs<AnyAgent<TContext>> {
+    if (this.#handoffs === undefined) {
+      const resolved = resolveHandoffs({
+        label: this.#label,
+        name: this.name,
+        entries: this.#handoffEntries,
+        hasTool: (name) => this.#toolsByName.has(name),
+      })
+      const choice = this.toolChoice
+      if (
+        typeof choice === 'object' &&
+        !this.#toolsByName.has(choice.name) &&
+        !resolved.byTool.has(choice.name)
+      ) {
+        throw new ConfigError({
+          message: `${this.#label}: toolChoice names "${choice.name}", which is not one of its tools or handoffs (${[...this.#toolsByName.keys(), ...resolved.byTool.keys()].join(', ') || 'none'}).`,
+        })
+      }
+      this.#handoffs = resolved
+    }
+    return this.#handoffs
   }
 
   /**
@@ -239,85 +266,9 @@ export class Agent<TContext = unknown, TOutput = string> {
   }
 }
 
-/**
- * The handoffs of `options`, checked: each entry is an agent or a `handoff(...)`, their tool names
- * are unique and differ from the agent's tools, and every agent reachable through them has a name
- * of its own (a stored run finds its active agent by name).
- */
-function resolveHandoffs<TContext>(
-  options: AgentOptions<TContext, unknown>,
-  label: string,
-  tools: ReadonlyMap<string, unknown>,
-  // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
-): Handoff<Agent<TContext, any>>[] {
-  const entries = options.handoffs ?? []
-  if (!Array.isArray(entries)) {
-    throw new ConfigError({
-      message: `${label}: handoffs must be an array of agents or handoff(agent, options); got ${describeValue(entries)}.`,
-    })
-  }
-  // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
-  const handoffs: Handoff<Agent<TContext, any>>[] = []
-  const toolNames = new Map<string, number>()
-  const reachable = new Map<string, unknown>([[options.name, undefined]])
-  entries.forEach((entry, index) => {
-    const resolved = isHandoff(entry)
-      ? (entry as AgentHandoff<TContext>)
-      : entry instanceof Agent
-        ? handoff(entry)
-        : undefined
-    if (resolved === undefined || !(resolved.agent instanceof Agent)) {
-      throw new ConfigError({
-        message: `${label}: handoffs[${index}] is not an agent; give an Agent or handoff(agent, options).`,
-      })
-    }
-    const target = resolved.agent
-    if (target.name === options.name) {
-      throw new ConfigError({
-        message: `${label}: handoffs[${index}] hands off to an agent named "${target.name}", the agent's own name. An agent cannot hand off to itself, and names identify the active agent of a stored run: give the other agent another name.`,
-      })
-    }
-    const earlier = toolNames.get(resolved.toolName)
-    if (earlier !== undefined || tools.has(resolved.toolName)) {
-      throw new ConfigError({
-        message: `${label}: handoffs[${index}] has the tool name "${resolved.toolName}", already used by ${earlier === undefined ? 'one of its tools' : `handoffs[${earlier}]`}. Tool names must be unique within an agent: pass handoff(agent, { toolName }) to choose another.`,
-      })
-    }
-    toolNames.set(resolved.toolName, index)
-    for (const agent of [target, ...reachableThrough(target)]) {
-      const known = reachable.get(agent.name)
-      if (reachable.has(agent.name) && known !== agent) {
-        throw new ConfigError({
-          message: `${label}: handoffs[${index}] reaches two different agents named "${agent.name}". A stored run finds its active agent by name, so the agents reachable through handoffs need distinct names.`,
-        })
-      }
-      reachable.set(agent.name, agent)
-    }
-    handoffs.push(resolved)
-  })
-  return handoffs
-}
-
-/** Every agent reachable from `agent` through handoffs (not `agent` itself). */
-// biome-ignore lint/suspicious/noExplicitAny: agents of any context and output
-function reachableThrough(agent: Agent<any, any>): Agent<any, any>[] {
-  // biome-ignore lint/suspicious/noExplicitAny: agents of any context and output
-  const seen = new Set<Agent<any, any>>([agent])
-  const queue = [agent]
-  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    for (const entry of next.handoffs) {
-      if (seen.has(entry.agent)) continue
-      seen.add(entry.agent)
-      queue.push(entry.agent)
-    }
-  }
-  seen.delete(agent)
-  return [...seen]
-}
-
-/** A handoff to an agent of any output type (the next agent's output type is its own). */
+/** An agent of any output type (the next agent's output type is its own). */
 // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
-type AgentHandoff<TContext> = Handoff<Agent<TContext, any>>
+type AnyAgent<TContext> = Agent<TContext, any>
 
 function referenceOf(reference: string, label: string): Model {
   try {

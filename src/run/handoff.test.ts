@@ -175,14 +175,63 @@ describe('handoffs', () => {
     expect(() => new Agent({ name: 'billing', model, handoffs: [billing] })).toThrow(
       /cannot hand off to itself/,
     )
-    const otherBilling = new Agent({ name: 'billing', model })
-    const refunds = new Agent({ name: 'refunds', model, handoffs: [otherBilling] })
-    expect(make({ handoffs: [billing, refunds] })).toThrow(/reaches two different agents named "billing"/)
     expect(make({ handoff: [billing] })).toThrow(/unknown option "handoff". Did you mean "handoffs"\?/)
     expect(() => handoff(billing, { tool: 'x' } as never)).toThrow(/unknown option "tool"/)
     expect(() => handoff(billing, { toolName: 'transfer to' })).toThrow(/not 1-64 letters/)
     expect(() => handoff(new Agent({ name: '日本', model }))).toThrow(/the agent name has none/)
     expect(make({ handoffDescription: 5 })).toThrow(ConfigError)
+    expect(make({ toolChoice: { name: 'transfer_to_nobody' }, handoffs: [billing] })).toThrow(
+      /toolChoice names "transfer_to_nobody", which is not one of its tools or handoffs \(transfer_to_billing\)/,
+    )
+  })
+
+  it('checks the whole handoff graph when a run starts: names must be distinct, functions must return agents', async () => {
+    const { billing } = specialists()
+    const model = scriptedModel([])
+    const otherBilling = new Agent({ name: 'billing', model })
+    const refunds = new Agent({ name: 'refunds', model, handoffs: [otherBilling] })
+    const triage = new Agent({ name: 'triage', model, handoffs: [billing, refunds] })
+    await expect(run(triage, 'hi')).rejects.toThrow(
+      /handoffs reach two different agents named "billing" \(through agent "refunds"\)/,
+    )
+    const lazy = new Agent({ name: 'lazy', model, handoffs: [() => 'billing' as never] })
+    expect(() => lazy.handoffs).toThrow(
+      /handoffs\[0\] is not an agent \(its function returned the string "billing"\)/,
+    )
+    expect(model.requests).toHaveLength(0)
+  })
+
+  it('hands back through a function entry: triage -> billing -> triage, in one run', async () => {
+    const billingModel = statelessModel(() => ({
+      toolCalls: [{ name: 'transfer_to_triage', callId: 'back' }],
+      usage,
+    }))
+    // billing is created first; its handoff to triage is resolved on first use.
+    const billing = new Agent({ name: 'billing', model: billingModel, handoffs: [() => triage] })
+    const triageModel = statelessModel((request) =>
+      hasResult(request, 'transfer_to_triage')
+        ? { text: 'Back at triage.', usage }
+        : { toolCalls: [{ name: 'transfer_to_billing', callId: 'go' }], usage },
+    )
+    const triage: Agent = new Agent({ name: 'triage', model: triageModel, handoffs: [billing] })
+    const storage = createMemoryStorage()
+    const events = new Runtime({ storage, agents: [triage] }).stream(triage, 'hi', { runId: 'loop' })
+    const seen = await collectEvents(events)
+    const result = await events.result
+    expect(result).toMatchObject({ output: 'Back at triage.', lastAgent: 'triage' })
+    expect(eventsOfType(seen, 'agent.handoff').map((event) => `${event.from}->${event.to}`)).toEqual([
+      'triage->billing',
+      'billing->triage',
+    ])
+    expect(billingModel.requests[0]?.tools?.map((entry) => entry.name)).toEqual(['transfer_to_triage'])
+    const stored = (await storage.runs.load('loop'))?.snapshot as {
+      activeAgent?: string
+      handoffs?: unknown[]
+    }
+    expect(stored).toMatchObject({
+      activeAgent: 'triage',
+      handoffs: [{ from: 'triage' }, { from: 'billing' }],
+    })
   })
 })
 

@@ -29,6 +29,7 @@ import {
   positiveMilliseconds,
 } from './check-run-options.js'
 import { Checkpointer, type EventSink } from './checkpointer.js'
+import { checkHandoffGraph } from '../agent/resolve-handoffs.js'
 import { findAgent } from './handoff-phase.js'
 import { checkInputKind, type RunInput, toMessages } from './run-input.js'
 import { completedResult, runLoop } from './run-loop.js'
@@ -365,6 +366,8 @@ export class Runtime {
     if (options.runId !== undefined && (typeof options.runId !== 'string' || options.runId === '')) {
       throw new ConfigError({ message: 'run options: runId must be a non-empty string.' })
     }
+    // Once per agent: the agents its handoffs reach (functions resolved) have distinct names.
+    checkHandoffGraph(resumed !== undefined && 'entry' in resumed ? (resumed.entry ?? agent) : agent)
     let launch: Launch
     if (resumed !== undefined && 'state' in resumed) {
       launch = resumed
