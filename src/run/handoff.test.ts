@@ -75,6 +75,29 @@ describe('handoffs', () => {
     expect(result.usage.modelCalls).toBe(2)
   })
 
+  it('gives the next agent its own context-computed instructions and hooks; handoff calls skip tool hooks', async () => {
+    const seenByHooks: string[] = []
+    const billingModel = statelessModel(() => ({ text: 'ok', usage }))
+    const billing = new Agent<{ plan: string }>({
+      name: 'billing',
+      instructions: ({ context }) => `Customer on the ${context.plan} plan.`,
+      model: billingModel,
+      hooks: { beforeModel: ({ agentName }) => void seenByHooks.push(`billing hook: ${agentName}`) },
+    })
+    const triage = new Agent<{ plan: string }>({
+      name: 'triage',
+      model: statelessModel(() => ({ toolCalls: [{ name: 'transfer_to_billing' }], usage })),
+      handoffs: [billing],
+      hooks: {
+        beforeModel: ({ agentName }) => void seenByHooks.push(`triage hook: ${agentName}`),
+        beforeTool: ({ toolName }) => void seenByHooks.push(`tool hook: ${toolName}`),
+      },
+    })
+    await run(triage, 'hi', { context: { plan: 'gold' } })
+    expect(billingModel.requests[0]?.instructions).toBe('Customer on the gold plan.')
+    expect(seenByHooks).toEqual(['triage hook: triage', 'billing hook: billing'])
+  })
+
   it("validates the final output against the answering agent's output schema", async () => {
     const { billing, refunds } = specialists()
     const triage = new Agent({
