@@ -7,6 +7,7 @@
 
 import type { z } from 'zod'
 import type { Agent } from '../agent/agent.js'
+import { checkHandoffGraph } from '../agent/resolve-handoffs.js'
 import { ConfigError, describeError, RunCancelledError, RunTimeoutError } from '../errors/errors.js'
 import { createEventChannel, resultStream } from '../events/event-channel.js'
 import { startExecution } from '../events/execution.js'
@@ -29,8 +30,8 @@ import {
   positiveMilliseconds,
 } from './check-run-options.js'
 import { Checkpointer, type EventSink } from './checkpointer.js'
-import { checkHandoffGraph } from '../agent/resolve-handoffs.js'
 import { findAgent } from './handoff-phase.js'
+import { waitsForDecision } from './nested-decisions.js'
 import { checkInputKind, type RunInput, toMessages } from './run-input.js'
 import { completedResult, runLoop } from './run-loop.js'
 import type { RunResult } from './run-result.js'
@@ -40,7 +41,7 @@ import { createRunState, type RunState, type ToolCallRecord } from './run-state.
 import type { RunStateV1 } from './run-state-schema.js'
 import type { RunStream } from './run-stream.js'
 import { rebuildState } from './stored-run-state.js'
-import { checkDecisions, pendingCalls, waitsForDecision } from './tool-phase.js'
+import { checkDecisions, pendingCalls } from './tool-phase.js'
 
 /** Options of one run. */
 export interface RunOptions<TContext = unknown> {

@@ -1,11 +1,12 @@
 import { ConfigError } from '../errors/errors.js'
 import type { Message, ToolCallPart, ToolMessage } from '../messages/message.js'
 import type { JsonValue } from '../util/json.js'
-import type { ActiveRun, ApprovalDecision } from './active-run.js'
+import type { ActiveRun } from './active-run.js'
 import { executeToolCalls, type ToolCallSteps } from './execute-tools.js'
 import { answerHandoffCalls, firstHandoff, type TakenHandoff } from './handoff-phase.js'
+import { passOnToNestedRun, waitsForDecision } from './nested-decisions.js'
 import type { Interruption } from './run-result.js'
-import type { NestedCallRecord, NestedWaiting, RunState, ToolCallRecord } from './run-state.js'
+import type { NestedWaiting, RunState, ToolCallRecord } from './run-state.js'
 import { moveToolCall } from './run-transitions.js'
 
 /** How the tool calls of a turn ended: all answered, or some waiting for a human. */
@@ -213,38 +214,6 @@ export async function applyDecisions(run: ActiveRun<unknown, unknown>): Promise<
   }
 }
 
-/**
- * A decision on a nested run's call (`<call id>/<nested call id>`): stored with the agent tool's
- * call, which then runs again and passes it on to the nested run.
- */
-function passOnToNestedRun(state: RunState, decision: ApprovalDecision): void {
-  const records = state.toolCalls ?? {}
-  const owner = nestedOwner(records, decision.callId)
-  if (owner === undefined) return
-  const [callId, record] = owner
-  const nested = record.nested as NestedCallRecord
-  const decisions = [...(nested.decisions ?? [])]
-  decisions.push({
-    callId: decision.callId.slice(callId.length + 1),
-    approve: decision.approve,
-    ...(decision.message === undefined ? {} : { message: decision.message }),
-  })
-  record.nested = { ...nested, decisions }
-  if (record.status === 'approval')
-    moveToolCall(records, callId, 'approve', { idempotencyKey: record.idempotencyKey })
-}
-
-/** The agent tool call (id and record) whose nested run waits on the call `callId` names. */
-function nestedOwner(
-  records: Record<string, ToolCallRecord>,
-  callId: string,
-): [string, ToolCallRecord] | undefined {
-  for (const [id, record] of Object.entries(records)) {
-    if (record.nested?.waiting.some((entry) => entry.callId === callId)) return [id, record]
-  }
-  return undefined
-}
-
 /** The tool calls of the run's last assistant message that have no result yet. */
 export function unansweredCalls(run: ActiveRun<unknown, unknown>): ToolCallPart[] {
   return pendingCalls(run.state.messages)
@@ -300,13 +269,4 @@ export function checkDecisions(state: RunState, approvals: ReadonlyMap<string, u
       message: `resume: approvals name call "${callId}", which is not waiting for a decision in run "${state.runId}"${why}. Calls waiting: ${waiting.length === 0 ? 'none' : waiting.join(', ')}. Use the callIds from result.interruptions; the run was not changed.`,
     })
   }
-}
-
-/** Whether `callId` names a call of `state` (or of a nested run) that a decision can be given to. */
-export function waitsForDecision(state: RunState, callId: string): boolean {
-  const records = state.toolCalls ?? {}
-  const record = records[callId]
-  if (record === undefined) return nestedOwner(records, callId) !== undefined
-  if (record.nested !== undefined) return false
-  return record.status === 'approval' || record.status === 'review' || record.status === 'started'
 }
