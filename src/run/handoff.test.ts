@@ -335,6 +335,42 @@ describe('durable handoffs', () => {
     })
   }
 
+  it('a handoff in the same turn as a call awaiting approval is taken once the decision is made', async () => {
+    const storage = createMemoryStorage()
+    const { billing, billingModel } = specialists()
+    const refunded: string[] = []
+    const refund = tool({
+      name: 'refund',
+      description: 'Refund',
+      parameters: z.object({ amount: z.number() }),
+      needsApproval: true,
+      execute: ({ amount }) => {
+        refunded.push(String(amount))
+        return `refunded ${amount}`
+      },
+    })
+    const triage = new Agent({
+      name: 'triage',
+      model: statelessModel(() => ({
+        toolCalls: [
+          { name: 'refund', arguments: { amount: 9 }, callId: 'r' },
+          { name: 'transfer_to_billing', callId: 'h' },
+        ],
+        usage,
+      })),
+      tools: [refund],
+      handoffs: [billing],
+    })
+    const runtime = new Runtime({ storage, agents: [triage] })
+    const paused = await runtime.run(triage, 'refund and bill', { runId: 'p' })
+    expect(paused).toMatchObject({ status: 'awaiting_approval', lastAgent: 'triage' })
+    expect(billingModel.requests).toHaveLength(0)
+    const done = await runtime.resume('p', { approvals: [{ callId: 'r', approve: true }] })
+    expect(done).toMatchObject({ status: 'completed', output: 'Your invoice is paid.', lastAgent: 'billing' })
+    expect(refunded).toEqual(['9'])
+    expect(billingModel.requests[0]?.messages.filter((message) => message.role === 'tool')).toHaveLength(2)
+  })
+
   it('a resumed run whose active agent cannot be found fails with a ConfigError naming it', async () => {
     const storage = createMemoryStorage()
     const { triage } = durableSetup()
