@@ -1,45 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { hasResult, specialists, statelessModel, usage } from '../../test/support/multi-agent-fixtures.js'
 import { Agent } from '../agent/agent.js'
 import { handoff } from '../agent/handoff.js'
 import { ConfigError } from '../errors/errors.js'
 import type { Message } from '../messages/message.js'
-import type { ModelRequest } from '../model/model-request.js'
 import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
-import type { Storage } from '../storage/storage.js'
 import { collectEvents, eventsOfType } from '../testing/collect-events.js'
-import { type ScriptedTurnSpec, scriptedModel } from '../testing/scripted-model.js'
+import { scriptedModel } from '../testing/scripted-model.js'
 import { tool } from '../tool/tool.js'
 import { run } from './run.js'
 import { Runtime } from './runtime.js'
-
-const usage = { inputTokens: 3, outputTokens: 2 }
-
-/** A model deciding from the request alone (so a resumed run gets the same answers). */
-function statelessModel(decide: (request: ModelRequest) => ScriptedTurnSpec) {
-  return scriptedModel(Array.from({ length: 20 }, () => decide))
-}
-
-const hasResult = (request: ModelRequest, name: string) =>
-  request.messages.some((message) => message.role === 'tool' && message.toolName === name)
-
-function specialists() {
-  const billingModel = statelessModel(() => ({ text: 'Your invoice is paid.', usage }))
-  const refundsModel = statelessModel(() => ({ text: '{"refunded":true,"amount":40}', usage }))
-  const billing = new Agent({
-    name: 'billing',
-    instructions: 'You answer billing questions.',
-    handoffDescription: 'Invoices and payments.',
-    model: billingModel,
-  })
-  const refunds = new Agent({
-    name: 'Refund Desk',
-    instructions: 'You process refunds.',
-    model: refundsModel,
-    output: z.object({ refunded: z.boolean(), amount: z.number() }),
-  })
-  return { billing, refunds, billingModel, refundsModel }
-}
 
 describe('handoffs', () => {
   it('shows a transfer tool per handoff and continues the run with the agent the model picks', async () => {
@@ -255,135 +226,6 @@ describe('handoffs', () => {
       activeAgent: 'triage',
       handoffs: [{ from: 'triage' }, { from: 'billing' }],
     })
-  })
-})
-
-/** A storage whose saves fail from the first one `crashOn` picks on, as if the process died there. */
-function crashingStorage(
-  storage: Storage,
-  crashOn: (input: { reason: string; runId: string }) => boolean,
-): Storage {
-  let crashed = false
-  const die = () => Promise.reject(new Error('process died'))
-  return {
-    ...storage,
-    runs: {
-      ...storage.runs,
-      save: (input) => {
-        const report = input.events?.find((event) => event.type === 'checkpoint.save')
-        const reason = report?.type === 'checkpoint.save' ? report.reason : 'unknown'
-        if (!crashed && crashOn({ reason, runId: input.runId })) crashed = true
-        return crashed ? die() : storage.runs.save(input)
-      },
-      appendEvents: (...args) => (crashed ? die() : storage.runs.appendEvents(...args)),
-    },
-  }
-}
-
-describe('durable handoffs', () => {
-  function durableSetup() {
-    const { billing, billingModel } = specialists()
-    const triageModel = statelessModel((request) =>
-      hasResult(request, 'transfer_to_billing')
-        ? { text: 'unexpected', usage }
-        : { toolCalls: [{ name: 'transfer_to_billing', callId: 'h1' }], usage },
-    )
-    const triage = new Agent({
-      name: 'triage',
-      model: triageModel,
-      handoffs: [
-        handoff(billing, { inputFilter: ({ messages }) => messages.filter((m) => m.role === 'user') }),
-      ],
-    })
-    return { triage, triageModel, billingModel }
-  }
-
-  for (const point of ['before the handoff save', 'after the handoff save']) {
-    it(`a crash ${point} resumes with the new agent, without calling the first one again`, async () => {
-      const base = createMemoryStorage()
-      const { triage, triageModel, billingModel } = durableSetup()
-      // "after": the save after the handoff's (billing's answer) fails.
-      let handoffSaved = false
-      const storage = crashingStorage(base, ({ reason }) => {
-        if (point.startsWith('before')) return reason === 'handoff'
-        if (handoffSaved) return true
-        handoffSaved = reason === 'handoff'
-        return false
-      })
-      await expect(
-        new Runtime({ storage, agents: [triage] }).run(triage, 'Paid?', { runId: 'r' }),
-      ).rejects.toThrow('process died')
-      const stored = (await base.runs.load('r'))?.snapshot as { activeAgent?: string } | undefined
-      expect(stored?.activeAgent).toBe(point.startsWith('before') ? undefined : 'billing')
-      const callsBefore = triageModel.requests.length
-      // Only the entry agent is registered: billing is found through triage's handoffs.
-      const result = await new Runtime({ storage: base, agents: [triage] }).resume('r')
-      expect(result).toMatchObject({
-        status: 'completed',
-        output: 'Your invoice is paid.',
-        lastAgent: 'billing',
-      })
-      expect(triageModel.requests).toHaveLength(callsBefore)
-      // The input filter applies again after the resume.
-      expect(billingModel.requests.at(-1)?.messages).toEqual([{ role: 'user', content: 'Paid?' }])
-      const events = await base.runs.readEvents('r')
-      expect(eventsOfType(events, 'agent.handoff')).toHaveLength(1)
-      const handoffSave = events.findIndex(
-        (event) => event.type === 'checkpoint.save' && event.reason === 'handoff',
-      )
-      expect(handoffSave).toBeGreaterThan(events.findIndex((event) => event.type === 'agent.handoff'))
-    })
-  }
-
-  it('a handoff in the same turn as a call awaiting approval is taken once the decision is made', async () => {
-    const storage = createMemoryStorage()
-    const { billing, billingModel } = specialists()
-    const refunded: string[] = []
-    const refund = tool({
-      name: 'refund',
-      description: 'Refund',
-      parameters: z.object({ amount: z.number() }),
-      needsApproval: true,
-      execute: ({ amount }) => {
-        refunded.push(String(amount))
-        return `refunded ${amount}`
-      },
-    })
-    const triage = new Agent({
-      name: 'triage',
-      model: statelessModel(() => ({
-        toolCalls: [
-          { name: 'refund', arguments: { amount: 9 }, callId: 'r' },
-          { name: 'transfer_to_billing', callId: 'h' },
-        ],
-        usage,
-      })),
-      tools: [refund],
-      handoffs: [billing],
-    })
-    const runtime = new Runtime({ storage, agents: [triage] })
-    const paused = await runtime.run(triage, 'refund and bill', { runId: 'p' })
-    expect(paused).toMatchObject({ status: 'awaiting_approval', lastAgent: 'triage' })
-    expect(billingModel.requests).toHaveLength(0)
-    const done = await runtime.resume('p', { approvals: [{ callId: 'r', approve: true }] })
-    expect(done).toMatchObject({ status: 'completed', output: 'Your invoice is paid.', lastAgent: 'billing' })
-    expect(refunded).toEqual(['9'])
-    expect(billingModel.requests[0]?.messages.filter((message) => message.role === 'tool')).toHaveLength(2)
-  })
-
-  it('a resumed run whose active agent cannot be found fails with a ConfigError naming it', async () => {
-    const storage = createMemoryStorage()
-    const { triage } = durableSetup()
-    await new Runtime({ storage, agents: [triage] })
-      .run(triage, 'Paid?', {
-        runId: 'r',
-        maxTurns: 1,
-      })
-      .catch(() => undefined)
-    const lonelyTriage = new Agent({ name: 'triage', model: scriptedModel([]) })
-    await expect(new Runtime({ storage, agents: [lonelyTriage] }).resume('r')).rejects.toThrow(
-      /handed off to agent "billing", which agent "triage" does not reach through its handoffs/,
-    )
   })
 })
 
