@@ -13,6 +13,28 @@ import { collectEvents, eventsOfType } from '../testing/collect-events.js'
 import { Runtime } from './runtime.js'
 
 describe('agent tool approvals', () => {
+  it('asTool({ needsApproval: true }) pauses before the nested run starts', async () => {
+    const storage = createMemoryStorage()
+    const researcher = researcherAgent()
+    const writerModel = statelessModel((request) =>
+      toolResults(request).length === 0
+        ? { toolCalls: [{ name: 'ask', arguments: { input: 'dig' }, callId: 'a1' }], usage }
+        : { text: `got ${toolResults(request).join('')}`, usage },
+    )
+    const writer = new Agent({
+      name: 'writer',
+      model: writerModel,
+      tools: [researcher.agent.asTool({ name: 'ask', needsApproval: true })],
+    })
+    const runtime = new Runtime({ storage, agents: [writer] })
+    const paused = await runtime.run(writer, 'go', { runId: 'n' })
+    expect(paused.interruptions).toEqual([{ callId: 'a1', toolName: 'ask', arguments: { input: 'dig' } }])
+    expect(researcher.model.requests).toHaveLength(0)
+    expect(await storage.runs.get('n/a1')).toBeNull()
+    const done = await runtime.resume('n', { approvals: [{ callId: 'a1', approve: true }] })
+    expect(done.output).toBe('got facts (paid 3)')
+  })
+
   it('surfaces the nested approvals in the calling run and continues both through its resume', async () => {
     const storage = createMemoryStorage()
     const researcher = researcherAgent({ needsApproval: true })

@@ -57,6 +57,31 @@ describe('agent.asTool()', () => {
     expect(child?.snapshot).toMatchObject({ status: 'completed', parent: { runId: 'w', callId: 'r1' } })
   })
 
+  it('runs two nested agents of one turn at once; both usages are added', async () => {
+    const first = researcherAgent()
+    const second = researcherAgent()
+    const other = new Agent({ name: 'second', model: second.model, tools: second.agent.tools })
+    const caller = new Agent({
+      name: 'caller',
+      model: statelessModel((request) =>
+        toolResults(request).length === 0
+          ? {
+              toolCalls: [
+                { name: 'researcher', arguments: { input: 'a' }, callId: 'x' },
+                { name: 'second', arguments: { input: 'b' }, callId: 'y' },
+              ],
+              usage,
+            }
+          : { text: toolResults(request).join(' + '), usage },
+      ),
+      tools: [first.agent.asTool(), other.asTool()],
+    })
+    const result = await new Runtime({ storage: createMemoryStorage() }).run(caller, 'go', { runId: 'two' })
+    expect(result.output).toBe('facts (paid 3) + facts (paid 3)')
+    expect(result.usage).toMatchObject({ modelCalls: 6, toolCalls: 4 })
+    expect([...first.log, ...second.log].sort()).toEqual(['two/x:p1', 'two/y:p1'])
+  })
+
   it('sends a nested failure to the model as an error result; the calling run goes on', async () => {
     const broken = new Agent({
       name: 'broken',
