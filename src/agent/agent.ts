@@ -25,6 +25,7 @@ import {
 } from '../model/model-request.js'
 import { type ResolvedSchema, resolveSchema } from '../tool/schema.js'
 import type { Tool } from '../tool/tool.js'
+import { isToolSource, type ToolSource } from '../tool/tool-source.js'
 import { checkAgentOptions } from './check-agent-options.js'
 
 /** Instructions, fixed or computed from the run context once at the start of each run. */
@@ -42,7 +43,11 @@ export interface AgentOptions<TContext, TOutput> {
   instructions?: Instructions<TContext>
   /** A model object, or a reference such as `'openai:gpt-4o'` resolved by the runtime's model registry. */
   model: Model | string
-  tools?: readonly Tool<unknown, TContext>[]
+  /**
+   * Tools, and tool sources whose tools may change (such as an MCP server's, from
+   * `agentloop/mcp`): a source's current tools are read before every model call.
+   */
+  tools?: readonly (Tool<unknown, TContext> | ToolSource<TContext>)[]
   /** `auto` (default), `required`, `none`, or `{ name }` to force one tool. */
   toolChoice?: ToolChoice
   /**
@@ -77,7 +82,6 @@ export class Agent<TContext = unknown, TOutput = string> {
   readonly name: string
   readonly instructions: Instructions<TContext> | undefined
   readonly model: Model
-  readonly tools: readonly Tool<unknown, TContext>[]
   readonly toolChoice: ToolChoice
   readonly resetToolChoice: boolean
   readonly parallelToolCalls: boolean
@@ -86,12 +90,13 @@ export class Agent<TContext = unknown, TOutput = string> {
   /** The context budget settings, checked, with defaults applied. */
   readonly context: ContextSettings
   readonly hooks: HooksInput<TContext>
-  /** The tools as the model sees them, computed once. */
-  readonly modelTools: readonly ModelTool[]
   /** The output schema resolved for validation and for the model, when `output` is set. */
   readonly outputSchema: ResolvedSchema<TOutput> | undefined
   readonly outputSpec: ModelOutputSpec | undefined
   readonly #toolsByName: ReadonlyMap<string, Tool<unknown, TContext>>
+  readonly #sources: readonly ToolSource<TContext>[]
+  /** The tools with the sources' current ones, and the sources' lists they were built from. */
+  #current: ToolSet<TContext>
 
   constructor(options: AgentOptions<TContext, TOutput>) {
     checkAgentOptions(options)
@@ -113,9 +118,15 @@ export class Agent<TContext = unknown, TOutput = string> {
         message: `${label}: maxTurns must be a positive integer; got ${describeValue(options.maxTurns)}.`,
       })
     }
-    const tools = options.tools ?? []
+    const tools: Tool<unknown, TContext>[] = []
+    const sources: ToolSource<TContext>[] = []
     const byName = new Map<string, Tool<unknown, TContext>>()
-    tools.forEach((entry, index) => {
+    ;(options.tools ?? []).forEach((entry, index) => {
+      if (isToolSource(entry)) {
+        sources.push(entry as ToolSource<TContext>)
+        return
+      }
+      tools.push(entry)
       if (typeof entry?.name !== 'string' || typeof entry.parseArguments !== 'function') {
         throw new ConfigError({
           message: `${label}: tools[${index}] is not a tool; create tools with tool({ ... }).`,
@@ -129,7 +140,8 @@ export class Agent<TContext = unknown, TOutput = string> {
       byName.set(entry.name, entry)
     })
     const toolChoice = options.toolChoice ?? 'auto'
-    if (typeof toolChoice === 'object' && !byName.has(toolChoice.name)) {
+    // A named tool may come from a source, whose tools are only known once the agent runs.
+    if (typeof toolChoice === 'object' && sources.length === 0 && !byName.has(toolChoice.name)) {
       throw new ConfigError({
         message: `${label}: toolChoice names "${toolChoice.name}", which is not one of its tools (${[...byName.keys()].join(', ') || 'none'}).`,
       })
@@ -143,7 +155,6 @@ export class Agent<TContext = unknown, TOutput = string> {
     this.name = options.name
     this.instructions = options.instructions
     this.model = model
-    this.tools = tools
     this.toolChoice = toolChoice
     this.resetToolChoice = options.resetToolChoice ?? true
     this.parallelToolCalls = options.parallelToolCalls ?? true
@@ -152,12 +163,8 @@ export class Agent<TContext = unknown, TOutput = string> {
     this.context = resolveContextOptions(options.context, `${label}: context`)
     this.hooks = options.hooks
     this.#toolsByName = byName
-    this.modelTools = tools.map((entry) => ({
-      name: entry.name,
-      description: entry.description,
-      parameters: entry.parameters,
-      strict: entry.strict,
-    }))
+    this.#sources = sources
+    this.#current = { lists: [], tools, byName, modelTools: tools.map(toModelTool) }
     if (options.output === undefined) {
       this.outputSchema = undefined
       this.outputSpec = undefined
@@ -175,9 +182,61 @@ export class Agent<TContext = unknown, TOutput = string> {
     }
   }
 
+  /** The agent's tools now: its own, then its tool sources' current ones. */
+  get tools(): readonly Tool<unknown, TContext>[] {
+    return this.#refresh().tools
+  }
+
+  /** The tools as the model sees them (recomputed only when a tool source's tools change). */
+  get modelTools(): readonly ModelTool[] {
+    return this.#refresh().modelTools
+  }
+
   /** The tool with this name, if the agent has it. */
   getTool(name: string): Tool<unknown, TContext> | undefined {
-    return this.#toolsByName.get(name)
+    return this.#refresh().byName.get(name)
+  }
+
+  #refresh(): ToolSet<TContext> {
+    if (this.#sources.length === 0) return this.#current
+    const lists = this.#sources.map((source) => source.tools())
+    if (lists.every((list, index) => list === this.#current.lists[index])) return this.#current
+    const byName = new Map(this.#toolsByName)
+    const owners = new Map<string, string>()
+    const tools = [...byName.values()]
+    lists.forEach((list, index) => {
+      const source = this.#sources[index] as ToolSource<TContext>
+      for (const entry of list) {
+        if (byName.has(entry.name)) {
+          const other = owners.get(entry.name)
+          throw new ConfigError({
+            message: `Agent ${JSON.stringify(this.name)}: tool source "${source.name}" has a tool named "${entry.name}", like ${other === undefined ? 'one of the agent\'s own tools' : `tool source "${other}"`}; tool names must be unique within an agent. Give the source a name prefix (for an MCP server: toolNamePrefix) or rename one of them.`,
+          })
+        }
+        byName.set(entry.name, entry)
+        owners.set(entry.name, source.name)
+        tools.push(entry)
+      }
+    })
+    this.#current = { lists, tools, byName, modelTools: tools.map(toModelTool) }
+    return this.#current
+  }
+}
+
+/** An agent's tools at one moment. */
+interface ToolSet<TContext> {
+  lists: readonly (readonly Tool<unknown, TContext>[])[]
+  tools: readonly Tool<unknown, TContext>[]
+  byName: ReadonlyMap<string, Tool<unknown, TContext>>
+  modelTools: readonly ModelTool[]
+}
+
+function toModelTool(entry: Tool<unknown, unknown>): ModelTool {
+  return {
+    name: entry.name,
+    description: entry.description,
+    parameters: entry.parameters,
+    strict: entry.strict,
   }
 }
 

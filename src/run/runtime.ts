@@ -157,6 +157,11 @@ export class Runtime {
     }
   }
 
+  /** The agents given in `new Runtime({ agents })`, in that order (what `agentloop/mcp` serves). */
+  get agents(): readonly Agent<unknown, unknown>[] {
+    return [...this.#agents.values()]
+  }
+
   /**
    * Continues a stored run from its last checkpoint (needs storage): completed model calls and
    * tool results are not repeated. A tool that started but whose result was not saved runs again
