@@ -135,7 +135,15 @@ export async function buildMcpServer(
         ...(output?.type === 'object' ? { outputSchema: fromJsonSchema(output) } : {}),
       },
       (args: AgentToolArguments, mcp: ServerContext) =>
-        runAgentForMcp({ runtime, agent, args, mcp, context: context(), timeoutMs }),
+        runAgentForMcp({
+          runtime,
+          agent,
+          // Over HTTP a session belongs to its caller: another key cannot read it by guessing its id.
+          args: caller === undefined || args.sessionId === undefined ? args : { ...args, sessionId: `mcp:${caller.id}:${args.sessionId}` },
+          mcp,
+          context: context(),
+          timeoutMs,
+        }),
     )
   }
   for (const fn of surface.functions) {
