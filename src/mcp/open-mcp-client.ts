@@ -115,7 +115,9 @@ export function connectError(
     } else if (isNetworkFailure(error)) {
       message = `MCP server "${server}" at ${url} is not reachable (${cause}). Check the URL and that the server is running.`
     } else {
-      message = `MCP server "${server}" at ${url} refused the MCP handshake (${cause}). Check the URL (the MCP endpoint, often /mcp) and the headers (an API key?).`
+      const status = (error as { data?: { status?: unknown } } | null)?.data?.status
+      const http = typeof status === 'number' ? `HTTP ${status}: ` : ''
+      message = `MCP server "${server}" at ${url} refused the MCP handshake (${http}${cause}). Check the URL (the MCP endpoint, often /mcp) and the headers (an API key?).`
     }
   }
   return new McpConnectionError({ server, message, cause: error })
