@@ -1,7 +1,12 @@
 // connectMcpServer against a real MCP server made with the official @modelcontextprotocol/server
 // package, running as a child process over stdio (test/support/mcp-fixture-server.ts).
 import { Agent, createMemoryStorage, type ModelRequest, Runtime, run } from 'agentloop'
-import { connectMcpServer, type McpConnection, McpConnectionError } from 'agentloop/mcp'
+import {
+  connectMcpServer,
+  type McpClientSettings,
+  type McpConnection,
+  McpConnectionError,
+} from 'agentloop/mcp'
 import { scriptedModel } from 'agentloop/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { root } from './support/build.js'
@@ -12,8 +17,13 @@ const fixture = {
   cwd: root,
 }
 const open: McpConnection[] = []
-async function connect(extra: Record<string, unknown> = {}): Promise<McpConnection> {
-  const connection = await connectMcpServer({ name: 'fixture', ...fixture, connectTimeoutMs: 30_000, ...extra })
+async function connect(extra: Partial<McpClientSettings> = {}): Promise<McpConnection> {
+  const connection = await connectMcpServer({
+    name: 'fixture',
+    ...fixture,
+    connectTimeoutMs: 30_000,
+    ...extra,
+  })
   open.push(connection)
   return connection
 }
@@ -85,10 +95,14 @@ describe('connectMcpServer over stdio (official server package in a child proces
     const running = run(new Agent({ name: 'a', model, tools: [mcp] }), 'go', { signal: controller.signal })
     setTimeout(() => controller.abort(), 500)
     await expect(running).rejects.toThrow()
-    await expect.poll(async () => {
-      const result = await mcp.client?.callTool({ name: 'stats', arguments: {} })
-      return JSON.parse((result?.content[0] as { text: string }).text).cancelled
-    }, { timeout: 10_000 }).toBe(1)
+    await expect
+      .poll(
+        async () => {
+          return JSON.parse(await callText(mcp, 'stats')).cancelled
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(1)
   }, 60_000)
 
   it('pauses for approval per server or per tool', async () => {
@@ -97,7 +111,12 @@ describe('connectMcpServer over stdio (official server package in a child proces
       tools: { add: { needsApproval: ({ arguments: args }) => (args.a as number) > 100 } },
     })
     const model = scriptedModel([
-      { toolCalls: [{ name: 'add', arguments: { a: 1, b: 1, note: null } }, { name: 'pid', arguments: {} }] },
+      {
+        toolCalls: [
+          { name: 'add', arguments: { a: 1, b: 1, note: null } },
+          { name: 'pid', arguments: {} },
+        ],
+      },
       (request) => ({ text: `results: ${toolResults(request).join(', ')}` }),
     ])
     const agent = new Agent({ name: 'a', model, tools: [mcp] })
@@ -133,7 +152,7 @@ describe('connectMcpServer over stdio (official server package in a child proces
   it('reconnects after the server process dies: the next call starts a new one', async () => {
     const errors: string[] = []
     const mcp = await connect({ reconnectDelayMs: 50, onError: ({ error }) => errors.push(error.message) })
-    const first = await mcp.client?.callTool({ name: 'pid', arguments: {} })
+    const first = await callText(mcp, 'pid')
     await mcp.client?.callTool({ name: 'crash', arguments: {} })
     await expect.poll(() => mcp.connected, { timeout: 10_000 }).toBe(false)
     expect(errors.join('\n')).toMatch(/the connection closed; the next call will connect again/)
@@ -141,7 +160,7 @@ describe('connectMcpServer over stdio (official server package in a child proces
     await run(new Agent({ name: 'a', model, tools: [mcp] }), 'go')
     const second = toolResults(model.requests[1])[0]
     expect(second).toMatch(/^\d+$/)
-    expect(second).not.toBe((first?.content[0] as { text: string }).text)
+    expect(second).not.toBe(first)
     expect(mcp.connected).toBe(true)
   }, 60_000)
 
@@ -152,7 +171,7 @@ describe('connectMcpServer over stdio (official server package in a child proces
     expect((await mcp.listPrompts()).map((entry) => entry.name)).toEqual(['greet'])
     const prompt = await mcp.getPrompt('greet', { name: 'Ada' })
     expect(prompt.messages[0]?.content).toEqual({ type: 'text', text: 'Say hello to Ada.' })
-    const pid = Number(((await mcp.client?.callTool({ name: 'pid', arguments: {} }))?.content[0] as { text: string }).text)
+    const pid = Number(await callText(mcp, 'pid'))
     await mcp.close()
     await expect.poll(() => isAlive(pid), { timeout: 10_000 }).toBe(false)
     expect(mcp.connected).toBe(false)
@@ -170,9 +189,19 @@ describe('connectMcpServer over stdio (official server package in a child proces
       command: process.execPath,
       args: ['-e', 'console.error("missing API key"); process.exit(3)'],
     })
-    await expect(exits).rejects.toThrow(/MCP server "quitter": ".*" stopped before the MCP handshake finished .*Its stderr ended with: missing API key/)
+    await expect(exits).rejects.toThrow(
+      /MCP server "quitter": ".*" stopped before the MCP handshake finished .*Its stderr ended with: missing API key/,
+    )
   }, 60_000)
 })
+
+/** Calls a tool with the official client of the open connection; its first text block. */
+async function callText(mcp: McpConnection, name: string): Promise<string> {
+  const client = mcp.client
+  if (client === undefined) throw new Error('not connected')
+  const result = await client.callTool({ name, arguments: {} })
+  return (result.content[0] as { text: string }).text
+}
 
 function isAlive(pid: number): boolean {
   try {

@@ -50,7 +50,9 @@ afterAll(async () => {
 
 async function officialClient(headers: Record<string, string>): Promise<Client> {
   const client = new Client({ name: 'official-client', version: '1.0.0' })
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers } }))
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers } }),
+  )
   return client
 }
 
@@ -75,10 +77,14 @@ describe('createMcpHttpHandler (official client over HTTP)', () => {
   })
 
   it('answers 401 without a valid key, before any MCP handling', async () => {
-    for (const headers of [{}, { Authorization: 'Bearer wrong' }]) {
+    for (const headers of [{}, { Authorization: 'Bearer wrong' }] as Record<string, string>[]) {
       const response = await fetch(`${base}/mcp`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
       })
       expect(response.status).toBe(401)
@@ -161,13 +167,23 @@ describe('connectMcpServer over Streamable HTTP', () => {
 
   it('says clearly when the server is not reachable or refuses the key', async () => {
     const port = await closedPort()
-    const unreachable = connectMcpServer({ name: 'down', url: `http://127.0.0.1:${port}/mcp`, connectTimeoutMs: 5_000 })
+    const unreachable = connectMcpServer({
+      name: 'down',
+      url: `http://127.0.0.1:${port}/mcp`,
+      connectTimeoutMs: 5_000,
+    })
     await expect(unreachable).rejects.toBeInstanceOf(McpConnectionError)
     await expect(unreachable).rejects.toThrow(
       /^MCP server "down" at http:\/\/127\.0\.0\.1:\d+\/mcp is not reachable \(fetch failed.*ECONNREFUSED.*\)\. Check the URL and that the server is running\.$/,
     )
-    const refused = connectMcpServer({ name: 'locked', url: `${base}/mcp`, headers: { Authorization: 'Bearer nope' } })
-    await expect(refused).rejects.toThrow(/^MCP server "locked" at .* refused the MCP handshake \(.*401.*\)\. Check the URL/)
+    const refused = connectMcpServer({
+      name: 'locked',
+      url: `${base}/mcp`,
+      headers: { Authorization: 'Bearer nope' },
+    })
+    await expect(refused).rejects.toThrow(
+      /^MCP server "locked" at .* refused the MCP handshake \(.*401.*\)\. Check the URL/,
+    )
   })
 })
 

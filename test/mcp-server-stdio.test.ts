@@ -86,9 +86,12 @@ describe('serveMcpStdio (official client, child process)', () => {
     const controller = new AbortController()
     const call = client.callTool(
       { name: 'sleeper', arguments: { input: 'sleep' } },
-      { signal: controller.signal, onprogress: (event) => {
-        if (event.message === 'calling tool wait') controller.abort()
-      } },
+      {
+        signal: controller.signal,
+        onprogress: (event) => {
+          if (event.message === 'calling tool wait') controller.abort()
+        },
+      },
     )
     await expect(call).rejects.toThrow()
     await expect.poll(() => stderr, { timeout: 10_000 }).toMatch(/cancelled run [0-9a-f-]{36}/)

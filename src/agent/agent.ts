@@ -210,7 +210,7 @@ export class Agent<TContext = unknown, TOutput = string> {
         if (byName.has(entry.name)) {
           const other = owners.get(entry.name)
           throw new ConfigError({
-            message: `Agent ${JSON.stringify(this.name)}: tool source "${source.name}" has a tool named "${entry.name}", like ${other === undefined ? 'one of the agent\'s own tools' : `tool source "${other}"`}; tool names must be unique within an agent. Give the source a name prefix (for an MCP server: toolNamePrefix) or rename one of them.`,
+            message: `Agent ${JSON.stringify(this.name)}: tool source "${source.name}" has a tool named "${entry.name}", like ${other === undefined ? "one of the agent's own tools" : `tool source "${other}"`}; tool names must be unique within an agent. Give the source a name prefix (for an MCP server: toolNamePrefix) or rename one of them.`,
           })
         }
         byName.set(entry.name, entry)

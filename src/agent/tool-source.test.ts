@@ -35,10 +35,9 @@ describe('Agent with a tool source', () => {
       ['own', 'first', 'second'],
       ['own', 'first', 'second'],
     ])
-    expect(result.messages.filter((message) => message.role === 'tool').map((message) => message.content)).toEqual([
-      'first',
-      'from second',
-    ])
+    expect(
+      result.messages.filter((message) => message.role === 'tool').map((message) => message.content),
+    ).toEqual(['first', 'from second'])
     expect(agent.getTool('second')).toBeDefined()
   })
 
@@ -61,7 +60,9 @@ describe('Agent with a tool source', () => {
     const other = mutableSource('other', [named('x')])
     const again = mutableSource('again', [named('x')])
     const twoSources = new Agent({ name: 'b', model: scriptedModel([]), tools: [other.source, again.source] })
-    expect(() => twoSources.tools).toThrow(/tool source "again" has a tool named "x", like tool source "other"/)
+    expect(() => twoSources.tools).toThrow(
+      /tool source "again" has a tool named "x", like tool source "other"/,
+    )
   })
 
   it('accepts a forced toolChoice naming a tool the source will provide', async () => {

@@ -206,7 +206,10 @@ export async function connectMcpServer(options: McpServerOptions): Promise<McpCo
       return (await (await ensureOpen()).client.listPrompts()).prompts
     },
     async getPrompt(name, args) {
-      return (await ensureOpen()).client.getPrompt({ name, ...(args === undefined ? {} : { arguments: args }) })
+      return (await ensureOpen()).client.getPrompt({
+        name,
+        ...(args === undefined ? {} : { arguments: args }),
+      })
     },
     async close() {
       if (closed) return

@@ -34,7 +34,9 @@ describe('checkMcpServerOptions', () => {
     expect(check({ name: 'docs', command: 'x', timeoutMs: -1 })).toThrow(
       'MCP server "docs": timeoutMs must be a positive number of milliseconds; got the number -1.',
     )
-    expect(check({ name: 'docs', command: 'x', maxReconnectAttempts: 1.5 })).toThrow(/maxReconnectAttempts must be a whole number/)
+    expect(check({ name: 'docs', command: 'x', maxReconnectAttempts: 1.5 })).toThrow(
+      /maxReconnectAttempts must be a whole number/,
+    )
     expect(check({ name: 'docs', command: 'x', needsApproval: 'yes' })).toThrow(
       /needsApproval must be true, false or a function/,
     )
@@ -42,6 +44,8 @@ describe('checkMcpServerOptions', () => {
       /MCP server "docs": tools\["search"\]: unknown option "timeout"/,
     )
     expect(check({ name: 'docs', command: 'x', toolNamePrefix: 'a.b' })).toThrow(/toolNamePrefix must be/)
-    expect(check({ name: 'docs', command: 'x', args: 'serve' })).toThrow('MCP server "docs": args must be a list of strings.')
+    expect(check({ name: 'docs', command: 'x', args: 'serve' })).toThrow(
+      'MCP server "docs": args must be a list of strings.',
+    )
   })
 })

@@ -24,7 +24,9 @@ describe('MCP tools as agentloop tools', () => {
       { name: 'odd', inputSchema: { type: 'string' } as never },
       { name: 'fine', inputSchema: { type: 'object' as const } },
     ]
-    expect(toAgentTools(listed, settings, async () => ({ content: [] })).map((entry) => entry.name)).toEqual(['fine'])
+    expect(toAgentTools(listed, settings, async () => ({ content: [] })).map((entry) => entry.name)).toEqual([
+      'fine',
+    ])
     expect(errors[0]).toMatch(/^MCP server "s": tool "odd" is left out: .*must describe an object/)
   })
 
@@ -45,7 +47,10 @@ describe('MCP tools as agentloop tools', () => {
         { type: 'text', text: 'hello' },
         { type: 'image', data: 'AAAA', mimeType: 'image/png' },
         { type: 'resource', resource: { uri: 'file:///a.txt', text: 'inside' } },
-        { type: 'resource', resource: { uri: 'file:///b.bin', blob: 'AAAA', mimeType: 'application/octet-stream' } },
+        {
+          type: 'resource',
+          resource: { uri: 'file:///b.bin', blob: 'AAAA', mimeType: 'application/octet-stream' },
+        },
         { type: 'resource_link', uri: 'file:///c', name: 'c' },
       ],
     }

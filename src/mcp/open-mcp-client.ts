@@ -158,8 +158,7 @@ export function causeText(error: unknown): string {
     const text = describeError(current).message
     if (text !== '' && !parts.includes(text)) parts.push(text)
     const errors = (current as { errors?: unknown }).errors
-    current =
-      Array.isArray(errors) && errors.length > 0 ? errors[0] : (current as { cause?: unknown }).cause
+    current = Array.isArray(errors) && errors.length > 0 ? errors[0] : (current as { cause?: unknown }).cause
   }
   return parts.join(': ') || 'unknown error'
 }

@@ -47,6 +47,7 @@ export async function serveMcpStdio(
 ): Promise<McpStdioServer> {
   const surface = resolveServeOptions(runtime, options, ['stdin', 'stdout'], 'serveMcpStdio')
   const { serveStdio, StdioServerTransport } = await importOptionalPeer(
+    // biome-ignore lint/style/noRestrictedImports: the npm package's stdio entry, not agentloop's src/server
     () => import('@modelcontextprotocol/server/stdio'),
     { packageName: '@modelcontextprotocol/server', subpath: 'agentloop/mcp' },
   )
@@ -104,10 +105,9 @@ export async function createMcpHttpHandler(
     })
   }
   const { createMcpHandler, hostHeaderValidationResponse } = await loadServerPackage()
-  const handler = createMcpHandler(
-    ({ authInfo }) => buildMcpServer(runtime, surface, callerOf(authInfo)),
-    { onerror: () => {} },
-  )
+  const handler = createMcpHandler(({ authInfo }) => buildMcpServer(runtime, surface, callerOf(authInfo)), {
+    onerror: () => {},
+  })
   const allowedHosts = options.allowedHosts === undefined ? undefined : [...options.allowedHosts]
   return {
     async fetch(request) {

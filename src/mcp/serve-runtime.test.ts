@@ -31,7 +31,11 @@ describe('serving a runtime over MCP', () => {
     try {
       const { tools } = await client.listTools()
       expect(tools).toMatchObject([
-        { name: 'categorize', description: 'Find the category of a text.', inputSchema: { properties: { text: { type: 'string' } } } },
+        {
+          name: 'categorize',
+          description: 'Find the category of a text.',
+          inputSchema: { properties: { text: { type: 'string' } } },
+        },
       ])
       const result = await client.callTool({ name: 'categorize', arguments: { text: 'I was charged twice' } })
       expect(result.structuredContent).toEqual({ category: 'billing' })
@@ -50,7 +54,9 @@ describe('serving a runtime over MCP', () => {
     await expect(serveMcpStdio(twice, { agents: [echo(), echo()] })).rejects.toThrow(
       'serveMcpStdio: two agents or functions are named "echo"; MCP tool names must be unique.',
     )
-    await expect(serveMcpStdio(twice, { nme: 'x' } as never)).rejects.toThrow(/unknown option "nme"\. Did you mean "name"\?/)
+    await expect(serveMcpStdio(twice, { nme: 'x' } as never)).rejects.toThrow(
+      /unknown option "nme"\. Did you mean "name"\?/,
+    )
     await expect(createMcpHttpHandler(twice, {} as never)).rejects.toThrow(ConfigError)
     await expect(createMcpHttpHandler(twice, {} as never)).rejects.toThrow(
       /createMcpHttpHandler: authenticate is required: \(request\) => caller \| undefined/,

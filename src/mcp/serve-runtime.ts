@@ -19,10 +19,7 @@ import { type AgentToolArguments, errorResult, outputResult, runAgentForMcp } fr
 /** An LLM function (from `agentloop/functions`), as far as serving it needs. */
 export interface McpServableFunction {
   readonly functionName: string
-  run(
-    input: never,
-    options?: { signal?: AbortSignal },
-  ): Promise<{ output: unknown; runId: string }>
+  run(input: never, options?: { signal?: AbortSignal }): Promise<{ output: unknown; runId: string }>
   asTool(): Tool<unknown>
 }
 
@@ -79,7 +76,9 @@ export function resolveServeOptions(
   field: string,
 ): ServedSurface {
   if (typeof runtime?.stream !== 'function') {
-    throw new ConfigError({ message: `${field}: the first argument must be a Runtime; got ${describeValue(runtime)}.` })
+    throw new ConfigError({
+      message: `${field}: the first argument must be a Runtime; got ${describeValue(runtime)}.`,
+    })
   }
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError({ message: `${field}: options must be an object; got ${describeValue(options)}.` })
@@ -139,7 +138,10 @@ export async function buildMcpServer(
           runtime,
           agent,
           // Over HTTP a session belongs to its caller: another key cannot read it by guessing its id.
-          args: caller === undefined || args.sessionId === undefined ? args : { ...args, sessionId: `mcp:${caller.id}:${args.sessionId}` },
+          args:
+            caller === undefined || args.sessionId === undefined
+              ? args
+              : { ...args, sessionId: `mcp:${caller.id}:${args.sessionId}` },
           mcp,
           context: context(),
           timeoutMs,

@@ -39,9 +39,13 @@ export function fixtureServer(): McpServer {
         })
       }),
   )
-  server.registerTool('stats', { description: 'What the server saw', inputSchema: z.object({}) }, async () => ({
-    content: [{ type: 'text', text: JSON.stringify(stats) }],
-  }))
+  server.registerTool(
+    'stats',
+    { description: 'What the server saw', inputSchema: z.object({}) },
+    async () => ({
+      content: [{ type: 'text', text: JSON.stringify(stats) }],
+    }),
+  )
   server.registerTool(
     'enable_extra',
     { description: 'Adds the tool extra', inputSchema: z.object({}) },
@@ -70,7 +74,9 @@ export function fixtureServer(): McpServer {
   server.registerPrompt(
     'greet',
     { description: 'A greeting', argsSchema: z.object({ name: z.string() }) },
-    ({ name }) => ({ messages: [{ role: 'user', content: { type: 'text', text: `Say hello to ${name}.` } }] }),
+    ({ name }) => ({
+      messages: [{ role: 'user', content: { type: 'text', text: `Say hello to ${name}.` } }],
+    }),
   )
   return server
 }
