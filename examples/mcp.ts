@@ -49,7 +49,12 @@ if (process.argv[2] === 'serve') {
     connectTimeoutMs: 30_000,
   })
   try {
-    console.log(`tools: ${library.tools().map((entry) => entry.name).join(', ')}`)
+    console.log(
+      `tools: ${library
+        .tools()
+        .map((entry) => entry.name)
+        .join(', ')}`,
+    )
     const assistant = new Agent({
       name: 'assistant',
       instructions: 'Ask the library when the user wants a book.',
