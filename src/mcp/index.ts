@@ -39,3 +39,4 @@ export {
   serveMcpStdio,
 } from './serve-mcp.js'
 export type { McpCaller, McpServableFunction, ServeMcpOptions } from './serve-runtime.js'
+export type { McpServableWorkflow } from './serve-workflow.js'

@@ -45,7 +45,10 @@ export async function runAgentForMcp(options: {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   })
   const meta = { [RUN_ID_META_KEY]: stream.runId }
-  for await (const event of stream) await progress(event)
+  for await (const event of stream) {
+    const message = progressMessage(event)
+    if (message !== undefined) await progress(message)
+  }
   let result: RunResult<unknown>
   try {
     result = await stream.result
@@ -80,16 +83,14 @@ export function errorResult(message: string): CallToolResult {
 }
 
 /**
- * Sends `notifications/progress` for the events a watcher cares about: each turn, each tool call
- * started and ended, and the end. Without a progress token (the client did not ask) it does nothing.
+ * Sends `notifications/progress` with a message and a count that rises by one per message. Without
+ * a progress token (the client did not ask) it does nothing.
  */
-export function progressReporter(mcp: ServerContext): (event: RunEvent) => Promise<void> {
+export function progressReporter(mcp: ServerContext): (message: string) => Promise<void> {
   const token = mcp.mcpReq._meta?.progressToken
   if (token === undefined) return async () => {}
   let progress = 0
-  return async (event) => {
-    const message = progressMessage(event)
-    if (message === undefined) return
+  return async (message) => {
     progress += 1
     try {
       await mcp.mcpReq.notify({
@@ -102,6 +103,7 @@ export function progressReporter(mcp: ServerContext): (event: RunEvent) => Promi
   }
 }
 
+/** What a watcher of an agent run is told: each turn, each tool call started and ended, the end. */
 function progressMessage(event: RunEvent): string | undefined {
   switch (event.type) {
     case 'turn.start':

@@ -15,6 +15,7 @@ import {
   buildMcpServer,
   loadServerPackage,
   type McpCaller,
+  reportTo,
   resolveServeOptions,
   type ServeMcpOptions,
 } from './serve-runtime.js'
@@ -57,7 +58,7 @@ export async function serveMcpStdio(
       : new StdioServerTransport(options.stdin, options.stdout)
   const handle = serveStdio(() => buildMcpServer(runtime, surface, undefined), {
     ...(transport === undefined ? {} : { transport }),
-    onerror: (error) => process.stderr.write(`agentloop mcp: ${error.message}\n`),
+    onerror: reportTo(options),
   })
   return { close: () => handle.close() }
 }
@@ -106,7 +107,8 @@ export async function createMcpHttpHandler(
   }
   const { createMcpHandler, hostHeaderValidationResponse } = await loadServerPackage()
   const handler = createMcpHandler(({ authInfo }) => buildMcpServer(runtime, surface, callerOf(authInfo)), {
-    onerror: () => {},
+    // Rejected requests are answered to their client; they reach a log only when asked for.
+    onerror: options.onError ?? (() => {}),
   })
   const allowedHosts = options.allowedHosts === undefined ? undefined : [...options.allowedHosts]
   return {

@@ -6,6 +6,8 @@ import { ConfigError } from '../errors/errors.js'
 import { llmFunction } from '../functions/llm-function.js'
 import { Runtime } from '../run/runtime.js'
 import { scriptedModel } from '../testing/scripted-model.js'
+import { bindWorkflow } from '../workflows/bind-workflow.js'
+import { workflow } from '../workflows/workflow-builder.js'
 import { createMcpHttpHandler, serveMcpStdio } from './serve-mcp.js'
 import { buildMcpServer, resolveServeOptions } from './serve-runtime.js'
 
@@ -45,14 +47,68 @@ describe('serving a runtime over MCP', () => {
     }
   })
 
+  it('serves workflows: their input schema, node progress, the end output, and a pause as an error result', async () => {
+    const double = bindWorkflow(
+      workflow('double')
+        .describe('Doubles n.')
+        .input(z.object({ n: z.number() }))
+        .node('start', { type: 'start' })
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the workflow template syntax
+        .node('end', { type: 'end', output: '${n * 2}' })
+        .edge('start', 'end')
+        .build(),
+    )
+    const ask = bindWorkflow(
+      workflow('ask')
+        .node('start', { type: 'start' })
+        .node('question', { type: 'human', prompt: 'Sure?' })
+        .node('end', { type: 'end' })
+        .edge('start', 'question')
+        .edge('question', 'end')
+        .build(),
+    )
+    const runtime = new Runtime()
+    const server = await buildMcpServer(
+      runtime,
+      resolveServeOptions(runtime, { workflows: [double, ask] }, [], 'test'),
+      undefined,
+    )
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
+    await server.connect(serverSide)
+    const client = new Client({ name: 'c', version: '1' })
+    await client.connect(clientSide)
+    try {
+      const { tools } = await client.listTools()
+      expect(tools[0]).toMatchObject({
+        name: 'double',
+        description: 'Doubles n.',
+        inputSchema: { properties: { n: { type: 'number' } } },
+      })
+      const progress: string[] = []
+      const doubled = await client.callTool(
+        { name: 'double', arguments: { n: 21 } },
+        { onprogress: (event) => progress.push(event.message ?? '') },
+      )
+      expect(doubled.content).toEqual([{ type: 'text', text: '42' }])
+      expect(progress).toEqual(['node start', 'node end'])
+      const paused = await client.callTool({ name: 'ask', arguments: {} })
+      expect(paused.isError).toBe(true)
+      expect((paused.content[0] as { text: string }).text).toMatch(
+        /^The workflow "ask" stopped with status awaiting_input \(run [\w-]+, at: question\)/,
+      )
+    } finally {
+      await client.close()
+    }
+  })
+
   it('rejects what cannot be served with a message naming the fix', async () => {
     await expect(serveMcpStdio(new Runtime())).rejects.toThrow(
-      'serveMcpStdio: there is nothing to serve. Register agents with new Runtime({ agents: [...] }) or pass agents / functions in the options.',
+      'serveMcpStdio: there is nothing to serve. Register agents with new Runtime({ agents: [...] }) or pass agents / functions / workflows in the options.',
     )
     await expect(serveMcpStdio({} as Runtime)).rejects.toThrow(/the first argument must be a Runtime/)
     const twice = new Runtime({ agents: [echo()] })
     await expect(serveMcpStdio(twice, { agents: [echo(), echo()] })).rejects.toThrow(
-      'serveMcpStdio: two agents or functions are named "echo"; MCP tool names must be unique.',
+      'serveMcpStdio: two agents, functions or workflows are named "echo"; MCP tool names must be unique.',
     )
     await expect(serveMcpStdio(twice, { nme: 'x' } as never)).rejects.toThrow(
       /unknown option "nme"\. Did you mean "name"\?/,

@@ -15,6 +15,7 @@ import type { JsonSchema } from '../model/model-request.js'
 import type { Runtime } from '../run/runtime.js'
 import type { Tool } from '../tool/tool.js'
 import { type AgentToolArguments, errorResult, outputResult, runAgentForMcp } from './run-as-mcp-tool.js'
+import { type McpServableWorkflow, runWorkflowForMcp, workflowInputSchema } from './serve-workflow.js'
 
 /** An LLM function (from `agentloop/functions`), as far as serving it needs. */
 export interface McpServableFunction {
@@ -42,12 +43,19 @@ export interface ServeMcpOptions {
   agents?: readonly Agent<never, unknown>[]
   /** LLM functions to serve as tools too (default none). */
   functions?: readonly McpServableFunction[]
+  /** Bound workflows (`bindWorkflow(...)`) to serve as tools too (default none). */
+  workflows?: readonly McpServableWorkflow[]
   /** A description per agent name, for the model of the MCP client (default: a generic one). */
   descriptions?: Readonly<Record<string, string>>
   /** The run context of each call (never sent to the model or stored); given the HTTP caller, if any. */
   context?: (event: { caller: McpCaller | undefined }) => unknown
   /** Fails a run that takes longer than this (default: the runtime's `timeoutMs`). */
   timeoutMs?: number
+  /**
+   * Errors outside a call (a broken connection, a rejected request). Default: a line on stderr for
+   * stdio; nothing for HTTP (the client gets its answer; pass your logger).
+   */
+  onError?: (error: Error) => void
 }
 
 const OPTION_KEYS = [
@@ -56,9 +64,11 @@ const OPTION_KEYS = [
   'instructions',
   'agents',
   'functions',
+  'workflows',
   'descriptions',
   'context',
   'timeoutMs',
+  'onError',
 ]
 
 /** What the server serves, checked once. */
@@ -66,6 +76,7 @@ export interface ServedSurface {
   options: ServeMcpOptions
   agents: readonly Agent<unknown, unknown>[]
   functions: readonly McpServableFunction[]
+  workflows: readonly McpServableWorkflow[]
 }
 
 /** Checks the options and finds the agents; throws a `ConfigError` naming the field. */
@@ -86,13 +97,18 @@ export function resolveServeOptions(
   checkOptionKeys(options, [...OPTION_KEYS, ...extraKeys], field)
   const agents = (options.agents ?? runtime.agents) as readonly Agent<unknown, unknown>[]
   const functions = options.functions ?? []
-  if (agents.length === 0 && functions.length === 0) {
+  const workflows = options.workflows ?? []
+  if (agents.length + functions.length + workflows.length === 0) {
     throw new ConfigError({
-      message: `${field}: there is nothing to serve. Register agents with new Runtime({ agents: [...] }) or pass agents / functions in the options.`,
+      message: `${field}: there is nothing to serve. Register agents with new Runtime({ agents: [...] }) or pass agents / functions / workflows in the options.`,
     })
   }
   const names = new Set<string>()
-  for (const name of [...agents.map((agent) => agent.name), ...functions.map((fn) => fn.functionName)]) {
+  for (const name of [
+    ...agents.map((agent) => agent.name),
+    ...functions.map((fn) => fn.functionName),
+    ...workflows.map((workflow) => workflow.name),
+  ]) {
     if (!/^[a-zA-Z0-9_.-]{1,128}$/.test(name)) {
       throw new ConfigError({
         message: `${field}: "${name}" cannot be an MCP tool name (1-128 letters, digits, "_", "-", "."). Rename the agent or function.`,
@@ -100,12 +116,12 @@ export function resolveServeOptions(
     }
     if (names.has(name)) {
       throw new ConfigError({
-        message: `${field}: two agents or functions are named "${name}"; MCP tool names must be unique.`,
+        message: `${field}: two agents, functions or workflows are named "${name}"; MCP tool names must be unique.`,
       })
     }
     names.add(name)
   }
-  return { options, agents, functions }
+  return { options, agents, functions, workflows }
 }
 
 /** Builds one McpServer (the SDK asks for one per connection or per HTTP request). */
@@ -167,7 +183,25 @@ export async function buildMcpServer(
       },
     )
   }
+  for (const workflow of surface.workflows) {
+    server.registerTool(
+      workflow.name,
+      {
+        description: workflow.definition.description ?? `Run the workflow "${workflow.name}".`,
+        inputSchema: fromJsonSchema<Record<string, unknown>>(
+          workflowInputSchema(workflow) as JsonSchema & object,
+        ),
+      },
+      (args: Record<string, unknown>, mcp: ServerContext) =>
+        runWorkflowForMcp({ workflow, args, mcp, context: context() }),
+    )
+  }
   return server
+}
+
+/** Where errors outside a call go when the options name no `onError`. */
+export function reportTo(options: ServeMcpOptions): (error: Error) => void {
+  return options.onError ?? ((error) => process.stderr.write(`agentloop mcp: ${error.message}\n`))
 }
 
 /** The caller as the MCP SDK carries it: the key itself is never put there. */
