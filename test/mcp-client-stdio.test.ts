@@ -8,6 +8,9 @@ import {
   McpConnectionError,
 } from 'agentloop/mcp'
 import { scriptedModel } from 'agentloop/testing'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { root } from './support/build.js'
 
@@ -164,6 +167,30 @@ describe('connectMcpServer over stdio (official server package in a child proces
     expect(mcp.connected).toBe(true)
   }, 60_000)
 
+  it('gives up reconnecting after maxReconnectAttempts, with an error result saying why', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'agentloop-mcp-')), 'started')
+    const mcp = await connectMcpServer({
+      name: 'once',
+      command: process.execPath,
+      args: ['--import', 'tsx', 'test/support/mcp-fixture-server.ts', 'stdio-once', marker],
+      cwd: root,
+      connectTimeoutMs: 30_000,
+      maxReconnectAttempts: 2,
+      reconnectDelayMs: 50,
+    })
+    open.push(mcp)
+    await callText(mcp, 'crash')
+    await expect.poll(() => mcp.connected, { timeout: 10_000 }).toBe(false)
+    const model = scriptedModel([
+      { toolCalls: [{ name: 'add', arguments: { a: 1, b: 2, note: null } }] },
+      { text: 'ok' },
+    ])
+    await run(new Agent({ name: 'a', model, tools: [mcp] }), 'go')
+    expect(toolResults(model.requests[1])[0]).toMatch(
+      /MCP server "once": the connection closed and 2 attempts to connect again failed; the last: .*stopped before the MCP handshake finished.*refusing to start again/,
+    )
+  }, 60_000)
+
   it('gives resources and prompts to user code, and close() ends the server process', async () => {
     const mcp = await connect()
     expect((await mcp.listResources()).map((entry) => entry.uri)).toEqual(['notes://today'])
@@ -191,6 +218,15 @@ describe('connectMcpServer over stdio (official server package in a child proces
     })
     await expect(exits).rejects.toThrow(
       /MCP server "quitter": ".*" stopped before the MCP handshake finished .*Its stderr ended with: missing API key/,
+    )
+    const silent = connectMcpServer({
+      name: 'silent',
+      command: process.execPath,
+      args: ['-e', 'setInterval(() => {}, 1000)'],
+      connectTimeoutMs: 500,
+    })
+    await expect(silent).rejects.toThrow(
+      /^MCP server "silent": ".*" did not answer the MCP handshake within 500 ms\. Check that it is an MCP server speaking stdio, or raise connectTimeoutMs\.$/,
     )
   }, 60_000)
 })

@@ -81,6 +81,18 @@ export function fixtureServer(): McpServer {
   return server
 }
 
+// `stdio-once <file>`: serves only the first time (it creates the file); later starts fail.
+if (process.argv[2] === 'stdio-once') {
+  const { existsSync, writeFileSync } = await import('node:fs')
+  const marker = process.argv[3] as string
+  if (existsSync(marker)) {
+    process.stderr.write('refusing to start again\n')
+    process.exit(2)
+  }
+  writeFileSync(marker, 'started')
+  await fixtureServer().connect(new StdioServerTransport())
+}
+
 if (process.argv[2] === 'stdio') {
   process.stderr.write('fixture server starting\n')
   await fixtureServer().connect(new StdioServerTransport())
