@@ -96,7 +96,11 @@ describe('connectMcpServer over stdio (official server package in a child proces
     const controller = new AbortController()
     const model = scriptedModel([{ toolCalls: [{ name: 'slow', arguments: { ms: 20_000 } }] }])
     const running = run(new Agent({ name: 'a', model, tools: [mcp] }), 'go', { signal: controller.signal })
-    setTimeout(() => controller.abort(), 500)
+    // abort once the server is running the call
+    await expect
+      .poll(async () => JSON.parse(await callText(mcp, 'stats')).slowStarted, { timeout: 20_000 })
+      .toBe(1)
+    controller.abort()
     await expect(running).rejects.toThrow()
     await expect
       .poll(
@@ -136,12 +140,24 @@ describe('connectMcpServer over stdio (official server package in a child proces
 
   it('honours notifications/tools/list_changed: the agent sees the new tool on its next turn', async () => {
     const changes: string[][] = []
-    const mcp = await connect({ onToolsChanged: ({ toolNames }) => changes.push(toolNames) })
+    let changed: () => void = () => {}
+    const relisted = new Promise<void>((resolve) => {
+      changed = resolve
+    })
+    const mcp = await connect({
+      onToolsChanged: ({ toolNames }) => {
+        changes.push(toolNames)
+        changed()
+      },
+    })
     expect(mcp.tools().some((entry) => entry.name === 'extra')).toBe(false)
     const model = scriptedModel([
       { toolCalls: [{ name: 'enable_extra', arguments: {} }] },
-      // the notification arrives just after the result: give the re-list a moment, as a model would
-      { delayMs: 1_000, toolCalls: [{ name: 'extra', arguments: { word: 'hi' } }] },
+      // the notification arrives just after the result; this turn answers once it was read
+      async () => {
+        await relisted
+        return { toolCalls: [{ name: 'extra', arguments: { word: 'hi' } }] }
+      },
       { text: 'ok' },
     ])
     await run(new Agent({ name: 'a', model, tools: [mcp] }), 'go')

@@ -6,7 +6,7 @@ import { McpServer } from '@modelcontextprotocol/server'
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio'
 import { z } from 'zod'
 
-const stats = { cancelled: 0, calls: 0 }
+const stats = { cancelled: 0, calls: 0, slowStarted: 0 }
 
 export function fixtureServer(): McpServer {
   const server = new McpServer({ name: 'fixture', version: '1.0.0' }, { instructions: 'Fixture tools.' })
@@ -31,6 +31,7 @@ export function fixtureServer(): McpServer {
     { description: 'Waits', inputSchema: z.object({ ms: z.number() }) },
     ({ ms }, ctx) =>
       new Promise((resolve) => {
+        stats.slowStarted += 1
         const timer = setTimeout(() => resolve({ content: [{ type: 'text', text: 'slept' }] }), ms)
         ctx.mcpReq.signal.addEventListener('abort', () => {
           clearTimeout(timer)
