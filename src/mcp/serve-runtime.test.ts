@@ -101,6 +101,29 @@ describe('serving a runtime over MCP', () => {
     }
   })
 
+  it('declares an output schema that an output leaving an optional property out still passes', async () => {
+    const summarize = new Agent({
+      name: 'summarize',
+      output: z.object({ title: z.string(), note: z.string().optional() }),
+      model: scriptedModel([{ text: '{"title":"Q3"}' }]),
+    })
+    const runtime = new Runtime({ agents: [summarize] })
+    const server = await buildMcpServer(runtime, resolveServeOptions(runtime, {}, [], 'test'), undefined)
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
+    await server.connect(serverSide)
+    const client = new Client({ name: 'c', version: '1' })
+    await client.connect(clientSide)
+    try {
+      const [listed] = (await client.listTools()).tools
+      expect(listed?.outputSchema).toMatchObject({ required: ['title'] })
+      const result = await client.callTool({ name: 'summarize', arguments: { input: 'sum up' } })
+      expect(result.isError).toBeFalsy()
+      expect(result.structuredContent).toEqual({ title: 'Q3' })
+    } finally {
+      await client.close()
+    }
+  })
+
   it('rejects what cannot be served with a message naming the fix', async () => {
     await expect(serveMcpStdio(new Runtime())).rejects.toThrow(
       'serveMcpStdio: there is nothing to serve. Register agents with new Runtime({ agents: [...] }) or pass agents / functions / workflows in the options.',

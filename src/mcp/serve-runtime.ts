@@ -13,6 +13,7 @@ import { ConfigError } from '../errors/errors.js'
 import { importOptionalPeer } from '../errors/optional-peer.js'
 import type { JsonSchema } from '../model/model-request.js'
 import type { Runtime } from '../run/runtime.js'
+import { acceptsNull } from '../tool/strict-schema.js'
 import type { Tool } from '../tool/tool.js'
 import { type AgentToolArguments, errorResult, outputResult, runAgentForMcp } from './run-as-mcp-tool.js'
 import { type McpServableWorkflow, runWorkflowForMcp, workflowInputSchema } from './serve-workflow.js'
@@ -147,7 +148,7 @@ export async function buildMcpServer(
           options.descriptions?.[agent.name] ??
           `Ask the agent "${agent.name}": give it a task or question as input; its final answer is the result. Pass the same sessionId to continue a conversation.`,
         inputSchema: fromJsonSchema<AgentToolArguments>(AGENT_INPUT_SCHEMA),
-        ...(output?.type === 'object' ? { outputSchema: fromJsonSchema(output) } : {}),
+        ...(output?.type === 'object' ? { outputSchema: fromJsonSchema(lenientOutputSchema(output)) } : {}),
       },
       (args: AgentToolArguments, mcp: ServerContext) =>
         runAgentForMcp({
@@ -197,6 +198,32 @@ export async function buildMcpServer(
     )
   }
   return server
+}
+
+/**
+ * The output schema clients validate `structuredContent` against. The agent's is in strict form
+ * (every property required, optional ones nullable), which an output that leaves an optional
+ * property out would fail: properties that accept null are made optional again.
+ */
+export function lenientOutputSchema(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = { ...schema }
+  const properties = schema.properties as Record<string, JsonSchema> | undefined
+  if (properties !== undefined && typeof properties === 'object') {
+    out.properties = Object.fromEntries(
+      Object.entries(properties).map(([key, property]) => [key, lenientOutputSchema(property)]),
+    )
+    if (Array.isArray(schema.required)) {
+      out.required = (schema.required as string[]).filter(
+        (key) => properties[key] === undefined || !acceptsNull(properties[key]),
+      )
+    }
+  }
+  if (Array.isArray(schema.anyOf))
+    out.anyOf = schema.anyOf.map((variant: JsonSchema) => lenientOutputSchema(variant))
+  if (typeof schema.items === 'object' && schema.items !== null && !Array.isArray(schema.items)) {
+    out.items = lenientOutputSchema(schema.items as JsonSchema)
+  }
+  return out
 }
 
 /** Where errors outside a call go when the options name no `onError`. */
