@@ -379,7 +379,8 @@ export class Runtime {
     const activeName = activeAgentOf(state)
     if (activeName === entry.name) return entry
     const registered = this.runnables.get(activeName)
-    const agent = findAgent(entry, activeName) ?? (registered?.kind === 'agent' ? registered.agent : undefined)
+    const agent =
+      findAgent(entry, activeName) ?? (registered?.kind === 'agent' ? registered.agent : undefined)
     if (agent === undefined) {
       throw new ConfigError({
         message: `resume: run "${state.runId}" was handed off to agent "${activeName}", which agent "${entry.name}" does not reach through its handoffs and which is not among this runtime's agents. Pass it in new Runtime({ agents: [...] }).`,
@@ -391,6 +392,11 @@ export class Runtime {
   /** An agent run's state from its checkpoint, validated. */
   #parseCheckpoint(checkpoint: RunCheckpoint): Promise<RunState> {
     return parseRunState(rebuildState(checkpoint.snapshot, checkpoint.parts), checkpoint.record.runId)
+  }
+
+  /** The registered agents, in registration order (what `agentloop/mcp` serves). */
+  get agents(): readonly Agent<unknown, unknown>[] {
+    return this.runnables.list().flatMap((entry) => (entry.kind === 'agent' ? [entry.agent] : []))
   }
 
   /**
