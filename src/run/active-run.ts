@@ -1,7 +1,9 @@
 import type { Agent } from '../agent/agent.js'
+import type { ContextBudget } from '../context/budget.js'
 import type { RunEventData } from '../events/run-event.js'
 import type { HookChain } from '../hooks/hook-chain.js'
 import type { Model } from '../model/model.js'
+import type { Tokenizer } from '../model/tokenizer.js'
 import type { Checkpointer } from './checkpointer.js'
 import type { RunState } from './run-state.js'
 
@@ -35,10 +37,29 @@ export interface ActiveRun<TContext, TOutput> {
   readonly executeInputToolCalls?: boolean
   /** Every tool call id of the run so far (built on first use): ids must be unique within a run. */
   callIds?: Set<string>
+  /** The context budget's counts of this run's history, kept across its turns (created on first use). */
+  historyCount?: HistoryCount
   /** What compaction strategies keep across the turns of this run (created on first use). */
   compactionMemo?: Map<string, unknown>
   /** Stamps and delivers an event; a returned promise means "wait: the consumer is behind". */
   emit(data: RunEventData): Promise<void> | undefined
+}
+
+/**
+ * The token counts of the messages a run's requests started with, in order: the next turn's request
+ * repeats them (the history only grows), so only the messages added since are counted. `known`
+ * holds counts given in advance (a session's stored counts), used instead of counting.
+ */
+export interface HistoryCount {
+  /** The tokenizer the counts are in, and the budget, for this model and output reserve. */
+  tokenizer: Tokenizer
+  model: Model
+  maxOutputTokens: number | undefined
+  budget: ContextBudget
+  messages: readonly object[]
+  counts: number[]
+  total: number
+  known?: ReadonlyMap<object, number>
 }
 
 /** The fields every hook event of this run carries, plus `fields`. */

@@ -18,13 +18,18 @@ export function storedForm(
   state: RunState,
   saved: { messages: number; items: number },
 ): { snapshot: StoredRunState; part?: { messages: RunState['messages']; items: RunState['items'] } } {
-  const { messages, items, version: _version, ...rest } = state
-  const snapshot: StoredRunState = {
-    ...rest,
-    version: 2,
-    messageCount: messages.length,
-    itemCount: items.length,
+  const { messages, items } = state
+  // A copy without the appended parts. Not `const { messages, items, ...rest } = state`: object
+  // rest is an order of magnitude slower in V8, and this runs on every checkpoint.
+  const snapshot = {} as StoredRunState
+  const fields = snapshot as unknown as Record<string, unknown>
+  for (const key in state) {
+    if (key === 'messages' || key === 'items' || key === 'version') continue
+    fields[key] = state[key as keyof RunState]
   }
+  snapshot.version = 2
+  snapshot.messageCount = messages.length
+  snapshot.itemCount = items.length
   if (messages.length === saved.messages && items.length === saved.items) return { snapshot }
   return { snapshot, part: { messages: messages.slice(saved.messages), items: items.slice(saved.items) } }
 }
