@@ -109,6 +109,9 @@ function show(event: RunEvent): void {
       console.log(`  ⏸ ${event.toolName} waits for approval`)
       break
     case 'checkpoint.save':
+    case 'checkpoint.load':
+    case 'session.load':
+    case 'session.append':
     case 'turn.end':
     case 'model.start':
     case 'tool.args.delta':

@@ -41,6 +41,7 @@ export {
   type AgentLoopErrorOptions,
   ConfigError,
   ContextBudgetError,
+  HookVetoError,
   MaxRetriesExceededError,
   MaxTurnsExceededError,
   ModelError,
@@ -53,6 +54,7 @@ export {
 } from './errors/errors.js'
 export type {
   ApprovalRequestEvent,
+  CheckpointLoadEvent,
   CheckpointSaveEvent,
   CompactionStepSummary,
   ContextCompactEvent,
@@ -65,6 +67,8 @@ export type {
   RunEventData,
   RunEventType,
   RunStartEvent,
+  SessionAppendEvent,
+  SessionLoadEvent,
   RunStatus,
   RunUsage,
   TextDeltaEvent,
@@ -90,6 +94,11 @@ export type {
   ErrorHookEvent,
   HookEventBase,
   Hooks,
+  ResumeHookEvent,
+  SaveHookEvent,
+  SessionAppendHookEvent,
+  SessionLoadHookEvent,
+  StateHookResult,
 } from './hooks/hooks.js'
 export {
   type HistoryBuilder,
@@ -213,6 +222,7 @@ export type {
   CreateSessionInput,
   Session,
   SessionEntry,
+  SessionReadOptions,
   SessionRepository,
 } from './storage/session-repository.js'
 export type { Storage } from './storage/storage.js'

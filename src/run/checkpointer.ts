@@ -1,5 +1,7 @@
-import { ConfigError } from '../errors/errors.js'
+import { ConfigError, HookVetoError } from '../errors/errors.js'
 import type { CheckpointSaveEvent, RunEndEvent, RunEvent, RunEventData } from '../events/run-event.js'
+import type { HookChain } from '../hooks/hook-chain.js'
+import type { SaveHookEvent, SessionAppendHookEvent } from '../hooks/hooks.js'
 import type { Message } from '../messages/message.js'
 import { StorageConflictError } from '../storage/storage-errors.js'
 import type { Storage } from '../storage/storage.js'
@@ -55,6 +57,10 @@ export class Checkpointer {
   #ended = false
   /** Set once the run's last transition is done: a tool still running in the background saves nothing. */
   #closed = false
+  /** The state hooks (`beforeSave`...) and what their events carry. */
+  readonly #hooks: CheckpointHooks | undefined
+  /** Set when a `before*` hook refused a save: the run then ends without writing anything more. */
+  #vetoed = false
 
   constructor(options: {
     storage: Storage
@@ -68,7 +74,10 @@ export class Checkpointer {
     /** How many messages and items the stored parts hold (a resumed run); none for a new run. */
     saved?: { messages: number; items: number }
     sink?: EventSink | undefined
+    /** The run's state hooks (save and session append), when it has any. */
+    hooks?: CheckpointHooks | undefined
   }) {
+    this.#hooks = options.hooks
     if (options.saved !== undefined) this.#saved = { ...options.saved }
     this.storage = options.storage
     this.#runId = options.runId
@@ -153,7 +162,7 @@ export class Checkpointer {
     this.#ended = false
     this.#phase = this.#storedPhase
     this.emit(runEnd)
-    if (store) {
+    if (store && !this.#vetoed) {
       this.#failure = undefined
       try {
         await this.commit(state, 'fail')
@@ -244,6 +253,35 @@ export class Checkpointer {
       return
     }
     report.revision = (this.#revision ?? 0) + 1
+    const append = queued.options.sessionAppend
+    const hooks = this.#hooks
+    const saveEvent =
+      hooks === undefined
+        ? undefined
+        : { ...hooks.base(state), reason: report.reason, status, revision: report.revision }
+    const appendEvent =
+      hooks === undefined || append === undefined
+        ? undefined
+        : { ...hooks.base(state), sessionId: append.sessionId, messages: append.messages }
+    if (hooks !== undefined) {
+      let veto: HookVetoError | undefined
+      try {
+        veto = await this.#veto(hooks, saveEvent, appendEvent)
+      } catch (error) {
+        veto = undefined
+        this.#unwritten.push(...events)
+        this.#failure ??= { error }
+        queued.reject(error)
+        return
+      }
+      if (veto !== undefined) {
+        this.#vetoed = true
+        this.#unwritten.push(...events)
+        this.#failure ??= { error: veto }
+        queued.reject(veto)
+        return
+      }
+    }
     const stored = storedForm(state, this.#saved)
     try {
       const saved = await this.storage.runs.save({
@@ -255,9 +293,7 @@ export class Checkpointer {
         expectedRevision: this.#revision,
         events,
         ...(state.session === undefined ? {} : { sessionId: state.session.id }),
-        ...(queued.options.sessionAppend === undefined
-          ? {}
-          : { sessionAppend: queued.options.sessionAppend }),
+        ...(append === undefined ? {} : { sessionAppend: append }),
       })
       this.#revision = saved.revision
       this.#storedPhase = status
@@ -272,11 +308,44 @@ export class Checkpointer {
       return
     }
     try {
+      if (hooks !== undefined) {
+        if (saveEvent !== undefined) await hooks.chain.afterState('Save', saveEvent)
+        if (appendEvent !== undefined) await hooks.chain.afterState('SessionAppend', appendEvent)
+      }
       await this.#deliver(events)
       queued.resolve()
     } catch (error) {
       queued.reject(error)
     }
+  }
+
+  /** The `beforeSave` (and `beforeSessionAppend`) hooks' veto of a save, if any. */
+  async #veto(
+    hooks: CheckpointHooks,
+    save: SaveEventOf | undefined,
+    append: AppendEventOf | undefined,
+  ): Promise<HookVetoError | undefined> {
+    if (save !== undefined && hooks.chain.hasState('Save')) {
+      const reason = await hooks.chain.beforeState('Save', save)
+      if (reason !== undefined) {
+        return new HookVetoError({
+          hook: 'beforeSave',
+          reason,
+          what: `the save of run "${this.#runId}" (${save.reason}, revision ${save.revision})`,
+        })
+      }
+    }
+    if (append !== undefined && hooks.chain.hasState('SessionAppend')) {
+      const reason = await hooks.chain.beforeState('SessionAppend', append)
+      if (reason !== undefined) {
+        return new HookVetoError({
+          hook: 'beforeSessionAppend',
+          reason,
+          what: `the append of ${append.messages.length} messages of run "${this.#runId}" to session "${append.sessionId}" (and the run's last save with it)`,
+        })
+      }
+    }
+    return undefined
   }
 
   async #deliver(events: readonly RunEvent[]): Promise<void> {
@@ -310,6 +379,15 @@ interface QueuedCommit {
   resolve(): void
   reject(error: unknown): void
 }
+
+/** The state hooks a checkpointer calls, and the fields every hook event of the run carries. */
+export interface CheckpointHooks {
+  chain: HookChain<unknown>
+  base(state: RunState): { runId: string; agentName: string; turn: number; context: unknown }
+}
+
+type SaveEventOf = SaveHookEvent<unknown>
+type AppendEventOf = SessionAppendHookEvent<unknown>
 
 /** The `run.end` data of a run that stops with `error`. */
 export type RunEndData = Omit<RunEndEvent, 'runId' | 'seq' | 'time'>

@@ -9,6 +9,7 @@ import type { ModelRequest } from '../model/model-request.js'
 import type { Tokenizer } from '../model/tokenizer.js'
 import { addUsage } from '../model/usage.js'
 import { type ActiveRun, type HistoryCount, hookEvent } from './active-run.js'
+import { keptCounts } from './session-history.js'
 
 /** The budget a request was checked against, to check a hook's rewrite against the same one. */
 export interface BudgetCheck {
@@ -149,7 +150,6 @@ async function budgetOf(
       messages: [],
       counts: [],
       total: 0,
-      ...(memo?.known === undefined ? {} : { known: memo.known }),
     }
   }
   return { tokenizer, budget }
@@ -157,7 +157,7 @@ async function budgetOf(
 
 /**
  * Counts a request with the run's history counts: the messages it shares (by identity, in order)
- * with the previous request are not counted again, nor those with a known count (a session's).
+ * with the previous request are not counted again, nor session messages an earlier run counted.
  */
 function countRequest(
   run: ActiveRun<unknown, unknown>,
@@ -177,9 +177,16 @@ function countRequest(
     total = 0
     for (const count of memo.counts) total += count
   }
+  const history = run.sessionHistory
+  const kept = history === undefined ? undefined : keptCounts(history.storage, memo.tokenizer)
   for (let index = same; index < messages.length; index++) {
     const message = messages[index] as Message
-    const count = memo.known?.get(message) ?? counter.countMessage(message)
+    const id = history?.ids.get(message)
+    let count = id === undefined ? undefined : kept?.get(id)
+    if (count === undefined) {
+      count = counter.countMessage(message)
+      if (id !== undefined) kept?.set(id, count)
+    }
     memo.counts.push(count)
     total += count
   }

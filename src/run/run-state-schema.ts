@@ -64,5 +64,11 @@ export const RunStateV1 = z.object({
     .optional(),
   output: z.unknown().optional(),
   error: z.object({ name: z.string(), message: z.string() }).optional(),
-  session: z.object({ id: z.string(), historyLength: z.number().int().min(0) }).optional(),
+  session: z
+    .object({
+      id: z.string(),
+      historyLength: z.number().int().min(0),
+      headId: z.string().nullable().optional(),
+    })
+    .optional(),
 })

@@ -35,7 +35,9 @@ import type { RunResult } from './run-result.js'
 import { createRunState, type RunState, type ToolCallRecord } from './run-state.js'
 import type { RunStateV1 } from './run-state-schema.js'
 import type { RunStream } from './run-stream.js'
-import { rebuildState } from './stored-run-state.js'
+import { loadSessionHistory } from './session-history.js'
+import { checkpointHooks, vetoResume } from './state-hooks.js'
+import { loadStoredState } from './stored-run-state.js'
 import { checkDecisions, pendingCalls } from './tool-phase.js'
 
 /** Options of one run. */
@@ -185,7 +187,7 @@ export class Runtime {
             : `resume: run "${runId}" (${record.status}) has no checkpoint any more (it was pruned); its record and event log remain (storage.runs.readEvents). Start a new run instead.`,
       })
     }
-    const state = await parseRunState(rebuildState(checkpoint.snapshot, checkpoint.parts), runId)
+    const state = await parseRunState(await loadStoredState(storage, runId, checkpoint), runId)
     const agent = this.#agents.get(state.agentName)
     if (agent === undefined) {
       throw new ConfigError({
@@ -202,8 +204,17 @@ export class Runtime {
       }
       approvals.set(decision.callId, decision)
     }
-    // Checked before the run is claimed: a bad decision changes nothing stored.
+    // Checked before the run is claimed: a bad decision, or a hook's veto, changes nothing stored.
     checkDecisions(state, approvals)
+    await vetoResume(this.#hookChain(agent) as HookChain<unknown>, {
+      runId,
+      agentName: state.agentName,
+      turn: state.turn,
+      context: options.context,
+      revision: checkpoint.record.revision,
+      status: state.status,
+      messages: state.messages.length,
+    })
     const launch: Launch = {
       state,
       approvals,
@@ -338,6 +349,7 @@ export class Runtime {
             seq: launch.stored?.seq ?? 0,
             ...(launch.stored === undefined ? {} : { saved: launch.stored.saved }),
             sink,
+            hooks: checkpointHooks(this.#hookChain(agent) as HookChain<unknown>, agent.name, options.context),
           })
 
     const execution = startExecution<RunEventData, RunEvent>({
@@ -372,6 +384,9 @@ export class Runtime {
       checkpointer,
       approvals: launch.approvals,
       resumed: launch.stored !== undefined,
+      ...(launch.stored === undefined
+        ? {}
+        : { resumedFrom: { revision: launch.stored.revision, status: state.status } }),
       executeInputToolCalls: options.executeInputToolCalls === true,
     }
     const cleanUp = () => execution.dispose()
@@ -399,8 +414,11 @@ async function begin<TContext, TOutput>(
       const messages =
         typeof input === 'string' ? [{ role: 'user' as const, content: input }] : await toMessages(input)
       if (state.session !== undefined && storage !== undefined) {
-        const history = await storage.sessions.messages(state.session.id)
-        state.session.historyLength = history.length
+        const history = await loadSessionHistory(
+          active as unknown as ActiveRun<unknown, unknown>,
+          storage,
+          state.session,
+        )
         state.messages = [...history, ...messages]
       } else {
         state.messages = messages

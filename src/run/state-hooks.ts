@@ -1,0 +1,64 @@
+import type { RunStatus } from '../events/run-event.js'
+import { HookVetoError } from '../errors/errors.js'
+import type { HookChain } from '../hooks/hook-chain.js'
+import type { ActiveRun } from './active-run.js'
+import type { CheckpointHooks } from './checkpointer.js'
+
+/** The save and session-append hooks a run's checkpointer calls; undefined when there are none. */
+export function checkpointHooks(
+  chain: HookChain<unknown>,
+  agentName: string,
+  context: unknown,
+): CheckpointHooks | undefined {
+  if (!chain.hasState('Save') && !chain.hasState('SessionAppend')) return undefined
+  return {
+    chain,
+    base: (state) => ({ runId: state.runId, agentName, turn: state.turn, context }),
+  }
+}
+
+/** The `beforeResume` hooks, before a loaded run is claimed: a veto is a `HookVetoError`, nothing changed. */
+export async function vetoResume(
+  chain: HookChain<unknown>,
+  event: {
+    runId: string
+    agentName: string
+    turn: number
+    context: unknown
+    revision: number
+    status: RunStatus
+    messages: number
+  },
+): Promise<void> {
+  if (!chain.hasState('Resume')) return
+  const reason = await chain.beforeState('Resume', event)
+  if (reason !== undefined) {
+    throw new HookVetoError({
+      hook: 'beforeResume',
+      reason,
+      what: `the resume of run "${event.runId}" from revision ${event.revision} (${event.status}); the stored run was not changed`,
+    })
+  }
+}
+
+/**
+ * The `beforeSessionLoad` hooks, before a run reads its session: a veto fails the run before
+ * anything of it is written.
+ */
+export async function vetoSessionLoad(run: ActiveRun<unknown, unknown>, sessionId: string): Promise<void> {
+  if (!run.hooks.hasState('SessionLoad')) return
+  const reason = await run.hooks.beforeState('SessionLoad', {
+    runId: run.state.runId,
+    agentName: run.agent.name,
+    turn: run.state.turn,
+    context: run.context,
+    sessionId,
+  })
+  if (reason !== undefined) {
+    throw new HookVetoError({
+      hook: 'beforeSessionLoad',
+      reason,
+      what: `the load of session "${sessionId}" by run "${run.state.runId}"`,
+    })
+  }
+}
