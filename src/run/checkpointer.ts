@@ -1,12 +1,12 @@
-import { ConfigError, HookVetoError } from '../errors/errors.js'
+import { ConfigError, type HookVetoError } from '../errors/errors.js'
 import type { CheckpointSaveEvent, RunEndEvent, RunEvent, RunEventData } from '../events/run-event.js'
 import type { HookChain } from '../hooks/hook-chain.js'
-import type { SaveHookEvent, SessionAppendHookEvent } from '../hooks/hooks.js'
 import type { Message } from '../messages/message.js'
 import { StorageConflictError } from '../storage/storage-errors.js'
 import type { Storage } from '../storage/storage.js'
 import type { JsonObject } from '../util/json.js'
 import type { RunState } from './run-state.js'
+import { vetoSave } from './state-hooks.js'
 import { storedForm } from './stored-run-state.js'
 import {
   checkRunTransition,
@@ -266,7 +266,7 @@ export class Checkpointer {
     if (hooks !== undefined) {
       let veto: HookVetoError | undefined
       try {
-        veto = await this.#veto(hooks, saveEvent, appendEvent)
+        veto = await vetoSave(hooks.chain, this.#runId, saveEvent, appendEvent)
       } catch (error) {
         veto = undefined
         this.#unwritten.push(...events)
@@ -319,35 +319,6 @@ export class Checkpointer {
     }
   }
 
-  /** The `beforeSave` (and `beforeSessionAppend`) hooks' veto of a save, if any. */
-  async #veto(
-    hooks: CheckpointHooks,
-    save: SaveEventOf | undefined,
-    append: AppendEventOf | undefined,
-  ): Promise<HookVetoError | undefined> {
-    if (save !== undefined && hooks.chain.hasState('Save')) {
-      const reason = await hooks.chain.beforeState('Save', save)
-      if (reason !== undefined) {
-        return new HookVetoError({
-          hook: 'beforeSave',
-          reason,
-          what: `the save of run "${this.#runId}" (${save.reason}, revision ${save.revision})`,
-        })
-      }
-    }
-    if (append !== undefined && hooks.chain.hasState('SessionAppend')) {
-      const reason = await hooks.chain.beforeState('SessionAppend', append)
-      if (reason !== undefined) {
-        return new HookVetoError({
-          hook: 'beforeSessionAppend',
-          reason,
-          what: `the append of ${append.messages.length} messages of run "${this.#runId}" to session "${append.sessionId}" (and the run's last save with it)`,
-        })
-      }
-    }
-    return undefined
-  }
-
   async #deliver(events: readonly RunEvent[]): Promise<void> {
     const sink = this.#sink
     if (sink === undefined) return
@@ -385,9 +356,6 @@ export interface CheckpointHooks {
   chain: HookChain<unknown>
   base(state: RunState): { runId: string; agentName: string; turn: number; context: unknown }
 }
-
-type SaveEventOf = SaveHookEvent<unknown>
-type AppendEventOf = SessionAppendHookEvent<unknown>
 
 /** The `run.end` data of a run that stops with `error`. */
 export type RunEndData = Omit<RunEndEvent, 'runId' | 'seq' | 'time'>

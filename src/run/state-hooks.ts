@@ -1,6 +1,7 @@
 import type { RunStatus } from '../events/run-event.js'
 import { HookVetoError } from '../errors/errors.js'
 import type { HookChain } from '../hooks/hook-chain.js'
+import type { SaveHookEvent, SessionAppendHookEvent } from '../hooks/hooks.js'
 import type { ActiveRun } from './active-run.js'
 import type { CheckpointHooks } from './checkpointer.js'
 
@@ -61,4 +62,34 @@ export async function vetoSessionLoad(run: ActiveRun<unknown, unknown>, sessionI
       what: `the load of session "${sessionId}" by run "${run.state.runId}"`,
     })
   }
+}
+
+/** The `beforeSave` (then `beforeSessionAppend`) hooks' veto of a save, if any. */
+export async function vetoSave(
+  chain: HookChain<unknown>,
+  runId: string,
+  save: SaveHookEvent<unknown> | undefined,
+  append: SessionAppendHookEvent<unknown> | undefined,
+): Promise<HookVetoError | undefined> {
+  if (save !== undefined && chain.hasState('Save')) {
+    const reason = await chain.beforeState('Save', save)
+    if (reason !== undefined) {
+      return new HookVetoError({
+        hook: 'beforeSave',
+        reason,
+        what: `the save of run "${runId}" (${save.reason}, revision ${save.revision})`,
+      })
+    }
+  }
+  if (append !== undefined && chain.hasState('SessionAppend')) {
+    const reason = await chain.beforeState('SessionAppend', append)
+    if (reason !== undefined) {
+      return new HookVetoError({
+        hook: 'beforeSessionAppend',
+        reason,
+        what: `the append of ${append.messages.length} messages of run "${runId}" to session "${append.sessionId}" (and the run's last save with it)`,
+      })
+    }
+  }
+  return undefined
 }
