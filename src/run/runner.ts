@@ -396,7 +396,7 @@ export class Runner {
   }
 
   /** Executes one job: attempts until the run ends, retrying failures from the last checkpoint. */
-  async #execute(job: QueuedRun): Promise<void> {
+  async #execute(job: QueuedRun): Promise<void | 'requeue'> {
     const { runId } = job
     const { settings } = this.#options
     if (this.#local.has(runId)) return
@@ -420,8 +420,8 @@ export class Runner {
         try {
           await this.#attempt(job, attempt, local, willRetry)
           return
-        } catch (error) {
-          if (local.shutdown) throw error
+        } catch {
+          if (local.shutdown) return 'requeue'
           if (!retrying) return
           const delay = Math.min(settings.retryDelayMs * 2 ** (attempt - 1), 10_000)
           await sleep(delay, local.controller.signal).catch(() => {})
