@@ -20,10 +20,10 @@ export interface QueuedRun {
 }
 
 /**
- * Executes one job; resolves when the run is over, or with `requeue` when this worker stops and
- * leaves the run at its checkpoint for another worker.
+ * Executes one job; resolves with `done` when the run is over (or was not this worker's to run), or
+ * with `requeue` when this worker stops and leaves the run at its checkpoint for another worker.
  */
-export type RunHandler = (job: QueuedRun) => Promise<void | 'requeue'>
+export type RunHandler = (job: QueuedRun) => Promise<'done' | 'requeue'>
 
 /** A queue of runs. */
 export interface RunQueue {
