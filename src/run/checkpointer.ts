@@ -56,6 +56,10 @@ export class Checkpointer {
   /** Set once the run's last transition is done: a tool still running in the background saves nothing. */
   #closed = false
   readonly #metadata: JsonObject | undefined
+  readonly #watched: (() => boolean) | undefined
+  #lazy(): boolean {
+    return this.#watched !== undefined && !this.#watched()
+  }
 
   constructor(options: {
     storage: Storage
@@ -71,8 +75,14 @@ export class Checkpointer {
     sink?: EventSink | undefined
     /** The run's metadata, written with every save (a save replaces the record's fields). */
     metadata?: JsonObject | undefined
+    /**
+     * Whether anyone watches the run now (default: always, with a sink). While nobody does, the
+     * events between transitions are written with the next transition instead of on their own.
+     */
+    watched?: (() => boolean) | undefined
   }) {
     this.#metadata = options.metadata
+    this.#watched = options.watched
     if (options.saved !== undefined) this.#saved = { ...options.saved }
     this.storage = options.storage
     this.#runId = options.runId
@@ -103,7 +113,8 @@ export class Checkpointer {
     event.time = Date.now()
     this.#open.push(event)
     // Without a stream nobody is told until the next transition, which writes these events too.
-    if (this.#sink === undefined || !this.#claimed || data.type === 'run.end') return undefined
+    if (this.#sink === undefined || !this.#claimed || data.type === 'run.end' || this.#lazy())
+      return undefined
     const writer = this.#startWriter()
     return this.#open.length >= MAX_PENDING ? writer : undefined
   }
@@ -219,6 +230,7 @@ export class Checkpointer {
     return (
       this.#sink !== undefined &&
       this.#claimed &&
+      !this.#lazy() &&
       this.#failure === undefined &&
       this.#open.length > 0 &&
       this.#open.at(-1)?.type !== 'run.end'

@@ -142,6 +142,8 @@ interface Launch {
   metadata?: JsonObject | undefined
   /** Whether the runner retries after this error (then the run does not end). */
   willRetry?: (error: unknown) => boolean
+  /** Whether anyone watches the run (the bus knows): events between checkpoints are written eagerly only then. */
+  watched?: (() => boolean) | undefined
 }
 
 /** Runs agents. Holds what runs share; safe to use for any number of concurrent runs. */
@@ -230,7 +232,14 @@ export class Runtime {
    * error when it failed or was cancelled. Works for a run executing in any process.
    */
   async wait<TOutput = unknown>(runId: string): Promise<RunResult<TOutput>> {
-    const checkpoint = await this.#runnerOf().settle(runId)
+    const runner = this.#runnerOf()
+    // A run executed in this process: its result without reading it back.
+    const local = await runner.localOutcome(runId)
+    if (local?.ended === true) {
+      if ('error' in local) throw local.error
+      return local.value as RunResult<TOutput>
+    }
+    const checkpoint = await runner.settle(runId)
     return storedResult<TOutput>(checkpoint, (stored) => this.#parseCheckpoint(stored))
   }
 
@@ -295,6 +304,7 @@ export class Runtime {
             ? 60_000
             : positiveMilliseconds(settings.orphanAfterMs, `${where}: orphanAfterMs`),
         worker: settings.worker ?? !queue.distributed,
+        ...(settings.context === undefined ? {} : { context: settings.context }),
       },
       startAgent: (launch) => this.#launchAgent(launch),
     })
@@ -315,6 +325,7 @@ export class Runtime {
       storage,
       metadata: record.metadata,
       willRetry: request.willRetry,
+      watched: request.watched,
     }
     if (record.status === 'queued') {
       const snapshot = checkpoint.snapshot as unknown as RunnableSnapshot
@@ -557,6 +568,7 @@ export class Runtime {
             ...(launch.stored === undefined ? {} : { saved: launch.stored.saved }),
             sink,
             metadata: launch.metadata,
+            watched: launch.watched,
           })
 
     const execution = startExecution<RunEventData, RunEvent>({
