@@ -30,6 +30,7 @@ import type { EventSink } from './checkpointer.js'
 import type { ControlMessage, EventBus, Unsubscribe } from './event-bus.js'
 import { executeRunnable } from './execute-runnable.js'
 import { followRun } from './follow-run.js'
+import { toMessages } from './run-input.js'
 import type { QueuedRun, RunQueue } from './run-queue.js'
 import type { RegisteredRunnable, RunnableRegistry } from './runnable.js'
 import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
@@ -195,7 +196,6 @@ export class Runner {
         message: `submit: session is for agents; "${name}" is a ${entry.kind === 'steps' ? 'step job' : 'runnable'}.`,
       })
     }
-    const { toMessages } = await import('./run-input.js')
     const messages = await toMessages(input)
     const runId = options.runId ?? crypto.randomUUID()
     const snapshot: RunnableSnapshot = {
