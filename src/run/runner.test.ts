@@ -318,6 +318,31 @@ describe('cancel', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run.end', status: 'cancelled' })
   })
 
+  it('cancels an agent run paused for approval: stored as cancelled, with its run.end', async () => {
+    const storage = createMemoryStorage()
+    const refund = tool({
+      name: 'refund',
+      description: 'Refund',
+      parameters: z.object({}),
+      needsApproval: true,
+      execute: () => 'refunded',
+    })
+    const agent = new Agent({
+      name: 'clerk',
+      model: scriptedModel([{ toolCalls: [{ name: 'refund', arguments: {} }] }]),
+      tools: [refund],
+    })
+    const runtime = new Runtime({ storage, agents: [agent] })
+    const { runId } = await runtime.submit('clerk', 'refund me')
+    expect((await runtime.wait(runId)).status).toBe('awaiting_approval')
+    expect(await runtime.cancel(runId)).toBe('awaiting_approval')
+    expect((await storage.runs.get(runId))?.status).toBe('cancelled')
+    await expect(runtime.wait(runId)).rejects.toThrow(RunCancelledError)
+    const events = await storage.runs.readEvents(runId)
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1))
+    expect(events.at(-1)).toMatchObject({ type: 'run.end', status: 'cancelled' })
+  })
+
   it('cancels a queued run in storage before any worker starts it', async () => {
     let ran = false
     const runtime = new Runtime({
@@ -402,7 +427,7 @@ describe('events', () => {
     })
     const { runId } = await runtime.submit('chatty', 'x')
     const events: RunEvent[] = []
-    for await (const event of runtime.events(runId, { maxBuffered: 8 } as never)) {
+    for await (const event of runtime.events(runId, { maxBuffered: 8 })) {
       events.push(event)
       // A consumer much slower than the run.
       if (events.length % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 5))

@@ -445,6 +445,12 @@ export class Runner {
     return this.#outcomes.get(runId)?.promise
   }
 
+  /** Drops what this process remembers of a run's end (it continues: a resume). */
+  forget(runId: string): void {
+    const entry = this.#outcomes.get(runId)
+    if (entry !== undefined && !this.#local.has(runId)) this.#outcomes.delete(runId)
+  }
+
   /** The deferred outcome of a run this process executes (created at submit with a local queue). */
   #outcomeOf(runId: string): { promise: Promise<LocalOutcome>; settle(outcome: LocalOutcome): void } {
     let entry = this.#outcomes.get(runId)

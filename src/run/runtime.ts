@@ -237,7 +237,9 @@ export class Runtime {
     const local = await runner.localOutcome(runId)
     if (local?.ended === true) {
       if ('error' in local) throw local.error
-      return local.value as RunResult<TOutput>
+      const result = local.value as RunResult<TOutput>
+      // A paused run may have been decided on or cancelled since: read it back.
+      if (result.status === 'completed') return result
     }
     const checkpoint = await runner.settle(runId)
     return storedResult<TOutput>(checkpoint, (stored) => this.#parseCheckpoint(stored))
@@ -252,7 +254,17 @@ export class Runtime {
    * The run's events: the stored log after `after` (a `seq`), then live ones, up to its `run.end`,
    * with no gap and no duplicate. Works from any process that shares the storage and the bus.
    */
-  events(runId: string, options: { after?: number; signal?: AbortSignal } = {}): AsyncIterable<RunEvent> {
+  events(
+    runId: string,
+    options: {
+      /** Yield events with a `seq` above this (default 0: the whole log). */
+      after?: number
+      /** Stops following: the iteration ends. */
+      signal?: AbortSignal
+      /** Live events held for a slow reader before they are dropped and read again from storage (default 1024). */
+      maxBuffered?: number
+    } = {},
+  ): AsyncIterable<RunEvent> {
     return this.#runnerOf().events(runId, options)
   }
 
@@ -438,6 +450,7 @@ export class Runtime {
     }
     // Watchers of the run (runtime.events) see a resumed run's events when the runner is in use.
     const runner = this.#runner
+    runner?.forget(runId)
     const sink: EventSink | undefined =
       runner === undefined
         ? undefined
