@@ -483,6 +483,35 @@ describe('orphans', () => {
     expect(executed).toEqual(['two'])
   })
 
+  it('never takes a run this process executes with runtime.run for an orphan', async () => {
+    const storage = createMemoryStorage()
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const wait = tool({
+      name: 'wait',
+      description: 'Wait',
+      parameters: z.object({}),
+      execute: async () => {
+        await gate
+        return 'waited'
+      },
+    })
+    const agent = new Agent({
+      name: 'patient',
+      model: scriptedModel([{ toolCalls: [{ name: 'wait', arguments: {} }] }, { text: 'done' }]),
+      tools: [wait],
+    })
+    const runtime = new Runtime({ storage, agents: [agent], runner: { worker: false } })
+    const running = runtime.run(agent, 'go', { runId: 'direct' })
+    while ((await storage.runs.get('direct'))?.status !== 'running')
+      await new Promise((r) => setTimeout(r, 2))
+    expect(await runtime.recoverOrphans({ olderThanMs: 0 })).toBe(0)
+    release()
+    expect((await running).output).toBe('done')
+  })
+
   it('fails an orphan whose runnable is not registered, with a run.end naming it', async () => {
     const storage = createMemoryStorage()
     const before = new Runtime({

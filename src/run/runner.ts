@@ -116,6 +116,8 @@ export interface RunnerOptions {
   registry: RunnableRegistry
   settings: Required<Omit<RunnerSettings, 'context'>> & Pick<RunnerSettings, 'context'>
   startAgent(launch: AgentLaunch): Promise<unknown>
+  /** Whether the runtime executes the run outside the runner (`run`, `stream`, `resume`). */
+  executingHere(runId: string): boolean
 }
 
 /** A run this process executes. */
@@ -374,7 +376,8 @@ export class Runner {
         ...(cursor === undefined ? {} : { cursor }),
       })
       for (const record of page.runs) {
-        if (this.#local.has(record.runId) || record.updatedAt > olderThan) continue
+        if (this.#local.has(record.runId) || this.#options.executingHere(record.runId)) continue
+        if (record.updatedAt > olderThan) continue
         if (await queue.has(record.runId)) continue
         found++
         if (registry.get(record.agentName) === undefined) {

@@ -162,6 +162,8 @@ export class Runtime {
   readonly #bus: EventBus | undefined
   readonly #runnerSettings: RunnerSettings
   #runner: Runner | undefined
+  /** Durable runs executing in this process (run, stream, resume or the runner): never orphans. */
+  readonly #executing = new Set<string>()
 
   constructor(runtimeOptions: RuntimeOptions = {}) {
     const options = checkRuntimeOptions(runtimeOptions)
@@ -319,6 +321,7 @@ export class Runtime {
         ...(settings.context === undefined ? {} : { context: settings.context }),
       },
       startAgent: (launch) => this.#launchAgent(launch),
+      executingHere: (runId) => this.#executing.has(runId),
     })
     return this.#runner
   }
@@ -619,7 +622,12 @@ export class Runtime {
       executeInputToolCalls: options.executeInputToolCalls === true,
       willRetry: launch.willRetry,
     }
-    const cleanUp = () => execution.dispose()
+    const durable = storage !== undefined
+    if (durable) this.#executing.add(runId)
+    const cleanUp = () => {
+      execution.dispose()
+      if (durable) this.#executing.delete(runId)
+    }
     const promise = begin(active, launch.input, storage, this.models, launch.phase === 'queued')
     promise.then(cleanUp, (error: unknown) => {
       cleanUp()
