@@ -282,6 +282,51 @@ describe('agents as runnables', () => {
     ).toEqual([false, true])
   })
 
+  it('continues a session, and keeps the run context out of storage and events', async () => {
+    const storage = createMemoryStorage()
+    const seen: unknown[] = []
+    const whoami = tool({
+      name: 'whoami',
+      description: 'Who is asking',
+      parameters: z.object({}),
+      execute: (_, { context }) => {
+        seen.push(context)
+        return 'a user'
+      },
+    })
+    const agent = new Agent({
+      name: 'chat',
+      model: scriptedModel([
+        { toolCalls: [{ name: 'whoami', arguments: {} }] },
+        { text: 'first answer' },
+        { text: 'second answer' },
+      ]),
+      tools: [whoami],
+    })
+    const runtime = new Runtime({ storage, agents: [agent] })
+    const session = await storage.sessions.create({})
+    const secret = { apiKey: 'sk-never-stored' }
+    const first = await runtime.submit('chat', 'hello', { session: session.sessionId, context: secret })
+    expect((await runtime.wait(first.runId)).output).toBe('first answer')
+    expect(seen).toEqual([secret])
+    const second = await runtime.submit('chat', 'again', { session: session.sessionId })
+    const result = await runtime.wait(second.runId)
+    expect(result.messages.map((message) => message.role)).toEqual([
+      'user',
+      'assistant',
+      'tool',
+      'assistant',
+      'user',
+      'assistant',
+    ])
+    const stored = JSON.stringify([
+      await storage.runs.load(first.runId),
+      await storage.runs.readEvents(first.runId),
+      await storage.sessions.messages(session.sessionId),
+    ])
+    expect(stored).not.toContain('sk-never-stored')
+  })
+
   it('runtime.resume keeps working, and refuses a queued run', async () => {
     const storage = createMemoryStorage()
     const agent = new Agent({ name: 'a', model: scriptedModel([{ text: 'hi' }]) })
