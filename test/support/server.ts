@@ -11,6 +11,10 @@ import { afterEach } from 'vitest'
 /** A full-access key given to test servers through `apiKeys`. */
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef'
 
+/** A response whose JSON body tests read field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read the JSON bodies field by field
+export type ApiResponse = Omit<Response, 'json'> & { json(): Promise<any> }
+
 /** Log lines a test server wrote, parsed. */
 export type LogLines = Record<string, unknown>[]
 
@@ -21,7 +25,7 @@ export interface TestServer {
   url: string
   logs: LogLines
   /** fetch relative to the server, with the admin key unless `authorization` is given (null: none). */
-  request(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>
+  request(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<ApiResponse>
 }
 
 const open: TestServer[] = []
