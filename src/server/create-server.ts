@@ -20,6 +20,7 @@ import { registerDocsPage } from './docs-page.js'
 import { registerHealthRoutes } from './health-routes.js'
 import { HttpError, toHttpError } from './http-error.js'
 import { registerKeyRoutes } from './key-routes.js'
+import { openAIErrorBody } from './openai-error.js'
 import { createAuthenticator } from './principal.js'
 import { createLimits } from './rate-limits.js'
 import type { ServerContext } from './server-context.js'
@@ -124,17 +125,16 @@ export function createServer(input: ServerOptions): AgentLoopServer {
         : toHttpError(error)
     if (httpError.status >= 500) context.get('logger')?.error({ err: error }, 'request failed')
     for (const [name, value] of Object.entries(httpError.headers)) context.header(name, value)
-    return context.json(httpError.toBody(), httpError.status as 500)
+    const body = context.req.path.startsWith('/v1/') ? openAIErrorBody(httpError) : httpError.toBody()
+    return context.json(body, httpError.status as 500)
   })
-  app.notFound((context) =>
-    context.json(
-      new HttpError({
-        type: 'not_found',
-        message: `No route ${context.req.method} ${context.req.path}; GET /openapi.json lists the routes.`,
-      }).toBody(),
-      404,
-    ),
-  )
+  app.notFound((context) => {
+    const error = new HttpError({
+      type: 'not_found',
+      message: `No route ${context.req.method} ${context.req.path}; GET /openapi.json lists the routes.`,
+    })
+    return context.json(context.req.path.startsWith('/v1/') ? openAIErrorBody(error) : error.toBody(), 404)
+  })
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

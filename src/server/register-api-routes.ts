@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { createAgentCatalog } from './agent-catalog.js'
 import { registerAgentRoutes } from './agent-routes.js'
+import { registerOpenAIRoutes } from './openai-routes.js'
 import { createOwnership } from './ownership.js'
 import { registerProviderRoutes } from './provider-routes.js'
 import { createProviderStore } from './provider-store.js'
@@ -39,4 +40,5 @@ export function registerApiRoutes(
   registerAgentRoutes(app, server, { catalog, ownership, launcher, options })
   registerProviderRoutes(app, providers)
   registerSessionRoutes(app, server, ownership)
+  registerOpenAIRoutes(app, server, { catalog, launcher, options })
 }
