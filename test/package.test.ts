@@ -220,9 +220,14 @@ describe('the built package', () => {
       await listening.close()
     `)
     expect(JSON.parse(stdout)).toEqual([200, 200])
-    const external = bareImports.filter((specifier) => !specifier.startsWith('node:') && !specifier.startsWith('agentloop'))
+    const external = bareImports.filter(
+      (specifier) => !specifier.startsWith('node:') && !specifier.startsWith('agentloop'),
+    )
     for (const peer of ['hono', '@hono/node-server', '@hono/zod-openapi', 'pino', 'rate-limiter-flexible'])
-      expect(external.some((specifier) => specifier === peer || specifier.startsWith(`${peer}/`)), peer).toBe(true)
+      expect(
+        external.some((specifier) => specifier === peer || specifier.startsWith(`${peer}/`)),
+        peer,
+      ).toBe(true)
   })
 
   it('loads jsep only at agentloop/workflows, and runs a workflow from the built package', () => {

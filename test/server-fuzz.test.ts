@@ -29,7 +29,18 @@ afterAll(() => process.off('unhandledRejection', onUnhandled))
 
 /** A value for a path parameter: ids that exist, hostile strings, encodings. */
 const pathValue = fc.oneof(
-  fc.constantFrom('calc', 'main', 'x', '..', '%2e%2e', '%00', 'a'.repeat(300), '%F0%9F%92%A9', '__proto__', 'constructor'),
+  fc.constantFrom(
+    'calc',
+    'main',
+    'x',
+    '..',
+    '%2e%2e',
+    '%00',
+    'a'.repeat(300),
+    '%F0%9F%92%A9',
+    '__proto__',
+    'constructor',
+  ),
   fc.string({ maxLength: 40 }).map((text) => encodeURIComponent(text)),
   fc.uuid(),
 )
@@ -37,14 +48,27 @@ const pathValue = fc.oneof(
 const body = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
   fc.string({ maxLength: 200 }),
-  fc.constantFrom('', '{', '{"message":', 'null', '[]', '{"__proto__":{"admin":true}}', '{"message":"hi","stream":"yes"}'),
+  fc.constantFrom(
+    '',
+    '{',
+    '{"message":',
+    'null',
+    '[]',
+    '{"__proto__":{"admin":true}}',
+    '{"message":"hi","stream":"yes"}',
+  ),
   fc
     .record(
       {
         message: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
         model: fc.oneof(fc.constant('calc'), fc.string()),
         messages: fc.oneof(
-          fc.array(fc.record({ role: fc.constantFrom('user', 'system', 'tool', 'assistant', 'x'), content: fc.oneof(fc.string(), fc.integer()) })),
+          fc.array(
+            fc.record({
+              role: fc.constantFrom('user', 'system', 'tool', 'assistant', 'x'),
+              content: fc.oneof(fc.string(), fc.integer()),
+            }),
+          ),
           fc.string(),
         ),
         name: fc.string(),
@@ -65,7 +89,13 @@ const body = fc.oneof(
 
 const headers = fc.record(
   {
-    'Content-Type': fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', ''),
+    'Content-Type': fc.constantFrom(
+      'application/json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json; charset=utf-16',
+      '',
+    ),
     Authorization: fc.oneof(
       fc.constant(`Bearer ${ADMIN_KEY}`),
       fc.constant('Bearer '),
@@ -73,7 +103,10 @@ const headers = fc.record(
       fc.constant('Bearer al_AAAAAAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB'),
       fc.string({ maxLength: 60 }).map((text) => `Bearer ${text.replace(/[^\x21-\x7e]/g, '')}`),
     ),
-    'Last-Event-ID': fc.oneof(fc.integer().map(String), fc.string({ maxLength: 20 }).map((text) => text.replace(/[^\x20-\x7e]/g, ''))),
+    'Last-Event-ID': fc.oneof(
+      fc.integer().map(String),
+      fc.string({ maxLength: 20 }).map((text) => text.replace(/[^\x20-\x7e]/g, '')),
+    ),
     'X-Request-Id': fc.string({ maxLength: 300 }).map((text) => text.replace(/[^\x20-\x7e]/g, '')),
   },
   { requiredKeys: ['Authorization'] },
@@ -98,8 +131,8 @@ describe('server: fuzz of every route', () => {
       logger: { level: 'silent' },
     })
     const document = await (await request('/openapi.json', { key: null })).json()
-    const routes = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
-      Object.keys(item).map((method) => ({ method: method.toUpperCase(), path })),
+    const routes = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, item]) => Object.keys(item).map((method) => ({ method: method.toUpperCase(), path })),
     )
     // A session that exists, so some paths reach deeper code.
     await request('/api/sessions', { json: { messages: [{ role: 'user', content: 'hi' }] } })
@@ -135,7 +168,8 @@ describe('server: fuzz of every route', () => {
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1)
           expect(response.status, `${route.method} ${path}`).toBeLessThan(500)
           const after = await fingerprint()
-          if (response.status >= 400) expect(after, `${route.method} ${path} ${response.status} changed storage`).toBe(before)
+          if (response.status >= 400)
+            expect(after, `${route.method} ${path} ${response.status} changed storage`).toBe(before)
           before = after
         },
       ),

@@ -18,10 +18,13 @@ describe('server: the OpenAPI document', () => {
     const { request, server } = await startServer()
     const document = await (await request('/openapi.json', { key: null })).json()
     const documented = new Set<string>()
-    for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, { security?: unknown[] }>>)) {
+    for (const [path, item] of Object.entries(
+      document.paths as Record<string, Record<string, { security?: unknown[] }>>,
+    )) {
       for (const [method, operation] of Object.entries(item)) {
         documented.add(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`)
-        if (path.startsWith('/api/') || path.startsWith('/v1/')) expect(operation.security, `${method} ${path}`).toEqual([{ bearer: [] }])
+        if (path.startsWith('/api/') || path.startsWith('/v1/'))
+          expect(operation.security, `${method} ${path}`).toEqual([{ bearer: [] }])
         else expect(operation.security, `${method} ${path}`).toBeUndefined()
       }
     }
@@ -36,7 +39,10 @@ describe('server: the OpenAPI document', () => {
     for (const route of documented) {
       const [method, path] = route.split(' ') as [string, string]
       const concrete = path.replace(/:(\w+)/g, 'x')
-      const response = await request(concrete, { method, ...(method === 'GET' || method === 'DELETE' ? {} : { json: {} }) })
+      const response = await request(concrete, {
+        method,
+        ...(method === 'GET' || method === 'DELETE' ? {} : { json: {} }),
+      })
       const body = response.headers.get('Content-Type')?.includes('json') ? await response.json() : {}
       expect(body?.error?.message ?? '', route).not.toMatch(/^No route/)
       expect(response.status, route).toBeLessThan(500)

@@ -9,8 +9,14 @@ describe('server: graceful shutdown', () => {
     const model = scriptedModel([{ text: 'first part ' }, { delayMs: 600, text: 'slow answer' }])
     const agent = new Agent({ name: 'slow', model })
     const runtime = new Runtime({ storage, agents: [agent] })
-    const { server, listening, request, url } = await startServer({ runtime, agents: [agent], shutdownGraceMs: 5_000 })
-    expect((await (await request('/api/agents/slow/chat', { json: { message: 'warm up' } })).json()).status).toBe('completed')
+    const { server, listening, request, url } = await startServer({
+      runtime,
+      agents: [agent],
+      shutdownGraceMs: 5_000,
+    })
+    expect(
+      (await (await request('/api/agents/slow/chat', { json: { message: 'warm up' } })).json()).status,
+    ).toBe('completed')
     const streamed = await request('/api/agents/slow/chat', { json: { message: 'go', stream: true } })
     const runId = streamed.headers.get('X-Agentloop-Run-Id') as string
     const reader = (streamed.body as ReadableStream<Uint8Array>).getReader()

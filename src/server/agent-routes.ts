@@ -198,8 +198,9 @@ export function registerAgentRoutes(
       const body = context.req.valid('json')
       const { agent } = await findAgent(name, principal)
       const sessionId = await openSession(server, ownership, principal, body.sessionId)
-      const stream = await launcher.start({ principal, agent, input: body.message, sessionId })
+      const launch = { principal, agent, input: body.message, sessionId }
       if (body.stream === true) {
+        const stream = await launcher.start(launch)
         context.header('X-Agentloop-Run-Id', stream.runId)
         return eventStream(
           context,
@@ -212,8 +213,9 @@ export function registerAgentRoutes(
           },
         )
       }
+      const started = await launcher.run(launch)
       try {
-        const result = await stream.result
+        const result = await started.result
         return context.json(
           {
             runId: result.runId,
@@ -229,7 +231,7 @@ export function registerAgentRoutes(
         const described = describeError(error)
         return context.json(
           {
-            runId: stream.runId,
+            runId: started.runId,
             sessionId: sessionId ?? null,
             status: described.name === 'RunCancelledError' ? ('cancelled' as const) : ('failed' as const),
             error: { name: described.name, message: described.message },

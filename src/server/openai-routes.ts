@@ -172,12 +172,12 @@ export function registerOpenAIRoutes(
       }
       const messages = toMessages(body.messages)
       const { agent, clientTools } = agentForRequest(entry.agent, body, server.runtime.storage !== undefined)
-      const stream = await launcher.start({ principal, agent, input: messages })
-      const id = `chatcmpl-${stream.runId}`
       const created = Math.floor(Date.now() / 1000)
-      context.header('X-Agentloop-Run-Id', stream.runId)
-
+      const launch = { principal, agent, input: messages }
       if (body.stream === true) {
+        const stream = await launcher.start(launch)
+        const id = `chatcmpl-${stream.runId}`
+        context.header('X-Agentloop-Run-Id', stream.runId)
         const includeUsage = body.stream_options?.include_usage === true
         const chunk = (choices: unknown[], usage?: unknown) =>
           JSON.stringify({
@@ -247,9 +247,12 @@ export function registerOpenAIRoutes(
         )
       }
 
-      let result: Awaited<typeof stream.result>
+      const started = await launcher.run(launch)
+      const id = `chatcmpl-${started.runId}`
+      context.header('X-Agentloop-Run-Id', started.runId)
+      let result: Awaited<typeof started.result>
       try {
-        result = await stream.result
+        result = await started.result
       } catch (error) {
         const described = describeError(error)
         throw new HttpError({

@@ -7,6 +7,7 @@
  */
 import type { Agent } from '../agent/agent.js'
 import type { RunInput } from '../run/run-input.js'
+import type { RunResult } from '../run/run-result.js'
 import type { RunStream } from '../run/run-stream.js'
 import { HttpError } from './http-error.js'
 import type { Ownership } from './ownership.js'
@@ -17,13 +18,18 @@ import type { Shutdown } from './shutdown.js'
 /** Starts runs for principals. */
 export interface RunLauncher {
   /** Starts a streamed run; iterate it or read `result`. Throws 429 (no slot) or 503 (draining). */
-  start(options: {
-    principal: Principal
-    // biome-ignore lint/suspicious/noExplicitAny: agents of any context and output type
-    agent: Agent<any, any>
-    input: RunInput
-    sessionId?: string | undefined
-  }): Promise<RunStream<unknown>>
+  start(options: LaunchOptions): Promise<RunStream<unknown>>
+  /** Runs to the end without streaming (cheaper when no one reads the events). */
+  run(options: LaunchOptions): Promise<{ runId: string; result: Promise<RunResult<unknown>> }>
+}
+
+/** What a run needs. */
+export interface LaunchOptions {
+  principal: Principal
+  // biome-ignore lint/suspicious/noExplicitAny: agents of any context and output type
+  agent: Agent<any, any>
+  input: RunInput
+  sessionId?: string | undefined
 }
 
 /** Refuses new work while the server shuts down. */
@@ -44,30 +50,50 @@ export function createRunLauncher(options: {
   shutdown: Shutdown
 }): RunLauncher {
   const { server, ownership, shutdown } = options
+  /** Reserves a slot, records the owner, starts the run with `begin`, releases the slot at its end. */
+  async function launch<T>(
+    options: LaunchOptions,
+    begin: (runId: string, signal: AbortSignal) => { value: T; done: Promise<unknown> },
+  ): Promise<T> {
+    refuseWhileDraining(server)
+    const release = server.limits.acquireRun(options.principal.keyId)
+    try {
+      const runId = crypto.randomUUID()
+      // A run without storage cannot be looked up later, so its owner need not be recorded.
+      if (server.runtime.storage !== undefined) await ownership.record('run', runId, options.principal.owner)
+      const controller = new AbortController()
+      const { value, done } = begin(runId, controller.signal)
+      const settled = done.then(
+        () => undefined,
+        () => undefined,
+      )
+      settled.then(release)
+      shutdown.trackWork(settled, () => controller.abort(new Error('server shutdown')))
+      return value
+    } catch (error) {
+      release()
+      throw error
+    }
+  }
+  const runOptions = (options: LaunchOptions, runId: string, signal: AbortSignal) => ({
+    runId,
+    signal,
+    ...(options.sessionId === undefined ? {} : { session: options.sessionId }),
+  })
   return {
-    async start({ principal, agent, input, sessionId }) {
-      refuseWhileDraining(server)
-      const release = server.limits.acquireRun(principal.keyId)
-      try {
-        const runId = crypto.randomUUID()
-        await ownership.record('run', runId, principal.owner)
-        const controller = new AbortController()
-        const stream = server.runtime.stream(agent, input, {
-          runId,
-          signal: controller.signal,
-          ...(sessionId === undefined ? {} : { session: sessionId }),
-        })
-        const settled = stream.result.then(
-          () => undefined,
-          () => undefined,
-        )
-        settled.then(release)
-        shutdown.trackWork(settled, () => controller.abort(new Error('server shutdown')))
-        return stream
-      } catch (error) {
-        release()
-        throw error
-      }
+    start(options) {
+      return launch(options, (runId, signal) => {
+        const stream = server.runtime.stream(options.agent, options.input, runOptions(options, runId, signal))
+        return { value: stream, done: stream.result }
+      })
+    },
+    run(options) {
+      return launch(options, (runId, signal) => {
+        const result = server.runtime.run(options.agent, options.input, runOptions(options, runId, signal))
+        // The route awaits it; this copy only tracks the end.
+        result.catch(() => {})
+        return { value: { runId, result }, done: result }
+      })
     },
   }
 }
