@@ -76,6 +76,11 @@ export interface CatalogEntry {
 /** Code and stored agents by name. */
 export interface AgentCatalog {
   get(name: string): Promise<CatalogEntry | null>
+  /**
+   * Makes the runtime able to run (`submit`) and resume the agent by name: a stored agent is
+   * registered on the runtime, again when it changed.
+   */
+  register(entry: CatalogEntry): Promise<void>
   list(owner?: string): Promise<AgentInfo[]>
   create(input: CreateAgentInput, owner: string): Promise<AgentInfo>
   delete(name: string): Promise<boolean>
@@ -107,6 +112,10 @@ export function createAgentCatalog(options: {
 }): AgentCatalog {
   const records = recordCollection(options.driver, 'server.agent', StoredAgent)
   const code = new Map(options.agents.map((agent) => [agent.name, agent as Agent<unknown, unknown>]))
+  // Agents registered on the runtime are served too.
+  for (const registered of options.runtime.runnables.list()) {
+    if (registered.kind === 'agent' && !code.has(registered.name)) code.set(registered.name, registered.agent)
+  }
   const built = new Map<string, { updatedAt: number; agent: Promise<Agent<unknown, unknown>> }>()
 
   async function build(stored: StoredAgent): Promise<Agent<unknown, unknown>> {
@@ -179,7 +188,12 @@ export function createAgentCatalog(options: {
       const agent = code.get(name)
       if (agent !== undefined) return { agent, info: codeInfo(agent) }
       const found = await records.get(name)
-      if (found === null) return null
+      if (found === null) {
+        // An agent registered on the runtime after the server was created.
+        const registered = options.runtime.runnables.get(name)
+        if (registered?.kind !== 'agent') return null
+        return { agent: registered.agent, info: codeInfo(registered.agent) }
+      }
       const stored = found.value
       let entry = built.get(name)
       if (entry === undefined || entry.updatedAt !== stored.updatedAt) {
@@ -188,6 +202,13 @@ export function createAgentCatalog(options: {
         entry.agent.catch(() => built.delete(name))
       }
       return { agent: await entry.agent, info: storedInfo(stored) }
+    },
+    async register(entry) {
+      const registered = options.runtime.runnables.get(entry.info.name)
+      if (registered?.kind === 'agent' && registered.agent === entry.agent) return
+      if (registered !== undefined && entry.info.source === 'code') return
+      if (registered !== undefined) options.runtime.unregister(entry.info.name)
+      options.runtime.register(entry.agent)
     },
     async list(owner) {
       const rows = await records.list(owner === undefined ? {} : { index: `owner:${owner}` })

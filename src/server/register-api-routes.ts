@@ -7,6 +7,7 @@ import { registerProviderRoutes } from './provider-routes.js'
 import { createProviderStore } from './provider-store.js'
 import { serverDriver } from './record-store.js'
 import { createRunLauncher } from './run-launcher.js'
+import { registerRunRoutes } from './run-routes.js'
 import { createSecretBox } from './secret-box.js'
 import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
@@ -41,4 +42,5 @@ export function registerApiRoutes(
   registerProviderRoutes(app, providers)
   registerSessionRoutes(app, server, ownership)
   registerOpenAIRoutes(app, server, { catalog, launcher, options })
+  registerRunRoutes(app, server, { catalog, ownership, options })
 }
