@@ -11,10 +11,12 @@
  *
  * Run: npm run bench:server   (builds dist/ first)
  */
+import { spawn } from 'node:child_process'
+import { Agent as HttpAgent, get as httpGet, request as httpRequest } from 'node:http'
+import { createInterface } from 'node:readline'
 import { Agent, createMemoryStorage, type Model, Runtime } from 'agentloop'
 import { createServer } from 'agentloop/server'
 import autocannon from 'autocannon'
-import { Agent as HttpAgent, request as httpRequest } from 'node:http'
 
 const KEY = 'bench-key-0123456789abcdef'
 const text = 'The answer is 5.'
@@ -121,5 +123,106 @@ async function addedLatency(): Promise<void> {
   await listening.close()
 }
 
+async function getRunThroughput(): Promise<void> {
+  const agent = new Agent({ name: 'bench', model: stub })
+  const runtime = new Runtime({ storage: createMemoryStorage(), agents: [agent] })
+  const server = createServer({
+    runtime,
+    apiKeys: [KEY],
+    logger: { level: 'silent' },
+    limits: { requestsPerMinute: 100_000_000 },
+  })
+  const listening = await server.listen(0)
+  const { runId } = await runtime.submit('bench', 'hi')
+  await runtime.wait(runId)
+  const result = await autocannon({
+    url: `${listening.url}/api/runs/${runId}`,
+    connections: 32,
+    duration: 5,
+    headers: { Authorization: `Bearer ${KEY}` },
+  })
+  console.log(
+    '\n2. GET /api/runs/{runId} (a completed run, memory storage), autocannon 32 connections for 5 s',
+  )
+  console.log(
+    `   ${Math.round(result.requests.average)} requests/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+  )
+  await listening.close()
+}
+
+async function fanOut(clients: number): Promise<void> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/server-child.ts'], {
+    env: { ...process.env, BENCH_KEY: KEY },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const url = await new Promise<string>((resolve) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve)
+  })
+  const memory = async () =>
+    (await (await fetch(`${url}/bench/memory`)).json()) as { rss: number; heapUsed: number }
+  const submitted = await fetch(`${url}/api/runs`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ agent: 'fanout', input: 'go' }),
+  })
+  const { runId } = (await submitted.json()) as { runId: string }
+  const before = await memory()
+  const delays: number[] = []
+  let complete = 0
+  let connected = 0
+  const sockets = new HttpAgent({ keepAlive: false, maxSockets: clients + 10 })
+  const done = Array.from(
+    { length: clients },
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const outgoing = httpGet(
+          `${url}/api/runs/${runId}/events`,
+          { agent: sockets, headers: { Authorization: `Bearer ${KEY}` } },
+          (response) => {
+            connected++
+            let buffer = ''
+            response.setEncoding('utf8')
+            response.on('data', (chunk: string) => {
+              const now = Date.now()
+              buffer += chunk
+              let end = buffer.indexOf('\n\n')
+              while (end !== -1) {
+                const block = buffer.slice(0, end)
+                buffer = buffer.slice(end + 2)
+                end = buffer.indexOf('\n\n')
+                const data = block.split('\n').find((line) => line.startsWith('data: '))
+                if (data === undefined) continue
+                const event = JSON.parse(data.slice(6)) as { type: string; time: number }
+                if (event.type === 'text.delta') delays.push(now - event.time)
+                if (event.type === 'run.end') complete++
+              }
+            })
+            response.on('end', resolve)
+          },
+        )
+        outgoing.on('error', reject)
+      }),
+  )
+  while (connected < clients) await new Promise((resolve) => setTimeout(resolve, 20))
+  const during = await memory()
+  await fetch(`${url}/bench/go`, { method: 'POST' })
+  await Promise.all(done)
+  const after = await memory()
+  child.kill()
+  sockets.destroy()
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
+  console.log(
+    `\n3. SSE fan-out: one run (50 text deltas 10 ms apart) watched by ${clients} clients, server in its own process`,
+  )
+  console.log(
+    `   server memory: rss ${mb(before.rss)} before the clients, ${mb(during.rss)} with ${clients} connected (+${mb(during.rss - before.rss)}), heap +${mb(during.heapUsed - before.heapUsed)}; rss ${mb(after.rss)} after`,
+  )
+  console.log(
+    `   delivery delay from event creation to client: p50 ${quantile(delays, 0.5)} ms, p99 ${quantile(delays, 0.99)} ms, max ${Math.max(...delays)} ms over ${delays.length} deliveries; ${complete}/${clients} saw run.end`,
+  )
+}
+
 await addedLatency()
+await getRunThroughput()
+await fanOut(500)
 keepAlive.destroy()

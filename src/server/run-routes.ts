@@ -70,9 +70,27 @@ const Approvals = z
   .strict()
   .meta({ id: 'Approvals' })
 const RunParam = z.object({ runId: Id })
+/**
+ * Each event's JSON, made once however many clients watch the run (the in-process bus hands the
+ * same event object to every subscriber).
+ */
+const serialized = new WeakMap<RunEvent, string>()
+function eventJson(event: RunEvent): string {
+  let text = serialized.get(event)
+  if (text === undefined) {
+    text = JSON.stringify(event)
+    serialized.set(event, text)
+  }
+  return text
+}
+
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'awaiting_approval', 'needs_review'])
 
-function view(record: RunRecord, result?: RunResult<unknown> | { error: { name: string; message: string } }) {
+type RunOutcome =
+  | Pick<RunResult<unknown>, 'output' | 'usage' | 'interruptions'>
+  | { error: { name: string; message: string } }
+
+function view(record: RunRecord, result?: RunOutcome) {
   return {
     runId: record.runId,
     agent: record.agentName,
@@ -111,9 +129,20 @@ export function registerRunRoutes(
     return record
   }
 
-  /** The stored result of a run that ended or paused (no waiting). */
+  /**
+   * The stored result of a run that ended or paused (no waiting). An ended run's `run.end` event
+   * carries it (one read); a paused run's interruptions come from its checkpoint.
+   */
   const resultOf = async (record: RunRecord) => {
     if (!TERMINAL.has(record.status)) return undefined
+    if (record.status === 'completed' || record.status === 'failed' || record.status === 'cancelled') {
+      const last = await runs.lastEventSeq(record.runId)
+      const [end] = await runs.readEvents(record.runId, { afterSeq: Math.max(0, last - 1), limit: 1 })
+      if (end?.type === 'run.end' && end.status === record.status) {
+        if (end.error !== undefined) return { error: end.error }
+        return { output: end.output, usage: end.usage, interruptions: [] }
+      }
+    }
     try {
       return await runtime.wait(record.runId)
     } catch (error) {
