@@ -439,7 +439,7 @@ export function registerRunRoutes(
                 !(await writer.send({
                   id: String(event.seq),
                   event: event.type,
-                  data: JSON.stringify(event),
+                  data: eventJson(event),
                 }))
               )
                 break
