@@ -72,13 +72,21 @@ function post(url: string, body: string): Promise<number> {
   })
 }
 
-async function timeEach(count: number, call: () => Promise<unknown>): Promise<number[]> {
-  for (let index = 0; index < 200; index++) await call()
-  const times: number[] = []
-  for (let index = 0; index < count; index++) {
-    const started = performance.now()
-    await call()
-    times.push(performance.now() - started)
+/**
+ * Times several calls round-robin (one of each in turn), so a busy machine slows them alike; after
+ * a warm-up of 200 rounds, `count` rounds are timed.
+ */
+async function timeInterleaved(
+  count: number,
+  calls: Record<string, () => Promise<unknown>>,
+): Promise<Record<string, number[]>> {
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(calls).map((name) => [name, []]))
+  for (let round = 0; round < count + 200; round++) {
+    for (const [name, call] of Object.entries(calls)) {
+      const started = performance.now()
+      await call()
+      if (round >= 200) times[name]?.push(performance.now() - started)
+    }
   }
   return times
 }
@@ -95,30 +103,29 @@ async function addedLatency(): Promise<void> {
   })
   const listening = await server.listen(0)
   const count = 2000
-  const direct = await timeEach(count, () => runtime.run(agent, 'What is 2 + 3?'))
   const completion = JSON.stringify({
     model: 'bench',
     messages: [{ role: 'user', content: 'What is 2 + 3?' }],
   })
-  const viaCompletions = await timeEach(count, () => post(`${listening.url}/v1/chat/completions`, completion))
   const chat = JSON.stringify({ message: 'What is 2 + 3?' })
-  const viaChat = await timeEach(count, () => post(`${listening.url}/api/agents/bench/chat`, chat))
-  const empty = await timeEach(count, () => post(`${listening.url}/api/meta/rate-limit-status`, ''))
-  console.log(`\n1. one-turn run, ${count} sequential calls each (p50 / p99)`)
+  const times = await timeInterleaved(count, {
+    direct: () => runtime.run(agent, 'What is 2 + 3?'),
+    directMessages: () => runtime.run(agent, [{ role: 'user', content: 'What is 2 + 3?' }]),
+    chat: () => post(`${listening.url}/api/agents/bench/chat`, chat),
+    completions: () => post(`${listening.url}/v1/chat/completions`, completion),
+    noop: () => post(`${listening.url}/api/meta/rate-limit-status`, ''),
+  })
+  const p50 = (name: string) => quantile(times[name] as number[], 0.5)
+  const line = (label: string, name: string) =>
+    console.log(`   ${label.padEnd(42)} ${ms(p50(name))} / ${ms(quantile(times[name] as number[], 0.99))}`)
+  console.log(`\n1. one-turn run, ${count} rounds, the calls interleaved (p50 / p99)`)
+  line('direct runtime.run(agent, text)', 'direct')
+  line('direct runtime.run(agent, messages)', 'directMessages')
+  line('POST /api/agents/bench/chat (text)', 'chat')
+  line('POST /v1/chat/completions (messages)', 'completions')
+  line('an authenticated no-op route', 'noop')
   console.log(
-    `   direct runtime.run:              ${ms(quantile(direct, 0.5))} / ${ms(quantile(direct, 0.99))}`,
-  )
-  console.log(
-    `   POST /v1/chat/completions:       ${ms(quantile(viaCompletions, 0.5))} / ${ms(quantile(viaCompletions, 0.99))}`,
-  )
-  console.log(
-    `   POST /api/agents/bench/chat:     ${ms(quantile(viaChat, 0.5))} / ${ms(quantile(viaChat, 0.99))}`,
-  )
-  console.log(
-    `   (an authenticated no-op route:   ${ms(quantile(empty, 0.5))} / ${ms(quantile(empty, 0.99))}, client included)`,
-  )
-  console.log(
-    `   added by the server, p50:        ${ms(quantile(viaCompletions, 0.5) - quantile(direct, 0.5))} (completions), ${ms(quantile(viaChat, 0.5) - quantile(direct, 0.5))} (chat, no storage)`,
+    `   added by the server, p50: chat ${ms(p50('chat') - p50('direct'))}, completions ${ms(p50('completions') - p50('directMessages'))} (HTTP client included)`,
   )
   await listening.close()
 }

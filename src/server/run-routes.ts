@@ -9,18 +9,17 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import { z } from 'zod'
 import { describeError } from '../errors/describe-error.js'
-import type { RunEvent } from '../events/run-event.js'
 import { Message } from '../messages/message-schema.js'
 import type { RunResult } from '../run/run-result.js'
 import { RUN_STATUSES, type RunRecord } from '../storage/run-repository.js'
 import type { AgentCatalog } from './agent-catalog.js'
-import { eventStream } from './event-stream.js'
 import { HttpError, notFound } from './http-error.js'
+import { listOwnedRuns } from './owned-runs.js'
 import { mayAccess, type Ownership } from './ownership.js'
-import { decodeCursor, encodeCursor } from './page-cursor.js'
 import { type Principal, requireScope } from './principal.js'
 import type { RouteOptions } from './register-api-routes.js'
 import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody, Name } from './route-helpers.js'
+import { registerRunEventsRoute } from './run-events-route.js'
 import { refuseWhileDraining } from './run-launcher.js'
 import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
@@ -70,20 +69,6 @@ const Approvals = z
   .strict()
   .meta({ id: 'Approvals' })
 const RunParam = z.object({ runId: Id })
-/**
- * Each event's JSON, made once however many clients watch the run (the in-process bus hands the
- * same event object to every subscriber).
- */
-const serialized = new WeakMap<RunEvent, string>()
-function eventJson(event: RunEvent): string {
-  let text = serialized.get(event)
-  if (text === undefined) {
-    text = JSON.stringify(event)
-    serialized.set(event, text)
-  }
-  return text
-}
-
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'awaiting_approval', 'needs_review'])
 
 type RunOutcome =
@@ -165,6 +150,8 @@ export function registerRunRoutes(
       options.shutdown.trackWork(settled, () => {})
     }
   }
+
+  registerRunEventsRoute(app, { server, findRun, options })
 
   app.openapi(
     createRoute({
@@ -265,36 +252,15 @@ export function registerRunRoutes(
           200,
         )
       }
-      // One owner's runs: read through the owner index, filtered page by page.
-      const found: RunRecord[] = []
-      let after = decodeCursor(query.cursor)
-      let nextCursor: string | null = null
-      for (let round = 0; round < 20 && found.length < limit; round++) {
-        const ids = await ownership.list('run', principal.owner, {
-          limit: limit * 2,
-          ...(after === undefined ? {} : { after }),
-        })
-        if (ids.length === 0) break
-        for (const entry of ids) {
-          after = entry.position
-          const record = await runs.get(entry.id)
-          if (
-            record !== null &&
-            (query.status === undefined || record.status === query.status) &&
-            (query.agent === undefined || record.agentName === query.agent) &&
-            (query.sessionId === undefined || record.sessionId === query.sessionId)
-          ) {
-            found.push(record)
-            if (found.length === limit) break
-          }
-        }
-        if (ids.length < limit * 2 && found.length < limit) {
-          after = undefined
-          break
-        }
-      }
-      if (found.length === limit && after !== undefined) nextCursor = encodeCursor(after)
-      return context.json({ runs: found.map((record) => view(record)), nextCursor }, 200)
+      const page = await listOwnedRuns({
+        ownership,
+        runs,
+        owner: principal.owner,
+        filter: query,
+        limit,
+        cursor: query.cursor,
+      })
+      return context.json({ runs: page.runs.map((record) => view(record)), nextCursor: page.nextCursor }, 200)
     },
   )
   app.openapi(
@@ -380,75 +346,6 @@ export function registerRunRoutes(
       )
       track(resumed)
       return context.json({ runId, status: 'running' as const }, 202)
-    },
-  )
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/api/runs/{runId}/events',
-      tags: ['runs'],
-      summary:
-        'The run’s events as SSE: the stored log after Last-Event-ID (or ?after=), then live, up to run.end',
-      description:
-        'Each event: `id:` its seq, `event:` its type, `data:` the event as JSON. Reconnect with Last-Event-ID (or ?after=) to continue with no gap and no duplicate. Keep-alive comments every sseKeepAliveMs. A disconnect leaves the run running unless ?cancelOnDisconnect=true.',
-      security: BEARER,
-      request: {
-        params: RunParam,
-        query: z.object({
-          after: z.coerce.number().int().min(0).optional(),
-          cancelOnDisconnect: z.enum(['true', 'false']).optional(),
-        }),
-        headers: z.object({
-          'last-event-id': z
-            .string()
-            .regex(/^\d{1,15}$/, 'a seq: digits')
-            .optional(),
-        }),
-      },
-      responses: {
-        200: {
-          description: 'text/event-stream of run events',
-          content: { 'text/event-stream': { schema: z.string() } },
-        },
-        ...errors(404, 422, ...AUTH_ERRORS),
-      },
-    }),
-    async (context) => {
-      const principal = context.get('principal')
-      requireScope(principal, 'read')
-      const { runId } = context.req.valid('param')
-      await findRun(principal, runId)
-      const query = context.req.valid('query')
-      const header = context.req.valid('header')['last-event-id']
-      const after = header !== undefined ? Number(header) : (query.after ?? 0)
-      const cancelOnDisconnect = query.cancelOnDisconnect === 'true'
-      return eventStream(
-        context,
-        {
-          keepAliveMs: options.sseKeepAliveMs,
-          shutdown: options.shutdown,
-          onDisconnect: () => {
-            if (cancelOnDisconnect) void runtime.cancel(runId).catch(() => {})
-          },
-        },
-        async (writer) => {
-          const events: AsyncIterable<RunEvent> = runtime.events(runId, { after, signal: writer.signal })
-          try {
-            for await (const event of events) {
-              if (
-                !(await writer.send({
-                  id: String(event.seq),
-                  event: event.type,
-                  data: eventJson(event),
-                }))
-              )
-                break
-            }
-          } catch (error) {
-            if (!writer.closed) await writer.comment(`error: ${describeError(error).message}`)
-          }
-        },
-      )
     },
   )
 }
