@@ -91,13 +91,17 @@ describe('server: runs', () => {
     // the owner's listing pages by cursor and filters
     const more: string[] = []
     for (const input of ['y', 'z']) {
-      const submitted = await (await request('/api/runs', { key: alice, json: { agent: 'echo', input } })).json()
+      const submitted = await (
+        await request('/api/runs', { key: alice, json: { agent: 'echo', input } })
+      ).json()
       await waitForStatus(request, submitted.runId, ['completed'])
       more.push(submitted.runId)
     }
     const first = await (await request('/api/runs?limit=2', { key: alice })).json()
     expect(first.runs.map((run: { runId: string }) => run.runId)).toEqual([more[1], more[0]])
-    const second = await (await request(`/api/runs?limit=2&cursor=${first.nextCursor}`, { key: alice })).json()
+    const second = await (
+      await request(`/api/runs?limit=2&cursor=${first.nextCursor}`, { key: alice })
+    ).json()
     expect(second.runs.map((run: { runId: string }) => run.runId)).toEqual([runId])
     expect(second.nextCursor).toBeNull()
     expect((await (await request('/api/runs?status=failed', { key: alice })).json()).runs).toEqual([])
