@@ -148,8 +148,20 @@ async function getRunThroughput(): Promise<void> {
     duration: 5,
     headers: { Authorization: `Bearer ${KEY}` },
   })
+  const { Hono } = await import('hono')
+  const { serve } = await import('@hono/node-server')
+  const bare = new Hono()
+  bare.get('/x', (context) => context.json({ ok: true }))
+  const bareServer = serve({ fetch: bare.fetch, port: 0, hostname: '127.0.0.1' })
+  await new Promise((resolve) => bareServer.once('listening', resolve))
+  const barePort = (bareServer.address() as { port: number }).port
+  const baseline = await autocannon({ url: `http://127.0.0.1:${barePort}/x`, connections: 32, duration: 5 })
+  bareServer.close()
   console.log(
     '\n2. GET /api/runs/{runId} (a completed run, memory storage), autocannon 32 connections for 5 s',
+  )
+  console.log(
+    `   baseline, a bare hono route answering {"ok":true} on this machine at the same time: ${Math.round(baseline.requests.average)} requests/s, p50 ${baseline.latency.p50} ms`,
   )
   console.log(
     `   ${Math.round(result.requests.average)} requests/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
