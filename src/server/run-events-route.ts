@@ -19,18 +19,22 @@ import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
 
 const RunParam = z.object({ runId: Id })
+const encoder = new TextEncoder()
+
 /**
- * Each event's JSON, made once however many clients watch the run (the in-process bus hands the
- * same event object to every subscriber).
+ * Each event as SSE bytes, made once however many clients watch the run (the in-process bus
+ * hands the same event object to every subscriber). JSON has no raw newline, so one `data:` line.
  */
-const serialized = new WeakMap<RunEvent, string>()
-function eventJson(event: RunEvent): string {
-  let text = serialized.get(event)
-  if (text === undefined) {
-    text = JSON.stringify(event)
-    serialized.set(event, text)
+const frames = new WeakMap<RunEvent, Uint8Array>()
+function eventFrame(event: RunEvent): Uint8Array {
+  let frame = frames.get(event)
+  if (frame === undefined) {
+    frame = encoder.encode(
+      `id: ${event.seq}\nevent: ${event.type.replace(/[\r\n]/g, ' ')}\ndata: ${JSON.stringify(event)}\n\n`,
+    )
+    frames.set(event, frame)
   }
-  return text
+  return frame
 }
 
 /** Adds the events route. */
@@ -97,14 +101,7 @@ export function registerRunEventsRoute(
           const events: AsyncIterable<RunEvent> = runtime.events(runId, { after, signal: writer.signal })
           try {
             for await (const event of events) {
-              if (
-                !(await writer.send({
-                  id: String(event.seq),
-                  event: event.type,
-                  data: eventJson(event),
-                }))
-              )
-                break
+              if (!(await writer.frame(eventFrame(event)))) break
             }
           } catch (error) {
             if (!writer.closed) await writer.comment(`error: ${describeError(error).message}`)
