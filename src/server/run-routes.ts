@@ -69,6 +69,9 @@ const Approvals = z
   .strict()
   .meta({ id: 'Approvals' })
 const RunParam = z.object({ runId: Id })
+/** Outcomes of ended runs kept in memory for `GET /api/runs/{runId}`. */
+const ENDED_CACHE_SIZE = 1000
+
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'awaiting_approval', 'needs_review'])
 
 type RunOutcome =
@@ -105,6 +108,7 @@ export function registerRunRoutes(
   const { catalog, ownership, options } = deps
   const runtime = server.runtime
   const runs = server.storage.runs
+  const ended = new Map<string, { revision: number; outcome: RunOutcome }>()
 
   /** A run the principal may reach; 404 otherwise (never 403). */
   const findRun = async (principal: Principal, runId: string): Promise<RunRecord> => {
@@ -118,14 +122,23 @@ export function registerRunRoutes(
    * The stored result of a run that ended or paused (no waiting). An ended run's `run.end` event
    * carries it (one read); a paused run's interruptions come from its checkpoint.
    */
-  const resultOf = async (record: RunRecord) => {
+  const resultOf = async (record: RunRecord): Promise<RunOutcome | undefined> => {
     if (!TERMINAL.has(record.status)) return undefined
     if (record.status === 'completed' || record.status === 'failed' || record.status === 'cancelled') {
+      // An ended run's outcome is kept while its record says the same status and revision (a
+      // resumed run changes both), bounded, oldest dropped first.
+      const cached = ended.get(record.runId)
+      if (cached !== undefined && cached.revision === record.revision) return cached.outcome
       const last = await runs.lastEventSeq(record.runId)
       const [end] = await runs.readEvents(record.runId, { afterSeq: Math.max(0, last - 1), limit: 1 })
       if (end?.type === 'run.end' && end.status === record.status) {
-        if (end.error !== undefined) return { error: end.error }
-        return { output: end.output, usage: end.usage, interruptions: [] }
+        const outcome: RunOutcome =
+          end.error !== undefined
+            ? { error: end.error }
+            : { output: end.output, usage: end.usage, interruptions: [] }
+        ended.set(record.runId, { revision: record.revision, outcome })
+        if (ended.size > ENDED_CACHE_SIZE) ended.delete(ended.keys().next().value as string)
+        return outcome
       }
     }
     try {
