@@ -63,6 +63,23 @@ describe('server: runs', () => {
     expect((await request('/api/runs?status=sleeping')).status).toBe(422)
   })
 
+  it('runs a stored agent by name through the runner (registered on the runtime on first use)', async () => {
+    const model = scriptedModel([{ text: 'stored answer' }])
+    const runtime = new Runtime({ storage: createMemoryStorage(), models: { test: () => model } })
+    const { request } = await startServer({ runtime })
+    const created = await request('/api/agents', {
+      json: { name: 'kept', instructions: 'Be brief.', model: 'test:m' },
+    })
+    expect(created.status).toBe(201)
+    const { runId } = await (await request('/api/runs', { json: { agent: 'kept', input: 'hi' } })).json()
+    expect(await waitForStatus(request, runId, ['completed'])).toMatchObject({
+      agent: 'kept',
+      output: 'stored answer',
+    })
+    expect(model.requests[0]?.instructions).toBe('Be brief.')
+    expect(runtime.runnables.get('kept')?.kind).toBe('agent')
+  })
+
   it("lists and reaches only the key owner's runs (404 for another owner's), admin sees all", async () => {
     const model = scriptedModel([{ text: 'mine' }, { text: 'two' }, { text: 'three' }])
     const runtime = new Runtime({
