@@ -25,6 +25,10 @@ export interface RunnableSnapshot {
   state?: JsonValue
   /** Results of the completed `ctx.step` steps (and of a step job's steps), by step name. */
   steps: { [step: string]: JsonValue }
+  /** What a paused run asks (`ctx.pause(request)`), while it waits. */
+  request?: JsonValue
+  /** The answer `runtime.resume(runId, { input })` gave, until a checkpoint consumes it. */
+  resumeInput?: JsonValue
   /** Failed attempts so far (retries). */
   attempts: number
   output?: JsonValue

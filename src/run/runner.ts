@@ -20,16 +20,17 @@ import {
 } from '../errors/errors.js'
 import type { RunEvent, RunStatus } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
-import type { RunCheckpoint, RunRecord } from '../storage/run-repository.js'
 import { requireJson } from '../storage/repositories/shared.js'
-import { StorageConflictError } from '../storage/storage-errors.js'
+import type { RunCheckpoint, RunRecord } from '../storage/run-repository.js'
 import type { Storage } from '../storage/storage.js'
+import { StorageConflictError } from '../storage/storage-errors.js'
 import { sleep } from '../util/abort.js'
-import type { JsonObject } from '../util/json.js'
+import type { JsonObject, JsonValue } from '../util/json.js'
 import type { EventSink } from './checkpointer.js'
 import type { ControlMessage, EventBus, Unsubscribe } from './event-bus.js'
 import { executeRunnable } from './execute-runnable.js'
 import { followRun } from './follow-run.js'
+import { storeResumeInput } from './resume-runnable.js'
 import type { QueuedRun, RunQueue } from './run-queue.js'
 import type { RegisteredRunnable, RunnableRegistry } from './runnable.js'
 import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
@@ -213,6 +214,36 @@ export class Runner {
     })
     if (this.#options.settings.worker) await this.work()
     return { runId }
+  }
+
+  /**
+   * Stores the answer to a paused runnable's run and queues it (`runtime.resume(runId, { input })`):
+   * the run continues from its last checkpoint in the process that takes it. A bad answer stores
+   * nothing.
+   */
+  async resumeRunnable(
+    checkpoint: RunCheckpoint,
+    input: JsonValue | undefined,
+    options: { context?: unknown; timeoutMs?: number } = {},
+  ): Promise<void> {
+    const { storage, registry, queue } = this.#options
+    const { runId, agentName } = checkpoint.record
+    if (this.#closing)
+      throw new ConfigError({ message: 'resume: the runtime is closing; no run can be resumed.' })
+    if (options.context !== undefined && queue.distributed) {
+      throw new ConfigError({
+        message: `resume: options.context cannot travel through the ${queue.backend} queue (the run context is never stored or sent). Give the workers their context instead.`,
+      })
+    }
+    await storeResumeInput({ storage, registry, checkpoint, input })
+    if (options.context !== undefined) this.#contexts.set(runId, options.context)
+    await this.#subscribeControl()
+    await queue.enqueue({
+      runId,
+      name: agentName,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    })
+    if (this.#options.settings.worker) await this.work()
   }
 
   /** Follows the run: its stored log after `after`, then live events, up to `run.end`. */

@@ -19,10 +19,10 @@ import {
   type ModelFactory,
   type ModelRegistry,
 } from '../model/model-registry.js'
-import type { RunCheckpoint } from '../storage/run-repository.js'
 import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
+import type { RunCheckpoint } from '../storage/run-repository.js'
 import type { Storage } from '../storage/storage.js'
-import type { JsonObject } from '../util/json.js'
+import type { JsonObject, JsonValue } from '../util/json.js'
 import type { ActiveRun, ApprovalDecision } from './active-run.js'
 import {
   checkAgent,
@@ -32,26 +32,35 @@ import {
   positiveMilliseconds,
 } from './check-run-options.js'
 import { Checkpointer, type EventSink } from './checkpointer.js'
+import { createInProcessEventBus, type EventBus } from './event-bus.js'
 import { checkInputKind, type RunInput, toMessages } from './run-input.js'
 import { completedResult, runLoop } from './run-loop.js'
+import { createInProcessQueue, type RunQueue } from './run-queue.js'
 import type { RunResult } from './run-result.js'
+import {
+  isRunnableValue,
+  type RunnableCalls,
+  type RunnableRunOptions,
+  runRunnable,
+  streamRunnable,
+} from './run-runnable.js'
 import { createRunState, type RunState, type ToolCallRecord } from './run-state.js'
 import type { RunStateV1 } from './run-state-schema.js'
 import type { RunStream } from './run-stream.js'
-import { rebuildState } from './stored-run-state.js'
-import { checkDecisions, pendingCalls } from './tool-phase.js'
-import { createInProcessEventBus, type EventBus } from './event-bus.js'
-import { createInProcessQueue, type RunQueue } from './run-queue.js'
+import type { RunPhase } from './run-transitions.js'
 import {
   createRunnableRegistry,
   type RegisteredRunnable,
+  type Runnable,
   type RunnableInput,
   type RunnableRegistry,
+  type RunnableSource,
 } from './runnable.js'
-import type { RunnableSnapshot } from './runnable-journal.js'
+import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
 import { type AgentLaunch, Runner, type RunnerSettings, type SubmitOptions } from './runner.js'
-import type { RunPhase } from './run-transitions.js'
 import { storedResult } from './stored-result.js'
+import { rebuildState } from './stored-run-state.js'
+import { checkDecisions, pendingCalls } from './tool-phase.js'
 
 /** Options of one run. */
 export interface RunOptions<TContext = unknown> {
@@ -88,6 +97,12 @@ export interface ResumeOptions<TContext = unknown> {
   signal?: AbortSignal
   timeoutMs?: number
   maxTurns?: number
+  /**
+   * The answer to a runnable's run paused with `awaiting_input` or `needs_review` (a workflow's
+   * human nodes: `{ [nodeId]: answer }`). Checked before anything is stored; the run then
+   * continues from its checkpoint in whichever process takes it from the queue.
+   */
+  input?: JsonValue
 }
 
 /** Options of `new Runtime(...)`. */
@@ -388,6 +403,12 @@ export class Runtime {
             : `resume: run "${runId}" (${record.status}) has no checkpoint any more (it was pruned); its record and event log remain (storage.runs.readEvents). Start a new run instead.`,
       })
     }
+    if (isRunnableSnapshot(checkpoint.snapshot)) return this.#resumeRunnable<TOutput>(checkpoint, options)
+    if (options.input !== undefined) {
+      throw new ConfigError({
+        message: `resume: run "${runId}" is an agent's run; input answers a runnable paused with awaiting_input. Decide its tool calls with { approvals }.`,
+      })
+    }
     const state = await parseRunState(rebuildState(checkpoint.snapshot, checkpoint.parts), runId)
     const registered = this.runnables.get(state.agentName)
     if (registered?.kind !== 'agent') {
@@ -437,14 +458,73 @@ export class Runtime {
     return this.#start(agent as Agent<unknown, TOutput>, undefined, options, sink, undefined, launch)
   }
 
+  /** A runnable's paused run: its answer stored and queued, then waited for. */
+  async #resumeRunnable<TOutput>(
+    checkpoint: RunCheckpoint,
+    options: ResumeOptions,
+  ): Promise<RunResult<TOutput>> {
+    const runId = checkpoint.record.runId
+    if (checkpoint.record.status === 'completed') return this.wait<TOutput>(runId)
+    if (options.approvals !== undefined || options.maxTurns !== undefined) {
+      throw new ConfigError({
+        message: `resume: run "${runId}" is a runnable's run ("${checkpoint.record.agentName}"): it takes { input, context, timeoutMs, signal }, not approvals or maxTurns.`,
+      })
+    }
+    const runner = this.#runnerOf()
+    await runner.resumeRunnable(checkpoint, options.input, {
+      ...(options.context === undefined ? {} : { context: options.context }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    })
+    const onAbort = () => void runner.cancel(runId).catch(() => {})
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await this.wait<TOutput>(runId)
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** What running a registered runnable with `run`/`stream` uses. */
+  #runnableCalls(): RunnableCalls {
+    return {
+      registry: this.runnables,
+      submit: (name, input, options) => this.submit(name, input, options),
+      wait: (runId) => this.wait(runId),
+      events: (runId) => this.events(runId),
+      cancel: (runId) => this.cancel(runId),
+    }
+  }
+
   /** Runs the agent to its end and resolves with the result; rejects if it fails or is cancelled. */
-  async run<TContext, TOutput>(
+  run<TContext, TOutput>(
     agent: Agent<TContext, TOutput>,
     input: RunInput,
-    options: RunOptions<TContext> = {},
+    options?: RunOptions<TContext>,
+  ): Promise<RunResult<TOutput>>
+  /**
+   * Runs a registered runnable (a workflow, a step job, a `{ name, run(ctx) }`) as a submitted run
+   * and resolves when it ends or pauses (`awaiting_input`); rejects if it fails or is cancelled.
+   */
+  run<TOutput = unknown, TContext = unknown>(
+    // biome-ignore lint/suspicious/noExplicitAny: runnables of any context and output
+    runnable: Runnable<any, any> | RunnableSource,
+    input: RunInput,
+    options?: RunnableRunOptions<TContext>,
+  ): Promise<RunResult<TOutput>>
+  async run<TContext, TOutput>(
+    agent: Agent<TContext, TOutput> | Runnable | RunnableSource,
+    input: RunInput,
+    options: RunOptions<TContext> | RunnableRunOptions<TContext> = {},
   ): Promise<RunResult<TOutput>> {
+    if (isRunnableValue(agent))
+      return runRunnable(this.#runnableCalls(), agent, input, options) as Promise<RunResult<TOutput>>
     checkAgent(agent, 'run(agent, input, options)')
-    return this.#start(agent, input, checkRunOptions(options, 'run options'), undefined)
+    return this.#start(
+      agent as Agent<TContext, TOutput>,
+      input,
+      checkRunOptions(options as RunOptions<TContext>, 'run options'),
+      undefined,
+    )
   }
 
   /**
@@ -454,8 +534,27 @@ export class Runtime {
   stream<TContext, TOutput>(
     agent: Agent<TContext, TOutput>,
     input: RunInput,
-    options: RunOptions<TContext> = {},
+    options?: RunOptions<TContext>,
+  ): RunStream<TOutput>
+  /**
+   * Runs a registered runnable as a submitted run and streams its events: the stored log, then
+   * live ones, up to its `run.end`. Breaking off early cancels the run.
+   */
+  stream<TOutput = unknown, TContext = unknown>(
+    // biome-ignore lint/suspicious/noExplicitAny: runnables of any context and output
+    runnable: Runnable<any, any> | RunnableSource,
+    input: RunInput,
+    options?: RunnableRunOptions<TContext>,
+  ): RunStream<TOutput>
+  stream<TContext, TOutput>(
+    target: Agent<TContext, TOutput> | Runnable | RunnableSource,
+    input: RunInput,
+    runOptions: RunOptions<TContext> | RunnableRunOptions<TContext> = {},
   ): RunStream<TOutput> {
+    if (isRunnableValue(target))
+      return streamRunnable(this.#runnableCalls(), target, input, runOptions) as RunStream<TOutput>
+    const agent = target as Agent<TContext, TOutput>
+    const options = runOptions as RunOptions<TContext>
     checkAgent(agent, 'stream(agent, input, options)')
     checkRunOptions(options, 'run options')
     const channel = createEventChannel<RunEvent>({
