@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build as bundle } from 'esbuild'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, it } from 'vitest'
 import type { RunResult } from '../../src/run/run-result.js'
 import { Runtime } from '../../src/run/runtime.js'
 import type { Storage } from '../../src/storage/storage.js'
@@ -20,20 +20,25 @@ import { boundCrashWorkflow, workflowCrashPoints } from './workflow-crash.js'
  * Runtime in this process then recovers the run (orphan recovery) and takes it to its end,
  * answering as a person would. No node may complete twice, the non-idempotent handlers may run
  * at most once, and the stored log stays one sequence. WORKFLOW_CRASH_RUNS runs per point
- * (default 1); the points run one after another (each recovery claims every orphan of the store).
+ * (default 1). Each point has its own store (a recovery claims every orphan of its store), so
+ * the points run concurrently (vitest's maxConcurrency).
  */
 const RUNS = Number(process.env.WORKFLOW_CRASH_RUNS ?? 1)
 
 export interface WorkflowCrashBackend {
   name: 'sqlite' | 'postgres'
-  target: (dir: string) => string
+  /** Where the runs of crash point number `point` are stored (a file path, or a URL with `#schema`). */
+  target: (dir: string, point: number) => string
   service?: 'PostgreSQL'
   cleanUp?: () => Promise<void>
 }
 
 function child(script: string, args: string[]): Promise<{ signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const running = spawn(process.execPath, [script, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } })
+    const running = spawn(process.execPath, [script, ...args], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+    })
     let stderr = ''
     running.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString()
@@ -59,7 +64,7 @@ async function resumeToEnd(storage: Storage, runId: string, log: string) {
       result = await runtime.wait(runId)
     }
     for (let round = 0; round < 4 && result.status !== 'completed'; round++) {
-      const request = (result.status === 'completed' ? null : result.request) as {
+      const request = result.request as {
         waiting?: { nodeId: string }[]
         interrupted?: string[]
       } | null
@@ -81,10 +86,14 @@ async function resumeToEnd(storage: Storage, runId: string, log: string) {
 export function workflowCrashSuite(backend: WorkflowCrashBackend): void {
   describe(`workflow crash and resume on ${backend.name} (real processes, SIGKILL, ${RUNS} run(s) per point)`, () => {
     const dir = mkdtempSync(join(tmpdir(), `agentloop-workflow-crash-${backend.name}-`))
-    const target = backend.target(dir)
-    const script = join(root, 'node_modules', '.cache', `workflow-crash-child-${backend.name}-${process.pid}.mjs`)
+    const script = join(
+      root,
+      'node_modules',
+      '.cache',
+      `workflow-crash-child-${backend.name}-${process.pid}.mjs`,
+    )
     let skip: string | undefined
-    let storage: Storage
+    const stores: Storage[] = []
     const figures = { runs: 0, completed: 0, duplicates: 0 }
     beforeAll(async () => {
       if (backend.service !== undefined) skip = await serviceSkipReason(backend.service)
@@ -98,24 +107,27 @@ export function workflowCrashSuite(backend: WorkflowCrashBackend): void {
         outfile: script,
         logLevel: 'silent',
       })
-      storage = await openCrashStorage(backend.name, target)
     }, 60_000)
     afterAll(async () => {
       if (skip !== undefined) return
       console.log(
         `workflow crash test on ${backend.name}: ${figures.completed}/${figures.runs} runs completed after a SIGKILL at one of ${workflowCrashPoints.length} points; nodes completed twice: ${figures.duplicates}`,
       )
-      await storage?.close()
+      for (const storage of stores) await storage.close()
       await backend.cleanUp?.()
       rmSync(dir, { recursive: true, force: true })
       rmSync(script, { force: true })
     })
 
-    it.for(workflowCrashPoints)(
+    it.concurrent.for(workflowCrashPoints)(
       'a run killed at %s resumes to completion; no node completes twice',
       { timeout: 120_000 },
       async (point, context) => {
         if (skip !== undefined) context.skip(skip)
+        const { expect } = context
+        const target = backend.target(dir, workflowCrashPoints.indexOf(point))
+        const storage = await openCrashStorage(backend.name, target)
+        stores.push(storage)
         for (let index = 0; index < RUNS; index++) {
           const runId = `wf-crash-${point.replace(':', '-')}-${index}-${Date.now()}`
           const log = join(dir, `${runId}.log`)
