@@ -58,17 +58,21 @@ export type {
   ContextCompactEvent,
   CustomEvent,
   EventBase,
+  InputRequestEvent,
   ModelEndEvent,
   ModelStartEvent,
+  NodeNestedEvent,
   ReasoningDeltaEvent,
   RunEndEvent,
   RunEvent,
   RunEventData,
   RunEventType,
+  RunNodeEvent,
   RunStartEvent,
   RunStatus,
   RunStepEvent,
   RunUsage,
+  RunWorkflowEvent,
   TextDeltaEvent,
   ToolArgsDeltaEvent,
   ToolEndEvent,
@@ -165,10 +169,14 @@ export type {
   Runnable,
   RunnableContext,
   RunnableInput,
+  RunnablePause,
+  RunnablePauseStatus,
   RunnableRegistry,
+  RunnableSource,
   RunnableStepContext,
   RunnableStepOptions,
 } from './run/runnable.js'
+export type { RunnableRunOptions } from './run/run-runnable.js'
 export type { RunnableSnapshot } from './run/runnable-journal.js'
 export type { RunnerSettings, SubmitOptions } from './run/runner.js'
 export type { JobResult, JobRunOptions } from './steps/execute-job.js'
