@@ -100,6 +100,9 @@ export class RunnableJournal {
     snapshot: RunnableSnapshot,
     end?: RunEventData & { type: 'run.end' },
   ): Promise<void> {
+    // The run ended (or this attempt was abandoned): a late checkpoint of work still winding down
+    // (after a timeout or a cancellation) must not store the run as running again.
+    if (this.#ended) return Promise.resolve()
     if (end !== undefined) {
       this.#stamp(end)
       this.#ended = true

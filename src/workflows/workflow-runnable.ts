@@ -135,20 +135,46 @@ export function createWorkflowRunnable<TContext>(
       engine.check(state, decisionsOf<TContext>(input, state))
     },
     async run(ctx: RunnableContext<TContext>) {
+      // A `node.start` that needs no save of its own (the node is idempotent) is stored with the
+      // next write instead of one of its own: with the node's end, or before the first event the
+      // node forwards. Order is kept: held events always go out before the next one.
+      let held: RunEventData[] = []
+      const release = (): RunEventData[] => {
+        const events = held
+        held = []
+        return events
+      }
       const persist = (state: WorkflowState, event: WorkflowEventData) =>
-        ctx.checkpoint(state as unknown as JsonValue, [toRunEvent(event)])
+        ctx.checkpoint(state as unknown as JsonValue, [...release(), toRunEvent(event)])
       const options: WorkflowRunOptions<TContext> = {
         signal: ctx.signal,
         context: ctx.context,
-        onEvent: (event) => ctx.emitEvent(toRunEvent(event)),
+        onEvent: (event) => {
+          const data = toRunEvent(event)
+          if (data.type === 'node.start') {
+            held.push(data)
+            return undefined
+          }
+          const events = [...release(), data]
+          return Promise.all(events.map((each) => ctx.emitEvent(each))).then(() => undefined)
+        },
       }
       const saved = ctx.state as WorkflowState | undefined
       let result: WorkflowResult
-      if (saved === undefined) {
-        result = await engine.start(workflowVariables(ctx.input), { ...options, runId: ctx.runId }, persist)
-      } else {
-        const decisions = ctx.resumeInput === undefined ? {} : decisionsOf<TContext>(ctx.resumeInput, saved)
-        result = await engine.resume(saved, { ...options, ...decisions }, persist)
+      try {
+        if (saved === undefined) {
+          result = await engine.start(workflowVariables(ctx.input), { ...options, runId: ctx.runId }, persist)
+        } else {
+          const decisions = ctx.resumeInput === undefined ? {} : decisionsOf<TContext>(ctx.resumeInput, saved)
+          result = await engine.resume(saved, { ...options, ...decisions }, persist)
+        }
+      } catch (error) {
+        // The run's timeout or cancellation, not the workflow's own report of it.
+        if (ctx.signal.aborted) throw ctx.signal.reason
+        throw error
+      } finally {
+        const events = release()
+        if (events.length > 0) await Promise.all(events.map((each) => ctx.emitEvent(each))).catch(() => {})
       }
       if (result.status === 'awaiting_input')
         return ctx.pause({ waiting: result.waiting as unknown as JsonValue })

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Agent } from '../agent/agent.js'
-import { ConfigError, RunCancelledError } from '../errors/errors.js'
+import { ConfigError, RunCancelledError, RunTimeoutError } from '../errors/errors.js'
 import type { RunEvent } from '../events/run-event.js'
 import { Runtime } from '../run/runtime.js'
 import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
@@ -174,6 +174,41 @@ describe('a workflow registered on the Runtime', () => {
     await expect(runtime.run(bound, 'x', { maxTurns: 3 } as never)).rejects.toThrow(
       /"maxTurns" does not apply to runnable "quick"/,
     )
+    await runtime.close()
+  })
+
+  it('fails with RunTimeoutError when the run times out, cancelling the running node', async () => {
+    const storage = createMemoryStorage()
+    let aborted = false
+    const slow = workflow('slow')
+      .node('start', { type: 'start' })
+      .node('wait', { type: 'handler', handler: 'sleep' })
+      .node('end', { type: 'end' })
+      .edge('start', 'wait')
+      .edge('wait', 'end')
+      .build()
+    const sleep: NodeHandler = {
+      name: 'sleep',
+      execute: (_node, _state, { signal }) =>
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => {
+            aborted = true
+            reject(signal.reason)
+          }),
+        ),
+    }
+    const bound = bindWorkflow(slow, { handlers: [sleep] })
+    const runtime = new Runtime({ storage, runnables: [bound] })
+    await expect(runtime.run(bound, 'x', { runId: 'slow', timeoutMs: 50 })).rejects.toBeInstanceOf(
+      RunTimeoutError,
+    )
+    expect(aborted).toBe(true)
+    expect(await storage.runs.get('slow')).toMatchObject({ status: 'failed' })
+    expect((await storage.runs.readEvents('slow')).at(-1)).toMatchObject({
+      type: 'run.end',
+      status: 'failed',
+      error: { name: 'RunTimeoutError' },
+    })
     await runtime.close()
   })
 
