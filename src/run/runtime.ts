@@ -19,8 +19,8 @@ import {
   type ModelFactory,
   type ModelRegistry,
 } from '../model/model-registry.js'
-import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
 import type { RunCheckpoint } from '../storage/run-repository.js'
+import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
 import type { Storage } from '../storage/storage.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
 import type { ActiveRun, ApprovalDecision } from './active-run.js'
@@ -32,22 +32,16 @@ import {
   positiveMilliseconds,
 } from './check-run-options.js'
 import { Checkpointer, type EventSink } from './checkpointer.js'
-import { createInProcessEventBus, type EventBus } from './event-bus.js'
 import { checkInputKind, type RunInput, toMessages } from './run-input.js'
 import { completedResult, runLoop } from './run-loop.js'
-import { createInProcessQueue, type RunQueue } from './run-queue.js'
 import type { RunResult } from './run-result.js'
-import {
-  isRunnableValue,
-  type RunnableCalls,
-  type RunnableRunOptions,
-  runRunnable,
-  streamRunnable,
-} from './run-runnable.js'
 import { createRunState, type RunState, type ToolCallRecord } from './run-state.js'
 import type { RunStateV1 } from './run-state-schema.js'
 import type { RunStream } from './run-stream.js'
-import type { RunPhase } from './run-transitions.js'
+import { rebuildState } from './stored-run-state.js'
+import { checkDecisions, pendingCalls } from './tool-phase.js'
+import { createInProcessEventBus, type EventBus } from './event-bus.js'
+import { createInProcessQueue, type RunQueue } from './run-queue.js'
 import {
   createRunnableRegistry,
   type RegisteredRunnable,
@@ -57,10 +51,16 @@ import {
   type RunnableSource,
 } from './runnable.js'
 import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
+import {
+  isRunnableValue,
+  type RunnableCalls,
+  type RunnableRunOptions,
+  runRunnable,
+  streamRunnable,
+} from './run-runnable.js'
 import { type AgentLaunch, Runner, type RunnerSettings, type SubmitOptions } from './runner.js'
+import type { RunPhase } from './run-transitions.js'
 import { storedResult } from './stored-result.js'
-import { rebuildState } from './stored-run-state.js'
-import { checkDecisions, pendingCalls } from './tool-phase.js'
 
 /** Options of one run. */
 export interface RunOptions<TContext = unknown> {
