@@ -326,4 +326,43 @@ describe('a human node pauses the run until runtime.resume(runId, { input })', (
     )
     await runtime.close()
   })
+
+  it('a run stopped inside a node that is not idempotent pauses as needs_review; the review is checked, then applied', async () => {
+    const storage = createMemoryStorage()
+    let started: () => void = () => {}
+    const running = new Promise<void>((resolve) => {
+      started = resolve
+    })
+    const hang: NodeHandler = {
+      name: 'work',
+      execute: (_node, _state, { signal }) => {
+        started()
+        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+      },
+    }
+    const first = new Runtime({ storage })
+    first.register(bindWorkflow(quick, { handlers: [hang] }))
+    await first.submit('quick', 'x', { runId: 'stopped' })
+    await running
+    // The worker stops mid-node (as a crash would): the run stays running at its last checkpoint.
+    await first.close({ graceMs: 1 })
+    expect(await storage.runs.get('stopped')).toMatchObject({ status: 'running' })
+
+    const second = processOn(storage)
+    await second.runtime.work() // recovers the orphan
+    const review = await second.runtime.wait('stopped')
+    expect(review).toMatchObject({ status: 'needs_review', request: { interrupted: ['a'] } })
+    expect(second.executed).toEqual([])
+    const before = await storedView(storage, 'stopped')
+    await expect(second.runtime.resume('stopped', { input: { a: 'maybe' } })).rejects.toThrow(
+      /input\["a"\]: node "a" was interrupted \(needs_review\); answer 'rerun' to run it again or \{ output \}/,
+    )
+    expect(await storedView(storage, 'stopped')).toEqual(before)
+    const done = await second.runtime.resume('stopped', { input: { a: 'rerun' } })
+    expect(done).toMatchObject({ status: 'completed', output: ['A x', 'B'] })
+    expect(second.executed).toEqual(['a', 'b'])
+    const events = await storage.runs.readEvents('stopped')
+    expectOneLog(events)
+    await second.runtime.close()
+  })
 })
