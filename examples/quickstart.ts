@@ -125,6 +125,13 @@ function show(event: RunEvent): void {
     case 'step.skip':
     case 'step.fail':
     case 'step.progress':
+    case 'input.request':
+    case 'workflow.start':
+    case 'workflow.end':
+    case 'node.start':
+    case 'node.retry':
+    case 'node.end':
+    case 'node.event':
     case 'custom':
       break
     default:

@@ -1,24 +1,19 @@
 /**
  * A support workflow: a triage agent reads the ticket, a condition routes it, and either a
  * specialist agent answers or a person reviews it first. The definition is plain JSON built with
- * `workflow()`; each node is checkpointed, and the paused run is resumed by a "new process" from
- * the saved state alone.
+ * `workflow()`; it is registered on a Runtime with SQLite storage and run like an agent (one
+ * stored run, its events in one log, a checkpoint after every node). The paused run is answered
+ * by a "new process": a new Runtime on the same database, `runtime.resume(runId, { input })`.
  *
  * Run: npx tsx examples/workflow.ts   (uses scripted models; no API key needed)
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Agent, type ModelRequest, messageText } from 'agentloop'
+import { Agent, type ModelRequest, messageText, Runtime } from 'agentloop'
+import { createSqliteStorage } from 'agentloop/sqlite'
 import { scriptedModel } from 'agentloop/testing'
-import {
-  bindWorkflow,
-  createWorkflowServices,
-  type WorkflowEvent,
-  type WorkflowState,
-  workflow,
-  workflowToMermaid,
-} from 'agentloop/workflows'
+import { bindWorkflow, createWorkflowServices, workflow, workflowToMermaid } from 'agentloop/workflows'
 import { z } from 'zod'
 
 /** The text of the last user message a scripted model received. */
@@ -81,35 +76,48 @@ const definition = workflow('support')
 console.log(workflowToMermaid(definition))
 
 const services = createWorkflowServices({ agents: [triage, specialist] })
-const onEvent = (event: WorkflowEvent) => {
-  if (event.type === 'node.end' && !('nodeRunId' in event)) console.log(`  ${event.nodeId}: ${event.status}`)
-}
 const dir = mkdtempSync(join(tmpdir(), 'agentloop-workflow-'))
-const saveTo = (path: string) => (state: WorkflowState) => writeFileSync(path, JSON.stringify(state))
+const path = join(dir, 'support.db')
 
-// A routine ticket: the specialist answers.
+// One process: the workflow is registered on a Runtime with durable storage, and runs like an agent.
+const storage = createSqliteStorage({ path })
+const runtime = new Runtime({ storage })
 const support = bindWorkflow(definition, { services })
-const routine = await support.run(
-  { ticket: 'My invoice shows the wrong address.' },
-  { onEvent, checkpoint: saveTo(join(dir, 'routine.json')) },
-)
+runtime.register(support)
+
+// A routine ticket, streamed: the specialist answers. A JSON object input is the workflow's variables.
+const stream = runtime.stream(support, JSON.stringify({ ticket: 'My invoice shows the wrong address.' }))
+for await (const event of stream) {
+  if (event.type === 'node.end') console.log(`  ${event.nodeId}: ${event.status}`)
+}
+const routine = await stream.result
 console.log(`ticket 1: ${routine.status} ${JSON.stringify(routine.output)}`)
 
-// An urgent ticket: the run pauses for a person; its state is on disk after every node.
-const urgentPath = join(dir, 'urgent.json')
-const urgent = await support.run(
-  { ticket: 'Refund now or I call my lawyer, you charged me twice!' },
-  { onEvent, checkpoint: saveTo(urgentPath) },
+// An urgent ticket: the run pauses for a person (status awaiting_input), stored with its state.
+const urgent = await runtime.run(
+  support,
+  JSON.stringify({ ticket: 'Refund now or I call my lawyer, you charged me twice!' }),
+  { runId: 'ticket-2' },
 )
-console.log(`ticket 2: ${urgent.status}: ${JSON.stringify(urgent.waiting[0]?.prompt)}`)
+const asks =
+  urgent.status === 'awaiting_input' ? (urgent.request as { waiting: { prompt: string }[] }) : undefined
+console.log(`ticket 2: ${urgent.status}: ${JSON.stringify(asks?.waiting[0]?.prompt)}`)
+const pausedAt = await storage.runs.lastEventSeq('ticket-2')
+await runtime.close()
+await storage.close()
 
-// Later, another process: bind the same JSON definition and resume from the saved state.
-const later = bindWorkflow(JSON.parse(JSON.stringify(definition)), { services })
-const saved = JSON.parse(readFileSync(urgentPath, 'utf8')) as WorkflowState
-const done = await later.resume(saved, {
-  input: { reply: 'We refunded the second charge; sorry for the trouble.' },
-  onEvent,
-  checkpoint: saveTo(urgentPath),
+// Later, another process: a new Runtime on the same database answers the human node by its id.
+const laterStorage = createSqliteStorage({ path })
+const later = new Runtime({ storage: laterStorage })
+later.register(bindWorkflow(JSON.parse(JSON.stringify(definition)), { services }))
+const done = await later.resume('ticket-2', {
+  input: { review: { reply: 'We refunded the second charge; sorry for the trouble.' } },
 })
 console.log(`ticket 2 resumed: ${done.status} ${JSON.stringify(done.output)}`)
+// The run's one stored log continues after the pause: only the nodes left ran.
+for (const event of await laterStorage.runs.readEvents('ticket-2', { afterSeq: pausedAt })) {
+  if (event.type === 'node.end') console.log(`  ${event.nodeId}: ${event.status}`)
+}
+await later.close()
+await laterStorage.close()
 rmSync(dir, { recursive: true, force: true })

@@ -39,7 +39,13 @@ export const layers = [
 export const otherOverrides = [
   {
     // `${...}` in plain strings is the workflow template syntax, not a forgotten template literal
-    includes: ['src/workflows/**', 'examples/workflow*.ts', 'bench/workflow.ts', 'test/workflow*.ts'],
+    includes: [
+      'src/workflows/**',
+      'examples/workflow*.ts',
+      'bench/workflow.ts',
+      'test/workflow*.ts',
+      'test/support/workflow*.ts',
+    ],
     linter: { rules: { suspicious: { noTemplateCurlyInString: 'off' } } },
   },
 ]

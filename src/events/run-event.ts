@@ -13,7 +13,8 @@ import type { DistributiveOmit } from '../util/types.js'
 
 /**
  * Where a run stands. `completed`, `failed` and `cancelled` are final; `queued` is a submitted run
- * no worker has started yet (`runtime.submit`).
+ * no worker has started yet (`runtime.submit`); `awaiting_input` is a runnable (a workflow's human
+ * node, say) paused until `runtime.resume(runId, { input })` gives it an answer.
  */
 export type RunStatus =
   | 'queued'
@@ -23,6 +24,7 @@ export type RunStatus =
   | 'cancelled'
   | 'awaiting_approval'
   | 'needs_review'
+  | 'awaiting_input'
 
 /** Token usage of a whole run, plus how many model and tool calls it made. */
 export interface RunUsage extends Usage {
@@ -270,6 +272,67 @@ export interface RunStepEvent extends EventBase {
   error?: { name: string; message: string }
 }
 
+/**
+ * A runnable paused for input (`ctx.pause(request)`): what it asks. The run then ends this stretch
+ * with `run.end` status `awaiting_input`; `runtime.resume(runId, { input })` continues it.
+ */
+export interface InputRequestEvent extends EventBase {
+  type: 'input.request'
+  /** What the runnable asks (for a workflow: its waiting human nodes and their prompts). */
+  request: JsonValue
+}
+
+/** A workflow run (`agentloop/workflows`) started, resumed or ended (see docs/workflows.md). */
+export interface RunWorkflowEvent extends EventBase {
+  type: 'workflow.start' | 'workflow.end'
+  workflow: string
+  /** `workflow.start`: whether the run continues from a saved state. */
+  resumed?: boolean
+  /** `workflow.end`: the workflow's status (`completed`, `awaiting_input`, `failed`...). */
+  status?: string
+  durationMs?: number
+  output?: JsonValue
+  error?: { name: string; message: string; nodeId?: string }
+  /** Human nodes waiting for an answer (`awaiting_input`). */
+  waiting?: { nodeId: string; prompt: JsonValue }[]
+  /** Interrupted nodes to review (`needs_review`). */
+  interrupted?: string[]
+}
+
+/** A node of a workflow run started, was retried or ended. */
+export interface RunNodeEvent extends EventBase {
+  type: 'node.start' | 'node.retry' | 'node.end'
+  nodeId: string
+  nodeType?: string
+  /** `node.start`: 1 for the node's first pass, 2 for the second pass of a loop... */
+  iteration?: number
+  /** `node.end`: `completed`, `failed`, `waiting` (a human node paused) or `cancelled`. */
+  status?: 'completed' | 'failed' | 'waiting' | 'cancelled'
+  durationMs?: number
+  attempts?: number
+  /** `node.retry`: the attempt that failed. */
+  attempt?: number
+  delayMs?: number
+  recovered?: boolean
+  error?: { name: string; message: string }
+  /** What a waiting human node asks. */
+  prompt?: JsonValue
+}
+
+/**
+ * An event of something a workflow node ran (its agent's `text.delta`, a sub-workflow's
+ * `node.end`...), wrapped so that it never passes for the run's own (a nested `run.end` does not
+ * end the run's stream): the original event without its `runId`, `seq` and `time`.
+ */
+export interface NodeNestedEvent extends EventBase {
+  type: 'node.event'
+  /** The node that ran it. */
+  nodeId: string
+  /** The nested run's own id, when it had one. */
+  nodeRunId?: string
+  event: { type: string; [field: string]: JsonValue }
+}
+
 /** An event a runnable emitted itself (`ctx.emit(name, data)`). */
 export interface CustomEvent extends EventBase {
   type: 'custom'
@@ -329,6 +392,10 @@ export type RunEvent =
   | SessionAppendEvent
   | ApprovalRequestEvent
   | RunStepEvent
+  | InputRequestEvent
+  | RunWorkflowEvent
+  | RunNodeEvent
+  | NodeNestedEvent
   | CustomEvent
   | AgentHandoffEvent
   | NestedRunEvent

@@ -22,7 +22,14 @@ export const RUN_OPTION_KEYS = [
 ] as const
 
 /** The keys of `ResumeOptions`. */
-export const RESUME_OPTION_KEYS = ['approvals', 'context', 'signal', 'timeoutMs', 'maxTurns'] as const
+export const RESUME_OPTION_KEYS = [
+  'approvals',
+  'context',
+  'signal',
+  'timeoutMs',
+  'maxTurns',
+  'input',
+] as const
 
 /** The keys of `RuntimeOptions`; a new runtime option must be added here too. */
 export const RUNTIME_OPTION_KEYS = [

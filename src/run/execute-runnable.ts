@@ -25,7 +25,13 @@ import { planOf } from '../steps/steps.js'
 import { raceAbort } from '../util/abort.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
 import type { EventSink } from './checkpointer.js'
-import type { RegisteredRunnable, RunnableContext, RunnableStepOptions } from './runnable.js'
+import type {
+  RegisteredRunnable,
+  RunnableContext,
+  RunnablePause,
+  RunnablePauseStatus,
+  RunnableStepOptions,
+} from './runnable.js'
 import { type RunnableSnapshot, RunnableJournal } from './runnable-journal.js'
 import type { Storage } from '../storage/storage.js'
 
@@ -50,10 +56,26 @@ export interface RunnableAttempt {
   sink: EventSink | undefined
 }
 
-/** What an attempt that ended the run produced. */
+/** What an attempt that ended (or paused) the run produced. */
 export interface RunnableOutcome {
-  status: 'completed'
+  status: 'completed' | RunnablePauseStatus
   output: JsonValue | undefined
+}
+
+/** The pauses `ctx.pause` made: an output that merely looks like one is an output. */
+const pauses = new WeakSet<RunnablePause>()
+
+/** Event types only the runtime writes. */
+const RUNTIME_EVENTS = new Set(['run.start', 'run.end'])
+
+function checkEvent(data: RunEventData, where: string): void {
+  const type = (data as { type?: unknown } | null)?.type
+  if (typeof type !== 'string' || type === '' || RUNTIME_EVENTS.has(type)) {
+    throw new ConfigError({
+      message: `${where}: an event needs a RunEvent type other than run.start and run.end (the runtime writes those); got ${JSON.stringify(type)}.`,
+    })
+  }
+  requireJson(data as unknown as JsonValue, `${where}: the "${type}" event`)
 }
 
 /** Runs one attempt; resolves when the run completed, rejects with the failure otherwise. */
@@ -99,6 +121,7 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
     context: attempt.context,
     attempt: attempt.attempt,
     state: snapshot.state,
+    resumeInput: snapshot.resumeInput,
     async emit(name, data) {
       if (typeof name !== 'string' || name === '') {
         throw new ConfigError({
@@ -112,10 +135,30 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
         ...(data === undefined ? {} : { data: structuredClone(data) }),
       })
     },
-    async checkpoint(state) {
+    async emitEvent(data) {
+      checkEvent(data, 'ctx.emitEvent(event)')
+      await journal.emit(structuredClone(data))
+    },
+    async checkpoint(state, events = []) {
       requireJson(state, 'ctx.checkpoint(state): state')
+      for (const event of events) checkEvent(event, 'ctx.checkpoint(state, events)')
       snapshot.state = structuredClone(state)
+      // The answer of a resume is now part of the state the runnable saved.
+      delete snapshot.resumeInput
+      for (const event of events) journal.stage(structuredClone(event))
       await journal.save('running', snapshot)
+    },
+    pause(request = null, options = {}) {
+      const status = options.status ?? 'awaiting_input'
+      if (status !== 'awaiting_input' && status !== 'needs_review') {
+        throw new ConfigError({
+          message: `ctx.pause(request, { status }): status must be 'awaiting_input' or 'needs_review'; got ${JSON.stringify(status)}.`,
+        })
+      }
+      requireJson(request, 'ctx.pause(request): request')
+      const pause: RunnablePause = Object.freeze({ kind: 'pause', status, request: structuredClone(request) })
+      pauses.add(pause)
+      return pause
     },
     step: (name, fn, options) => stepRunner.step(name, fn, options),
   }
@@ -126,7 +169,21 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
       entry.kind === 'custom'
         ? Promise.resolve().then(() => entry.runnable.run(ctx))
         : runStepJob(entry, snapshot, stepRunner)
-    const output = (await raceAbort(work, signal)) as JsonValue | undefined
+    const returned = await raceAbort(work, signal)
+    if (pauses.has(returned as RunnablePause)) {
+      const pause = returned as RunnablePause
+      snapshot.request = pause.request
+      delete snapshot.resumeInput
+      journal.stage({ type: 'input.request', request: pause.request })
+      await journal.save(pause.status, snapshot, {
+        type: 'run.end',
+        status: pause.status,
+        usage: emptyUsage(),
+        turns: 0,
+      })
+      return { status: pause.status, output: undefined }
+    }
+    const output = returned as JsonValue | undefined
     if (output !== undefined) requireJson(output, `runnable "${entry.name}" returned an output that`)
     if (output !== undefined) snapshot.output = output
     await journal.save('completed', snapshot, {

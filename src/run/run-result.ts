@@ -1,5 +1,6 @@
 import type { RunUsage } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
+import type { JsonValue } from '../util/json.js'
 import type { RunItem } from './run-item.js'
 import type { RunState } from './run-state.js'
 
@@ -45,11 +46,16 @@ export interface CompletedRunResult<TOutput> extends RunResultBase {
   interruptions: []
 }
 
-/** A run that stopped before its final output and can be resumed. */
+/**
+ * A run that stopped before its final output and can be resumed: an agent's tool calls wait for
+ * decisions (`interruptions`), or a runnable (a workflow) waits for input (`request`).
+ */
 export interface PausedRunResult extends RunResultBase {
-  status: 'awaiting_approval' | 'needs_review'
+  status: 'awaiting_approval' | 'needs_review' | 'awaiting_input'
   output: undefined
   interruptions: Interruption[]
+  /** What a paused runnable asks (`ctx.pause(request)`); answer with `runtime.resume(runId, { input })`. */
+  request?: JsonValue
 }
 
 /** What `run()` resolves with. Narrow on `status` to get a typed `output`. */

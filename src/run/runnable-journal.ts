@@ -25,6 +25,10 @@ export interface RunnableSnapshot {
   state?: JsonValue
   /** Results of the completed `ctx.step` steps (and of a step job's steps), by step name. */
   steps: { [step: string]: JsonValue }
+  /** What a paused run asks (`ctx.pause(request)`), while it waits. */
+  request?: JsonValue
+  /** The answer `runtime.resume(runId, { input })` gave, until a checkpoint consumes it. */
+  resumeInput?: JsonValue
   /** Failed attempts so far (retries). */
   attempts: number
   output?: JsonValue
@@ -96,6 +100,9 @@ export class RunnableJournal {
     snapshot: RunnableSnapshot,
     end?: RunEventData & { type: 'run.end' },
   ): Promise<void> {
+    // The run ended (or this attempt was abandoned): a late checkpoint of work still winding down
+    // (after a timeout or a cancellation) must not store the run as running again.
+    if (this.#ended) return Promise.resolve()
     if (end !== undefined) {
       this.#stamp(end)
       this.#ended = true

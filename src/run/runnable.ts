@@ -7,6 +7,7 @@
 import type { Agent } from '../agent/agent.js'
 import { describeValue } from '../errors/check-options.js'
 import { ConfigError } from '../errors/errors.js'
+import type { RunEventData } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
 import type { StepJob } from '../steps/steps.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
@@ -44,10 +45,31 @@ export interface RunnableContext<TContext = unknown> {
   readonly attempt: number
   /** What the last `checkpoint(state)` saved (undefined on a first start). */
   readonly state: JsonValue | undefined
+  /**
+   * The answer given with `runtime.resume(runId, { input })` to a run that paused
+   * (`ctx.pause(request)`); undefined otherwise. It is delivered until the next `checkpoint`
+   * saves what the runnable made of it (a crash before that delivers it again).
+   */
+  readonly resumeInput: JsonValue | undefined
   /** Emits an event `{ type: 'custom', name, data }` into the run's stored log and live stream. */
   emit(name: string, data?: JsonValue): Promise<void>
-  /** Saves `state` (any JSON) with the run; a retried or resumed run gets it back as `ctx.state`. */
-  checkpoint(state: JsonValue): Promise<void>
+  /**
+   * Emits a run event of one of the `RunEvent` types (not `run.start` / `run.end`, which are the
+   * runtime's) into the run's stored log and live stream: stored, then delivered.
+   */
+  emitEvent(event: RunEventData): Promise<void>
+  /**
+   * Saves `state` (any JSON) with the run; a retried or resumed run gets it back as `ctx.state`.
+   * `events` are stored in the same write and delivered after it (save before tell).
+   */
+  checkpoint(state: JsonValue, events?: readonly RunEventData[]): Promise<void>
+  /**
+   * Pauses the run: `return ctx.pause(request)` from `run` stores the run with status
+   * `awaiting_input` (or `needs_review`), an `input.request` event and a `run.end` carrying the
+   * status. `runtime.resume(runId, { input })` continues it from the last checkpoint, from any
+   * process, with the answer as `ctx.resumeInput`. Checkpoint what the run needs before pausing.
+   */
+  pause(request?: JsonValue, options?: { status?: RunnablePauseStatus }): RunnablePause
   /**
    * Runs `fn` as a durable step: its result (JSON) is saved with the run, so a retried or resumed
    * run returns the saved result without running it again. Emits `step.*` events into the run's log.
@@ -59,12 +81,40 @@ export interface RunnableContext<TContext = unknown> {
   ): Promise<T>
 }
 
+/** The statuses a runnable may pause with. */
+export type RunnablePauseStatus = 'awaiting_input' | 'needs_review'
+
+/** What `ctx.pause(request)` returns; return it from `run` to pause the run. */
+export interface RunnablePause {
+  readonly kind: 'pause'
+  readonly status: RunnablePauseStatus
+  readonly request: JsonValue
+}
+
 /** Your own logic, run by the runtime like an agent: one run record, one event log, one `run.end`. */
 export interface Runnable<TContext = unknown, TOutput extends JsonValue | undefined = JsonValue | undefined> {
   /** Unique on the runtime; stored with each run, so keep it stable. */
   readonly name: string
-  /** Returns the run's output (JSON); a throw fails the run (retried while retries remain). */
-  run(context: RunnableContext<TContext>): TOutput | Promise<TOutput>
+  /**
+   * Returns the run's output (JSON), or `ctx.pause(request)` to wait for input; a throw fails the
+   * run (retried while retries remain).
+   */
+  run(context: RunnableContext<TContext>): TOutput | RunnablePause | Promise<TOutput | RunnablePause>
+  /**
+   * Checks an answer given with `runtime.resume(runId, { input })` before anything is stored:
+   * throw a `ConfigError` naming what is wrong, and the run stays paused, unchanged. Without it,
+   * any JSON answer is accepted.
+   */
+  checkInput?(
+    input: JsonValue,
+    paused: { state: JsonValue | undefined; request: JsonValue | undefined },
+  ): void
+}
+
+/** Something that stands for a runnable (a bound workflow): `register` registers `toRunnable()`. */
+export interface RunnableSource {
+  // biome-ignore lint/suspicious/noExplicitAny: a runnable of any context and output
+  toRunnable(): Runnable<any, any>
 }
 
 /** What the registry holds for a name. */
@@ -75,7 +125,7 @@ export type RegisteredRunnable =
 
 /** Anything `register` accepts. */
 // biome-ignore lint/suspicious/noExplicitAny: agents, jobs and runnables of any context and output
-export type RunnableInput = Agent<any, any> | StepJob<any, any> | Runnable<any, any>
+export type RunnableInput = Agent<any, any> | StepJob<any, any> | Runnable<any, any> | RunnableSource
 
 /** The runnables of a runtime, by name. */
 export interface RunnableRegistry {
@@ -96,6 +146,9 @@ export function classifyRunnable(value: unknown, where: string): RegisteredRunna
     throw new ConfigError({
       message: `${where}: expected an Agent, a step job or { name, run(ctx) }; got ${describeValue(value)}.`,
     })
+  }
+  if (typeof candidate.toRunnable === 'function' && typeof candidate.getTool !== 'function') {
+    return classifyRunnable((candidate as unknown as RunnableSource).toRunnable(), where)
   }
   const name = candidate.name
   if (typeof name !== 'string' || name === '') {

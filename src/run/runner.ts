@@ -25,12 +25,13 @@ import { requireJson } from '../storage/repositories/shared.js'
 import { StorageConflictError } from '../storage/storage-errors.js'
 import type { Storage } from '../storage/storage.js'
 import { sleep } from '../util/abort.js'
-import type { JsonObject } from '../util/json.js'
+import type { JsonObject, JsonValue } from '../util/json.js'
 import type { EventSink } from './checkpointer.js'
 import type { ControlMessage, EventBus, Unsubscribe } from './event-bus.js'
 import { executeRunnable } from './execute-runnable.js'
 import { followRun } from './follow-run.js'
 import { toMessages } from './run-input.js'
+import { storeResumeInput } from './resume-runnable.js'
 import type { QueuedRun, RunQueue } from './run-queue.js'
 import type { RegisteredRunnable, RunnableRegistry } from './runnable.js'
 import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
@@ -259,6 +260,36 @@ export class Runner {
     })
     if (this.#options.settings.worker) await this.work()
     return { runId }
+  }
+
+  /**
+   * Stores the answer to a paused runnable's run and queues it (`runtime.resume(runId, { input })`):
+   * the run continues from its last checkpoint in the process that takes it. A bad answer stores
+   * nothing.
+   */
+  async resumeRunnable(
+    checkpoint: RunCheckpoint,
+    input: JsonValue | undefined,
+    options: { context?: unknown; timeoutMs?: number } = {},
+  ): Promise<void> {
+    const { storage, registry, queue } = this.#options
+    const { runId, agentName } = checkpoint.record
+    if (this.#closing)
+      throw new ConfigError({ message: 'resume: the runtime is closing; no run can be resumed.' })
+    if (options.context !== undefined && queue.distributed) {
+      throw new ConfigError({
+        message: `resume: options.context cannot travel through the ${queue.backend} queue (the run context is never stored or sent). Give the workers their context instead.`,
+      })
+    }
+    await storeResumeInput({ storage, registry, checkpoint, input })
+    if (options.context !== undefined) this.#contexts.set(runId, options.context)
+    await this.#subscribeControl()
+    await queue.enqueue({
+      runId,
+      name: agentName,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    })
+    if (this.#options.settings.worker) await this.work()
   }
 
   /** Follows the run: its stored log after `after`, then live events, up to `run.end`. */
@@ -548,8 +579,9 @@ export class Runner {
       )
       return { ended: false }
     }
-    // A queued run has no events yet (a cancel ends it instead of starting it).
-    const seq = record.status === 'queued' ? 0 : await storage.runs.lastEventSeq(runId)
+    // A run submitted here has no events yet (a cancel ends it instead of starting it); a queued run
+    // may have some (a paused runnable answered with runtime.resume is queued again).
+    const seq = submitted !== undefined ? 0 : await storage.runs.lastEventSeq(runId)
     const sink: EventSink = (event) => {
       bus.publish(runId, [event])
       return undefined
@@ -593,6 +625,8 @@ export class Runner {
       willRetry,
       sink,
     })
+    // Paused (awaiting input, or review): wait reads the stored run, which says what it waits for.
+    if (outcome.status !== 'completed') return { ended: false }
     return {
       ended: true,
       value: {
@@ -605,6 +639,7 @@ export class Runner {
         usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
         turns: 0,
         interruptions: [],
+        lastAgent: entry.name,
       },
     }
   }

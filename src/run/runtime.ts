@@ -23,7 +23,7 @@ import {
 import type { RunCheckpoint } from '../storage/run-repository.js'
 import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
 import type { Storage } from '../storage/storage.js'
-import type { JsonObject } from '../util/json.js'
+import type { JsonObject, JsonValue } from '../util/json.js'
 import type { ActiveRun, ApprovalDecision } from './active-run.js'
 import {
   checkAgent,
@@ -52,10 +52,19 @@ import { createInProcessQueue, type RunQueue } from './run-queue.js'
 import {
   createRunnableRegistry,
   type RegisteredRunnable,
+  type Runnable,
   type RunnableInput,
   type RunnableRegistry,
+  type RunnableSource,
 } from './runnable.js'
-import type { RunnableSnapshot } from './runnable-journal.js'
+import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
+import {
+  isRunnableValue,
+  type RunnableCalls,
+  type RunnableRunOptions,
+  runRunnable,
+  streamRunnable,
+} from './run-runnable.js'
 import { type AgentLaunch, Runner, type RunnerSettings, type SubmitOptions } from './runner.js'
 import type { RunPhase } from './run-transitions.js'
 import { storedResult } from './stored-result.js'
@@ -95,6 +104,12 @@ export interface ResumeOptions<TContext = unknown> {
   signal?: AbortSignal
   timeoutMs?: number
   maxTurns?: number
+  /**
+   * The answer to a runnable's run paused with `awaiting_input` or `needs_review` (a workflow's
+   * human nodes: `{ [nodeId]: answer }`). Checked before anything is stored; the run then
+   * continues from its checkpoint in whichever process takes it from the queue.
+   */
+  input?: JsonValue
 }
 
 /** Options of `new Runtime(...)`. */
@@ -446,7 +461,14 @@ export class Runtime {
     if (typeof runId !== 'string' || runId === '') {
       throw new ConfigError({ message: 'resume: runId must be a non-empty string.' })
     }
-    const loaded = await this.#load(runId)
+    const checkpoint = await this.#loadCheckpoint(runId)
+    if (isRunnableSnapshot(checkpoint.snapshot)) return this.#resumeRunnable<TOutput>(checkpoint, options)
+    if (options.input !== undefined) {
+      throw new ConfigError({
+        message: `resume: run "${runId}" is an agent's run; input answers a runnable paused with awaiting_input. Decide its tool calls with { approvals }.`,
+      })
+    }
+    const loaded = await this.#loadedRun(checkpoint)
     const registered = this.runnables.get(loaded.state.agentName)
     if (registered?.kind !== 'agent') {
       const agents = this.runnables
@@ -473,8 +495,13 @@ export class Runtime {
     })
   }
 
-  /** The stored checkpoint of `runId`, validated (needs storage). */
+  /** The stored agent run `runId`, validated (needs storage). */
   async #load(runId: string): Promise<LoadedRun> {
+    return this.#loadedRun(await this.#loadCheckpoint(runId))
+  }
+
+  /** The stored checkpoint of `runId` (needs storage); a queued or pruned run is a `ConfigError`. */
+  async #loadCheckpoint(runId: string): Promise<RunCheckpoint> {
     const storage = this.storage as Storage
     const checkpoint = await storage.runs.load(runId)
     if (checkpoint?.record.status === 'queued') {
@@ -491,6 +518,13 @@ export class Runtime {
             : `resume: run "${runId}" (${record.status}) has no checkpoint any more (it was pruned); its record and event log remain (storage.runs.readEvents). Start a new run instead.`,
       })
     }
+    return checkpoint
+  }
+
+  /** An agent run's state from its stored checkpoint, validated, with where its stored copy stands. */
+  async #loadedRun(checkpoint: RunCheckpoint): Promise<LoadedRun> {
+    const storage = this.storage as Storage
+    const { runId } = checkpoint.record
     const state = await parseRunState(await loadStoredState(storage, runId, checkpoint), runId)
     return {
       state,
@@ -563,14 +597,75 @@ export class Runtime {
     )
   }
 
+  /** A runnable's paused run: its answer stored and queued, then waited for. */
+  async #resumeRunnable<TOutput>(
+    checkpoint: RunCheckpoint,
+    options: ResumeOptions,
+  ): Promise<RunResult<TOutput>> {
+    const runId = checkpoint.record.runId
+    if (checkpoint.record.status === 'completed') return this.wait<TOutput>(runId)
+    if (options.approvals !== undefined || options.maxTurns !== undefined) {
+      throw new ConfigError({
+        message: `resume: run "${runId}" is a runnable's run ("${checkpoint.record.agentName}"): it takes { input, context, timeoutMs, signal }, not approvals or maxTurns.`,
+      })
+    }
+    const runner = this.#runnerOf()
+    // What this process remembers of the run's earlier end is stale once it continues.
+    runner.forget(runId)
+    await runner.resumeRunnable(checkpoint, options.input, {
+      ...(options.context === undefined ? {} : { context: options.context }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    })
+    const onAbort = () => void runner.cancel(runId).catch(() => {})
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await this.wait<TOutput>(runId)
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** What running a registered runnable with `run`/`stream` uses. */
+  #runnableCalls(): RunnableCalls {
+    return {
+      registry: this.runnables,
+      submit: (name, input, options) => this.submit(name, input, options),
+      wait: (runId) => this.wait(runId),
+      events: (runId) => this.events(runId),
+      cancel: (runId) => this.cancel(runId),
+    }
+  }
+
   /** Runs the agent to its end and resolves with the result; rejects if it fails or is cancelled. */
-  async run<TContext, TOutput>(
+  run<TContext, TOutput>(
     agent: Agent<TContext, TOutput>,
     input: RunInput,
-    options: RunOptions<TContext> = {},
+    options?: RunOptions<TContext>,
+  ): Promise<RunResult<TOutput>>
+  /**
+   * Runs a registered runnable (a workflow, a step job, a `{ name, run(ctx) }`) as a submitted run
+   * and resolves when it ends or pauses (`awaiting_input`); rejects if it fails or is cancelled.
+   */
+  run<TOutput = unknown, TContext = unknown>(
+    // biome-ignore lint/suspicious/noExplicitAny: runnables of any context and output
+    runnable: Runnable<any, any> | RunnableSource,
+    input: RunInput,
+    options?: RunnableRunOptions<TContext>,
+  ): Promise<RunResult<TOutput>>
+  async run<TContext, TOutput>(
+    agent: Agent<TContext, TOutput> | Runnable | RunnableSource,
+    input: RunInput,
+    options: RunOptions<TContext> | RunnableRunOptions<TContext> = {},
   ): Promise<RunResult<TOutput>> {
+    if (isRunnableValue(agent))
+      return runRunnable(this.#runnableCalls(), agent, input, options) as Promise<RunResult<TOutput>>
     checkAgent(agent, 'run(agent, input, options)')
-    return this.#start(agent, input, checkRunOptions(options, 'run options'), undefined)
+    return this.#start(
+      agent as Agent<TContext, TOutput>,
+      input,
+      checkRunOptions(options as RunOptions<TContext>, 'run options'),
+      undefined,
+    )
   }
 
   /**
@@ -580,8 +675,27 @@ export class Runtime {
   stream<TContext, TOutput>(
     agent: Agent<TContext, TOutput>,
     input: RunInput,
-    options: RunOptions<TContext> = {},
+    options?: RunOptions<TContext>,
+  ): RunStream<TOutput>
+  /**
+   * Runs a registered runnable as a submitted run and streams its events: the stored log, then
+   * live ones, up to its `run.end`. Breaking off early cancels the run.
+   */
+  stream<TOutput = unknown, TContext = unknown>(
+    // biome-ignore lint/suspicious/noExplicitAny: runnables of any context and output
+    runnable: Runnable<any, any> | RunnableSource,
+    input: RunInput,
+    options?: RunnableRunOptions<TContext>,
+  ): RunStream<TOutput>
+  stream<TContext, TOutput>(
+    target: Agent<TContext, TOutput> | Runnable | RunnableSource,
+    input: RunInput,
+    runOptions: RunOptions<TContext> | RunnableRunOptions<TContext> = {},
   ): RunStream<TOutput> {
+    if (isRunnableValue(target))
+      return streamRunnable(this.#runnableCalls(), target, input, runOptions) as RunStream<TOutput>
+    const agent = target as Agent<TContext, TOutput>
+    const options = runOptions as RunOptions<TContext>
     checkAgent(agent, 'stream(agent, input, options)')
     checkRunOptions(options, 'run options')
     const channel = createEventChannel<RunEvent>({

@@ -22,6 +22,21 @@ export async function storedResult<TOutput>(
   const status = record.status
   if (isRunnableSnapshot(snapshot)) {
     if (status === 'failed' || status === 'cancelled') throw storedError(status, snapshot.error, record.runId)
+    if (status === 'awaiting_input' || status === 'needs_review') {
+      return {
+        runId: record.runId,
+        input: snapshot.input,
+        status,
+        output: undefined,
+        items: [],
+        messages: snapshot.input,
+        usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
+        turns: 0,
+        interruptions: [],
+        lastAgent: record.agentName,
+        request: snapshot.request ?? null,
+      }
+    }
     if (status !== 'completed') throw new AgentLoopError({ message: `Run "${record.runId}" is ${status}.` })
     return {
       runId: record.runId,

@@ -12,6 +12,7 @@ export const RUN_STATUSES = [
   'cancelled',
   'awaiting_approval',
   'needs_review',
+  'awaiting_input',
 ] as const satisfies readonly RunStatus[]
 const everyStatusListed: [Exclude<RunStatus, (typeof RUN_STATUSES)[number]>] extends [never] ? true : false =
   true

@@ -1,20 +1,23 @@
 import { ConfigError } from '../errors/errors.js'
+import type { Runnable } from '../run/runnable.js'
 import { requireJson } from '../storage/repositories/shared.js'
 import { resolveSchema } from '../tool/schema.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
-import type { ConditionEvaluator } from './expression/condition-evaluators.js'
 import {
   type Execution,
   executeWorkflow,
   type WorkflowResult,
   type WorkflowRunOptions,
 } from './execute-workflow.js'
+import type { ConditionEvaluator } from './expression/condition-evaluators.js'
 import type { NodeHandler } from './node-handler.js'
 import { isValidatedDefinition, parseWorkflowDefinition } from './parse-workflow-definition.js'
-import type { WorkflowDefinition } from './workflow-definition.js'
 import { prepareResume, readState } from './resume-state.js'
+import type { WorkflowDefinition } from './workflow-definition.js'
+import type { WorkflowEventData } from './workflow-event.js'
 import type { WorkflowHooks } from './workflow-hooks.js'
 import { compilePlan } from './workflow-plan.js'
+import { createWorkflowRunnable } from './workflow-runnable.js'
 import type { WorkflowServices } from './workflow-services.js'
 import { WORKFLOW_STATE_VERSION, type WorkflowState } from './workflow-state.js'
 
@@ -57,6 +60,12 @@ export interface BoundWorkflow<TContext = unknown> {
    * interrupted idempotent nodes run again, waiting human nodes take their answers.
    */
   resume(state: WorkflowState, options?: WorkflowResumeOptions<TContext>): Promise<WorkflowResult>
+  /**
+   * The workflow as a runnable of the Runtime (`runtime.register(bound)` calls it): runs with
+   * `runtime.run`/`stream`/`submit`, stored as one run, paused human nodes answered with
+   * `runtime.resume(runId, { input: { [nodeId]: answer } })`. See docs/workflows.md.
+   */
+  toRunnable(): Runnable<TContext, JsonValue>
 }
 
 /**
@@ -139,7 +148,8 @@ export function bindWorkflow<TContext = unknown>(
     state: WorkflowState,
     resumed: boolean,
     runOptions: WorkflowRunOptions<TContext>,
-    completions = new Map<string, JsonValue>(),
+    completions: Map<string, JsonValue>,
+    persist: Persist | undefined,
   ) => {
     checkRunOptions(runOptions, where)
     const execution: Execution<TContext> = {
@@ -150,6 +160,7 @@ export function bindWorkflow<TContext = unknown>(
       options: runOptions,
       outputSchema,
       completions,
+      persist,
       runWorkflow: async (name, input, call) => {
         const child = workflows.get(name) as BoundWorkflow<TContext>
         if (input === null || typeof input !== 'object' || Array.isArray(input)) {
@@ -174,68 +185,92 @@ export function bindWorkflow<TContext = unknown>(
     return executeWorkflow(execution)
   }
 
-  return {
-    name: parsed.name,
-    definition: parsed,
-    async run(input = {}, runOptions = {}) {
-      if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+  const start = async (
+    input: JsonObject,
+    runOptions: WorkflowRunOptions<TContext>,
+    persist: Persist | undefined,
+  ): Promise<WorkflowResult> => {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      throw new ConfigError({
+        message: `${where}.run: input must be an object (the workflow's variables); got ${Array.isArray(input) ? 'an array' : typeof input}.`,
+      })
+    }
+    requireJson(input, `${where}.run: input`)
+    let variables = structuredClone(input)
+    if (inputSchema !== undefined) {
+      const checked = await inputSchema.validate(variables)
+      if (!checked.success) {
+        const issues = checked.issues
+          .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+          .join('; ')
         throw new ConfigError({
-          message: `${where}.run: input must be an object (the workflow's variables); got ${Array.isArray(input) ? 'an array' : typeof input}.`,
+          message: `${where}.run: the input does not match the workflow's input schema: ${issues}.`,
         })
       }
-      requireJson(input, `${where}.run: input`)
-      let variables = structuredClone(input)
-      if (inputSchema !== undefined) {
-        const checked = await inputSchema.validate(variables)
-        if (!checked.success) {
-          const issues = checked.issues
-            .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-            .join('; ')
-          throw new ConfigError({
-            message: `${where}.run: the input does not match the workflow's input schema: ${issues}.`,
-          })
-        }
-        variables = checked.value as JsonObject
-      }
-      const runId = runOptions.runId ?? crypto.randomUUID()
-      if (typeof runId !== 'string' || runId.length === 0)
-        throw new ConfigError({ message: `${where}.run: runId must be a non-empty string.` })
-      const state: WorkflowState = {
-        version: WORKFLOW_STATE_VERSION,
-        kind: 'workflow',
-        runId,
-        workflow: parsed.name,
-        status: 'running',
-        variables,
-        outputs: {},
-        nodes: {},
-        ready: [plan.startId],
-        joins: {},
+      variables = checked.value as JsonObject
+    }
+    const runId = runOptions.runId ?? crypto.randomUUID()
+    if (typeof runId !== 'string' || runId.length === 0)
+      throw new ConfigError({ message: `${where}.run: runId must be a non-empty string.` })
+    const state: WorkflowState = {
+      version: WORKFLOW_STATE_VERSION,
+      kind: 'workflow',
+      runId,
+      workflow: parsed.name,
+      status: 'running',
+      variables,
+      outputs: {},
+      nodes: {},
+      ready: [plan.startId],
+      joins: {},
+      waiting: [],
+      interrupted: [],
+      seq: 0,
+      startedAt: Date.now(),
+    }
+    return execute(state, false, runOptions, new Map(), persist)
+  }
+  const resume = async (
+    saved: WorkflowState,
+    resumeOptions: WorkflowResumeOptions<TContext>,
+    persist: Persist | undefined,
+  ): Promise<WorkflowResult> => {
+    const state = readState(saved, parsed.name)
+    const { completions } = prepareResume(state, plan, resumeOptions, where)
+    if (state.status === 'completed') {
+      return {
+        runId: state.runId,
+        workflow: state.workflow,
+        status: 'completed',
+        output: state.output ?? null,
         waiting: [],
         interrupted: [],
-        seq: 0,
-        startedAt: Date.now(),
+        state,
       }
-      return execute(state, false, runOptions)
-    },
-    async resume(saved, resumeOptions = {}) {
-      const state = readState(saved, parsed.name)
-      const { completions } = prepareResume(state, plan, resumeOptions, where)
-      if (state.status === 'completed') {
-        return {
-          runId: state.runId,
-          workflow: state.workflow,
-          status: 'completed',
-          output: state.output ?? null,
-          waiting: [],
-          interrupted: [],
-          state,
-        }
-      }
-      return execute(state, true, resumeOptions, completions)
-    },
+    }
+    return execute(state, true, resumeOptions, completions, persist)
   }
+  const bound: BoundWorkflow<TContext> = {
+    name: parsed.name,
+    definition: parsed,
+    run: (input = {}, runOptions = {}) => start(input, runOptions, undefined),
+    resume: (saved, resumeOptions = {}) => resume(saved, resumeOptions, undefined),
+    toRunnable: () =>
+      createWorkflowRunnable<TContext>({
+        name: parsed.name,
+        start,
+        resume,
+        check: (saved, decisions) => {
+          const state = readState(saved, parsed.name)
+          prepareResume(state, plan, decisions, where)
+        },
+      }),
+  }
+  return bound
 }
+
+/** Saves a workflow state with the event that reports it (one write), then delivers the event. */
+type Persist = (state: WorkflowState, event: WorkflowEventData) => Promise<void>
 
 function checkRunOptions(options: WorkflowRunOptions<unknown>, where: string): void {
   if (options === null || typeof options !== 'object')

@@ -7,8 +7,8 @@ import { createWorkflowEmitter } from './workflow-emitter.js'
 import { WorkflowStalledError } from './workflow-errors.js'
 import type { WorkflowEvent, WorkflowEventData } from './workflow-event.js'
 import type { PlanNode, WorkflowPlan } from './workflow-plan.js'
-import type { WorkflowRunScope } from './workflow-run-scope.js'
 import { createWorkflowRouter } from './workflow-router.js'
+import type { WorkflowRunScope } from './workflow-run-scope.js'
 import type { WorkflowServices } from './workflow-services.js'
 import { type NodeRecord, snapshotOf, type WaitingInput, type WorkflowState } from './workflow-state.js'
 
@@ -55,6 +55,8 @@ export interface Execution<TContext> {
   outputSchema: ResolvedSchema<unknown> | undefined
   /** Answers for waiting human nodes and outputs given in review, by node id (resume only). */
   completions: Map<string, JsonValue>
+  /** Saves a state with the event reporting it in one write (runs of the Runtime); see the emitter. */
+  persist?: ((state: WorkflowState, event: WorkflowEventData) => Promise<void>) | undefined
   runWorkflow(name: string, input: JsonValue, call: NodeCallContext<TContext>): Promise<JsonValue>
 }
 
@@ -86,7 +88,12 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
   if (userSignal?.aborted) onUserAbort()
   else userSignal?.addEventListener('abort', onUserAbort, { once: true })
 
-  const events = createWorkflowEmitter({ state, onEvent: options.onEvent, checkpoint: options.checkpoint })
+  const events = createWorkflowEmitter({
+    state,
+    onEvent: options.onEvent,
+    checkpoint: options.checkpoint,
+    persist: execution.persist,
+  })
   const { emit, forward, saveThenTell } = events
 
   const router = createWorkflowRouter(plan, state)

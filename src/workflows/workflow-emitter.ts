@@ -26,8 +26,15 @@ export function createWorkflowEmitter(options: {
   state: WorkflowState
   onEvent: ((event: WorkflowEvent) => void | Promise<void>) | undefined
   checkpoint: ((state: WorkflowState) => void | Promise<void>) | undefined
+  /**
+   * Saves the state and the event reporting it in one write, then delivers the event itself
+   * (a workflow run by the Runtime: its run's journal). Replaces `checkpoint` and `onEvent` for
+   * those events.
+   */
+  persist?: ((state: WorkflowState, event: WorkflowEventData) => Promise<void>) | undefined
 }): WorkflowEmitter {
-  const { state, onEvent, checkpoint } = options
+  const { state, onEvent, persist } = options
+  const checkpoint = persist === undefined ? options.checkpoint : (_state: WorkflowState) => Promise.resolve()
   let seq = state.seq
   const deliver = (data: EventData): Promise<void> | undefined => {
     seq++
@@ -78,10 +85,13 @@ export function createWorkflowEmitter(options: {
       try {
         // Saves run in order, so the events reserved before this one go out before it.
         const snapshot = snapshotOf(state, seq + reserved)
-        const write = saving.then(() => checkpoint(snapshot))
+        const write = saving.then(() =>
+          persist === undefined ? checkpoint(snapshot) : persist(snapshot, structuredClone(data)),
+        )
         saving = write.then(undefined, ignore)
         await write
-        pending = deliver(data)
+        if (persist === undefined) pending = deliver(data)
+        else seq++
       } finally {
         reserved--
         release()

@@ -1,0 +1,187 @@
+/**
+ * A bound workflow as a runnable of the Runtime: one stored run per workflow run, its state saved
+ * with the run after every node (with the event that reports it, in one write), its events in the
+ * run's log and stream, human nodes pausing the run (`awaiting_input`) until
+ * `runtime.resume(runId, { input: { [nodeId]: answer } })`, crashes resumed by the runner from the
+ * last saved node.
+ *
+ * @module
+ */
+import { ConfigError } from '../errors/errors.js'
+import type { RunEventData } from '../events/run-event.js'
+import type { Message } from '../messages/message.js'
+import type { Runnable, RunnableContext } from '../run/runnable.js'
+import type { JsonObject, JsonValue } from '../util/json.js'
+import type { WorkflowResumeOptions } from './bind-workflow.js'
+import type { WorkflowResult, WorkflowRunOptions } from './execute-workflow.js'
+import type { WorkflowEvent, WorkflowEventData } from './workflow-event.js'
+import type { WorkflowState } from './workflow-state.js'
+
+/** What the adapter needs of a bound workflow (its internal entry points). */
+export interface WorkflowEngine<TContext> {
+  name: string
+  start(
+    input: JsonObject,
+    options: WorkflowRunOptions<TContext>,
+    persist: (state: WorkflowState, event: WorkflowEventData) => Promise<void>,
+  ): Promise<WorkflowResult>
+  resume(
+    state: WorkflowState,
+    options: WorkflowResumeOptions<TContext>,
+    persist: (state: WorkflowState, event: WorkflowEventData) => Promise<void>,
+  ): Promise<WorkflowResult>
+  /** Throws `ConfigError` when `decisions` cannot resume `state` (nothing changes). */
+  check(state: WorkflowState, decisions: WorkflowResumeOptions<TContext>): void
+}
+
+/** The workflow's own event types; anything else a node forwards is wrapped in `node.event`. */
+const OWN = new Set(['workflow.start', 'workflow.end', 'node.start', 'node.retry', 'node.end'])
+
+/**
+ * The variables of a workflow run from the run's input: a single user message whose text is a
+ * JSON object is the variables object; otherwise `{ message }` with the text of the last user message.
+ */
+export function workflowVariables(input: readonly Message[]): JsonObject {
+  const users = input.filter((message) => message.role === 'user')
+  const last = users.at(-1)
+  const text =
+    last === undefined
+      ? ''
+      : typeof last.content === 'string'
+        ? last.content
+        : last.content.map((part) => (part.type === 'text' ? part.text : '')).join('')
+  if (input.length === 1 && text.trimStart().startsWith('{')) {
+    try {
+      const parsed = JSON.parse(text) as unknown
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as JsonObject
+    } catch {
+      // Not JSON: the text is the message.
+    }
+  }
+  return { message: text }
+}
+
+/** A workflow event as a run event: the workflow's own as they are, a node's nested ones wrapped. */
+export function toRunEvent(event: WorkflowEvent | WorkflowEventData): RunEventData {
+  const { runId: _runId, seq: _seq, time: _time, ...data } = event as WorkflowEvent
+  const nested = data as Record<string, unknown>
+  if (OWN.has(data.type) && nested.nodeRunId === undefined) return data as unknown as RunEventData
+  const { nodeId, nodeRunId, ...inner } = nested
+  return {
+    type: 'node.event',
+    nodeId: String(nodeId),
+    ...(typeof nodeRunId === 'string' ? { nodeRunId } : {}),
+    event: JSON.parse(JSON.stringify(inner)) as { type: string; [field: string]: JsonValue },
+  }
+}
+
+/**
+ * Reads `runtime.resume`'s input for a paused workflow state: an object keyed by node id, each a
+ * waiting human node's answer, or for an interrupted node (`needs_review`) `'rerun'` or `{ output }`.
+ */
+export function decisionsOf<TContext>(
+  input: JsonValue,
+  state: WorkflowState,
+): WorkflowResumeOptions<TContext> {
+  const waiting = state.waiting.map((entry) => entry.nodeId)
+  const interrupted = state.interrupted
+  const expected = [...waiting, ...interrupted]
+  if (
+    input === null ||
+    typeof input !== 'object' ||
+    Array.isArray(input) ||
+    Object.keys(input).length === 0
+  ) {
+    throw new ConfigError({
+      message: `resume: input for workflow "${state.workflow}" must be an object keyed by node id, { [nodeId]: answer }, naming nodes that wait (${expected.join(', ') || 'none'}); got ${JSON.stringify(input)}.`,
+    })
+  }
+  const inputs: Record<string, JsonValue> = {}
+  const review: Record<string, 'rerun' | { output: JsonValue }> = {}
+  for (const [nodeId, answer] of Object.entries(input)) {
+    if (waiting.includes(nodeId)) inputs[nodeId] = answer as JsonValue
+    else if (interrupted.includes(nodeId)) {
+      const isOutput =
+        answer !== null && typeof answer === 'object' && !Array.isArray(answer) && 'output' in answer
+      if (answer !== 'rerun' && !isOutput) {
+        throw new ConfigError({
+          message: `resume: input["${nodeId}"]: node "${nodeId}" was interrupted (needs_review); answer 'rerun' to run it again or { output } to complete it with that output; got ${JSON.stringify(answer)}.`,
+        })
+      }
+      review[nodeId] = answer === 'rerun' ? 'rerun' : { output: (answer as { output: JsonValue }).output }
+    } else {
+      throw new ConfigError({
+        message: `resume: input["${nodeId}"]: node "${nodeId}" of workflow "${state.workflow}" does not wait for input (waiting: ${expected.join(', ') || 'none'}).`,
+      })
+    }
+  }
+  return {
+    ...(Object.keys(inputs).length === 0 ? {} : { inputs }),
+    ...(Object.keys(review).length === 0 ? {} : { review }),
+  }
+}
+
+/** See the module comment. */
+export function createWorkflowRunnable<TContext>(
+  engine: WorkflowEngine<TContext>,
+): Runnable<TContext, JsonValue> {
+  return {
+    name: engine.name,
+    checkInput(input, paused) {
+      const state = paused.state as WorkflowState | undefined
+      if (state === undefined) {
+        throw new ConfigError({ message: `resume: workflow "${engine.name}" has no saved state to resume.` })
+      }
+      engine.check(state, decisionsOf<TContext>(input, state))
+    },
+    async run(ctx: RunnableContext<TContext>) {
+      // A `node.start` that needs no save of its own (the node is idempotent) is stored with the
+      // next write instead of one of its own: with the node's end, or before the first event the
+      // node forwards. Order is kept: held events always go out before the next one.
+      let held: RunEventData[] = []
+      const release = (): RunEventData[] => {
+        const events = held
+        held = []
+        return events
+      }
+      const persist = (state: WorkflowState, event: WorkflowEventData) =>
+        ctx.checkpoint(state as unknown as JsonValue, [...release(), toRunEvent(event)])
+      const options: WorkflowRunOptions<TContext> = {
+        signal: ctx.signal,
+        context: ctx.context,
+        onEvent: (event) => {
+          const data = toRunEvent(event)
+          if (data.type === 'node.start') {
+            held.push(data)
+            return undefined
+          }
+          const events = [...release(), data]
+          return Promise.all(events.map((each) => ctx.emitEvent(each))).then(() => undefined)
+        },
+      }
+      const saved = ctx.state as WorkflowState | undefined
+      let result: WorkflowResult
+      try {
+        if (saved === undefined) {
+          result = await engine.start(workflowVariables(ctx.input), { ...options, runId: ctx.runId }, persist)
+        } else {
+          const decisions = ctx.resumeInput === undefined ? {} : decisionsOf<TContext>(ctx.resumeInput, saved)
+          result = await engine.resume(saved, { ...options, ...decisions }, persist)
+        }
+      } catch (error) {
+        // The run's timeout or cancellation, not the workflow's own report of it.
+        if (ctx.signal.aborted) throw ctx.signal.reason
+        throw error
+      } finally {
+        const events = release()
+        if (events.length > 0) await Promise.all(events.map((each) => ctx.emitEvent(each))).catch(() => {})
+      }
+      if (result.status === 'awaiting_input')
+        return ctx.pause({ waiting: result.waiting as unknown as JsonValue })
+      if (result.status === 'needs_review') {
+        return ctx.pause({ interrupted: result.interrupted }, { status: 'needs_review' })
+      }
+      return result.output ?? null
+    },
+  }
+}
