@@ -44,6 +44,10 @@ export interface RunStartEvent extends EventBase {
   input: Message[]
   /** Set when a stored run continues (`runtime.resume`); `input` is then empty. */
   resumed?: boolean
+  /** The session the run belongs to (`session` run option), when it has one. */
+  session?: string
+  /** Set on the events of an LLM function call (`agentloop/functions`), which reuse the run events. */
+  kind?: 'function'
 }
 
 export interface RunEndEvent extends EventBase {
@@ -100,6 +104,10 @@ export interface ModelEndEvent extends EventBase {
   toolCalls: ModelEndToolCall[]
   /** The provider's raw response, only from adapters created with `includeRaw: true` (provider-specific). */
   raw?: JsonValue
+  /** The model that answered, as the provider named it (may differ from the requested one), when reported. */
+  responseModel?: string
+  /** The provider's id of the response, when reported. */
+  responseId?: string
 }
 
 export interface TextDeltaEvent extends EventBase {

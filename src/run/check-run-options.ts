@@ -33,6 +33,7 @@ export const RUNTIME_OPTION_KEYS = [
   'storage',
   'agents',
   'models',
+  'observers',
 ] as const
 
 const ALIASES = { timeout: 'timeoutMs', store: 'storage', ctx: 'context', abortSignal: 'signal' }

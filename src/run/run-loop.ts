@@ -43,6 +43,7 @@ export async function runLoop<TContext, TOutput>(
     input:
       run.resumed === true ? [] : state.messages.slice(state.session?.historyLength ?? 0, state.inputLength),
     ...(run.resumed === true ? { resumed: true } : {}),
+    ...(state.session === undefined ? {} : { session: state.session.id }),
   })
   const checkpointer = run.checkpointer
   try {

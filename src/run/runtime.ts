@@ -11,6 +11,7 @@ import { ConfigError, describeError, RunCancelledError, RunTimeoutError } from '
 import { createEventChannel, resultStream } from '../events/event-channel.js'
 import { startExecution } from '../events/execution.js'
 import type { RunEvent, RunEventData } from '../events/run-event.js'
+import type { RunObserver } from '../events/run-observer.js'
 import { createHookChain, type HookChain, type HooksInput } from '../hooks/hook-chain.js'
 import { isModelReference } from '../model/model-reference.js'
 import {
@@ -99,6 +100,11 @@ export interface RuntimeOptions {
    * environment variables).
    */
   models?: ModelRegistry | Record<string, ModelFactory>
+  /**
+   * See every event of every run, streamed or not (tracing: `createTracing()` of `agentloop/otel`).
+   * Called in order, after a durable run stored the event; an observer's exception is ignored.
+   */
+  observers?: readonly RunObserver[]
 }
 
 /** What starting a run needs besides the agent and options. */
@@ -122,6 +128,7 @@ export class Runtime {
   readonly models: ModelRegistry
   readonly #hookChains = new WeakMap<object, HookChain<unknown>>()
   readonly #agents = new Map<string, Agent<unknown, unknown>>()
+  readonly #observers: readonly RunObserver[] | undefined
 
   constructor(runtimeOptions: RuntimeOptions = {}) {
     const options = checkRuntimeOptions(runtimeOptions)
@@ -138,6 +145,7 @@ export class Runtime {
     )
     this.storage = options.storage
     this.models = modelRegistryOf(options.models)
+    this.#observers = checkObservers(options.observers)
     if (this.storage !== undefined && typeof this.storage.runs?.save !== 'function') {
       throw new ConfigError({
         message:
@@ -278,7 +286,7 @@ export class Runtime {
     agent: Agent<TContext, TOutput>,
     input: RunInput | undefined,
     options: RunOptions<TContext>,
-    sink: EventSink | undefined,
+    delivery: EventSink | undefined,
     onCancel?: (cancel: (reason: unknown) => void) => void,
     resumed?: Launch,
   ): Promise<RunResult<TOutput>> {
@@ -327,6 +335,7 @@ export class Runtime {
     }
     const { state } = launch
     const runId = state.runId
+    const sink = this.#observers === undefined ? delivery : observed(this.#observers, delivery)
     const checkpointer =
       this.storage === undefined
         ? undefined
@@ -428,6 +437,37 @@ async function begin<TContext, TOutput>(
     throw error
   }
   return runLoop(active)
+}
+
+function checkObservers(observers: RuntimeOptions['observers']): readonly RunObserver[] | undefined {
+  if (observers === undefined) return undefined
+  if (!Array.isArray(observers)) {
+    throw new ConfigError({
+      message: 'Runtime: observers must be an array of { observe(event) } objects, such as [createTracing()].',
+    })
+  }
+  for (const [index, observer] of observers.entries()) {
+    if (typeof (observer as RunObserver | undefined)?.observe !== 'function') {
+      throw new ConfigError({
+        message: `Runtime: observers[${index}] has no observe(event) method; pass objects such as createTracing() from agentloop/otel.`,
+      })
+    }
+  }
+  return observers.length === 0 ? undefined : [...observers]
+}
+
+/** A sink that shows each event to the observers first (they cannot break the run), then delivers it. */
+function observed(observers: readonly RunObserver[], sink: EventSink | undefined): EventSink {
+  return (event) => {
+    for (const observer of observers) {
+      try {
+        observer.observe(event)
+      } catch {
+        // An observer never breaks a run (documented on RuntimeOptions.observers).
+      }
+    }
+    return sink?.(event)
+  }
 }
 
 function modelRegistryOf(models: RuntimeOptions['models']): ModelRegistry {
