@@ -1,0 +1,318 @@
+import type { RunEvent } from '../events/run-event.js'
+import type { AttemptEndEvent } from '../functions/function-event.js'
+import type { Message } from '../messages/message.js'
+import type { Usage } from '../model/usage.js'
+import { AGENTLOOP, ERROR_TYPE, GEN_AI, OPERATION, SPAN_EVENT } from './attributes.js'
+import type { ContentPolicy } from './content-policy.js'
+import type { SpanWriter } from './span-writer.js'
+import type { TraceAttributes } from './trace-event.js'
+
+/** The events of an agent run or an LLM function call. */
+export type RunLikeEvent = RunEvent | AttemptEndEvent
+
+interface RunSpans {
+  kind: 'agent' | 'function'
+  provider: string
+  model: string
+}
+
+/**
+ * Turns the events of agent runs and LLM function calls into spans: `invoke_agent {agent}` per
+ * run (or per resumed execution), `attempt {n}` per attempt of an LLM function, `chat {model}`
+ * (CLIENT) per model call, `execute_tool {tool}` per tool call; compactions, checkpoints,
+ * approval requests and failed function attempts become span events.
+ */
+export class RunTranslator {
+  readonly #runs = new Map<string, RunSpans>()
+  readonly #spans: SpanWriter
+  readonly #content: ContentPolicy
+
+  constructor(spans: SpanWriter, content: ContentPolicy) {
+    this.#spans = spans
+    this.#content = content
+  }
+
+  /** Handles one event of the run keyed `key` (its run id), under the span `parentKey` if any. */
+  observe(event: RunLikeEvent, key: string, parentKey?: string): void {
+    const spans = this.#spans
+    const runKey = `run:${key}`
+    switch (event.type) {
+      case 'run.start': {
+        const [provider, model] = splitModel(event.model)
+        const kind = event.kind === 'function' ? 'function' : 'agent'
+        this.#runs.set(key, { kind, provider, model })
+        const attributes: TraceAttributes = {
+          [GEN_AI.OPERATION_NAME]: OPERATION.INVOKE_AGENT,
+          [GEN_AI.AGENT_NAME]: event.agent,
+          [GEN_AI.PROVIDER_NAME]: provider,
+          [GEN_AI.REQUEST_MODEL]: model,
+          [AGENTLOOP.RUN_ID]: key,
+          [AGENTLOOP.RUN_KIND]: kind,
+        }
+        if (event.session !== undefined) attributes[GEN_AI.CONVERSATION_ID] = event.session
+        if (event.resumed === true) attributes[AGENTLOOP.RUN_RESUMED] = true
+        if (this.#content.capture && event.input.length > 0) {
+          attributes[GEN_AI.INPUT_MESSAGES] = this.#content.content(
+            event.input.map(toGenAiMessage),
+            GEN_AI.INPUT_MESSAGES,
+          )
+        }
+        spans.start(runKey, {
+          parentKey,
+          name: `${OPERATION.INVOKE_AGENT} ${event.agent}`,
+          attributes,
+          time: event.time,
+        })
+        return
+      }
+      case 'turn.start':
+        if (this.#runs.get(key)?.kind === 'function') {
+          spans.start(`${runKey}/attempt/${event.turn}`, {
+            parentKey: runKey,
+            name: `attempt ${event.turn}`,
+            attributes: { [AGENTLOOP.ATTEMPT]: event.turn },
+            time: event.time,
+          })
+        }
+        return
+      case 'turn.end':
+        spans.end(`${runKey}/attempt/${event.turn}`, { time: event.time })
+        return
+      case 'attempt.end': {
+        if (event.ok) return
+        const failure = event.failure
+        const type = failure?.kind ?? 'rejected'
+        const message = this.#content.message(failure?.message ?? 'the answer was rejected')
+        spans.end(`${runKey}/attempt/${event.turn}`, {
+          attributes: { [AGENTLOOP.FAILURE_KIND]: type },
+          error: { type, message },
+          time: event.time,
+        })
+        spans.event(
+          runKey,
+          SPAN_EVENT.RETRY,
+          { [AGENTLOOP.ATTEMPT]: event.turn, [ERROR_TYPE]: type, [AGENTLOOP.ERROR_MESSAGE]: message },
+          event.time,
+        )
+        return
+      }
+      case 'model.start': {
+        const run = this.#runs.get(key)
+        const [provider, model] = run === undefined ? splitModel(event.model) : [run.provider, run.model]
+        spans.start(`${runKey}/chat/${event.turn}`, {
+          parentKey: run?.kind === 'function' ? `${runKey}/attempt/${event.turn}` : runKey,
+          name: `${OPERATION.CHAT} ${model}`,
+          kind: 'client',
+          attributes: {
+            [GEN_AI.OPERATION_NAME]: OPERATION.CHAT,
+            [GEN_AI.PROVIDER_NAME]: provider,
+            [GEN_AI.REQUEST_MODEL]: model,
+          },
+          time: event.time,
+        })
+        return
+      }
+      case 'model.end': {
+        const attributes: TraceAttributes = {
+          [GEN_AI.RESPONSE_FINISH_REASONS]: [finishReason(event.finishReason)],
+          ...usageAttributes(event.usage),
+          [GEN_AI.RESPONSE_MODEL]: event.responseModel ?? this.#runs.get(key)?.model ?? '',
+        }
+        if (event.responseId !== undefined) attributes[GEN_AI.RESPONSE_ID] = event.responseId
+        if (this.#content.capture) {
+          const parts: unknown[] = []
+          if (event.text !== '') parts.push({ type: 'text', content: event.text })
+          for (const call of event.toolCalls) {
+            parts.push({ type: 'tool_call', id: call.callId, name: call.toolName, arguments: call.arguments })
+          }
+          attributes[GEN_AI.OUTPUT_MESSAGES] = this.#content.content(
+            [{ role: 'assistant', parts, finish_reason: finishReason(event.finishReason) }],
+            GEN_AI.OUTPUT_MESSAGES,
+          )
+        }
+        spans.end(`${runKey}/chat/${event.turn}`, { attributes, time: event.time })
+        return
+      }
+      case 'tool.start': {
+        const attributes: TraceAttributes = {
+          [GEN_AI.OPERATION_NAME]: OPERATION.EXECUTE_TOOL,
+          [GEN_AI.TOOL_NAME]: event.toolName,
+          [GEN_AI.TOOL_CALL_ID]: event.callId,
+          [GEN_AI.TOOL_TYPE]: 'function',
+        }
+        if (this.#content.capture) {
+          attributes[GEN_AI.TOOL_CALL_ARGUMENTS] = this.#content.content(
+            event.arguments,
+            GEN_AI.TOOL_CALL_ARGUMENTS,
+          )
+        }
+        spans.start(`${runKey}/tool/${event.callId}`, {
+          parentKey: runKey,
+          name: `${OPERATION.EXECUTE_TOOL} ${event.toolName}`,
+          attributes,
+          time: event.time,
+        })
+        return
+      }
+      case 'tool.end': {
+        const attributes: TraceAttributes = {}
+        if (this.#content.capture) {
+          attributes[GEN_AI.TOOL_CALL_RESULT] = this.#content.content(event.output, GEN_AI.TOOL_CALL_RESULT)
+        }
+        spans.end(`${runKey}/tool/${event.callId}`, {
+          attributes,
+          ...(event.isError
+            ? { error: { type: 'tool_error', message: `tool "${event.toolName}" returned an error result` } }
+            : {}),
+          time: event.time,
+        })
+        return
+      }
+      case 'context.compact':
+        spans.event(
+          runKey,
+          SPAN_EVENT.COMPACTION,
+          {
+            [AGENTLOOP.TURN]: event.turn,
+            [AGENTLOOP.COMPACT_TOKENS_BEFORE]: event.tokensBefore,
+            [AGENTLOOP.COMPACT_TOKENS_AFTER]: event.tokensAfter,
+            [AGENTLOOP.COMPACT_BUDGET_TOKENS]: event.budgetTokens,
+            [AGENTLOOP.COMPACT_MESSAGES_BEFORE]: event.messagesBefore,
+            [AGENTLOOP.COMPACT_MESSAGES_AFTER]: event.messagesAfter,
+            [AGENTLOOP.COMPACT_STRATEGIES]: event.steps.map((step) => step.strategy),
+          },
+          event.time,
+        )
+        return
+      case 'context.budget':
+        spans.event(
+          runKey,
+          SPAN_EVENT.CONTEXT_BUDGET,
+          { [AGENTLOOP.BUDGET_SOURCE]: event.source, [AGENTLOOP.COMPACT_BUDGET_TOKENS]: event.budgetTokens },
+          event.time,
+        )
+        return
+      case 'checkpoint.save':
+        spans.event(
+          runKey,
+          SPAN_EVENT.CHECKPOINT,
+          {
+            [AGENTLOOP.CHECKPOINT_REASON]: event.reason,
+            [AGENTLOOP.CHECKPOINT_REVISION]: event.revision,
+            [AGENTLOOP.TURN]: event.turn,
+          },
+          event.time,
+        )
+        return
+      case 'approval.request':
+        spans.event(
+          runKey,
+          SPAN_EVENT.APPROVAL_REQUEST,
+          {
+            [GEN_AI.TOOL_NAME]: event.toolName,
+            [GEN_AI.TOOL_CALL_ID]: event.callId,
+            [AGENTLOOP.APPROVAL_KIND]: event.kind,
+          },
+          event.time,
+        )
+        return
+      case 'run.end': {
+        this.#runs.delete(key)
+        const attributes: TraceAttributes = {
+          [AGENTLOOP.RUN_STATUS]: event.status,
+          [AGENTLOOP.RUN_TURNS]: event.turns,
+          [AGENTLOOP.RUN_MODEL_CALLS]: event.usage.modelCalls,
+          [AGENTLOOP.RUN_TOOL_CALLS]: event.usage.toolCalls,
+          ...usageAttributes(event.usage),
+        }
+        if (this.#content.capture && event.output !== undefined) {
+          attributes[GEN_AI.OUTPUT_MESSAGES] = this.#content.content(
+            [{ role: 'assistant', parts: [{ type: 'text', content: event.output }] }],
+            GEN_AI.OUTPUT_MESSAGES,
+          )
+        }
+        const failed = event.status === 'failed' || event.status === 'cancelled'
+        spans.end(runKey, {
+          attributes,
+          ...(failed
+            ? {
+                error: {
+                  type: event.error?.name ?? event.status,
+                  message: this.#content.message(event.error?.message ?? `the run was ${event.status}`),
+                },
+              }
+            : {}),
+          time: event.time,
+        })
+        return
+      }
+      case 'text.delta':
+      case 'reasoning.delta':
+      case 'tool.args.delta':
+        return
+      default:
+        event satisfies never
+    }
+  }
+}
+
+/** `openai:gpt-5-mini` -> `['openai', 'gpt-5-mini']` (the model id may contain colons). */
+function splitModel(model: string): [string, string] {
+  const colon = model.indexOf(':')
+  return colon === -1 ? ['unknown', model] : [model.slice(0, colon), model.slice(colon + 1)]
+}
+
+/** Our finish reasons, in the conventions' spelling. */
+function finishReason(reason: string): string {
+  return reason === 'tool-calls' ? 'tool_calls' : reason === 'content-filter' ? 'content_filter' : reason
+}
+
+function usageAttributes(usage: Usage): TraceAttributes {
+  const attributes: TraceAttributes = {
+    [GEN_AI.USAGE_INPUT_TOKENS]: usage.inputTokens,
+    [GEN_AI.USAGE_OUTPUT_TOKENS]: usage.outputTokens,
+  }
+  if (usage.cachedInputTokens !== undefined)
+    attributes[GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS] = usage.cachedInputTokens
+  if (usage.cacheWriteInputTokens !== undefined)
+    attributes[GEN_AI.USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWriteInputTokens
+  if (usage.reasoningTokens !== undefined)
+    attributes[GEN_AI.USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningTokens
+  return attributes
+}
+
+/** A message in the conventions' shape: `{ role, parts: [{ type: 'text', content } | ...] }`. */
+function toGenAiMessage(message: Message): unknown {
+  switch (message.role) {
+    case 'system':
+      return { role: 'system', parts: [{ type: 'text', content: message.content }] }
+    case 'tool':
+      return {
+        role: 'tool',
+        parts: [{ type: 'tool_call_response', id: message.callId, result: message.content }],
+      }
+    case 'user':
+    case 'assistant': {
+      if (typeof message.content === 'string') {
+        return { role: message.role, parts: [{ type: 'text', content: message.content }] }
+      }
+      const parts = message.content.map((part) => {
+        switch (part.type) {
+          case 'text':
+            return { type: 'text', content: part.text }
+          case 'image':
+            return { type: 'image', ...(part.url === undefined ? {} : { url: part.url }) }
+          case 'tool-call':
+            return { type: 'tool_call', id: part.callId, name: part.name, arguments: part.arguments }
+          case 'reasoning':
+            return { type: 'reasoning', content: part.text }
+          default:
+            return part satisfies never
+        }
+      })
+      return { role: message.role, parts }
+    }
+    default:
+      return message satisfies never
+  }
+}
