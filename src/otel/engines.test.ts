@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${...}` in plain strings is the workflow template syntax
 import { SpanStatusCode } from '@opentelemetry/api'
 import { Agent, createMemoryStorage, Runtime, steps } from 'agentloop'
 import { llmFunction } from 'agentloop/functions'
