@@ -6,6 +6,7 @@ import {
   formatTraceparent,
   injectTraceContext,
   parseTraceparent,
+  type TraceCarrier,
   withTraceContext,
 } from 'agentloop/otel'
 import { scriptedModel } from 'agentloop/testing'
@@ -76,7 +77,7 @@ describe('W3C trace context', () => {
     const kit = createOtelTestKit()
     const tracing = createTracing({ tracerProvider: kit.tracerProvider, meterProvider: false })
     const runtime = new Runtime({ observers: [tracing] })
-    const queue: { input: string; trace: Record<string, string> }[] = []
+    const queue: { input: string; trace: TraceCarrier }[] = []
     // The submitting side: a request span is active when the job is enqueued.
     const submit = kit.tracerProvider.getTracer('server').startSpan('POST /api/runs')
     context.with(trace.setSpan(ROOT_CONTEXT, submit), () => {
