@@ -5,12 +5,12 @@ import type { RunObserver } from '../events/run-observer.js'
 import type { StepEvent } from '../steps/step-event.js'
 import type { WorkflowEvent } from '../workflows/workflow-event.js'
 import { type ContentOptions, createContentPolicy } from './content-policy.js'
-import { observeJob } from './job-spans.js'
+import { JobTranslator } from './job-spans.js'
 import { requireOtelApi } from './otel-api.js'
-import { createOtelSink } from './otel-sink.js'
+import { createOtelBackend } from './otel-backend.js'
 import { type RunLikeEvent, RunTranslator } from './run-spans.js'
-import { SpanWriter } from './span-writer.js'
-import type { TraceEvent, TraceSink } from './trace-event.js'
+import { type SpanBackend, SpanWriter } from './span-writer.js'
+import type { TraceSink } from './trace-event.js'
 import { WorkflowTranslator } from './workflow-spans.js'
 
 /** Options of {@link createTracing}. */
@@ -67,6 +67,7 @@ export function createTracing(options: TracingOptions = {}): Tracing {
   checkOptionKeys(options, OPTION_KEYS, where, {})
   const content = createContentPolicy(options, where)
   const sinks: TraceSink[] = []
+  let backend: SpanBackend | undefined
   if (options.openTelemetry !== false) {
     if (options.openTelemetry !== undefined && options.openTelemetry !== true) {
       throw new ConfigError({ message: `${where}: openTelemetry must be true or false.` })
@@ -85,8 +86,10 @@ export function createTracing(options: TracingOptions = {}): Tracing {
         message: `${where}: meterProvider must be an OpenTelemetry MeterProvider (such as new MeterProvider({ readers }) from @opentelemetry/sdk-metrics), or false.`,
       })
     }
-    sinks.push(
-      createOtelSink(api, tracerProvider.getTracer('agentloop'), meterProvider?.getMeter('agentloop')),
+    backend = createOtelBackend(
+      api,
+      tracerProvider.getTracer('agentloop'),
+      meterProvider?.getMeter('agentloop'),
     )
   }
   for (const [index, sink] of (options.sinks ?? []).entries()) {
@@ -95,30 +98,26 @@ export function createTracing(options: TracingOptions = {}): Tracing {
     }
     sinks.push(sink)
   }
-  if (sinks.length === 0) {
+  if (backend === undefined && sinks.length === 0) {
     throw new ConfigError({
       message: `${where}: openTelemetry is false and there are no sinks, so nothing would be recorded. Pass sinks: [yourSink] or leave openTelemetry on.`,
     })
   }
-  const emit = (record: TraceEvent) => {
-    for (const sink of sinks) {
-      try {
-        sink.trace(record)
-      } catch {
-        // A sink never breaks a run (documented on TraceSink).
-      }
-    }
-  }
-  const spans = new SpanWriter(emit)
+  const spans = new SpanWriter(backend, sinks)
   const runs = new RunTranslator(spans, content)
+  const jobs = new JobTranslator(spans, content)
   const workflows = new WorkflowTranslator(spans, content, runs)
   const observe = (event: TracedEvent) => {
+    const type = event.type
+    // Most events of a run are deltas, which make no span: they leave first.
+    if (type === 'text.delta' || type === 'reasoning.delta' || type === 'tool.args.delta') {
+      if ((event as { nodeId?: unknown }).nodeId === undefined) return
+    }
     try {
-      const type = event.type
       if ((event as { nodeId?: unknown }).nodeId !== undefined || type.startsWith('workflow.')) {
         workflows.observe(event as WorkflowEvent)
       } else if (type.startsWith('job.') || type.startsWith('step.')) {
-        observeJob(spans, content, event as StepEvent)
+        jobs.observe(event as StepEvent)
       } else {
         runs.observe(event as RunLikeEvent, (event as RunLikeEvent).runId)
       }

@@ -4,7 +4,7 @@ import type { Message } from '../messages/message.js'
 import type { Usage } from '../model/usage.js'
 import { AGENTLOOP, ERROR_TYPE, GEN_AI, OPERATION, SPAN_EVENT } from './attributes.js'
 import type { ContentPolicy } from './content-policy.js'
-import type { SpanWriter } from './span-writer.js'
+import type { OpenSpan, SpanWriter } from './span-writer.js'
 import type { TraceAttributes } from './trace-event.js'
 
 /** The events of an agent run or an LLM function call. */
@@ -14,6 +14,12 @@ interface RunSpans {
   kind: 'agent' | 'function'
   provider: string
   model: string
+  span: OpenSpan
+  /** The model call in progress (a run makes one at a time). */
+  chat: OpenSpan | undefined
+  /** The LLM function's attempt in progress. */
+  attempt: OpenSpan | undefined
+  tools: Map<string, OpenSpan> | undefined
 }
 
 /**
@@ -32,92 +38,75 @@ export class RunTranslator {
     this.#content = content
   }
 
-  /** Handles one event of the run keyed `key` (its run id), under the span `parentKey` if any. */
-  observe(event: RunLikeEvent, key: string, parentKey?: string): void {
+  /** Whether the run with this id is being traced. */
+  has(runId: string): boolean {
+    return this.#runs.has(runId)
+  }
+
+  /** Handles one event of the run with id `runId`, under the span `parent` if any. */
+  observe(event: RunLikeEvent, runId: string, parent?: OpenSpan): void {
     const spans = this.#spans
-    const runKey = `run:${key}`
+    if (event.type === 'run.start') {
+      this.#start(event, runId, parent)
+      return
+    }
+    const run = this.#runs.get(runId)
+    if (run === undefined) return
     switch (event.type) {
-      case 'run.start': {
-        const [provider, model] = splitModel(event.model)
-        const kind = event.kind === 'function' ? 'function' : 'agent'
-        this.#runs.set(key, { kind, provider, model })
-        const attributes: TraceAttributes = {
-          [GEN_AI.OPERATION_NAME]: OPERATION.INVOKE_AGENT,
-          [GEN_AI.AGENT_NAME]: event.agent,
-          [GEN_AI.PROVIDER_NAME]: provider,
-          [GEN_AI.REQUEST_MODEL]: model,
-          [AGENTLOOP.RUN_ID]: key,
-          [AGENTLOOP.RUN_KIND]: kind,
-        }
-        if (event.session !== undefined) attributes[GEN_AI.CONVERSATION_ID] = event.session
-        if (event.resumed === true) attributes[AGENTLOOP.RUN_RESUMED] = true
-        if (this.#content.capture && event.input.length > 0) {
-          attributes[GEN_AI.INPUT_MESSAGES] = this.#content.content(
-            event.input.map(toGenAiMessage),
-            GEN_AI.INPUT_MESSAGES,
-          )
-        }
-        spans.start(runKey, {
-          parentKey,
-          name: `${OPERATION.INVOKE_AGENT} ${event.agent}`,
-          attributes,
-          time: event.time,
-        })
-        return
-      }
       case 'turn.start':
-        if (this.#runs.get(key)?.kind === 'function') {
-          spans.start(`${runKey}/attempt/${event.turn}`, {
-            parentKey: runKey,
-            name: `attempt ${event.turn}`,
-            attributes: { [AGENTLOOP.ATTEMPT]: event.turn },
-            time: event.time,
-          })
+        if (run.kind === 'function') {
+          spans.end(run.attempt, { time: event.time })
+          run.attempt = spans.start(
+            run.span,
+            `attempt ${event.turn}`,
+            'internal',
+            { [AGENTLOOP.ATTEMPT]: event.turn },
+            event.time,
+          )
         }
         return
       case 'turn.end':
-        spans.end(`${runKey}/attempt/${event.turn}`, { time: event.time })
+        spans.end(run.attempt, { time: event.time })
+        run.attempt = undefined
         return
       case 'attempt.end': {
         if (event.ok) return
         const failure = event.failure
         const type = failure?.kind ?? 'rejected'
         const message = this.#content.message(failure?.message ?? 'the answer was rejected')
-        spans.end(`${runKey}/attempt/${event.turn}`, {
+        spans.end(run.attempt, {
           attributes: { [AGENTLOOP.FAILURE_KIND]: type },
           error: { type, message },
           time: event.time,
         })
         spans.event(
-          runKey,
+          run.span,
           SPAN_EVENT.RETRY,
           { [AGENTLOOP.ATTEMPT]: event.turn, [ERROR_TYPE]: type, [AGENTLOOP.ERROR_MESSAGE]: message },
           event.time,
         )
         return
       }
-      case 'model.start': {
-        const run = this.#runs.get(key)
-        const [provider, model] = run === undefined ? splitModel(event.model) : [run.provider, run.model]
-        spans.start(`${runKey}/chat/${event.turn}`, {
-          parentKey: run?.kind === 'function' ? `${runKey}/attempt/${event.turn}` : runKey,
-          name: `${OPERATION.CHAT} ${model}`,
-          kind: 'client',
-          attributes: {
+      case 'model.start':
+        spans.end(run.chat, { time: event.time })
+        run.chat = spans.start(
+          run.kind === 'function' && run.attempt !== undefined ? run.attempt : run.span,
+          `${OPERATION.CHAT} ${run.model}`,
+          'client',
+          {
             [GEN_AI.OPERATION_NAME]: OPERATION.CHAT,
-            [GEN_AI.PROVIDER_NAME]: provider,
-            [GEN_AI.REQUEST_MODEL]: model,
+            [GEN_AI.PROVIDER_NAME]: run.provider,
+            [GEN_AI.REQUEST_MODEL]: run.model,
           },
-          time: event.time,
-        })
+          event.time,
+        )
         return
-      }
       case 'model.end': {
         const attributes: TraceAttributes = {
           [GEN_AI.RESPONSE_FINISH_REASONS]: [finishReason(event.finishReason)],
-          ...usageAttributes(event.usage),
-          [GEN_AI.RESPONSE_MODEL]: event.responseModel ?? this.#runs.get(key)?.model ?? '',
+          [GEN_AI.RESPONSE_MODEL]: event.responseModel ?? run.model,
         }
+        addUsage(attributes, event.usage)
         if (event.responseId !== undefined) attributes[GEN_AI.RESPONSE_ID] = event.responseId
         if (this.#content.capture) {
           const parts: unknown[] = []
@@ -130,7 +119,8 @@ export class RunTranslator {
             GEN_AI.OUTPUT_MESSAGES,
           )
         }
-        spans.end(`${runKey}/chat/${event.turn}`, { attributes, time: event.time })
+        spans.end(run.chat, { attributes, time: event.time })
+        run.chat = undefined
         return
       }
       case 'tool.start': {
@@ -146,31 +136,39 @@ export class RunTranslator {
             GEN_AI.TOOL_CALL_ARGUMENTS,
           )
         }
-        spans.start(`${runKey}/tool/${event.callId}`, {
-          parentKey: runKey,
-          name: `${OPERATION.EXECUTE_TOOL} ${event.toolName}`,
-          attributes,
-          time: event.time,
-        })
+        run.tools ??= new Map()
+        run.tools.set(
+          event.callId,
+          spans.start(
+            run.span,
+            `${OPERATION.EXECUTE_TOOL} ${event.toolName}`,
+            'internal',
+            attributes,
+            event.time,
+          ),
+        )
         return
       }
       case 'tool.end': {
+        const span = run.tools?.get(event.callId)
+        if (span === undefined) return
+        run.tools?.delete(event.callId)
         const attributes: TraceAttributes = {}
         if (this.#content.capture) {
           attributes[GEN_AI.TOOL_CALL_RESULT] = this.#content.content(event.output, GEN_AI.TOOL_CALL_RESULT)
         }
-        spans.end(`${runKey}/tool/${event.callId}`, {
+        spans.end(span, {
           attributes,
-          ...(event.isError
-            ? { error: { type: 'tool_error', message: `tool "${event.toolName}" returned an error result` } }
-            : {}),
+          error: event.isError
+            ? { type: 'tool_error', message: `tool "${event.toolName}" returned an error result` }
+            : undefined,
           time: event.time,
         })
         return
       }
       case 'context.compact':
         spans.event(
-          runKey,
+          run.span,
           SPAN_EVENT.COMPACTION,
           {
             [AGENTLOOP.TURN]: event.turn,
@@ -186,7 +184,7 @@ export class RunTranslator {
         return
       case 'context.budget':
         spans.event(
-          runKey,
+          run.span,
           SPAN_EVENT.CONTEXT_BUDGET,
           { [AGENTLOOP.BUDGET_SOURCE]: event.source, [AGENTLOOP.COMPACT_BUDGET_TOKENS]: event.budgetTokens },
           event.time,
@@ -194,7 +192,7 @@ export class RunTranslator {
         return
       case 'checkpoint.save':
         spans.event(
-          runKey,
+          run.span,
           SPAN_EVENT.CHECKPOINT,
           {
             [AGENTLOOP.CHECKPOINT_REASON]: event.reason,
@@ -206,7 +204,7 @@ export class RunTranslator {
         return
       case 'approval.request':
         spans.event(
-          runKey,
+          run.span,
           SPAN_EVENT.APPROVAL_REQUEST,
           {
             [GEN_AI.TOOL_NAME]: event.toolName,
@@ -217,14 +215,14 @@ export class RunTranslator {
         )
         return
       case 'run.end': {
-        this.#runs.delete(key)
+        this.#runs.delete(runId)
         const attributes: TraceAttributes = {
           [AGENTLOOP.RUN_STATUS]: event.status,
           [AGENTLOOP.RUN_TURNS]: event.turns,
           [AGENTLOOP.RUN_MODEL_CALLS]: event.usage.modelCalls,
           [AGENTLOOP.RUN_TOOL_CALLS]: event.usage.toolCalls,
-          ...usageAttributes(event.usage),
         }
+        addUsage(attributes, event.usage)
         if (this.#content.capture && event.output !== undefined) {
           attributes[GEN_AI.OUTPUT_MESSAGES] = this.#content.content(
             [{ role: 'assistant', parts: [{ type: 'text', content: event.output }] }],
@@ -232,16 +230,14 @@ export class RunTranslator {
           )
         }
         const failed = event.status === 'failed' || event.status === 'cancelled'
-        spans.end(runKey, {
+        spans.end(run.span, {
           attributes,
-          ...(failed
+          error: failed
             ? {
-                error: {
-                  type: event.error?.name ?? event.status,
-                  message: this.#content.message(event.error?.message ?? `the run was ${event.status}`),
-                },
+                type: event.error?.name ?? event.status,
+                message: this.#content.message(event.error?.message ?? `the run was ${event.status}`),
               }
-            : {}),
+            : undefined,
           time: event.time,
         })
         return
@@ -253,6 +249,46 @@ export class RunTranslator {
       default:
         event satisfies never
     }
+  }
+
+  #start(event: RunLikeEvent & { type: 'run.start' }, runId: string, parent: OpenSpan | undefined): void {
+    // A run id still open (an event stream that lost its end) is closed before it is reused.
+    const stale = this.#runs.get(runId)
+    if (stale !== undefined) this.#spans.end(stale.span, { time: event.time })
+    const [provider, model] = splitModel(event.model)
+    const kind = event.kind === 'function' ? 'function' : 'agent'
+    const attributes: TraceAttributes = {
+      [GEN_AI.OPERATION_NAME]: OPERATION.INVOKE_AGENT,
+      [GEN_AI.AGENT_NAME]: event.agent,
+      [GEN_AI.PROVIDER_NAME]: provider,
+      [GEN_AI.REQUEST_MODEL]: model,
+      [AGENTLOOP.RUN_ID]: runId,
+      [AGENTLOOP.RUN_KIND]: kind,
+    }
+    if (event.session !== undefined) attributes[GEN_AI.CONVERSATION_ID] = event.session
+    if (event.resumed === true) attributes[AGENTLOOP.RUN_RESUMED] = true
+    if (this.#content.capture && event.input.length > 0) {
+      attributes[GEN_AI.INPUT_MESSAGES] = this.#content.content(
+        event.input.map(toGenAiMessage),
+        GEN_AI.INPUT_MESSAGES,
+      )
+    }
+    const span = this.#spans.start(
+      parent,
+      `${OPERATION.INVOKE_AGENT} ${event.agent}`,
+      'internal',
+      attributes,
+      event.time,
+    )
+    this.#runs.set(runId, {
+      kind,
+      provider,
+      model,
+      span,
+      chat: undefined,
+      attempt: undefined,
+      tools: undefined,
+    })
   }
 }
 
@@ -267,18 +303,15 @@ function finishReason(reason: string): string {
   return reason === 'tool-calls' ? 'tool_calls' : reason === 'content-filter' ? 'content_filter' : reason
 }
 
-function usageAttributes(usage: Usage): TraceAttributes {
-  const attributes: TraceAttributes = {
-    [GEN_AI.USAGE_INPUT_TOKENS]: usage.inputTokens,
-    [GEN_AI.USAGE_OUTPUT_TOKENS]: usage.outputTokens,
-  }
+function addUsage(attributes: TraceAttributes, usage: Usage): void {
+  attributes[GEN_AI.USAGE_INPUT_TOKENS] = usage.inputTokens
+  attributes[GEN_AI.USAGE_OUTPUT_TOKENS] = usage.outputTokens
   if (usage.cachedInputTokens !== undefined)
     attributes[GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS] = usage.cachedInputTokens
   if (usage.cacheWriteInputTokens !== undefined)
     attributes[GEN_AI.USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWriteInputTokens
   if (usage.reasoningTokens !== undefined)
     attributes[GEN_AI.USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningTokens
-  return attributes
 }
 
 /** A message in the conventions' shape: `{ role, parts: [{ type: 'text', content } | ...] }`. */

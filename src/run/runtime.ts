@@ -368,8 +368,9 @@ export class Runtime {
     const active: ActiveRun<TContext, TOutput> = {
       agent,
       model: agent.model,
-      // Only a signal, a timeout or a stream consumer can stop a run midway; without them no race is needed.
-      abortable: execution.abortable,
+      // Only a signal, a timeout or a stream consumer can stop a run midway; without them no race is
+      // needed (observers cannot stop a run, so they do not count).
+      abortable: this.#observers === undefined ? execution.abortable : abortable(options.signal, timeoutMs, delivery),
       state,
       context: options.context as TContext,
       signal: execution.signal,
@@ -454,6 +455,10 @@ function checkObservers(observers: RuntimeOptions['observers']): readonly RunObs
     }
   }
   return observers.length === 0 ? undefined : [...observers]
+}
+
+function abortable(signal: AbortSignal | undefined, timeoutMs: number | undefined, sink: EventSink | undefined) {
+  return signal !== undefined || timeoutMs !== undefined || sink !== undefined
 }
 
 /** A sink that shows each event to the observers first (they cannot break the run), then delivers it. */
