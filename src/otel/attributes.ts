@@ -86,6 +86,8 @@ export const AGENTLOOP = {
   COMPACT_MESSAGES_AFTER: 'agentloop.compaction.messages_after',
   BUDGET_SOURCE: 'agentloop.context.budget.source',
   ERROR_MESSAGE: 'agentloop.error.message',
+  /** The name of a runnable's own event (`ctx.emit(name, data)`); its data is never recorded. */
+  EVENT_NAME: 'agentloop.event.name',
 } as const
 
 /** Names of span events (things that happen inside a span). */
@@ -97,6 +99,7 @@ export const SPAN_EVENT = {
   APPROVAL_REQUEST: 'agentloop.approval.request',
   STEP_SKIP: 'agentloop.step.skip',
   STEP_PROGRESS: 'agentloop.step.progress',
+  CUSTOM: 'agentloop.custom',
 } as const
 
 /** The GenAI client metrics (histograms). */

@@ -116,7 +116,7 @@ export function createTracing(options: TracingOptions = {}): Tracing {
     try {
       if ((event as { nodeId?: unknown }).nodeId !== undefined || type.startsWith('workflow.')) {
         workflows.observe(event as WorkflowEvent)
-      } else if (type.startsWith('job.') || type.startsWith('step.')) {
+      } else if ((event as { jobId?: unknown }).jobId !== undefined) {
         jobs.observe(event as StepEvent)
       } else {
         runs.observe(event as RunLikeEvent, (event as RunLikeEvent).runId)

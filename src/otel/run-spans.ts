@@ -1,4 +1,4 @@
-import type { RunEvent } from '../events/run-event.js'
+import type { RunEvent, RunStepEvent } from '../events/run-event.js'
 import type { AttemptEndEvent } from '../functions/function-event.js'
 import type { Message } from '../messages/message.js'
 import type { Usage } from '../model/usage.js'
@@ -11,7 +11,7 @@ import type { TraceAttributes } from './trace-event.js'
 export type RunLikeEvent = RunEvent | AttemptEndEvent
 
 interface RunSpans {
-  kind: 'agent' | 'function'
+  kind: 'agent' | 'function' | 'runnable' | 'steps'
   provider: string
   model: string
   span: OpenSpan
@@ -20,6 +20,8 @@ interface RunSpans {
   /** The LLM function's attempt in progress. */
   attempt: OpenSpan | undefined
   tools: Map<string, OpenSpan> | undefined
+  /** A runnable's steps in progress (`ctx.step`), by name. */
+  steps: Map<string, OpenSpan> | undefined
 }
 
 /**
@@ -242,6 +244,18 @@ export class RunTranslator {
         })
         return
       }
+      case 'step.start':
+      case 'step.end':
+      case 'step.retry':
+      case 'step.skip':
+      case 'step.fail':
+      case 'step.progress':
+        this.#step(run, event)
+        return
+      case 'custom':
+        // Only the name: the data is the runnable's own and may be content.
+        spans.event(run.span, SPAN_EVENT.CUSTOM, { [AGENTLOOP.EVENT_NAME]: event.name }, event.time)
+        return
       case 'text.delta':
       case 'reasoning.delta':
       case 'tool.args.delta':
@@ -251,19 +265,94 @@ export class RunTranslator {
     }
   }
 
+  /** A runnable's step (`ctx.step`): a `step {name}` span under the run, retries as its events. */
+  #step(run: RunSpans, event: RunStepEvent): void {
+    const spans = this.#spans
+    const open = run.steps?.get(event.step)
+    switch (event.type) {
+      case 'step.start':
+        if (open !== undefined) return
+        run.steps ??= new Map()
+        run.steps.set(
+          event.step,
+          spans.start(
+            run.span,
+            `step ${event.step}`,
+            'internal',
+            {
+              [AGENTLOOP.STEP_NAME]: event.step,
+              ...(event.index === undefined ? {} : { [AGENTLOOP.STEP_INDEX]: event.index }),
+            },
+            event.time,
+          ),
+        )
+        return
+      case 'step.retry':
+        spans.event(
+          open,
+          SPAN_EVENT.RETRY,
+          {
+            ...(event.attempt === undefined ? {} : { [AGENTLOOP.ATTEMPT]: event.attempt }),
+            ...(event.delayMs === undefined ? {} : { [AGENTLOOP.DELAY_MS]: event.delayMs }),
+            [ERROR_TYPE]: event.error?.name ?? 'Error',
+            [AGENTLOOP.ERROR_MESSAGE]: this.#content.message(event.error?.message ?? ''),
+          },
+          event.time,
+        )
+        return
+      case 'step.end':
+      case 'step.fail':
+        run.steps?.delete(event.step)
+        spans.end(open, {
+          attributes: {
+            ...(event.attempts === undefined && event.attempt === undefined
+              ? {}
+              : { [AGENTLOOP.ATTEMPTS]: (event.attempts ?? event.attempt) as number }),
+          },
+          error:
+            event.type === 'step.fail'
+              ? {
+                  type: event.error?.name ?? 'Error',
+                  message: this.#content.message(event.error?.message ?? 'the step failed'),
+                }
+              : undefined,
+          time: event.time,
+        })
+        return
+      case 'step.skip':
+        spans.event(run.span, SPAN_EVENT.STEP_SKIP, { [AGENTLOOP.STEP_NAME]: event.step }, event.time)
+        return
+      case 'step.progress':
+        if (event.progress !== undefined) {
+          spans.event(
+            open,
+            SPAN_EVENT.STEP_PROGRESS,
+            { [AGENTLOOP.STEP_PROGRESS]: event.progress },
+            event.time,
+          )
+        }
+        return
+      default:
+        event.type satisfies never
+    }
+  }
+
   #start(event: RunLikeEvent & { type: 'run.start' }, runId: string, parent: OpenSpan | undefined): void {
     // A run id still open (an event stream that lost its end) is closed before it is reused.
     const stale = this.#runs.get(runId)
     if (stale !== undefined) this.#spans.end(stale.span, { time: event.time })
     const [provider, model] = splitModel(event.model)
-    const kind = event.kind === 'function' ? 'function' : 'agent'
+    const kind = event.kind ?? 'agent'
     const attributes: TraceAttributes = {
       [GEN_AI.OPERATION_NAME]: OPERATION.INVOKE_AGENT,
       [GEN_AI.AGENT_NAME]: event.agent,
-      [GEN_AI.PROVIDER_NAME]: provider,
-      [GEN_AI.REQUEST_MODEL]: model,
       [AGENTLOOP.RUN_ID]: runId,
       [AGENTLOOP.RUN_KIND]: kind,
+    }
+    // Runnables and step jobs run no model of their own: no provider, no model.
+    if (kind === 'agent' || kind === 'function') {
+      attributes[GEN_AI.PROVIDER_NAME] = provider
+      attributes[GEN_AI.REQUEST_MODEL] = model
     }
     if (event.session !== undefined) attributes[GEN_AI.CONVERSATION_ID] = event.session
     if (event.resumed === true) attributes[AGENTLOOP.RUN_RESUMED] = true
@@ -273,13 +362,8 @@ export class RunTranslator {
         GEN_AI.INPUT_MESSAGES,
       )
     }
-    const span = this.#spans.start(
-      parent,
-      `${OPERATION.INVOKE_AGENT} ${event.agent}`,
-      'internal',
-      attributes,
-      event.time,
-    )
+    const name = kind === 'steps' ? `job ${event.agent}` : `${OPERATION.INVOKE_AGENT} ${event.agent}`
+    const span = this.#spans.start(parent, name, 'internal', attributes, event.time)
     this.#runs.set(runId, {
       kind,
       provider,
@@ -288,6 +372,7 @@ export class RunTranslator {
       chat: undefined,
       attempt: undefined,
       tools: undefined,
+      steps: undefined,
     })
   }
 }

@@ -33,6 +33,10 @@ export const RUNTIME_OPTION_KEYS = [
   'storage',
   'agents',
   'models',
+  'runnables',
+  'queue',
+  'bus',
+  'runner',
   'observers',
 ] as const
 
