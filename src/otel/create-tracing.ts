@@ -11,6 +11,7 @@ import { createOtelBackend } from './otel-backend.js'
 import { type RunLikeEvent, RunTranslator } from './run-spans.js'
 import { type SpanBackend, SpanWriter } from './span-writer.js'
 import type { TraceSink } from './trace-event.js'
+import { injectTraceContext, withTraceContext } from './trace-context.js'
 import { WorkflowTranslator } from './workflow-spans.js'
 
 /** Options of {@link createTracing}. */
@@ -125,5 +126,14 @@ export function createTracing(options: TracingOptions = {}): Tracing {
       // Tracing never breaks what it observes.
     }
   }
-  return { observe }
+  if (backend === undefined) return { observe }
+  return {
+    observe,
+    // A submitted run carries the caller's trace context to its worker (runtime.submit).
+    injectContext: () => {
+      const carrier = injectTraceContext({})
+      return carrier.traceparent === undefined ? undefined : { ...carrier }
+    },
+    withContext: (carrier, fn) => withTraceContext(carrier, fn),
+  }
 }

@@ -26,10 +26,12 @@ import { StorageConflictError } from '../storage/storage-errors.js'
 import type { Storage } from '../storage/storage.js'
 import { sleep } from '../util/abort.js'
 import type { JsonObject } from '../util/json.js'
+import type { RunObserver } from '../events/run-observer.js'
 import type { EventSink } from './checkpointer.js'
 import type { ControlMessage, EventBus, Unsubscribe } from './event-bus.js'
 import { executeRunnable } from './execute-runnable.js'
 import { followRun } from './follow-run.js'
+import { injectContext, observed, withContext } from './observe-runs.js'
 import type { QueuedRun, RunQueue } from './run-queue.js'
 import type { RegisteredRunnable, RunnableRegistry } from './runnable.js'
 import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
@@ -102,6 +104,8 @@ export interface RunnerOptions {
   registry: RunnableRegistry
   settings: Required<RunnerSettings>
   startAgent(launch: AgentLaunch): Promise<unknown>
+  /** The runtime's observers: they see runnables' events, and carry trace context through the queue. */
+  observers?: readonly RunObserver[] | undefined
 }
 
 /** A run this process executes. */
@@ -205,11 +209,14 @@ export class Runner {
     }
     if (options.context !== undefined) this.#contexts.set(runId, options.context)
     await this.#subscribeControl()
+    // The submitter's trace context travels with the job: the worker's run continues its trace.
+    const trace = injectContext(this.#options.observers)
     await queue.enqueue({
       runId,
       name,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.retries === undefined ? {} : { retries: options.retries }),
+      ...(trace === undefined ? {} : { trace }),
     })
     if (this.#options.settings.worker) await this.work()
     return { runId }
@@ -418,7 +425,9 @@ export class Runner {
           return retrying
         }
         try {
-          await this.#attempt(job, attempt, local, willRetry)
+          await withContext(this.#options.observers, job.trace, () =>
+            this.#attempt(job, attempt, local, willRetry),
+          )
           return
         } catch (error) {
           if (local.shutdown) throw error
@@ -456,10 +465,12 @@ export class Runner {
       return
     }
     const seq = await storage.runs.lastEventSeq(runId)
-    const sink: EventSink = (event) => {
+    const publish: EventSink = (event) => {
       bus.publish(runId, [event])
       return undefined
     }
+    // An agent run's events reach the observers in the runtime; a runnable's here.
+    const sink = entry.kind === 'agent' ? publish : observed(this.#options.observers, publish)
     const timeoutMs = job.timeoutMs ?? settings.timeoutMs
     const context = this.#contexts.get(runId)
     if (entry.kind === 'agent') {

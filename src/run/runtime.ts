@@ -34,6 +34,7 @@ import {
 } from './check-run-options.js'
 import { Checkpointer, type EventSink } from './checkpointer.js'
 import { checkInputKind, type RunInput, toMessages } from './run-input.js'
+import { checkObservers, observed } from './observe-runs.js'
 import { completedResult, runLoop } from './run-loop.js'
 import type { RunResult } from './run-result.js'
 import { createRunState, type RunState, type ToolCallRecord } from './run-state.js'
@@ -305,6 +306,7 @@ export class Runtime {
         worker: settings.worker ?? !queue.distributed,
       },
       startAgent: (launch) => this.#launchAgent(launch),
+      observers: this.#observers,
     })
     return this.#runner
   }
@@ -553,7 +555,7 @@ export class Runtime {
     const { state } = launch
     const runId = state.runId
     const storage = launch.storage ?? this.storage
-    const sink = this.#observers === undefined ? delivery : observed(this.#observers, delivery)
+    const sink = observed(this.#observers, delivery)
     const checkpointer =
       storage === undefined
         ? undefined
@@ -663,44 +665,12 @@ async function begin<TContext, TOutput>(
   return runLoop(active)
 }
 
-function checkObservers(observers: RuntimeOptions['observers']): readonly RunObserver[] | undefined {
-  if (observers === undefined) return undefined
-  if (!Array.isArray(observers)) {
-    throw new ConfigError({
-      message:
-        'Runtime: observers must be an array of { observe(event) } objects, such as [createTracing()].',
-    })
-  }
-  for (const [index, observer] of observers.entries()) {
-    if (typeof (observer as RunObserver | undefined)?.observe !== 'function') {
-      throw new ConfigError({
-        message: `Runtime: observers[${index}] has no observe(event) method; pass objects such as createTracing() from agentloop/otel.`,
-      })
-    }
-  }
-  return observers.length === 0 ? undefined : [...observers]
-}
-
 function abortable(
   signal: AbortSignal | undefined,
   timeoutMs: number | undefined,
   sink: EventSink | undefined,
 ) {
   return signal !== undefined || timeoutMs !== undefined || sink !== undefined
-}
-
-/** A sink that shows each event to the observers first (they cannot break the run), then delivers it. */
-function observed(observers: readonly RunObserver[], sink: EventSink | undefined): EventSink {
-  return (event) => {
-    for (const observer of observers) {
-      try {
-        observer.observe(event)
-      } catch {
-        // An observer never breaks a run (documented on RuntimeOptions.observers).
-      }
-    }
-    return sink?.(event)
-  }
 }
 
 /** The status type `cancel` resolves with. */
