@@ -93,6 +93,9 @@ export function createTracing(options: TracingOptions = {}): Tracing {
       meterProvider?.getMeter('agentloop'),
     )
   }
+  if (options.sinks !== undefined && !Array.isArray(options.sinks)) {
+    throw new ConfigError({ message: `${where}: sinks must be an array of { trace(event) } objects.` })
+  }
   for (const [index, sink] of (options.sinks ?? []).entries()) {
     if (typeof sink?.trace !== 'function') {
       throw new ConfigError({ message: `${where}: sinks[${index}] has no trace(event) method.` })

@@ -1,16 +1,17 @@
-import type { RunEvent, RunStepEvent } from '../events/run-event.js'
+import type { RunEvent } from '../events/run-event.js'
 import type { AttemptEndEvent } from '../functions/function-event.js'
-import type { Message } from '../messages/message.js'
-import type { Usage } from '../model/usage.js'
 import { AGENTLOOP, ERROR_TYPE, GEN_AI, OPERATION, SPAN_EVENT } from './attributes.js'
 import type { ContentPolicy } from './content-policy.js'
+import { addUsage, finishReason, splitModel, toGenAiMessage } from './genai-values.js'
+import { observeRunnableStep } from './runnable-steps.js'
 import type { OpenSpan, SpanWriter } from './span-writer.js'
 import type { TraceAttributes } from './trace-event.js'
 
 /** The events of an agent run or an LLM function call. */
 export type RunLikeEvent = RunEvent | AttemptEndEvent
 
-interface RunSpans {
+/** What is open of one run. */
+export interface RunSpans {
   kind: 'agent' | 'function' | 'runnable' | 'steps'
   provider: string
   model: string
@@ -250,7 +251,7 @@ export class RunTranslator {
       case 'step.skip':
       case 'step.fail':
       case 'step.progress':
-        this.#step(run, event)
+        observeRunnableStep(this.#spans, this.#content, run, event)
         return
       case 'custom':
         // Only the name: the data is the runnable's own and may be content.
@@ -262,78 +263,6 @@ export class RunTranslator {
         return
       default:
         event satisfies never
-    }
-  }
-
-  /** A runnable's step (`ctx.step`): a `step {name}` span under the run, retries as its events. */
-  #step(run: RunSpans, event: RunStepEvent): void {
-    const spans = this.#spans
-    const open = run.steps?.get(event.step)
-    switch (event.type) {
-      case 'step.start':
-        if (open !== undefined) return
-        run.steps ??= new Map()
-        run.steps.set(
-          event.step,
-          spans.start(
-            run.span,
-            `step ${event.step}`,
-            'internal',
-            {
-              [AGENTLOOP.STEP_NAME]: event.step,
-              ...(event.index === undefined ? {} : { [AGENTLOOP.STEP_INDEX]: event.index }),
-            },
-            event.time,
-          ),
-        )
-        return
-      case 'step.retry':
-        spans.event(
-          open,
-          SPAN_EVENT.RETRY,
-          {
-            ...(event.attempt === undefined ? {} : { [AGENTLOOP.ATTEMPT]: event.attempt }),
-            ...(event.delayMs === undefined ? {} : { [AGENTLOOP.DELAY_MS]: event.delayMs }),
-            [ERROR_TYPE]: event.error?.name ?? 'Error',
-            [AGENTLOOP.ERROR_MESSAGE]: this.#content.message(event.error?.message ?? ''),
-          },
-          event.time,
-        )
-        return
-      case 'step.end':
-      case 'step.fail':
-        run.steps?.delete(event.step)
-        spans.end(open, {
-          attributes: {
-            ...(event.attempts === undefined && event.attempt === undefined
-              ? {}
-              : { [AGENTLOOP.ATTEMPTS]: (event.attempts ?? event.attempt) as number }),
-          },
-          error:
-            event.type === 'step.fail'
-              ? {
-                  type: event.error?.name ?? 'Error',
-                  message: this.#content.message(event.error?.message ?? 'the step failed'),
-                }
-              : undefined,
-          time: event.time,
-        })
-        return
-      case 'step.skip':
-        spans.event(run.span, SPAN_EVENT.STEP_SKIP, { [AGENTLOOP.STEP_NAME]: event.step }, event.time)
-        return
-      case 'step.progress':
-        if (event.progress !== undefined) {
-          spans.event(
-            open,
-            SPAN_EVENT.STEP_PROGRESS,
-            { [AGENTLOOP.STEP_PROGRESS]: event.progress },
-            event.time,
-          )
-        }
-        return
-      default:
-        event.type satisfies never
     }
   }
 
@@ -374,63 +303,5 @@ export class RunTranslator {
       tools: undefined,
       steps: undefined,
     })
-  }
-}
-
-/** `openai:gpt-5-mini` -> `['openai', 'gpt-5-mini']` (the model id may contain colons). */
-function splitModel(model: string): [string, string] {
-  const colon = model.indexOf(':')
-  return colon === -1 ? ['unknown', model] : [model.slice(0, colon), model.slice(colon + 1)]
-}
-
-/** Our finish reasons, in the conventions' spelling. */
-function finishReason(reason: string): string {
-  return reason === 'tool-calls' ? 'tool_calls' : reason === 'content-filter' ? 'content_filter' : reason
-}
-
-function addUsage(attributes: TraceAttributes, usage: Usage): void {
-  attributes[GEN_AI.USAGE_INPUT_TOKENS] = usage.inputTokens
-  attributes[GEN_AI.USAGE_OUTPUT_TOKENS] = usage.outputTokens
-  if (usage.cachedInputTokens !== undefined)
-    attributes[GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS] = usage.cachedInputTokens
-  if (usage.cacheWriteInputTokens !== undefined)
-    attributes[GEN_AI.USAGE_CACHE_CREATION_INPUT_TOKENS] = usage.cacheWriteInputTokens
-  if (usage.reasoningTokens !== undefined)
-    attributes[GEN_AI.USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoningTokens
-}
-
-/** A message in the conventions' shape: `{ role, parts: [{ type: 'text', content } | ...] }`. */
-function toGenAiMessage(message: Message): unknown {
-  switch (message.role) {
-    case 'system':
-      return { role: 'system', parts: [{ type: 'text', content: message.content }] }
-    case 'tool':
-      return {
-        role: 'tool',
-        parts: [{ type: 'tool_call_response', id: message.callId, result: message.content }],
-      }
-    case 'user':
-    case 'assistant': {
-      if (typeof message.content === 'string') {
-        return { role: message.role, parts: [{ type: 'text', content: message.content }] }
-      }
-      const parts = message.content.map((part) => {
-        switch (part.type) {
-          case 'text':
-            return { type: 'text', content: part.text }
-          case 'image':
-            return { type: 'image', ...(part.url === undefined ? {} : { url: part.url }) }
-          case 'tool-call':
-            return { type: 'tool_call', id: part.callId, name: part.name, arguments: part.arguments }
-          case 'reasoning':
-            return { type: 'reasoning', content: part.text }
-          default:
-            return part satisfies never
-        }
-      })
-      return { role: message.role, parts }
-    }
-    default:
-      return message satisfies never
   }
 }

@@ -101,6 +101,9 @@ describe('TraceSink', () => {
 
   it('rejects bad tracing options naming the field', () => {
     expect(() => createTracing({ openTelemetry: false })).toThrow(/there are no sinks/)
+    expect(() => createTracing({ openTelemetry: false, sinks: { trace() {} } as never })).toThrow(
+      /sinks must be an array/,
+    )
     expect(() => createTracing({ openTelemetry: false, sinks: [{} as never] })).toThrow(
       /sinks\[0\] has no trace\(event\)/,
     )
