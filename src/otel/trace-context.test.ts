@@ -108,6 +108,23 @@ describe('W3C trace context', () => {
     expect(run.spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736')
     expect(parentOf(run)).toBe('00f067aa0ba902b7')
   })
+
+  it("lets code that knows only the runtime (a server) continue a traceparent through the runtime's observers", async () => {
+    const kit = createOtelTestKit()
+    const runtime = new Runtime({
+      observers: [createTracing({ tracerProvider: kit.tracerProvider, meterProvider: false })],
+    })
+    // What a server does with an incoming request: no agentloop/otel import, only the observer contract.
+    const observer = runtime.observers?.find((candidate) => candidate.withContext !== undefined)
+    const headers = new Headers({ traceparent: VALID })
+    const carrier = { traceparent: headers.get('traceparent') ?? '' }
+    const handle = () =>
+      runtime.run(new Agent({ name: 'http', model: scriptedModel([{ text: 'ok' }]) }), 'hi')
+    await (observer?.withContext === undefined ? handle() : observer.withContext(carrier, handle))
+    expect(parentOf(kit.span('invoke_agent http'))).toBe('00f067aa0ba902b7')
+    // Without tracing configured there is nothing to continue.
+    expect(new Runtime().observers).toBeUndefined()
+  })
 })
 
 function useKit() {

@@ -163,7 +163,8 @@ export class Runtime {
   /** What `submit` (and `resume`) can run, by name: agents, step jobs and runnables. */
   readonly runnables: RunnableRegistry
   readonly #hookChains = new WeakMap<object, HookChain<unknown>>()
-  readonly #observers: readonly RunObserver[] | undefined
+  /** The observers every run is shown to (tracing); `undefined` when none were given. */
+  readonly observers: readonly RunObserver[] | undefined
   readonly #queue: RunQueue | undefined
   readonly #bus: EventBus | undefined
   readonly #runnerSettings: RunnerSettings
@@ -184,7 +185,7 @@ export class Runtime {
     )
     this.storage = options.storage
     this.models = modelRegistryOf(options.models)
-    this.#observers = checkObservers(options.observers)
+    this.observers = checkObservers(options.observers)
     if (this.storage !== undefined && typeof this.storage.runs?.save !== 'function') {
       throw new ConfigError({
         message:
@@ -306,7 +307,7 @@ export class Runtime {
         worker: settings.worker ?? !queue.distributed,
       },
       startAgent: (launch) => this.#launchAgent(launch),
-      observers: this.#observers,
+      observers: this.observers,
     })
     return this.#runner
   }
@@ -555,7 +556,7 @@ export class Runtime {
     const { state } = launch
     const runId = state.runId
     const storage = launch.storage ?? this.storage
-    const sink = observed(this.#observers, delivery)
+    const sink = observed(this.observers, delivery)
     const checkpointer =
       storage === undefined
         ? undefined
@@ -592,7 +593,7 @@ export class Runtime {
       // Only a signal, a timeout or a stream consumer can stop a run midway; without them no race is
       // needed (observers cannot stop a run, so they do not count).
       abortable:
-        this.#observers === undefined ? execution.abortable : abortable(options.signal, timeoutMs, delivery),
+        this.observers === undefined ? execution.abortable : abortable(options.signal, timeoutMs, delivery),
       state,
       context: options.context as TContext,
       signal: execution.signal,
