@@ -88,6 +88,8 @@ export const AGENTLOOP = {
   ERROR_MESSAGE: 'agentloop.error.message',
   /** The name of a runnable's own event (`ctx.emit(name, data)`); its data is never recorded. */
   EVENT_NAME: 'agentloop.event.name',
+  HANDOFF_FROM: 'agentloop.handoff.from',
+  HANDOFF_TO: 'agentloop.handoff.to',
 } as const
 
 /** Names of span events (things that happen inside a span). */
@@ -100,6 +102,7 @@ export const SPAN_EVENT = {
   STEP_SKIP: 'agentloop.step.skip',
   STEP_PROGRESS: 'agentloop.step.progress',
   CUSTOM: 'agentloop.custom',
+  HANDOFF: 'agentloop.handoff',
 } as const
 
 /** The GenAI client metrics (histograms). */

@@ -33,6 +33,8 @@ export interface RunSpans {
  */
 export class RunTranslator {
   readonly #runs = new Map<string, RunSpans>()
+  /** Nested runs traced from their caller's forwarded events. */
+  readonly #viaCaller = new Set<string>()
   readonly #spans: SpanWriter
   readonly #content: ContentPolicy
 
@@ -253,6 +255,33 @@ export class RunTranslator {
       case 'step.progress':
         observeRunnableStep(this.#spans, this.#content, run, event)
         return
+      case 'agent.handoff':
+        spans.event(
+          run.span,
+          SPAN_EVENT.HANDOFF,
+          {
+            [AGENTLOOP.HANDOFF_FROM]: event.from,
+            [AGENTLOOP.HANDOFF_TO]: event.to,
+            [GEN_AI.TOOL_CALL_ID]: event.callId,
+          },
+          event.time,
+        )
+        return
+      case 'nested.event': {
+        // An agent called as a tool. Its runtime usually traces it directly (first); the
+        // forwarded copy is traced only when the nested run was not seen directly.
+        const inner = event.event
+        if (inner.type === 'run.start') {
+          if (this.#runs.has(inner.runId)) return
+          this.#viaCaller.add(inner.runId)
+          this.observe(inner, inner.runId, run.tools?.get(event.callId) ?? run.span)
+          return
+        }
+        if (!this.#viaCaller.has(inner.runId)) return
+        if (inner.type === 'run.end') this.#viaCaller.delete(inner.runId)
+        this.observe(inner, inner.runId)
+        return
+      }
       case 'custom':
         // Only the name: the data is the runnable's own and may be content.
         spans.event(run.span, SPAN_EVENT.CUSTOM, { [AGENTLOOP.EVENT_NAME]: event.name }, event.time)
@@ -290,6 +319,11 @@ export class RunTranslator {
         event.input.map(toGenAiMessage),
         GEN_AI.INPUT_MESSAGES,
       )
+    }
+    // A nested run (an agent called as a tool) sits under its caller's tool call.
+    if (parent === undefined && event.parent !== undefined) {
+      const caller = this.#runs.get(event.parent.runId)
+      parent = caller?.tools?.get(event.parent.callId) ?? caller?.span
     }
     const name = kind === 'steps' ? `job ${event.agent}` : `${OPERATION.INVOKE_AGENT} ${event.agent}`
     const span = this.#spans.start(parent, name, 'internal', attributes, event.time)

@@ -245,6 +245,28 @@ describe('agent runs as GenAI spans', () => {
   })
 })
 
+describe('agents working together', () => {
+  it("nests an agent called as a tool under the caller's execute_tool span, traced once; handoffs are span events", async () => {
+    const { kit, tracing } = setup()
+    const researcher = new Agent({ name: 'researcher', model: scriptedModel([{ text: 'facts' }]) })
+    const writer = new Agent({
+      name: 'writer',
+      model: scriptedModel([
+        { toolCalls: [{ name: 'researcher', arguments: { input: 'tides' }, callId: 'r1' }] },
+        { text: 'an essay' },
+      ]),
+      tools: [researcher.asTool({ description: 'Research a topic' })],
+    })
+    await new Runtime({ observers: [tracing] }).run(writer, 'write')
+    const inner = kit.spans().filter((span) => span.name === 'invoke_agent researcher')
+    expect(inner).toHaveLength(1)
+    const call = kit.span('execute_tool researcher')
+    expect(parentOf(inner[0] as (typeof inner)[number])).toBe(call.spanContext().spanId)
+    expect(parentOf(call)).toBe(kit.span('invoke_agent writer').spanContext().spanId)
+    expect(inner[0]?.spanContext().traceId).toBe(call.spanContext().traceId)
+  })
+})
+
 describe('durable runs', () => {
   it('pauses for approval (span event, run span ends awaiting_approval) and the resumed execution is a new span of the same run', async () => {
     const { kit, tracing } = setup()
