@@ -22,6 +22,7 @@ export default defineConfig({
       { find: /^agentloop\/sandbox$/, replacement: fromRoot('./src/sandbox/index.ts') },
       { find: /^agentloop\/workflows$/, replacement: fromRoot('./src/workflows/index.ts') },
       { find: /^agentloop\/server$/, replacement: fromRoot('./src/server/index.ts') },
+      { find: /^agentloop\/otel$/, replacement: fromRoot('./src/otel/index.ts') },
       { find: /^agentloop\/mcp$/, replacement: fromRoot('./src/mcp/index.ts') },
       { find: /^agentloop\/config$/, replacement: fromRoot('./src/config/index.ts') },
     ],

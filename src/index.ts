@@ -95,6 +95,7 @@ export type {
   TurnEndEvent,
   TurnStartEvent,
 } from './events/run-event.js'
+export type { RunObserver } from './events/run-observer.js'
 export type { HooksInput } from './hooks/hook-chain.js'
 export type {
   AfterCompactEvent,

@@ -112,6 +112,37 @@ describe('the built package', () => {
     )
   })
 
+  it('loads @opentelemetry/api only at agentloop/otel, and traces to a TraceSink without it installed', () => {
+    const { bareImports } = runModule("await import('agentloop/otel')")
+    expect(
+      bareImports.filter((specifier) => !specifier.startsWith('node:') && !specifier.startsWith('agentloop')),
+    ).toEqual(['@opentelemetry/api'])
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        './test/support/register-hide-packages.mjs',
+        '--input-type=module',
+        '-e',
+        `
+        const { Agent, Runtime } = await import('agentloop')
+        const { createTracing } = await import('agentloop/otel')
+        const { scriptedModel } = await import('agentloop/testing')
+        try { createTracing() } catch (error) { console.log(error.name + ': ' + error.message.split(':')[0]) }
+        const names = []
+        const tracing = createTracing({ openTelemetry: false, sinks: [{ trace: (event) => { if (event.type === 'span.end') names.push(event.name) } }] })
+        await new Runtime({ observers: [tracing] }).run(new Agent({ name: 'a', model: scriptedModel([{ text: 'ok' }]) }), 'hi')
+        console.log(names.join(','))`,
+      ],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, AGENTLOOP_HIDE_PACKAGES: '@opentelemetry/api' } },
+    )
+    expect(child.status, child.stderr).toBe(0)
+    expect(child.stdout.trim().split('\n')).toEqual([
+      'ConfigError: createTracing(options) needs the optional package "@opentelemetry/api" (1.9.x, the line OpenTelemetry SDK 2 works with), which is not installed',
+      'chat scripted-model,invoke_agent a',
+    ])
+  })
+
   it('loads each provider SDK only at its own subpath', () => {
     const openaiImports = runModule("await import('agentloop/openai')").bareImports
     expect(openaiImports).toContain('openai')

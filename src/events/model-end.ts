@@ -38,5 +38,7 @@ export function modelEndData(turn: number, response: ModelResponse): ModelEndEve
   }
   if (reasoning !== undefined) data.reasoning = reasoning
   if (response.raw !== undefined) data.raw = response.raw
+  if (response.modelId !== undefined) data.responseModel = response.modelId
+  if (response.responseId !== undefined) data.responseId = response.responseId
   return data
 }

@@ -50,6 +50,15 @@ export interface RunStartEvent extends EventBase {
   input: Message[]
   /** Set when a stored run continues (`runtime.resume`); `input` is then empty. */
   resumed?: boolean
+  /** The session the run belongs to (`session` run option), when it has one. */
+  session?: string
+  /**
+   * What runs, when it is not a tool-loop agent: an LLM function call (`agentloop/functions`, whose
+   * events reuse the run events), a runnable `{ name, run(ctx) }` or a step job run by the runtime.
+   */
+  kind?: 'function' | 'runnable' | 'steps'
+  /** Set on a nested run (an agent called as a tool): the caller's run and tool call. */
+  parent?: { runId: string; callId: string }
 }
 
 export interface RunEndEvent extends EventBase {
@@ -106,6 +115,10 @@ export interface ModelEndEvent extends EventBase {
   toolCalls: ModelEndToolCall[]
   /** The provider's raw response, only from adapters created with `includeRaw: true` (provider-specific). */
   raw?: JsonValue
+  /** The model that answered, as the provider named it (may differ from the requested one), when reported. */
+  responseModel?: string
+  /** The provider's id of the response, when reported. */
+  responseId?: string
 }
 
 export interface TextDeltaEvent extends EventBase {

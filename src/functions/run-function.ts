@@ -70,7 +70,13 @@ export async function runFunction<TInput, TOutput>(
   const messages: Message[] = [{ role: 'user', content: call.task }]
   const modelName = `${model.provider}:${model.modelId}`
   let turn = 0
-  await call.emit({ type: 'run.start', agent: call.name, model: modelName, input: messages.slice() })
+  await call.emit({
+    type: 'run.start',
+    agent: call.name,
+    model: modelName,
+    input: messages.slice(),
+    kind: 'function',
+  })
   try {
     for (turn = 1; turn <= call.maxRetries + 1; turn++) {
       signal.throwIfAborted()

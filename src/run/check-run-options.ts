@@ -44,6 +44,7 @@ export const RUNTIME_OPTION_KEYS = [
   'queue',
   'bus',
   'runner',
+  'observers',
 ] as const
 
 const ALIASES = { timeout: 'timeoutMs', store: 'storage', ctx: 'context', abortSignal: 'signal' }

@@ -109,6 +109,7 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
     type: 'run.start',
     agent: entry.name,
     model: entry.kind === 'steps' ? 'steps' : 'runnable',
+    kind: entry.kind === 'steps' ? 'steps' : 'runnable',
     input: resumed ? [] : snapshot.input,
     ...(resumed ? { resumed: true } : {}),
   })

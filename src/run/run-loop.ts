@@ -43,6 +43,8 @@ export async function runLoop<TContext, TOutput>(
     input:
       run.resumed === true ? [] : state.messages.slice(state.session?.historyLength ?? 0, state.inputLength),
     ...(run.resumed === true ? { resumed: true } : {}),
+    ...(state.session === undefined ? {} : { session: state.session.id }),
+    ...(state.parent === undefined ? {} : { parent: { ...state.parent } }),
   })
   const from = run.resumedFrom
   if (from !== undefined) {

@@ -17,6 +17,11 @@ export interface QueuedRun {
   timeoutMs?: number
   /** Retries after a failure (default: the runtime's). */
   retries?: number
+  /**
+   * The submitter's W3C trace context (`traceparent`, `tracestate`), when the runtime has a
+   * tracing observer: the worker runs the job in it, so the run is a child of the submitting span.
+   */
+  trace?: Record<string, string>
 }
 
 /**

@@ -26,12 +26,14 @@ import { StorageConflictError } from '../storage/storage-errors.js'
 import type { Storage } from '../storage/storage.js'
 import { sleep } from '../util/abort.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
+import type { RunObserver } from '../events/run-observer.js'
 import type { EventSink } from './checkpointer.js'
 import type { ControlMessage, EventBus, Unsubscribe } from './event-bus.js'
 import { executeRunnable } from './execute-runnable.js'
 import { followRun } from './follow-run.js'
 import { toMessages } from './run-input.js'
 import { storeResumeInput } from './resume-runnable.js'
+import { injectContext, observed, withContext } from './observe-runs.js'
 import type { QueuedRun, RunQueue } from './run-queue.js'
 import type { RegisteredRunnable, RunnableRegistry } from './runnable.js'
 import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
@@ -119,6 +121,8 @@ export interface RunnerOptions {
   startAgent(launch: AgentLaunch): Promise<unknown>
   /** Whether the runtime executes the run outside the runner (`run`, `stream`, `resume`). */
   executingHere(runId: string): boolean
+  /** The runtime's observers: they see runnables' events, and carry trace context through the queue. */
+  observers?: readonly RunObserver[] | undefined
 }
 
 /** A run this process executes. */
@@ -252,11 +256,14 @@ export class Runner {
       })
     }
     await this.#subscribeControl()
+    // The submitter's trace context travels with the job: the worker's run continues its trace.
+    const trace = injectContext(this.#options.observers)
     await queue.enqueue({
       runId,
       name,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.retries === undefined ? {} : { retries: options.retries }),
+      ...(trace === undefined ? {} : { trace }),
     })
     if (this.#options.settings.worker) await this.work()
     return { runId }
@@ -539,7 +546,9 @@ export class Runner {
           return retrying
         }
         try {
-          return await this.#attempt(job, attempt, local, willRetry)
+          return await withContext(this.#options.observers, job.trace, () =>
+            this.#attempt(job, attempt, local, willRetry),
+          )
         } catch (error) {
           if (local.shutdown) return 'requeue'
           if (!retrying) return ownedElsewhere(error) ? { ended: false } : { ended: true, error }
@@ -582,10 +591,12 @@ export class Runner {
     // A run submitted here has no events yet (a cancel ends it instead of starting it); a queued run
     // may have some (a paused runnable answered with runtime.resume is queued again).
     const seq = submitted !== undefined ? 0 : await storage.runs.lastEventSeq(runId)
-    const sink: EventSink = (event) => {
+    const publish: EventSink = (event) => {
       bus.publish(runId, [event])
       return undefined
     }
+    // An agent run's events reach the observers in the runtime; a runnable's here.
+    const sink = entry.kind === 'agent' ? publish : observed(this.#options.observers, publish)
     const timeoutMs = job.timeoutMs ?? settings.timeoutMs
     const context = this.#contexts.has(runId)
       ? this.#contexts.get(runId)

@@ -12,6 +12,7 @@ import { ConfigError, describeError, RunCancelledError, RunTimeoutError } from '
 import { createEventChannel, resultStream } from '../events/event-channel.js'
 import { startExecution } from '../events/execution.js'
 import type { RunEvent, RunEventData } from '../events/run-event.js'
+import type { RunObserver } from '../events/run-observer.js'
 import { createHookChain, type HookChain, type HooksInput } from '../hooks/hook-chain.js'
 import { isModelReference } from '../model/model-reference.js'
 import {
@@ -36,6 +37,7 @@ import { Checkpointer, type EventSink } from './checkpointer.js'
 import { findAgent } from './handoff-phase.js'
 import { waitsForDecision } from './nested-decisions.js'
 import { checkInputKind, type RunInput, toMessages } from './run-input.js'
+import { checkObservers, observed } from './observe-runs.js'
 import { completedResult, runLoop } from './run-loop.js'
 import type { RunResult } from './run-result.js'
 import { activeAgentOf } from './run-result.js'
@@ -136,6 +138,11 @@ export interface RuntimeOptions {
    * environment variables).
    */
   models?: ModelRegistry | Record<string, ModelFactory>
+  /**
+   * See every event of every run, streamed or not (tracing: `createTracing()` of `agentloop/otel`).
+   * Called in order, after a durable run stored the event; an observer's exception is ignored.
+   */
+  observers?: readonly RunObserver[]
   /** Runnables `submit` can run by name, besides `agents`: step jobs and your own `{ name, run(ctx) }`. */
   runnables?: readonly RunnableInput[]
   /**
@@ -188,6 +195,8 @@ export class Runtime {
   /** What `submit` (and `resume`) can run, by name: agents, step jobs and runnables. */
   readonly runnables: RunnableRegistry
   readonly #hookChains = new WeakMap<object, HookChain<unknown>>()
+  /** The observers every run is shown to (tracing); `undefined` when none were given. */
+  readonly observers: readonly RunObserver[] | undefined
   readonly #queue: RunQueue | undefined
   readonly #bus: EventBus | undefined
   readonly #runnerSettings: RunnerSettings
@@ -216,6 +225,7 @@ export class Runtime {
     )
     this.storage = options.storage
     this.models = modelRegistryOf(options.models)
+    this.observers = checkObservers(options.observers)
     if (this.storage !== undefined && typeof this.storage.runs?.save !== 'function') {
       throw new ConfigError({
         message:
@@ -358,6 +368,7 @@ export class Runtime {
       },
       startAgent: (launch) => this.#launchAgent(launch),
       executingHere: (runId) => this.#executing.has(runId),
+      observers: this.observers,
     })
     return this.#runner
   }
@@ -735,7 +746,7 @@ export class Runtime {
     agent: Agent<TContext, TOutput>,
     input: RunInput | undefined,
     options: RunOptions<TContext>,
-    sink: EventSink | undefined,
+    delivery: EventSink | undefined,
     onCancel?: (cancel: (reason: unknown) => void) => void,
     resumed?: Launch | { parent: { runId: string; callId: string } },
   ): Promise<RunResult<TOutput>> {
@@ -788,6 +799,7 @@ export class Runtime {
     const { state } = launch
     const runId = state.runId
     const storage = launch.storage ?? this.storage
+    const sink = observed(this.observers, delivery)
     const checkpointer =
       storage === undefined
         ? undefined
@@ -825,8 +837,10 @@ export class Runtime {
       entryAgent: launch.entry ?? agent,
       services: this.#services,
       model: agent.model,
-      // Only a signal, a timeout or a stream consumer can stop a run midway; without them no race is needed.
-      abortable: execution.abortable,
+      // Only a signal, a timeout or a stream consumer can stop a run midway; without them no race is
+      // needed (observers cannot stop a run, so they do not count).
+      abortable:
+        this.observers === undefined ? execution.abortable : abortable(options.signal, timeoutMs, delivery),
       state,
       context: options.context as TContext,
       signal: execution.signal,
@@ -908,6 +922,14 @@ async function begin<TContext, TOutput>(
     throw error
   }
   return runLoop(active)
+}
+
+function abortable(
+  signal: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+  sink: EventSink | undefined,
+) {
+  return signal !== undefined || timeoutMs !== undefined || sink !== undefined
 }
 
 /** The status type `cancel` resolves with. */
