@@ -21,6 +21,7 @@ export default defineConfig({
       { find: /^agentloop\/functions$/, replacement: fromRoot('./src/functions/index.ts') },
       { find: /^agentloop\/sandbox$/, replacement: fromRoot('./src/sandbox/index.ts') },
       { find: /^agentloop\/workflows$/, replacement: fromRoot('./src/workflows/index.ts') },
+      { find: /^agentloop\/cli$/, replacement: fromRoot('./src/cli/index.ts') },
     ],
   },
   test: {

@@ -1,0 +1,174 @@
+/**
+ * What the commands stand on, opened once per command: the config, the storage, the runtime (with
+ * the config's agents, and circuit breakers around model references) and the operations the
+ * commands call. Commands call only these functions, so where an operation comes from (the
+ * runtime, the runner's queue, the server's key store) is decided here, in one place.
+ *
+ * @module
+ */
+import type { Agent } from '../agent/agent.js'
+import { ConfigError } from '../errors/errors.js'
+import type { RunEvent } from '../events/run-event.js'
+import { type CircuitBreakers, createCircuitBreakers } from '../model/circuit-breakers.js'
+import { createModelRegistry } from '../model/model-registry.js'
+import type { RunResult } from '../run/run-result.js'
+import type { RunStream } from '../run/run-stream.js'
+import { Runtime } from '../run/runtime.js'
+import type { Storage } from '../storage/storage.js'
+import type { AgentLoopConfig } from './config.js'
+import { NotFoundError } from './exit-codes.js'
+import { loadConfig } from './load-config.js'
+import { chooseStorage, type StorageChoice } from './open-storage.js'
+
+/** Options every command shares (global flags and the process around it). */
+export interface ServiceOptions {
+  config?: string | undefined
+  db?: string | undefined
+  cwd: string
+  env: NodeJS.ProcessEnv
+}
+
+/** An approval decision as the command line gives it. */
+export interface CliDecision {
+  callId: string
+  approve: boolean
+  message?: string
+}
+
+/** What the commands use. */
+export interface CliServices {
+  readonly config: AgentLoopConfig
+  readonly configPath: string | undefined
+  readonly storageChoice: StorageChoice
+  readonly storage: Storage
+  readonly runtime: Runtime
+  readonly breakers: CircuitBreakers | undefined
+  // biome-ignore lint/suspicious/noExplicitAny: agents of any context and output type
+  agent(name: string): Agent<any, any>
+  /** Starts a run of a registered agent and streams its events. */
+  startRun(
+    agentName: string,
+    input: string,
+    options: { sessionId?: string; signal?: AbortSignal },
+  ): RunStream<unknown>
+  /** Continues a stored run (with decisions, for approvals) and streams its events. */
+  resumeRun(
+    runId: string,
+    options: { approvals?: CliDecision[]; signal?: AbortSignal },
+  ): {
+    events: AsyncIterable<RunEvent>
+    result: Promise<RunResult<unknown>>
+  }
+  /** Cancels a run wherever it runs; resolves the status it ended with. */
+  cancelRun(runId: string): Promise<{ runId: string; status: string }>
+  close(): Promise<void>
+}
+
+/** Opens the services of one command. */
+export async function openServices(options: ServiceOptions): Promise<CliServices> {
+  const loaded = await loadConfig(options)
+  const config = loaded.config
+  const storageChoice = chooseStorage({ config, db: options.db, cwd: options.cwd, env: options.env })
+  const storage = await storageChoice.open()
+  const breakers =
+    config.circuitBreakers === false ? undefined : createCircuitBreakers(config.circuitBreakers ?? {})
+  let runtime: Runtime
+  try {
+    runtime = new Runtime({
+      storage,
+      agents: config.agents ?? [],
+      models: createModelRegistry({
+        ...(config.models === undefined ? {} : { providers: config.models }),
+        ...(breakers === undefined ? {} : { wrap: breakers.wrap }),
+      }),
+    })
+  } catch (error) {
+    await storage.close()
+    throw error
+  }
+  const agents = new Map((config.agents ?? []).map((agent) => [agent.name, agent]))
+
+  const services: CliServices = {
+    config,
+    configPath: loaded.path,
+    storageChoice,
+    storage,
+    runtime,
+    breakers,
+    agent(name) {
+      const agent = agents.get(name)
+      if (agent === undefined) {
+        const known = [...agents.keys()]
+        throw new NotFoundError({
+          message: `No agent named "${name}". ${known.length === 0 ? `No agents are registered: ${loaded.path === undefined ? 'create agentloop.config.ts (see docs/cli.md)' : `${loaded.path} registers none`}.` : `Registered agents: ${known.join(', ')}.`}`,
+        })
+      }
+      return agent
+    },
+    startRun(agentName, input, runOptions) {
+      const agent = services.agent(agentName)
+      return runtime.stream(agent, input, {
+        ...(runOptions.sessionId === undefined ? {} : { session: runOptions.sessionId }),
+        ...(runOptions.signal === undefined ? {} : { signal: runOptions.signal }),
+      })
+    },
+    resumeRun(runId, resumeOptions) {
+      return resumeWithEvents(services, runId, resumeOptions)
+    },
+    async cancelRun(runId) {
+      const record = await storage.runs.get(runId)
+      if (record === null)
+        throw new NotFoundError({ message: `No run "${runId}" in ${storageChoice.where}.` })
+      throw new ConfigError({
+        message: `Cancelling run "${runId}" needs the runner (runtime.cancel), which this build does not include yet.`,
+      })
+    },
+    async close() {
+      await storage.close()
+    },
+  }
+  return services
+}
+
+/**
+ * Resumes a run and streams the events it logs from here on. The runtime's `resume` resolves the
+ * result; its events are read back from the stored log as they are saved.
+ */
+function resumeWithEvents(
+  services: CliServices,
+  runId: string,
+  options: { approvals?: CliDecision[]; signal?: AbortSignal },
+): { events: AsyncIterable<RunEvent>; result: Promise<RunResult<unknown>> } {
+  const { storage, runtime } = services
+  const start = storage.runs.get(runId).then(async (record) => {
+    if (record === null)
+      throw new NotFoundError({ message: `No run "${runId}" in ${services.storageChoice.where}.` })
+    return storage.runs.lastEventSeq(runId)
+  })
+  const result = start.then(() =>
+    runtime.resume(runId, {
+      ...(options.approvals === undefined ? {} : { approvals: options.approvals }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    }),
+  )
+  result.catch(() => {})
+  async function* events(): AsyncGenerator<RunEvent> {
+    let after = await start
+    let done = false
+    result.then(
+      () => (done = true),
+      () => (done = true),
+    )
+    for (;;) {
+      const finished = done
+      const batch = await storage.runs.readEvents(runId, { afterSeq: after })
+      for (const event of batch) {
+        after = event.seq
+        yield event
+      }
+      if (finished) return
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+  }
+  return { events: events(), result }
+}
