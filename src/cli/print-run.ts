@@ -98,7 +98,8 @@ export async function printRun(
   }
   if (end !== undefined) summary.usage = end.usage
   if (output.json) output.result(summary, () => '')
-  else if (options.events !== true) describeEnd(output, summary)
+  // The summary and hints are for people: stderr, also next to --json.
+  if (options.events !== true) describeEnd(output, summary)
   return exitCodeOfStatus(summary.status)
 }
 

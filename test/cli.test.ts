@@ -1,0 +1,184 @@
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it, vi } from 'vitest'
+import { cli, fixtureConfig, tempDir } from './support/cli.js'
+
+// The `agentloop` command as users run it: a child process (from source, under tsx) in a fresh
+// directory, with its SQLite file in .agentloop/. Each test asserts stdout (the result, pipeable),
+// stderr (progress and errors) and the exit code (docs/cli.md).
+
+const config = ['--config', fixtureConfig]
+// Every command is a fresh Node process loading TypeScript through tsx: seconds each on a busy machine.
+vi.setConfig({ testTimeout: 180_000 })
+const parse = (text: string) => JSON.parse(text) as Record<string, unknown>
+
+describe('agentloop run', () => {
+  it('streams the answer to stdout alone; progress goes to stderr; exit 0', async () => {
+    const cwd = tempDir()
+    const { code, stdout, stderr } = await cli([...config, 'run', 'echo', 'hello there'], { cwd })
+    expect(code).toBe(0)
+    expect(stdout).toBe('echo: hello there\n')
+    expect(stderr).toMatch(/▶ run [0-9a-f-]{36} · agent echo/)
+    expect(stderr).toMatch(/■ completed/)
+    expect(existsSync(join(cwd, '.agentloop/agentloop.db'))).toBe(true)
+  })
+
+  it('--json prints one result object; "-" reads the input from stdin; --events prints JSON lines', async () => {
+    const cwd = tempDir()
+    const [json, events] = await Promise.all([
+      cli(['--json', ...config, 'run', 'echo', '-'], { cwd, stdin: 'from stdin' }),
+      cli([...config, 'run', 'echo', 'hi', '--events'], { cwd: tempDir() }),
+    ])
+    expect(json.code).toBe(0)
+    expect(parse(json.stdout)).toMatchObject({ status: 'completed', output: 'echo: from stdin' })
+    expect(parse(json.stdout).runId).toMatch(/^[0-9a-f-]{36}$/)
+    const lines = events.stdout.trim().split('\n').map(parse)
+    expect(lines[0]).toMatchObject({ type: 'run.start', seq: 1 })
+    expect(lines.at(-1)).toMatchObject({ type: 'run.end', status: 'completed', output: 'echo: hi' })
+  })
+
+  it('a run that waits for approval exits 5 and names the calls to decide', async () => {
+    const { code, stdout, stderr } = await cli(['--json', ...config, 'run', 'bank', 'pay 5'], {
+      cwd: tempDir(),
+    })
+    expect(code).toBe(5)
+    expect(parse(stdout)).toMatchObject({
+      status: 'awaiting_approval',
+      interruptions: [{ callId: 'call_1_0', toolName: 'transfer', arguments: { amount: 5 } }],
+    })
+    expect(stderr).toContain('agentloop runs approve')
+  })
+
+  it('an unknown agent exits 4 naming the registered ones', async () => {
+    const { code, stdout, stderr } = await cli([...config, 'run', 'nobody', 'hi'], { cwd: tempDir() })
+    expect(code).toBe(4)
+    expect(stdout).toBe('')
+    expect(stderr).toContain('No agent named "nobody". Registered agents: echo, bank.')
+  })
+})
+
+describe('agentloop runs', () => {
+  it('list, show, approve, show again, resume: one stored run through its life', async () => {
+    const cwd = tempDir()
+    const started = parse((await cli(['--json', ...config, 'run', 'bank', 'pay'], { cwd })).stdout)
+    const runId = started.runId as string
+
+    const list = await cli(['--json', ...config, 'runs', 'list'], { cwd })
+    expect(list.code).toBe(0)
+    expect(parse(list.stdout)).toMatchObject({
+      runs: [{ runId, agent: 'bank', status: 'awaiting_approval' }],
+      nextCursor: null,
+    })
+
+    const show = await cli(['--json', ...config, 'runs', 'show', runId], { cwd })
+    expect(parse(show.stdout)).toMatchObject({
+      runId,
+      status: 'awaiting_approval',
+      pending: [{ callId: 'call_1_0', toolName: 'transfer', kind: 'approval' }],
+    })
+
+    const approved = await cli([...config, 'runs', 'approve', runId, 'call_1_0'], { cwd })
+    expect(approved.code).toBe(0)
+    expect(approved.stdout).toBe('done: moved 5\n')
+    expect(approved.stderr).toContain('⚙ transfer({"amount":5})')
+
+    const [shown, text, resumed] = await Promise.all([
+      cli(['--json', ...config, 'runs', 'show', runId, '--events'], { cwd }),
+      cli([...config, 'runs', 'list', '--status', 'completed'], { cwd }),
+      cli(['--json', ...config, 'runs', 'resume', runId], { cwd }),
+    ])
+    const view = parse(shown.stdout)
+    expect(view).toMatchObject({ status: 'completed', output: 'done: moved 5', pending: [] })
+    expect((view.events as { type: string }[]).filter((event) => event.type === 'run.end')).toHaveLength(2)
+    expect(text.stdout).toMatch(new RegExp(`^${runId}  completed`))
+    expect(parse(resumed.stdout)).toMatchObject({ runId, status: 'completed', output: 'done: moved 5' })
+  })
+
+  it('approve --reject sends the rejection to the model; --all needs pending calls', async () => {
+    const cwd = tempDir()
+    const runId = parse((await cli(['--json', ...config, 'run', 'bank', 'pay'], { cwd })).stdout)
+      .runId as string
+    const rejected = await cli(
+      ['--json', ...config, 'runs', 'approve', runId, '--all', '--reject', '-m', 'not today'],
+      { cwd },
+    )
+    expect(rejected.code).toBe(0)
+    expect(parse(rejected.stdout)).toMatchObject({ status: 'completed' })
+    expect(parse(rejected.stdout).output).toContain('not today')
+    const again = await cli([...config, 'runs', 'approve', runId, '--all'], { cwd })
+    expect(again.code).toBe(3)
+    expect(again.stderr).toContain(`Run "${runId}" (completed) waits on no tool call.`)
+  })
+
+  it('unknown runs exit 4; a bad --status exits 3; a bad --limit exits 2', async () => {
+    const cwd = tempDir()
+    const [show, cancel, status, limit] = await Promise.all([
+      cli([...config, 'runs', 'show', 'no-such-run'], { cwd }),
+      cli(['--json', ...config, 'runs', 'cancel', 'no-such-run'], { cwd }),
+      cli([...config, 'runs', 'list', '--status', 'done'], { cwd }),
+      cli([...config, 'runs', 'list', '--limit', 'ten'], { cwd }),
+    ])
+    expect(show.code).toBe(4)
+    expect(show.stderr).toContain('No run "no-such-run"')
+    expect(cancel.code).toBe(4)
+    expect(parse(cancel.stdout)).toMatchObject({ error: { name: 'NotFoundError', exitCode: 4 } })
+    expect(status.code).toBe(3)
+    expect(status.stderr).toContain('--status: unknown status "done". Use one of running, completed, failed')
+    expect(limit.code).toBe(2)
+    expect(limit.stderr).toContain('--limit must be a whole number from 1 to 1000; got "ten"')
+  })
+})
+
+describe('agentloop: flags, config and storage', () => {
+  it('bad flags, unknown commands and missing arguments exit 2 with the reason on stderr and nothing on stdout', async () => {
+    const cwd = tempDir()
+    const results = await Promise.all([
+      cli(['--bogus'], { cwd }),
+      cli(['runz'], { cwd }),
+      cli(['run', 'echo'], { cwd }),
+    ])
+    expect(results.map((result) => result.code)).toEqual([2, 2, 2])
+    expect(results.map((result) => result.stdout)).toEqual(['', '', ''])
+    expect(results[0]?.stderr).toContain("unknown option '--bogus'")
+    expect(results[1]?.stderr).toContain("unknown command 'runz'")
+    expect(results[1]?.stderr).toContain('Did you mean one of run, runs?')
+    expect(results[2]?.stderr).toContain("missing required argument 'input'")
+  })
+
+  it('--help and --version print on stdout and exit 0', async () => {
+    const cwd = tempDir()
+    const [help, version] = await Promise.all([cli(['--help'], { cwd }), cli(['--version'], { cwd })])
+    expect(help.code).toBe(0)
+    for (const command of ['serve', 'worker', 'run', 'runs', 'keys', 'migrate'])
+      expect(help.stdout).toContain(command)
+    expect(version.code).toBe(0)
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  it('a config module with a wrong field exits 3 naming the field and the fix', async () => {
+    const cwd = tempDir()
+    writeFileSync(join(cwd, 'agentloop.config.mjs'), 'export default { agent: [] }\n')
+    const { code, stderr } = await cli(['runs', 'list'], { cwd })
+    expect(code).toBe(3)
+    expect(stderr).toContain('unknown option "agent". Did you mean "agents"?')
+    expect(stderr).toContain('agentloop.config.mjs')
+  })
+
+  it('migrate creates the SQLite schema at --db; a DATABASE_URL it cannot use exits 3 without echoing it', async () => {
+    const cwd = tempDir()
+    const [migrated, bad] = await Promise.all([
+      cli(['--json', 'migrate', '--db', 'data/app.db'], { cwd }),
+      cli(['migrate'], { cwd, env: { DATABASE_URL: 'mysql://root:hunter2@db/app' } }),
+    ])
+    expect(migrated.code).toBe(0)
+    expect(parse(migrated.stdout)).toMatchObject({
+      storage: 'sqlite',
+      where: join(cwd, 'data/app.db'),
+      schemaVersion: expect.any(Number),
+    })
+    expect(existsSync(join(cwd, 'data/app.db'))).toBe(true)
+    expect(bad.code).toBe(3)
+    expect(bad.stderr).toContain('DATABASE_URL must be a postgres:// (or postgresql://) URL or sqlite:<path>')
+    expect(bad.stderr).not.toContain('hunter2')
+  })
+})
