@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
-import { cli, fixtureConfig, tempDir } from './support/cli.js'
+import { cli, cliCommand, cliEnv, fixtureConfig, tempDir } from './support/cli.js'
 
 // The `agentloop` command as users run it: a child process (from source, under tsx) in a fresh
 // directory, with its SQLite file in .agentloop/. Each test asserts stdout (the result, pipeable),
@@ -53,7 +54,28 @@ describe('agentloop run', () => {
     const { code, stdout, stderr } = await cli([...config, 'run', 'nobody', 'hi'], { cwd: tempDir() })
     expect(code).toBe(4)
     expect(stdout).toBe('')
-    expect(stderr).toContain('No agent named "nobody". Registered agents: echo, bank.')
+    expect(stderr).toContain('No agent named "nobody". Registered agents: echo, bank, slow.')
+  })
+
+  it('Ctrl-C cancels the run, keeps it stored as cancelled, and exits 130', async () => {
+    const cwd = tempDir()
+    const { command, args } = cliCommand([...config, 'run', 'slow', 'take your time'])
+    const child = spawn(command, args, { cwd, env: cliEnv() })
+    let stderr = ''
+    child.stderr.setEncoding('utf8')
+    const started = new Promise<void>((resolve) =>
+      child.stderr.on('data', (chunk: string) => {
+        stderr += chunk
+        if (stderr.includes('▶ run')) resolve()
+      }),
+    )
+    await started
+    child.kill('SIGINT')
+    const code = await new Promise((resolve) => child.on('close', resolve))
+    expect(code).toBe(130)
+    const runId = /▶ run ([0-9a-f-]{36})/.exec(stderr)?.[1]
+    const shown = await cli(['--json', ...config, 'runs', 'show', runId as string], { cwd })
+    expect(parse(shown.stdout)).toMatchObject({ runId, status: 'cancelled' })
   })
 })
 

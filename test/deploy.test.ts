@@ -118,7 +118,7 @@ describe('Dockerfile', () => {
     }
     // Each pinned major is the one this repository is tested with.
     for (const [name, major] of pinned) {
-      const tested = manifest.devDependencies[name]
+      const tested = manifest.devDependencies[name as string]
       expect(tested, name).toBeDefined()
       expect(tested?.replace(/^\^/, '').split('.')[0], name).toBe(major)
     }

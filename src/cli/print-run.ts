@@ -14,6 +14,8 @@ import type { Output } from './output.js'
 export interface PrintRunOptions {
   /** Every event as a JSON line on stdout. */
   events?: boolean
+  /** The command's signal: a run stopped by Ctrl-C exits 130, not 6. */
+  signal?: AbortSignal
 }
 
 /** The JSON view of a finished run (`--json`). */
@@ -100,6 +102,7 @@ export async function printRun(
   if (output.json) output.result(summary, () => '')
   // The summary and hints are for people: stderr, also next to --json.
   if (options.events !== true) describeEnd(output, summary)
+  if (options.signal?.aborted === true) return EXIT.interrupted
   return exitCodeOfStatus(summary.status)
 }
 

@@ -29,6 +29,6 @@ export async function runCommand(
   return printRun(
     context.output,
     { events: stream, result: stream.result },
-    { events: options.events === true },
+    { events: options.events === true, signal: context.process.signal },
   )
 }

@@ -161,7 +161,7 @@ export async function resumeRunCommand(
 ): Promise<ExitCode> {
   const services = await context.services()
   const run = services.resumeRun(runId, { signal: context.process.signal })
-  return printRun(context.output, run, { events: options.events === true })
+  return printRun(context.output, run, { events: options.events === true, signal: context.process.signal })
 }
 
 /** Options of `agentloop runs approve`. */
@@ -202,7 +202,7 @@ export async function approveRunCommand(
     ...(options.message === undefined ? {} : { message: options.message }),
   }))
   const run = services.resumeRun(runId, { approvals, signal: context.process.signal })
-  return printRun(context.output, run, { events: options.events === true })
+  return printRun(context.output, run, { events: options.events === true, signal: context.process.signal })
 }
 
 /** Cancels a run. */

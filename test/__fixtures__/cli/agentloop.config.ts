@@ -37,6 +37,12 @@ export default defineConfig({
   agents: [
     new Agent({ name: 'echo', instructions: 'Repeat.', model: echoModel() }),
     new Agent({ name: 'bank', instructions: 'Transfer.', model: bankModel(), tools: [transfer] }),
+    // Answers after a minute: long enough to be interrupted.
+    new Agent({
+      name: 'slow',
+      instructions: 'Take your time.',
+      model: scriptedModel([{ text: 'finally', delayMs: 60_000 }], { provider: 'scripted', modelId: 'slow' }),
+    }),
   ],
   tools: [transfer],
 })
