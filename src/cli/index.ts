@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { importOptionalPeer } from '../errors/optional-peer.js'
 import type { CliProcess } from './command-context.js'
 import type { ExitCode } from './exit-codes.js'
 
@@ -24,6 +25,9 @@ export type { CliStreams } from './output.js'
 
 /** Runs the command line `argv` (without `node` and the script) in `process`; resolves the exit code. */
 export async function runCli(argv: readonly string[], process: CliProcess): Promise<ExitCode> {
-  const { runCli: run } = await import('./program.js')
+  const { runCli: run } = await importOptionalPeer(() => import('./program.js'), {
+    packageName: 'commander',
+    subpath: 'agentloop/cli',
+  })
   return run(argv, process)
 }

@@ -6,7 +6,8 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
-import { runCli } from './program.js'
+import { ConfigError } from '../errors/errors.js'
+import { importOptionalPeer } from '../errors/optional-peer.js'
 
 function packageVersion(): string {
   try {
@@ -28,6 +29,17 @@ for (const name of ['SIGINT', 'SIGTERM'] as const) {
     if (signals > 1) process.exit(130)
     controller.abort(new Error(`${name} received`))
   })
+}
+
+let runCli: typeof import('./program.js').runCli
+try {
+  ;({ runCli } = await importOptionalPeer(() => import('./program.js'), {
+    packageName: 'commander',
+    subpath: 'the agentloop command',
+  }))
+} catch (error) {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`)
+  process.exit(3)
 }
 
 const code = await runCli(

@@ -6,17 +6,6 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { type CliProcess, CommandContext, type GlobalOptions } from './command-context.js'
-import { createKeyCommand, listKeysCommand, revokeKeyCommand } from './commands/keys.js'
-import { migrateCommand } from './commands/migrate.js'
-import { runCommand } from './commands/run.js'
-import {
-  approveRunCommand,
-  cancelRunCommand,
-  listRunsCommand,
-  resumeRunCommand,
-  showRunCommand,
-} from './commands/runs.js'
-import { serveCommand, workerCommand } from './commands/serve.js'
 import { EXIT, type ExitCode, exitCodeOf } from './exit-codes.js'
 
 function integer(name: string, minimum: number, maximum = Number.MAX_SAFE_INTEGER) {
@@ -72,18 +61,24 @@ export async function runCli(
       writeErr: (text) => stderr.write(text),
     })
 
-  /** Wraps a handler: builds its context from the global flags and records its exit code. */
+  /**
+   * Wraps a handler, loaded only when its command runs (so `--help`, `--version` and a mistyped
+   * flag load no storage or runtime code): builds its context and records its exit code.
+   */
   function act<TArgs extends unknown[], TOptions>(
-    handler: (context: CommandContext, options: TOptions, ...args: TArgs) => Promise<ExitCode>,
+    load: () => Promise<(context: CommandContext, options: TOptions, ...args: TArgs) => Promise<ExitCode>>,
   ) {
     return async (...values: unknown[]) => {
       const command = values.at(-1) as Command
       const options = values.at(-2) as TOptions
       const args = values.slice(0, -2) as TArgs
       context = new CommandContext(process, command.optsWithGlobals<GlobalOptions>())
-      exitCode = await handler(context, options, ...args)
+      exitCode = await (await load())(context, options, ...args)
     }
   }
+  const runsModule = () => import('./commands/runs.js')
+  const keysModule = () => import('./commands/keys.js')
+  const serve = () => import('./commands/serve.js')
 
   program
     .command('serve')
@@ -98,13 +93,15 @@ export async function runCli(
     .option('--host <address>', 'address to bind (default 127.0.0.1; HOST)')
     .option('--no-auth', 'no API keys: local use only, bound to 127.0.0.1')
     .action(
-      act((context, options: { port?: number; host?: string; auth?: boolean }) =>
-        serveCommand(context, {
-          ...(options.port === undefined ? {} : { port: options.port }),
-          ...(options.host === undefined ? {} : { host: options.host }),
-          noAuth: options.auth === false,
-        }),
-      ),
+      act(async () => {
+        const { serveCommand } = await serve()
+        return (context: CommandContext, options: { port?: number; host?: string; auth?: boolean }) =>
+          serveCommand(context, {
+            ...(options.port === undefined ? {} : { port: options.port }),
+            ...(options.host === undefined ? {} : { host: options.host }),
+            noAuth: options.auth === false,
+          })
+      }),
     )
 
   program
@@ -115,7 +112,7 @@ export async function runCli(
         integer('--concurrency', 1, 1000),
       ),
     )
-    .action(act(workerCommand))
+    .action(act(async () => (await serve()).workerCommand))
 
   program
     .command('run')
@@ -124,7 +121,7 @@ export async function runCli(
     .argument('<input>', 'the user message')
     .option('-s, --session <id>', 'continue this session')
     .option('--events', 'print every event as a JSON line on stdout')
-    .action(act(runCommand))
+    .action(act(async () => (await import('./commands/run.js')).runCommand))
 
   const runs = program.command('runs').description('stored runs: list, show, resume, approve, cancel')
   runs
@@ -137,19 +134,19 @@ export async function runCli(
       new Option('-n, --limit <n>', 'runs per page (default 20)').argParser(integer('--limit', 1, 1000)),
     )
     .option('--cursor <cursor>', 'the next page, as printed by the previous one')
-    .action(act(listRunsCommand))
+    .action(act(async () => (await runsModule()).listRunsCommand))
   runs
     .command('show')
     .description('show a run: status, output, the tool calls it waits on')
     .argument('<runId>')
     .option('--events', 'include its event log')
-    .action(act(showRunCommand))
+    .action(act(async () => (await runsModule()).showRunCommand))
   runs
     .command('resume')
     .description('continue a run from its last checkpoint')
     .argument('<runId>')
     .option('--events', 'print every event as a JSON line on stdout')
-    .action(act(resumeRunCommand))
+    .action(act(async () => (await runsModule()).resumeRunCommand))
   runs
     .command('approve')
     .description('approve (or --reject) tool calls a run waits on, then continue it')
@@ -159,8 +156,12 @@ export async function runCli(
     .option('--reject', 'reject instead of approve')
     .option('-m, --message <text>', 'a note for the model with the decision')
     .option('--events', 'print every event as a JSON line on stdout')
-    .action(act(approveRunCommand))
-  runs.command('cancel').description('cancel a run').argument('<runId>').action(act(cancelRunCommand))
+    .action(act(async () => (await runsModule()).approveRunCommand))
+  runs
+    .command('cancel')
+    .description('cancel a run')
+    .argument('<runId>')
+    .action(act(async () => (await runsModule()).cancelRunCommand))
 
   const keys = program.command('keys').description('API keys of the server (stored hashed)')
   keys
@@ -174,18 +175,22 @@ export async function runCli(
         integer('--expires-in', 1),
       ),
     )
-    .action(act(createKeyCommand))
+    .action(act(async () => (await keysModule()).createKeyCommand))
   keys
     .command('list')
     .description('list keys (never their secrets)')
     .option('--owner <owner>')
-    .action(act(listKeysCommand))
-  keys.command('revoke').description('revoke a key at once').argument('<keyId>').action(act(revokeKeyCommand))
+    .action(act(async () => (await keysModule()).listKeysCommand))
+  keys
+    .command('revoke')
+    .description('revoke a key at once')
+    .argument('<keyId>')
+    .action(act(async () => (await keysModule()).revokeKeyCommand))
 
   program
     .command('migrate')
     .description('create or upgrade the storage schema, then exit')
-    .action(act(migrateCommand))
+    .action(act(async () => (await import('./commands/migrate.js')).migrateCommand))
 
   try {
     await program.parseAsync([...argv], { from: 'user' })
