@@ -28,7 +28,8 @@ function startup(args: string[], cwd: string): number {
     const started = performance.now()
     const child = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' })
     samples.push(performance.now() - started)
-    if (child.status !== 0) throw new Error(`agentloop ${args.join(' ')} exited ${child.status}: ${child.stderr}`)
+    if (child.status !== 0)
+      throw new Error(`agentloop ${args.join(' ')} exited ${child.status}: ${child.stderr}`)
   }
   return median(samples)
 }
@@ -80,5 +81,7 @@ console.log(`  agentloop --version        ${version.toFixed(1)} ms`)
 console.log(`  agentloop runs list        ${list.toFixed(1)} ms (opens SQLite, reads one page)`)
 console.log(`circuit breaker overhead (${calls.toLocaleString('en')} generate calls each)`)
 console.log(`  bare model                 ${plain.toFixed(3)} µs/call`)
-console.log(`  withCircuitBreaker         ${guarded.toFixed(3)} µs/call (+${(guarded - plain).toFixed(3)} µs)`)
+console.log(
+  `  withCircuitBreaker         ${guarded.toFixed(3)} µs/call (+${(guarded - plain).toFixed(3)} µs)`,
+)
 console.log(`  registry, failure rate on  ${shared.toFixed(3)} µs/call (+${(shared - plain).toFixed(3)} µs)`)
