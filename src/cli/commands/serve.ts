@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../../errors/errors.js'
 import type { CommandContext } from '../command-context.js'
+import type { CliServices } from '../services.js'
 import { EXIT, type ExitCode } from '../exit-codes.js'
 import { type Started, startHttpServer, startRunWorker } from '../system.js'
 
@@ -30,6 +31,17 @@ export function portOf(option: number | undefined, env: NodeJS.ProcessEnv): numb
   return port
 }
 
+/** Reports circuit breaker changes on stderr (the server's own logs carry them as JSON too). */
+function reportCircuits(context: CommandContext, services: CliServices): void {
+  services.breakers?.onStateChange((change) => {
+    const until = change.retryAt === undefined ? '' : ` until ${change.retryAt}`
+    const why = change.failure === undefined ? '' : `: ${change.failure.message}`
+    context.output.info(
+      `circuit ${change.key}: ${change.from} -> ${change.to} (${change.reason})${until}${why}`,
+    )
+  })
+}
+
 /** Serves the HTTP API until the process is asked to stop. */
 export async function serveCommand(context: CommandContext, options: ServeCommandOptions): Promise<ExitCode> {
   const { env } = context.process
@@ -41,6 +53,7 @@ export async function serveCommand(context: CommandContext, options: ServeComman
     .map((key) => key.trim())
     .filter((key) => key !== '')
   const services = await context.services()
+  reportCircuits(context, services)
   const spinner = context.output.spinner(`starting the server (${services.storageChoice.kind})`)
   let server: Started
   try {
@@ -72,6 +85,7 @@ export async function workerCommand(
   options: WorkerCommandOptions,
 ): Promise<ExitCode> {
   const services = await context.services()
+  reportCircuits(context, services)
   const worker = await startRunWorker(services, { concurrency: options.concurrency ?? 4 })
   context.output.info(
     `agentloop worker started (concurrency ${options.concurrency ?? 4}, storage ${services.storageChoice.kind})`,
