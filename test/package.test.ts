@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { build, root } from './support/build.js'
@@ -261,6 +262,18 @@ describe('the built package', () => {
     const version = spawnSync(process.execPath, [bin, '--version'], { cwd: root, encoding: 'utf8' })
     expect(version.status, version.stderr).toBe(0)
     expect(version.stdout.trim()).toBe(manifest.version)
+    // Node 20 cannot load a TypeScript config by itself: the built command loads it through tsx.
+    const project = mkdtempSync(join(tmpdir(), 'agentloop-bin-'))
+    writeFileSync(
+      join(project, 'agentloop.config.ts'),
+      'const agents: unknown[] = []\nexport default { agents } satisfies Record<string, unknown>\n',
+    )
+    const listed = spawnSync(process.execPath, [bin, '--json', 'runs', 'list'], {
+      cwd: project,
+      encoding: 'utf8',
+    })
+    expect(listed.status, listed.stderr).toBe(0)
+    expect(JSON.parse(listed.stdout)).toEqual({ runs: [], nextCursor: null })
     const usage = spawnSync(process.execPath, [bin, 'runs', 'lsit'], { cwd: root, encoding: 'utf8' })
     expect(usage.status).toBe(2)
     expect(usage.stderr).toContain("unknown command 'lsit'")

@@ -59,7 +59,18 @@ export async function loadConfig(options: {
   const path = findConfig(options)
   if (path === undefined) return { config: {}, path: undefined }
   const module = await importModule(path)
-  const exported = 'default' in module ? module.default : module
+  let exported = 'default' in module ? module.default : module
+  // A TypeScript file in a folder without "type": "module" is compiled to CommonJS by tsx: its
+  // default export then arrives wrapped once more, as `{ default, __esModule }`.
+  const wrapped = exported as Record<string, unknown> | null
+  if (
+    typeof wrapped === 'object' &&
+    wrapped !== null &&
+    'default' in wrapped &&
+    Object.keys(wrapped).every((key) => key === 'default' || key === '__esModule')
+  ) {
+    exported = wrapped.default
+  }
   return { config: checkConfig(exported, path), path }
 }
 
