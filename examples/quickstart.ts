@@ -112,6 +112,13 @@ function show(event: RunEvent): void {
     case 'turn.end':
     case 'model.start':
     case 'tool.args.delta':
+    case 'step.start':
+    case 'step.end':
+    case 'step.retry':
+    case 'step.skip':
+    case 'step.fail':
+    case 'step.progress':
+    case 'custom':
       break
     default:
       event satisfies never

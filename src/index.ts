@@ -56,6 +56,7 @@ export type {
   CheckpointSaveEvent,
   CompactionStepSummary,
   ContextCompactEvent,
+  CustomEvent,
   EventBase,
   ModelEndEvent,
   ModelStartEvent,
@@ -66,6 +67,7 @@ export type {
   RunEventType,
   RunStartEvent,
   RunStatus,
+  RunStepEvent,
   RunUsage,
   TextDeltaEvent,
   ToolArgsDeltaEvent,
@@ -166,6 +168,30 @@ export type { CompletedRunResult, Interruption, PausedRunResult, RunResult } fro
 export type { RunState, ToolCallRecord } from './run/run-state.js'
 export type { RunStream } from './run/run-stream.js'
 export { type ResumeOptions, type RunOptions, Runtime, type RuntimeOptions } from './run/runtime.js'
+export {
+  type ControlMessage,
+  createInProcessEventBus,
+  type EventBus,
+  type Unsubscribe,
+} from './run/event-bus.js'
+export {
+  createInProcessQueue,
+  type InProcessQueueOptions,
+  type QueuedRun,
+  type RunHandler,
+  type RunQueue,
+} from './run/run-queue.js'
+export type {
+  RegisteredRunnable,
+  Runnable,
+  RunnableContext,
+  RunnableInput,
+  RunnableRegistry,
+  RunnableStepContext,
+  RunnableStepOptions,
+} from './run/runnable.js'
+export type { RunnableSnapshot } from './run/runnable-journal.js'
+export type { RunnerSettings, SubmitOptions } from './run/runner.js'
 export type { JobResult, JobRunOptions } from './steps/execute-job.js'
 export type {
   RetryDelay,

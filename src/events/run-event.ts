@@ -11,8 +11,12 @@ import type { Usage } from '../model/usage.js'
 import type { JsonValue } from '../util/json.js'
 import type { DistributiveOmit } from '../util/types.js'
 
-/** Where a run stands. `completed`, `failed` and `cancelled` are final. */
+/**
+ * Where a run stands. `completed`, `failed` and `cancelled` are final; `queued` is a submitted run
+ * no worker has started yet (`runtime.submit`).
+ */
 export type RunStatus =
+  | 'queued'
   | 'running'
   | 'completed'
   | 'failed'
@@ -214,6 +218,33 @@ export interface ApprovalRequestEvent extends EventBase {
   kind: 'approval' | 'review'
 }
 
+/**
+ * A step of a runnable's step executor (`ctx.step`) or of a step job run by the runtime: the same
+ * fields as the step job's own events, in the run's log.
+ */
+export interface RunStepEvent extends EventBase {
+  type: 'step.start' | 'step.end' | 'step.retry' | 'step.skip' | 'step.fail' | 'step.progress'
+  step: string
+  index?: number
+  attempt?: number
+  attempts?: number
+  durationMs?: number
+  delayMs?: number
+  checkpointed?: boolean
+  progress?: number
+  message?: string
+  reason?: string
+  error?: { name: string; message: string }
+}
+
+/** An event a runnable emitted itself (`ctx.emit(name, data)`). */
+export interface CustomEvent extends EventBase {
+  type: 'custom'
+  /** The name the runnable gave it. */
+  name: string
+  data?: JsonValue
+}
+
 /** Any event of a run. */
 export type RunEvent =
   | RunStartEvent
@@ -231,6 +262,8 @@ export type RunEvent =
   | ContextBudgetEvent
   | CheckpointSaveEvent
   | ApprovalRequestEvent
+  | RunStepEvent
+  | CustomEvent
 
 /** The `type` of any run event. */
 export type RunEventType = RunEvent['type']

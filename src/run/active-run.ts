@@ -33,6 +33,8 @@ export interface ActiveRun<TContext, TOutput> {
   readonly resumed?: boolean
   /** The input may end with tool calls to run (`RunOptions.executeInputToolCalls`). */
   readonly executeInputToolCalls?: boolean
+  /** Whether the runner retries the run after this error: then it does not end (it stays at its checkpoint). */
+  readonly willRetry?: ((error: unknown) => boolean) | undefined
   /** Every tool call id of the run so far (built on first use): ids must be unique within a run. */
   callIds?: Set<string>
   /** What compaction strategies keep across the turns of this run (created on first use). */

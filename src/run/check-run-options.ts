@@ -33,6 +33,10 @@ export const RUNTIME_OPTION_KEYS = [
   'storage',
   'agents',
   'models',
+  'runnables',
+  'queue',
+  'bus',
+  'runner',
 ] as const
 
 const ALIASES = { timeout: 'timeoutMs', store: 'storage', ctx: 'context', abortSignal: 'signal' }

@@ -55,6 +55,7 @@ export class Checkpointer {
   #ended = false
   /** Set once the run's last transition is done: a tool still running in the background saves nothing. */
   #closed = false
+  readonly #metadata: JsonObject | undefined
 
   constructor(options: {
     storage: Storage
@@ -68,7 +69,10 @@ export class Checkpointer {
     /** How many messages and items the stored parts hold (a resumed run); none for a new run. */
     saved?: { messages: number; items: number }
     sink?: EventSink | undefined
+    /** The run's metadata, written with every save (a save replaces the record's fields). */
+    metadata?: JsonObject | undefined
   }) {
+    this.#metadata = options.metadata
     if (options.saved !== undefined) this.#saved = { ...options.saved }
     this.storage = options.storage
     this.#runId = options.runId
@@ -172,6 +176,18 @@ export class Checkpointer {
     await this.#deliver(events)
   }
 
+  /**
+   * Stops the journal without ending the run (the runner retries it from its last checkpoint):
+   * waits for the writes under way, then drops what is not stored; nothing more is saved or told.
+   */
+  async abandon(): Promise<void> {
+    this.#ended = true
+    while (this.#writer !== undefined) await this.#writer
+    this.#closed = true
+    this.#open = []
+    this.#unwritten = []
+  }
+
   /** Stamps a save report; it goes before a pending `run.end`, which always comes last. */
   #stampReport(data: RunEventData & { type: 'checkpoint.save' }): CheckpointSaveEvent {
     const event = data as CheckpointSaveEvent
@@ -255,6 +271,7 @@ export class Checkpointer {
         expectedRevision: this.#revision,
         events,
         ...(state.session === undefined ? {} : { sessionId: state.session.id }),
+        ...(this.#metadata === undefined ? {} : { metadata: this.#metadata }),
         ...(queued.options.sessionAppend === undefined
           ? {}
           : { sessionAppend: queued.options.sessionAppend }),

@@ -142,6 +142,11 @@ export async function runLoop<TContext, TOutput>(
     // What a tool, hook or model threw may be hostile (a revoked Proxy...): inspect a readable form.
     const thrown = readableError(caught)
     const error = run.signal.aborted && !(thrown instanceof AgentLoopError) ? run.signal.reason : thrown
+    if (checkpointer !== undefined && run.willRetry?.(error) === true) {
+      // The runner continues the run from its last checkpoint: nothing ends, nothing more is saved.
+      await checkpointer.abandon()
+      throw error
+    }
     state.status = error instanceof RunCancelledError ? 'cancelled' : 'failed'
     delete state.output
     if (state.status === 'failed') {

@@ -22,7 +22,7 @@ export interface RunTransition {
   readonly when: string
 }
 
-const resumable = ['running', 'failed', 'cancelled', 'awaiting_approval', 'needs_review'] as const
+const resumable = ['queued', 'running', 'failed', 'cancelled', 'awaiting_approval', 'needs_review'] as const
 
 /** The run's transitions. Each is saved atomically with the events it produces, then delivered. */
 export const RUN_TRANSITIONS = {

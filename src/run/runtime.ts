@@ -19,7 +19,10 @@ import {
   type ModelFactory,
   type ModelRegistry,
 } from '../model/model-registry.js'
+import type { RunCheckpoint } from '../storage/run-repository.js'
+import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
 import type { Storage } from '../storage/storage.js'
+import type { JsonObject } from '../util/json.js'
 import type { ActiveRun, ApprovalDecision } from './active-run.js'
 import {
   checkAgent,
@@ -37,6 +40,18 @@ import type { RunStateV1 } from './run-state-schema.js'
 import type { RunStream } from './run-stream.js'
 import { rebuildState } from './stored-run-state.js'
 import { checkDecisions, pendingCalls } from './tool-phase.js'
+import { createInProcessEventBus, type EventBus } from './event-bus.js'
+import { createInProcessQueue, type RunQueue } from './run-queue.js'
+import {
+  createRunnableRegistry,
+  type RegisteredRunnable,
+  type RunnableInput,
+  type RunnableRegistry,
+} from './runnable.js'
+import type { RunnableSnapshot } from './runnable-journal.js'
+import { type AgentLaunch, Runner, type RunnerSettings, type SubmitOptions } from './runner.js'
+import type { RunPhase } from './run-transitions.js'
+import { storedResult } from './stored-result.js'
 
 /** Options of one run. */
 export interface RunOptions<TContext = unknown> {
@@ -99,6 +114,17 @@ export interface RuntimeOptions {
    * environment variables).
    */
   models?: ModelRegistry | Record<string, ModelFactory>
+  /** Runnables `submit` can run by name, besides `agents`: step jobs and your own `{ name, run(ctx) }`. */
+  runnables?: readonly RunnableInput[]
+  /**
+   * Where `submit` queues runs (default: the in-process queue). `createBullMqQueue` from
+   * `agentloop/redis` shares them between processes.
+   */
+  queue?: RunQueue
+  /** How run events and cancellations travel (default: in-process). `createRedisEventBus` spans processes. */
+  bus?: EventBus
+  /** Concurrency, retries, timeout and orphan detection of submitted runs (docs/runner.md). */
+  runner?: RunnerSettings
 }
 
 /** What starting a run needs besides the agent and options. */
@@ -106,9 +132,16 @@ interface Launch {
   state: RunState
   /** Converts the input into the state's messages (new runs only). */
   input?: RunInput
-  /** A resumed run: where its stored copy stands. */
+  /** A resumed run (or a submitted one): where its stored copy stands. */
   stored?: { revision: number; seq: number; saved: { messages: number; items: number } }
   approvals?: ReadonlyMap<string, ApprovalDecision>
+  /** The stored status, when it is not the state's own (`queued` for a submitted run). */
+  phase?: RunPhase
+  /** The storage of the run, when not the runtime's (submitted runs of a runtime without storage). */
+  storage?: Storage
+  metadata?: JsonObject | undefined
+  /** Whether the runner retries after this error (then the run does not end). */
+  willRetry?: (error: unknown) => boolean
 }
 
 /** Runs agents. Holds what runs share; safe to use for any number of concurrent runs. */
@@ -120,8 +153,13 @@ export class Runtime {
   readonly storage: Storage | undefined
   /** Resolves agents' model references. */
   readonly models: ModelRegistry
+  /** What `submit` (and `resume`) can run, by name: agents, step jobs and runnables. */
+  readonly runnables: RunnableRegistry
   readonly #hookChains = new WeakMap<object, HookChain<unknown>>()
-  readonly #agents = new Map<string, Agent<unknown, unknown>>()
+  readonly #queue: RunQueue | undefined
+  readonly #bus: EventBus | undefined
+  readonly #runnerSettings: RunnerSettings
+  #runner: Runner | undefined
 
   constructor(runtimeOptions: RuntimeOptions = {}) {
     const options = checkRuntimeOptions(runtimeOptions)
@@ -144,17 +182,177 @@ export class Runtime {
           'Runtime: storage must be a Storage, such as createMemoryStorage() or createSqliteStorage({ path }).',
       })
     }
+    this.runnables = createRunnableRegistry('runtime')
     for (const [index, agent] of (options.agents ?? []).entries()) {
       if (typeof agent?.name !== 'string' || typeof agent.getTool !== 'function') {
         throw new ConfigError({ message: `Runtime: agents[${index}] is not an Agent.` })
       }
-      if (this.#agents.has(agent.name)) {
+      if (this.runnables.get(agent.name) !== undefined) {
         throw new ConfigError({
           message: `Runtime: two agents are named "${agent.name}"; resume finds agents by name, so names must be unique.`,
         })
       }
-      this.#agents.set(agent.name, agent)
+      this.runnables.register(agent)
     }
+    for (const runnable of options.runnables ?? []) this.runnables.register(runnable)
+    this.#queue = options.queue
+    this.#bus = options.bus
+    this.#runnerSettings = options.runner ?? {}
+    if (options.queue !== undefined || options.bus !== undefined || options.runner !== undefined)
+      this.#runnerOf()
+  }
+
+  /** Adds an agent, a step job or a runnable `{ name, run(ctx) }` (also while runs execute). */
+  register(runnable: RunnableInput): this {
+    this.runnables.register(runnable)
+    return this
+  }
+
+  /** Removes a runnable by name; runs already started go on. */
+  unregister(name: string): boolean {
+    return this.runnables.unregister(name)
+  }
+
+  /**
+   * Stores a run of the runnable `name` as `queued`, hands it to the queue and returns its id at
+   * once. A worker (this process with the in-process queue) executes it.
+   */
+  submit<TContext = unknown>(
+    name: string,
+    input: RunInput,
+    options: SubmitOptions<TContext> = {},
+  ): Promise<{ runId: string }> {
+    return this.#runnerOf().submit(name, input, options)
+  }
+
+  /**
+   * Waits until the run ends (or pauses for approval) and returns its result; rejects with its
+   * error when it failed or was cancelled. Works for a run executing in any process.
+   */
+  async wait<TOutput = unknown>(runId: string): Promise<RunResult<TOutput>> {
+    const checkpoint = await this.#runnerOf().settle(runId)
+    return storedResult<TOutput>(checkpoint, (stored) => this.#parseCheckpoint(stored))
+  }
+
+  /** Cancels the run wherever it executes; resolves with the status it had. */
+  cancel(runId: string): Promise<RunStatusOf> {
+    return this.#runnerOf().cancel(runId)
+  }
+
+  /**
+   * The run's events: the stored log after `after` (a `seq`), then live ones, up to its `run.end`,
+   * with no gap and no duplicate. Works from any process that shares the storage and the bus.
+   */
+  events(runId: string, options: { after?: number; signal?: AbortSignal } = {}): AsyncIterable<RunEvent> {
+    return this.#runnerOf().events(runId, options)
+  }
+
+  /** Starts executing queued runs in this process (a worker); the in-process queue starts on its own. */
+  work(): Promise<void> {
+    return this.#runnerOf().work()
+  }
+
+  /**
+   * Finds runs left `queued` or `running` by a process that stopped and queues them again (they
+   * resume from their checkpoint); workers do it on their own. Returns how many it found.
+   */
+  recoverOrphans(options: { olderThanMs?: number } = {}): Promise<number> {
+    return this.#runnerOf().recoverOrphans(options)
+  }
+
+  /**
+   * Stops taking runs, waits up to `graceMs` (default 10 s) for those executing here, then stops
+   * the others at their last checkpoint for another worker; closes the queue and the bus.
+   */
+  async close(options: { graceMs?: number } = {}): Promise<void> {
+    await this.#runner?.close(options)
+  }
+
+  /** The storage submitted runs use: the runtime's, or one in memory. */
+  #runnerOf(): Runner {
+    if (this.#runner !== undefined) return this.#runner
+    const queue = this.#queue ?? createInProcessQueue()
+    const settings = this.#runnerSettings
+    const where = 'new Runtime({ runner })'
+    this.#runner = new Runner({
+      storage: this.storage ?? createMemoryStorage(),
+      queue,
+      bus: this.#bus ?? createInProcessEventBus(),
+      registry: this.runnables,
+      settings: {
+        concurrency: positiveInteger(settings.concurrency, 16, `${where}: concurrency`),
+        retries: nonNegativeInteger(settings.retries, 3, `${where}: retries`),
+        timeoutMs:
+          settings.timeoutMs === undefined
+            ? 300_000
+            : positiveMilliseconds(settings.timeoutMs, `${where}: timeoutMs`),
+        retryDelayMs:
+          settings.retryDelayMs === undefined
+            ? 250
+            : positiveMilliseconds(settings.retryDelayMs, `${where}: retryDelayMs`),
+        orphanAfterMs:
+          settings.orphanAfterMs === undefined
+            ? 60_000
+            : positiveMilliseconds(settings.orphanAfterMs, `${where}: orphanAfterMs`),
+        worker: settings.worker ?? !queue.distributed,
+      },
+      startAgent: (launch) => this.#launchAgent(launch),
+    })
+    return this.#runner
+  }
+
+  /** Starts (or continues) an agent run the runner took from the queue. */
+  async #launchAgent(request: AgentLaunch): Promise<unknown> {
+    const { checkpoint, agent } = request
+    const { record } = checkpoint
+    const storage = this.#runnerOf().storage
+    const options = {
+      context: request.context,
+      signal: request.signal,
+      timeoutMs: request.timeoutMs,
+    }
+    const common = {
+      storage,
+      metadata: record.metadata,
+      willRetry: request.willRetry,
+    }
+    if (record.status === 'queued') {
+      const snapshot = checkpoint.snapshot as unknown as RunnableSnapshot
+      const state = createRunState({
+        runId: record.runId,
+        agentName: agent.name,
+        messages: [],
+        toolChoice: agent.toolChoice,
+      })
+      if (snapshot.session !== undefined) state.session = { id: snapshot.session, historyLength: 0 }
+      const launch: Launch = {
+        ...common,
+        state,
+        input: snapshot.input,
+        phase: 'queued',
+        stored: { revision: record.revision, seq: request.seq, saved: { messages: 0, items: 0 } },
+      }
+      return this.#start(agent, snapshot.input, options, request.sink, undefined, launch)
+    }
+    const state = await this.#parseCheckpoint(checkpoint)
+    const launch: Launch = {
+      ...common,
+      state,
+      stored: {
+        revision: record.revision,
+        seq: request.seq,
+        saved:
+          (checkpoint.snapshot as { version?: unknown }).version === 2
+            ? { messages: state.messages.length, items: state.items.length }
+            : { messages: 0, items: 0 },
+      },
+    }
+    return this.#start(agent, undefined, options, request.sink, undefined, launch)
+  }
+
+  /** An agent run's state from its checkpoint, validated. */
+  #parseCheckpoint(checkpoint: RunCheckpoint): Promise<RunState> {
+    return parseRunState(rebuildState(checkpoint.snapshot, checkpoint.parts), checkpoint.record.runId)
   }
 
   /**
@@ -176,6 +374,11 @@ export class Runtime {
       throw new ConfigError({ message: 'resume: runId must be a non-empty string.' })
     }
     const checkpoint = await storage.runs.load(runId)
+    if (checkpoint?.record.status === 'queued') {
+      throw new ConfigError({
+        message: `resume: run "${runId}" is queued (submitted, not started yet): runtime.wait("${runId}") waits for it.`,
+      })
+    }
     if (checkpoint === null) {
       const record = await storage.runs.get(runId)
       throw new ConfigError({
@@ -186,12 +389,17 @@ export class Runtime {
       })
     }
     const state = await parseRunState(rebuildState(checkpoint.snapshot, checkpoint.parts), runId)
-    const agent = this.#agents.get(state.agentName)
-    if (agent === undefined) {
+    const registered = this.runnables.get(state.agentName)
+    if (registered?.kind !== 'agent') {
+      const agents = this.runnables
+        .list()
+        .filter((entry): entry is Extract<RegisteredRunnable, { kind: 'agent' }> => entry.kind === 'agent')
+        .map((entry) => entry.name)
       throw new ConfigError({
-        message: `resume: run "${runId}" belongs to agent "${state.agentName}", which is not among this runtime's agents (${[...this.#agents.keys()].join(', ') || 'none'}). Pass it in new Runtime({ agents: [...] }).`,
+        message: `resume: run "${runId}" belongs to agent "${state.agentName}", which is not among this runtime's agents (${agents.join(', ') || 'none'}). Pass it in new Runtime({ agents: [...] }).`,
       })
     }
+    const agent = registered.agent
     if (state.status === 'completed') return completedResult(state, state.output as TOutput)
     const approvals = new Map<string, ApprovalDecision>()
     for (const [index, decision] of (options.approvals ?? []).entries()) {
@@ -217,7 +425,16 @@ export class Runtime {
             : { messages: 0, items: 0 },
       },
     }
-    return this.#start(agent as Agent<unknown, TOutput>, undefined, options, undefined, undefined, launch)
+    // Watchers of the run (runtime.events) see a resumed run's events when the runner is in use.
+    const runner = this.#runner
+    const sink: EventSink | undefined =
+      runner === undefined
+        ? undefined
+        : (event) => {
+            runner.publish(runId, event)
+            return undefined
+          }
+    return this.#start(agent as Agent<unknown, TOutput>, undefined, options, sink, undefined, launch)
   }
 
   /** Runs the agent to its end and resolves with the result; rejects if it fails or is cancelled. */
@@ -327,17 +544,19 @@ export class Runtime {
     }
     const { state } = launch
     const runId = state.runId
+    const storage = launch.storage ?? this.storage
     const checkpointer =
-      this.storage === undefined
+      storage === undefined
         ? undefined
         : new Checkpointer({
-            storage: this.storage,
+            storage,
             runId,
             revision: launch.stored?.revision ?? null,
-            phase: launch.stored === undefined ? 'new' : state.status,
+            phase: launch.phase ?? (launch.stored === undefined ? 'new' : state.status),
             seq: launch.stored?.seq ?? 0,
             ...(launch.stored === undefined ? {} : { saved: launch.stored.saved }),
             sink,
+            metadata: launch.metadata,
           })
 
     const execution = startExecution<RunEventData, RunEvent>({
@@ -371,11 +590,12 @@ export class Runtime {
       emit,
       checkpointer,
       approvals: launch.approvals,
-      resumed: launch.stored !== undefined,
+      resumed: launch.stored !== undefined && launch.input === undefined,
       executeInputToolCalls: options.executeInputToolCalls === true,
+      willRetry: launch.willRetry,
     }
     const cleanUp = () => execution.dispose()
-    const promise = begin(active, launch.input, this.storage, this.models)
+    const promise = begin(active, launch.input, storage, this.models, launch.phase === 'queued')
     promise.then(cleanUp, (error: unknown) => {
       cleanUp()
       // A failed run may leave sibling tool calls running: tell them to stop.
@@ -391,6 +611,8 @@ async function begin<TContext, TOutput>(
   input: RunInput | undefined,
   storage: Storage | undefined,
   models: ModelRegistry,
+  /** A submitted run: a failure before it starts is stored (nothing else would end it). */
+  queued = false,
 ): Promise<RunResult<TOutput>> {
   const { state } = active
   try {
@@ -423,11 +645,22 @@ async function begin<TContext, TOutput>(
       turns: state.turn,
     }
     // Nothing of the run was stored (or changed, for a resumed run): the end is only delivered.
-    if (active.checkpointer !== undefined) await active.checkpointer.finish(state, runEnd, false)
+    if (active.checkpointer !== undefined) await active.checkpointer.finish(state, runEnd, queued)
     else await active.emit(runEnd)
     throw error
   }
   return runLoop(active)
+}
+
+/** The status type `cancel` resolves with. */
+type RunStatusOf = Awaited<ReturnType<Runner['cancel']>>
+
+function nonNegativeInteger(value: unknown, fallback: number, field: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new ConfigError({ message: `${field} must be an integer >= 0; got ${JSON.stringify(value)}.` })
+  }
+  return value
 }
 
 function modelRegistryOf(models: RuntimeOptions['models']): ModelRegistry {

@@ -199,7 +199,7 @@ export function pendingCalls(messages: readonly Message[]): ToolCallPart[] {
   )
 }
 
-function interruption(call: ToolCallPart): Interruption {
+export function interruption(call: ToolCallPart): Interruption {
   let args: unknown = call.arguments
   try {
     args = JSON.parse(call.arguments)

@@ -115,7 +115,21 @@ export function steps<TState extends object = NoResults>(
   )
 }
 
+/** The plans of the jobs `steps()` made, so a runtime can run a registered job as a runnable. */
+const plans = new WeakMap<object, JobPlan>()
+
+/** The plan (steps and initial state) of a job made by `steps()`; undefined for anything else. */
+export function planOf(job: object): JobPlan | undefined {
+  return plans.get(job)
+}
+
 function createJob<TState, TResults>(plan: JobPlan, highWaterMark: number): StepJob<TState, TResults> {
+  const job = defineJob<TState, TResults>(plan, highWaterMark)
+  plans.set(job, plan)
+  return job
+}
+
+function defineJob<TState, TResults>(plan: JobPlan, highWaterMark: number): StepJob<TState, TResults> {
   const where = `job "${plan.name}"`
   const execution = (options: unknown, method: string, mustExist: boolean, jobId?: string): JobExecution => {
     const checked = checkRunOptions(options, `${where}.${method}`)

@@ -5,6 +5,7 @@ import type { StoredDataError } from './storage-errors.js'
 
 /** Every run status, as stored. Typecheck fails here when `RunStatus` gains a status not listed. */
 export const RUN_STATUSES = [
+  'queued',
   'running',
   'completed',
   'failed',

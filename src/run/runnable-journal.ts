@@ -1,0 +1,159 @@
+/**
+ * The journal of a runnable's run (a custom `{ name, run(ctx) }` or a step job): stamps its
+ * events (`runId`, `seq`, `time`), stores them, then delivers them; saves its checkpoints with the
+ * events emitted before them in one atomic write. Writes are serialised and each is a
+ * compare-and-set on the run's revision, so two processes never both continue one run.
+ *
+ * @module
+ */
+import type { RunEvent, RunEventData, RunStatus } from '../events/run-event.js'
+import type { Message } from '../messages/message.js'
+import type { RunKind } from '../storage/run-repository.js'
+import type { Storage } from '../storage/storage.js'
+import type { JsonObject, JsonValue } from '../util/json.js'
+import type { EventSink } from './checkpointer.js'
+
+/** The snapshot a runnable's run stores (format version 1). Submitted runs of any kind start with one. */
+export interface RunnableSnapshot {
+  version: 1
+  format: 'runnable'
+  /** The run's input messages. */
+  input: Message[]
+  /** The session the run continues (agents only). */
+  session?: string
+  /** What the runnable last saved with `ctx.checkpoint(state)`. */
+  state?: JsonValue
+  /** Results of the completed `ctx.step` steps (and of a step job's steps), by step name. */
+  steps: { [step: string]: JsonValue }
+  /** Failed attempts so far (retries). */
+  attempts: number
+  output?: JsonValue
+  error?: { name: string; message: string }
+}
+
+/** Tells a runnable snapshot from an agent's run state. */
+export function isRunnableSnapshot(snapshot: unknown): snapshot is RunnableSnapshot {
+  return (snapshot as { format?: unknown } | null)?.format === 'runnable'
+}
+
+/** Options of a journal. */
+export interface RunnableJournalOptions {
+  storage: Storage
+  runId: string
+  name: string
+  kind: RunKind
+  /** The stored revision the run continues from. */
+  revision: number
+  /** The last stored event `seq`. */
+  seq: number
+  metadata?: JsonObject | undefined
+  sink?: EventSink | undefined
+}
+
+/** See the module comment. */
+export class RunnableJournal {
+  readonly #options: RunnableJournalOptions
+  #revision: number
+  #seq: number
+  #open: RunEvent[] = []
+  #tail: Promise<void> = Promise.resolve()
+  #failure: { error: unknown } | undefined
+  #ended = false
+
+  constructor(options: RunnableJournalOptions) {
+    this.#options = options
+    this.#revision = options.revision
+    this.#seq = options.seq
+  }
+
+  get seq(): number {
+    return this.#seq
+  }
+
+  /** Stamps and queues an event; resolves once it is stored and delivered. */
+  emit(data: RunEventData): Promise<void> {
+    if (this.#ended) return Promise.resolve()
+    this.#stamp(data)
+    return this.#enqueue(async () => {
+      if (this.#open.length === 0) return
+      const events = this.#open
+      this.#open = []
+      await this.#options.storage.runs.appendEvents(this.#options.runId, events, {
+        expectedRevision: this.#revision,
+      })
+      await this.#deliver(events)
+    })
+  }
+
+  /** Stamps an event that the next `save` stores (with the claim of the run, say). */
+  stage(data: RunEventData): void {
+    if (!this.#ended) this.#stamp(data)
+  }
+
+  /** Saves the snapshot with `status` and the events emitted so far (and `end`, the run's last event). */
+  save(
+    status: RunStatus,
+    snapshot: RunnableSnapshot,
+    end?: RunEventData & { type: 'run.end' },
+  ): Promise<void> {
+    if (end !== undefined) {
+      this.#stamp(end)
+      this.#ended = true
+    }
+    const copy = structuredClone(snapshot)
+    return this.#enqueue(async () => {
+      const events = this.#open
+      this.#open = []
+      const { storage, runId, name, kind, metadata } = this.#options
+      const saved = await storage.runs.save({
+        runId,
+        kind,
+        agentName: name,
+        status,
+        snapshot: copy,
+        expectedRevision: this.#revision,
+        events,
+        ...(metadata === undefined ? {} : { metadata }),
+        ...(copy.session === undefined ? {} : { sessionId: copy.session }),
+      })
+      this.#revision = saved.revision
+      await this.#deliver(events)
+    })
+  }
+
+  /** Waits for the writes queued so far; drops what is not stored (a retry continues after the stored log). */
+  async abandon(): Promise<void> {
+    this.#ended = true
+    await this.#tail
+    this.#open = []
+  }
+
+  #stamp(data: RunEventData): void {
+    const event = data as RunEvent
+    event.runId = this.#options.runId
+    event.seq = ++this.#seq
+    event.time = Date.now()
+    this.#open.push(event)
+  }
+
+  #enqueue(task: () => Promise<void>): Promise<void> {
+    const next = this.#tail.then(() => {
+      if (this.#failure !== undefined) throw this.#failure.error
+      return task()
+    })
+    this.#tail = next.catch((error: unknown) => {
+      // No later write may run after a failed one: the stored revision is unknown from then on.
+      this.#failure ??= { error }
+    })
+    return next
+  }
+
+  async #deliver(events: readonly RunEvent[]): Promise<void> {
+    const sink = this.#options.sink
+    if (sink === undefined) return
+    for (const event of events) {
+      const wait = sink(event)
+      if (wait !== undefined) await wait
+    }
+  }
+}

@@ -1,0 +1,596 @@
+/**
+ * The runner behind `runtime.submit / wait / cancel / events`: stores a submitted run as `queued`,
+ * hands it to the queue, executes the jobs it takes (retries from the last checkpoint, a timeout
+ * per run), publishes stored events on the bus, carries cancellations to the process running the
+ * run, and finds orphan runs (left `running` or `queued` by a process that died).
+ *
+ * @module
+ */
+import { readableError } from '../errors/describe-error.js'
+import {
+  type AgentLoopError,
+  ConfigError,
+  ContextBudgetError,
+  MaxRetriesExceededError,
+  MaxTurnsExceededError,
+  ModelError,
+  RunCancelledError,
+  RunTimeoutError,
+  ValidationFailedError,
+} from '../errors/errors.js'
+import type { RunEvent, RunStatus } from '../events/run-event.js'
+import type { Message } from '../messages/message.js'
+import type { RunCheckpoint, RunRecord } from '../storage/run-repository.js'
+import { requireJson } from '../storage/repositories/shared.js'
+import { StorageConflictError } from '../storage/storage-errors.js'
+import type { Storage } from '../storage/storage.js'
+import { sleep } from '../util/abort.js'
+import type { JsonObject } from '../util/json.js'
+import type { EventSink } from './checkpointer.js'
+import type { ControlMessage, EventBus, Unsubscribe } from './event-bus.js'
+import { executeRunnable } from './execute-runnable.js'
+import { followRun } from './follow-run.js'
+import type { QueuedRun, RunQueue } from './run-queue.js'
+import type { RegisteredRunnable, RunnableRegistry } from './runnable.js'
+import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
+
+/** Statuses a run leaves only by executing. */
+const OPEN: ReadonlySet<RunStatus> = new Set(['queued', 'running'])
+
+/** What the runtime does for an agent run the runner executes. */
+export interface AgentLaunch {
+  agent: Extract<RegisteredRunnable, { kind: 'agent' }>['agent']
+  checkpoint: RunCheckpoint
+  /** The last stored event `seq`. */
+  seq: number
+  context: unknown
+  signal: AbortSignal
+  timeoutMs: number
+  sink: EventSink
+  willRetry(error: unknown): boolean
+}
+
+/** The runner's settings (`new Runtime({ runner })`); every one has a default. */
+export interface RunnerSettings {
+  /** Runs this process executes at once (default 16). */
+  concurrency?: number
+  /** Retries of a failed run, each continuing from its last checkpoint (default 3). */
+  retries?: number
+  /** A submitted run's timeout in milliseconds (default 300,000: 5 minutes). */
+  timeoutMs?: number
+  /** The wait before the first retry, doubled for each next one up to 10 s (default 250 ms). */
+  retryDelayMs?: number
+  /**
+   * A `queued` or `running` run that no process executes and that has not been written for this
+   * long is an orphan: it is resumed from its checkpoint, or failed when it cannot be (default
+   * 60,000 ms). Checked when the worker starts and then every `orphanAfterMs`.
+   */
+  orphanAfterMs?: number
+  /**
+   * Whether this runtime executes queued runs (default: true for the in-process queue, false for
+   * a distributed one; `runtime.work()` or `startWorker()` turns it on).
+   */
+  worker?: boolean
+}
+
+/** Options of `runtime.submit`. */
+export interface SubmitOptions<TContext = unknown> {
+  /** Use this id instead of a generated one (a UUID). */
+  runId?: string
+  /** A session id (agents): its history is loaded before the input, the new turn appended at the end. */
+  session?: string
+  /**
+   * The run context (user id, db handle, secrets): never stored. It reaches the run only through
+   * the in-process queue; with a distributed queue, give workers their context instead.
+   */
+  context?: TContext
+  /** Your JSON data, stored with the run and given to a runnable as `ctx.metadata`. */
+  metadata?: JsonObject
+  /** This run's timeout in milliseconds (default: the runner's, 300,000). */
+  timeoutMs?: number
+  /** This run's retries (default: the runner's, 3). */
+  retries?: number
+}
+
+const SUBMIT_KEYS = new Set(['runId', 'session', 'context', 'metadata', 'timeoutMs', 'retries'])
+
+/** What the runner needs from the runtime. */
+export interface RunnerOptions {
+  storage: Storage
+  queue: RunQueue
+  bus: EventBus
+  registry: RunnableRegistry
+  settings: Required<RunnerSettings>
+  startAgent(launch: AgentLaunch): Promise<unknown>
+}
+
+/** A run this process executes. */
+interface LocalRun {
+  controller: AbortController
+  /** Set when the worker stops: the run is left at its checkpoint for another worker. */
+  shutdown: boolean
+}
+
+/** See the module comment. */
+export class Runner {
+  readonly #options: RunnerOptions
+  readonly #local = new Map<string, LocalRun>()
+  readonly #contexts = new Map<string, unknown>()
+  /** Cancellations seen, by run id (kept a while: a job may start after its cancel arrived). */
+  readonly #cancelled = new Map<string, number>()
+  #control: Promise<Unsubscribe> | undefined
+  #working: Promise<void> | undefined
+  #orphanTimer: ReturnType<typeof setInterval> | undefined
+  #closing = false
+
+  constructor(options: RunnerOptions) {
+    this.#options = options
+  }
+
+  get storage(): Storage {
+    return this.#options.storage
+  }
+
+  /** Publishes a stored event of a run executing outside the runner (a resume). */
+  publish(runId: string, event: RunEvent): void {
+    this.#options.bus.publish(runId, [event])
+  }
+
+  /** Runs executing in this process. */
+  get active(): number {
+    return this.#local.size
+  }
+
+  async submit(
+    name: string,
+    input: string | readonly Message[],
+    options: SubmitOptions = {},
+  ): Promise<{ runId: string }> {
+    const { registry, queue, storage } = this.#options
+    if (this.#closing)
+      throw new ConfigError({ message: 'submit: the runtime is closing; no run can be submitted.' })
+    if (typeof name !== 'string' || name === '') {
+      throw new ConfigError({
+        message: `submit(name, input): name must be a registered runnable's name; got ${JSON.stringify(name)}.`,
+      })
+    }
+    const entry = registry.get(name)
+    if (entry === undefined) {
+      const names = registry.list().map((each) => each.name)
+      throw new ConfigError({
+        message: `submit: no runnable named "${name}" is registered (registered: ${names.join(', ') || 'none'}). Register it with runtime.register(...) or new Runtime({ agents, runnables }).`,
+      })
+    }
+    checkSubmitOptions(options)
+    if (options.context !== undefined && queue.distributed) {
+      throw new ConfigError({
+        message: `submit: options.context cannot travel through the ${queue.backend} queue (the run context is never stored or sent). Give the workers their context (startWorker({ context })), or use the in-process queue.`,
+      })
+    }
+    if (options.session !== undefined && entry.kind !== 'agent') {
+      throw new ConfigError({
+        message: `submit: session is for agents; "${name}" is a ${entry.kind === 'steps' ? 'step job' : 'runnable'}.`,
+      })
+    }
+    const { toMessages } = await import('./run-input.js')
+    const messages = await toMessages(input)
+    const runId = options.runId ?? crypto.randomUUID()
+    const snapshot: RunnableSnapshot = {
+      version: 1,
+      format: 'runnable',
+      input: messages,
+      steps: {},
+      attempts: 0,
+      ...(options.session === undefined ? {} : { session: options.session }),
+    }
+    try {
+      await storage.runs.save({
+        runId,
+        kind: entry.kind === 'steps' ? 'steps' : 'agent',
+        agentName: name,
+        status: 'queued',
+        snapshot,
+        expectedRevision: null,
+        ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+        ...(options.session === undefined ? {} : { sessionId: options.session }),
+      })
+    } catch (error) {
+      if (error instanceof StorageConflictError) {
+        throw new ConfigError({
+          message: `submit: a run with id "${runId}" already exists. Use another runId, or runtime.wait("${runId}") for it.`,
+          cause: error,
+        })
+      }
+      throw error
+    }
+    if (options.context !== undefined) this.#contexts.set(runId, options.context)
+    await this.#subscribeControl()
+    await queue.enqueue({
+      runId,
+      name,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.retries === undefined ? {} : { retries: options.retries }),
+    })
+    if (this.#options.settings.worker) await this.work()
+    return { runId }
+  }
+
+  /** Follows the run: its stored log after `after`, then live events, up to `run.end`. */
+  events(
+    runId: string,
+    options: { after?: number; signal?: AbortSignal; maxBuffered?: number } = {},
+  ): AsyncIterable<RunEvent> {
+    if (typeof runId !== 'string' || runId === '') {
+      throw new ConfigError({ message: 'events(runId): runId must be a non-empty string.' })
+    }
+    const after = options.after ?? 0
+    if (!Number.isInteger(after) || after < 0) {
+      throw new ConfigError({
+        message: `events(runId, { after }): after must be a seq (an integer >= 0); got ${JSON.stringify(options.after)}.`,
+      })
+    }
+    const { storage, bus } = this.#options
+    return followRun({
+      storage,
+      bus,
+      runId,
+      after,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.maxBuffered === undefined ? {} : { maxBuffered: options.maxBuffered }),
+    })
+  }
+
+  /**
+   * Waits for the run to end or pause, and returns its stored record and checkpoint. Throws
+   * `ConfigError` for an unknown run.
+   */
+  async settle(runId: string): Promise<RunCheckpoint> {
+    const { storage } = this.#options
+    const seq = await storage.runs.lastEventSeq(runId)
+    const record = await storage.runs.get(runId)
+    if (record === null) throw new ConfigError({ message: `wait: there is no run "${runId}".` })
+    if (OPEN.has(record.status)) {
+      for await (const event of this.events(runId, { after: seq })) if (event.type === 'run.end') break
+    }
+    const checkpoint = await storage.runs.load(runId)
+    if (checkpoint === null) {
+      throw new ConfigError({
+        message: `wait: run "${runId}" has no checkpoint any more (it was pruned); read its events with storage.runs.readEvents.`,
+      })
+    }
+    return checkpoint
+  }
+
+  /**
+   * Cancels a run wherever it executes: a queued or paused run is cancelled in storage (its
+   * `run.end` saved), a running one through the bus to the process running it. Resolves with the
+   * status the run had; a finished run is left as it is.
+   */
+  async cancel(runId: string): Promise<RunStatus> {
+    const { storage, bus, queue } = this.#options
+    const record = await storage.runs.get(runId)
+    if (record === null) throw new ConfigError({ message: `cancel: there is no run "${runId}".` })
+    if (record.status === 'completed' || record.status === 'failed' || record.status === 'cancelled')
+      return record.status
+    this.#noteCancel(runId)
+    await this.#subscribeControl()
+    await bus.publishControl({ type: 'cancel', runId })
+    if (record.status !== 'running') {
+      // Nobody executes a queued or paused run: cancel it in storage (compare-and-set: if a worker
+      // claims it first, the message above stops it there).
+      await queue.remove(runId).catch(() => false)
+      await this.#endStored(
+        record,
+        'cancelled',
+        new RunCancelledError({ message: `Run "${runId}" was cancelled (runtime.cancel) before it ran.` }),
+      ).catch((error: unknown) => {
+        if (!(error instanceof StorageConflictError)) throw error
+      })
+    }
+    return record.status
+  }
+
+  /** Starts taking runs from the queue (and checking for orphans). */
+  work(): Promise<void> {
+    this.#working ??= (async () => {
+      await this.#subscribeControl()
+      const { queue, settings } = this.#options
+      await queue.process((job) => this.#execute(job), { concurrency: settings.concurrency })
+      await this.recoverOrphans({ olderThanMs: queue.distributed ? settings.orphanAfterMs : 0 })
+      this.#orphanTimer = setInterval(() => {
+        void this.recoverOrphans().catch(() => {})
+      }, settings.orphanAfterMs)
+      this.#orphanTimer.unref?.()
+    })()
+    return this.#working
+  }
+
+  /** Listens to cancellations (once). */
+  async #subscribeControl(): Promise<void> {
+    this.#control ??= this.#options.bus.onControl((message) => this.#onControl(message))
+    await this.#control
+  }
+
+  /**
+   * Finds runs left `queued` or `running` with no process executing them (not written for
+   * `olderThanMs`, and no job for them in the queue) and queues them again: they resume from their
+   * checkpoint. A run whose runnable this runtime does not know is failed with a `run.end`.
+   * Returns how many runs it queued or failed.
+   */
+  async recoverOrphans(options: { olderThanMs?: number } = {}): Promise<number> {
+    const { storage, queue, registry, settings } = this.#options
+    const olderThan = Date.now() - (options.olderThanMs ?? settings.orphanAfterMs)
+    let found = 0
+    let cursor: string | undefined
+    do {
+      const page = await storage.runs.page({
+        kind: 'all',
+        status: ['queued', 'running'],
+        limit: 200,
+        ...(cursor === undefined ? {} : { cursor }),
+      })
+      for (const record of page.runs) {
+        if (this.#local.has(record.runId) || record.updatedAt > olderThan) continue
+        if (await queue.has(record.runId)) continue
+        found++
+        if (registry.get(record.agentName) === undefined) {
+          await this.#endStored(
+            record,
+            'failed',
+            new ConfigError({
+              message: `Run "${record.runId}" was left ${record.status} by a process that stopped, and no runnable "${record.agentName}" is registered here to resume it.`,
+            }),
+          ).catch(() => {})
+          continue
+        }
+        await queue.enqueue({ runId: record.runId, name: record.agentName })
+      }
+      cursor = page.nextCursor ?? undefined
+    } while (cursor !== undefined)
+    return found
+  }
+
+  /**
+   * Stops taking runs; waits up to `graceMs` for the runs executing here, then stops the others at
+   * their last checkpoint (status `running`: another worker, or this one restarted, resumes them).
+   */
+  async close(options: { graceMs?: number } = {}): Promise<void> {
+    this.#closing = true
+    if (this.#orphanTimer !== undefined) clearInterval(this.#orphanTimer)
+    const graceMs = options.graceMs ?? 10_000
+    const { queue, bus } = this.#options
+    const closing = queue.close()
+    const deadline = Date.now() + graceMs
+    while (this.#local.size > 0 && Date.now() < deadline) await sleep(Math.min(20, graceMs))
+    for (const local of this.#local.values()) {
+      local.shutdown = true
+      local.controller.abort(
+        new RunCancelledError({
+          message: 'The worker is shutting down; the run continues from its checkpoint elsewhere.',
+        }),
+      )
+    }
+    await closing
+    const control = await this.#control
+    control?.()
+    await bus.close()
+  }
+
+  #onControl(message: ControlMessage): void {
+    if (message.type !== 'cancel') return
+    this.#noteCancel(message.runId)
+    this.#local
+      .get(message.runId)
+      ?.controller.abort(
+        new RunCancelledError({ message: `Run "${message.runId}" was cancelled (runtime.cancel).` }),
+      )
+  }
+
+  #noteCancel(runId: string): void {
+    const now = Date.now()
+    this.#cancelled.set(runId, now)
+    // Forget old ones: a cancel matters only to a job that starts soon after it.
+    if (this.#cancelled.size > 10_000) {
+      for (const [id, time] of this.#cancelled) if (now - time > 600_000) this.#cancelled.delete(id)
+    }
+  }
+
+  /** Executes one job: attempts until the run ends, retrying failures from the last checkpoint. */
+  async #execute(job: QueuedRun): Promise<void> {
+    const { runId } = job
+    const { settings } = this.#options
+    if (this.#local.has(runId)) return
+    const local: LocalRun = { controller: new AbortController(), shutdown: false }
+    if (this.#cancelled.has(runId)) {
+      local.controller.abort(
+        new RunCancelledError({ message: `Run "${runId}" was cancelled (runtime.cancel).` }),
+      )
+    }
+    this.#local.set(runId, local)
+    try {
+      const retries = job.retries ?? settings.retries
+      for (let attempt = 1; ; attempt++) {
+        let retrying = false
+        const willRetry = (error: unknown) => {
+          // A worker that shuts down leaves the run at its checkpoint, like a retry would.
+          if (local.shutdown) return true
+          retrying = attempt <= retries && !local.controller.signal.aborted && isRetryable(error)
+          return retrying
+        }
+        try {
+          await this.#attempt(job, attempt, local, willRetry)
+          return
+        } catch (error) {
+          if (local.shutdown) throw error
+          if (!retrying) return
+          const delay = Math.min(settings.retryDelayMs * 2 ** (attempt - 1), 10_000)
+          await sleep(delay, local.controller.signal).catch(() => {})
+        }
+      }
+    } finally {
+      this.#local.delete(runId)
+      this.#contexts.delete(runId)
+    }
+  }
+
+  async #attempt(
+    job: QueuedRun,
+    attempt: number,
+    local: LocalRun,
+    willRetry: (error: unknown) => boolean,
+  ): Promise<void> {
+    const { storage, registry, bus, settings } = this.#options
+    const { runId } = job
+    const checkpoint = await storage.runs.load(runId)
+    if (checkpoint === null || !OPEN.has(checkpoint.record.status)) return // ended, paused or deleted meanwhile
+    const { record } = checkpoint
+    const entry = registry.get(record.agentName)
+    if (entry === undefined) {
+      await this.#endStored(
+        record,
+        'failed',
+        new ConfigError({
+          message: `No runnable named "${record.agentName}" is registered on the worker that took run "${runId}". Register it in the worker's config module.`,
+        }),
+      )
+      return
+    }
+    const seq = await storage.runs.lastEventSeq(runId)
+    const sink: EventSink = (event) => {
+      bus.publish(runId, [event])
+      return undefined
+    }
+    const timeoutMs = job.timeoutMs ?? settings.timeoutMs
+    const context = this.#contexts.get(runId)
+    if (entry.kind === 'agent') {
+      await this.#options.startAgent({
+        agent: entry.agent,
+        checkpoint,
+        seq,
+        context,
+        signal: local.controller.signal,
+        timeoutMs,
+        sink,
+        willRetry,
+      })
+      return
+    }
+    const snapshot = checkpoint.snapshot
+    if (!isRunnableSnapshot(snapshot)) {
+      throw new ConfigError({
+        message: `Run "${runId}" of "${entry.name}" has a checkpoint that is not a runnable's; it cannot be executed.`,
+      })
+    }
+    await executeRunnable({
+      entry,
+      storage,
+      runId,
+      revision: record.revision,
+      snapshot: { ...snapshot, attempts: attempt - 1 },
+      seq,
+      metadata: record.metadata,
+      context,
+      signal: local.controller.signal,
+      timeoutMs,
+      attempt,
+      willRetry,
+      sink,
+    })
+  }
+
+  /** Ends a run nobody executes (queued, paused or orphaned): its status and `run.end`, saved then published. */
+  async #endStored(record: RunRecord, status: 'cancelled' | 'failed', error: AgentLoopError): Promise<void> {
+    const { storage, bus } = this.#options
+    const checkpoint = await storage.runs.load(record.runId)
+    const seq = await storage.runs.lastEventSeq(record.runId)
+    const runEnd: RunEvent = {
+      type: 'run.end',
+      runId: record.runId,
+      seq: seq + 1,
+      time: Date.now(),
+      status,
+      error: { name: error.name, message: error.message },
+      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
+      turns: 0,
+    }
+    const snapshot = checkpoint?.snapshot ?? { version: 1 }
+    const stored = isRunnableSnapshot(snapshot)
+      ? { ...snapshot, error: runEnd.error }
+      : { ...(snapshot as object), status, error: runEnd.error }
+    await storage.runs.save({
+      runId: record.runId,
+      kind: record.kind,
+      agentName: record.agentName,
+      status,
+      snapshot: stored as RunnableSnapshot,
+      expectedRevision: record.revision,
+      events: [runEnd],
+      ...(record.metadata === undefined ? {} : { metadata: record.metadata }),
+      ...(record.sessionId === undefined ? {} : { sessionId: record.sessionId }),
+    })
+    bus.publish(record.runId, [runEnd])
+  }
+}
+
+/** Whether a failure may be retried from the last checkpoint: not a decision, a limit or a cancellation. */
+export function isRetryable(caught: unknown): boolean {
+  const error = readableError(caught)
+  if (error instanceof ModelError) return error.isRetryable
+  if (
+    error instanceof RunCancelledError ||
+    error instanceof RunTimeoutError ||
+    error instanceof ConfigError ||
+    error instanceof MaxTurnsExceededError ||
+    error instanceof ValidationFailedError ||
+    error instanceof ContextBudgetError ||
+    error instanceof MaxRetriesExceededError ||
+    error instanceof StorageConflictError
+  ) {
+    return false
+  }
+  return true
+}
+
+function checkSubmitOptions(options: SubmitOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigError({ message: 'submit(name, input, options): options must be an object.' })
+  }
+  for (const key of Object.keys(options)) {
+    if (!SUBMIT_KEYS.has(key)) {
+      throw new ConfigError({
+        message: `submit options: unknown option "${key}" (known: ${[...SUBMIT_KEYS].join(', ')}).`,
+      })
+    }
+  }
+  const { runId, session, metadata, timeoutMs, retries } = options
+  if (runId !== undefined && (typeof runId !== 'string' || runId === '')) {
+    throw new ConfigError({
+      message: `submit options: runId must be a non-empty string; got ${JSON.stringify(runId)}.`,
+    })
+  }
+  if (session !== undefined && (typeof session !== 'string' || session === '')) {
+    throw new ConfigError({
+      message: `submit options: session must be a non-empty string (a session id); got ${JSON.stringify(session)}.`,
+    })
+  }
+  if (
+    metadata !== undefined &&
+    (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
+  ) {
+    throw new ConfigError({ message: 'submit options: metadata must be a JSON object.' })
+  }
+  if (metadata !== undefined) requireJson(metadata, 'submit options: metadata')
+  if (
+    timeoutMs !== undefined &&
+    !(typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs))
+  ) {
+    throw new ConfigError({
+      message: `submit options: timeoutMs must be a positive number of milliseconds; got ${JSON.stringify(timeoutMs)}.`,
+    })
+  }
+  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
+    throw new ConfigError({
+      message: `submit options: retries must be an integer >= 0; got ${JSON.stringify(retries)}.`,
+    })
+  }
+}
