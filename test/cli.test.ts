@@ -132,6 +132,21 @@ describe('agentloop runs', () => {
     expect(again.stderr).toContain(`Run "${runId}" (completed) waits on no tool call.`)
   })
 
+  it('cancel ends a paused run in storage; cancelling it again says there is nothing to cancel', async () => {
+    const cwd = tempDir()
+    const runId = parse((await cli(['--json', ...config, 'run', 'bank', 'pay'], { cwd })).stdout)
+      .runId as string
+    const cancelled = await cli([...config, 'runs', 'cancel', runId], { cwd })
+    expect(cancelled.code).toBe(0)
+    expect(cancelled.stdout).toBe(`run ${runId} cancelled (it was awaiting_approval)\n`)
+    const [shown, again] = await Promise.all([
+      cli(['--json', ...config, 'runs', 'show', runId], { cwd }),
+      cli(['--json', ...config, 'runs', 'cancel', runId], { cwd }),
+    ])
+    expect(parse(shown.stdout)).toMatchObject({ runId, status: 'cancelled', pending: [] })
+    expect(parse(again.stdout)).toEqual({ runId, status: 'cancelled', before: 'cancelled' })
+  })
+
   it('unknown runs exit 4; a bad --status exits 3; a bad --limit exits 2', async () => {
     const cwd = tempDir()
     const [show, cancel, status, limit] = await Promise.all([
@@ -145,7 +160,7 @@ describe('agentloop runs', () => {
     expect(cancel.code).toBe(4)
     expect(parse(cancel.stdout)).toMatchObject({ error: { name: 'NotFoundError', exitCode: 4 } })
     expect(status.code).toBe(3)
-    expect(status.stderr).toContain('--status: unknown status "done". Use one of running, completed, failed')
+    expect(status.stderr).toContain('--status: unknown status "done". Use one of queued, running, completed, failed')
     expect(limit.code).toBe(2)
     expect(limit.stderr).toContain('--limit must be a whole number from 1 to 1000; got "ten"')
   })

@@ -26,6 +26,12 @@ export interface ServiceOptions {
   db?: string | undefined
   cwd: string
   env: NodeJS.ProcessEnv
+  /**
+   * Whether this process executes queued runs: `false` for one-shot commands, `true` for
+   * `worker`, undefined for `serve` (the runner's default: yes with the in-process queue, no with
+   * a shared one, where workers do).
+   */
+  worker?: boolean | undefined
 }
 
 /** An approval decision as the command line gives it. */
@@ -59,10 +65,13 @@ export interface CliServices {
     events: AsyncIterable<RunEvent>
     result: Promise<RunResult<unknown>>
   }
-  /** Cancels a run wherever it runs; resolves the status it ended with. */
-  cancelRun(runId: string): Promise<{ runId: string; status: string }>
+  /** Cancels a run wherever it runs; resolves the status it has now and the one it had. */
+  cancelRun(runId: string): Promise<{ runId: string; status: string; before: string }>
   close(): Promise<void>
 }
+
+/** How long `runs cancel` waits for a run executing elsewhere to stop. */
+const CANCEL_WAIT_MS = 5_000
 
 /** Opens the services of one command. */
 export async function openServices(options: ServiceOptions): Promise<CliServices> {
@@ -77,6 +86,9 @@ export async function openServices(options: ServiceOptions): Promise<CliServices
     runtime = new Runtime({
       storage,
       agents: config.agents ?? [],
+      // Only `serve` and `worker` execute queued runs; other commands must never pick up a run
+      // another process is executing.
+      runner: options.worker === undefined ? {} : { worker: options.worker },
       models: createModelRegistry({
         ...(config.models === undefined ? {} : { providers: config.models }),
         ...(breakers === undefined ? {} : { wrap: breakers.wrap }),
@@ -119,12 +131,31 @@ export async function openServices(options: ServiceOptions): Promise<CliServices
       const record = await storage.runs.get(runId)
       if (record === null)
         throw new NotFoundError({ message: `No run "${runId}" in ${storageChoice.where}.` })
-      throw new ConfigError({
-        message: `Cancelling run "${runId}" needs the runner (runtime.cancel), which this build does not include yet.`,
-      })
+      const before = await runtime.cancel(runId)
+      if (before !== 'running') {
+        const after = await storage.runs.get(runId)
+        return { runId, status: after?.status ?? before, before }
+      }
+      // The run executes in another process: the request reaches it through the event bus, and
+      // its worker stops it at the next step. Wait a little for the stored status to say so.
+      const deadline = Date.now() + CANCEL_WAIT_MS
+      for (;;) {
+        const after = await storage.runs.get(runId)
+        if (after !== null && after.status !== 'running') return { runId, status: after.status, before }
+        if (Date.now() >= deadline) {
+          throw new ConfigError({
+            message: `Run "${runId}" is still running in another process ${CANCEL_WAIT_MS / 1000} s after the cancel request. Without REDIS_URL the request cannot reach another process: cancel it through the server that runs it (POST /api/runs/${runId}/cancel), or stop that process (the run stays at its last checkpoint).`,
+          })
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
     },
     async close() {
-      await storage.close()
+      try {
+        await runtime.close({ graceMs: 0 })
+      } finally {
+        await storage.close()
+      }
     },
   }
   return services

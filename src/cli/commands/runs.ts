@@ -213,6 +213,10 @@ export async function cancelRunCommand(
 ): Promise<ExitCode> {
   const services = await context.services()
   const result = await services.cancelRun(runId)
-  context.output.result(result, () => `run ${result.runId} ${result.status}`)
+  context.output.result(result, () =>
+    result.status === 'cancelled' && result.before !== 'cancelled'
+      ? `run ${result.runId} cancelled (it was ${result.before})`
+      : `run ${result.runId} was already ${result.status}: nothing to cancel`,
+  )
   return EXIT.ok
 }

@@ -52,7 +52,7 @@ export async function serveCommand(context: CommandContext, options: ServeComman
     .split(',')
     .map((key) => key.trim())
     .filter((key) => key !== '')
-  const services = await context.services()
+  const services = await context.services({ worker: undefined })
   reportCircuits(context, services)
   const spinner = context.output.spinner(`starting the server (${services.storageChoice.kind})`)
   let server: Started
@@ -84,7 +84,7 @@ export async function workerCommand(
   context: CommandContext,
   options: WorkerCommandOptions,
 ): Promise<ExitCode> {
-  const services = await context.services()
+  const services = await context.services({ worker: true })
   reportCircuits(context, services)
   const worker = await startRunWorker(services, { concurrency: options.concurrency ?? 4 })
   context.output.info(
