@@ -43,6 +43,8 @@ export interface CliDecision {
 
 /** What the commands use. */
 export interface CliServices {
+  /** The environment of the command. */
+  readonly env: NodeJS.ProcessEnv
   readonly config: AgentLoopConfig
   readonly configPath: string | undefined
   readonly storageChoice: StorageChoice
@@ -101,6 +103,7 @@ export async function openServices(options: ServiceOptions): Promise<CliServices
   const agents = new Map((config.agents ?? []).map((agent) => [agent.name, agent]))
 
   const services: CliServices = {
+    env: options.env,
     config,
     configPath: loaded.path,
     storageChoice,
