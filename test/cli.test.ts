@@ -160,7 +160,9 @@ describe('agentloop runs', () => {
     expect(cancel.code).toBe(4)
     expect(parse(cancel.stdout)).toMatchObject({ error: { name: 'NotFoundError', exitCode: 4 } })
     expect(status.code).toBe(3)
-    expect(status.stderr).toContain('--status: unknown status "done". Use one of queued, running, completed, failed')
+    expect(status.stderr).toContain(
+      '--status: unknown status "done". Use one of queued, running, completed, failed',
+    )
     expect(limit.code).toBe(2)
     expect(limit.stderr).toContain('--limit must be a whole number from 1 to 1000; got "ten"')
   })
@@ -180,6 +182,14 @@ describe('agentloop: flags, config and storage', () => {
     expect(results[1]?.stderr).toContain("unknown command 'runz'")
     expect(results[1]?.stderr).toContain('Did you mean one of run, runs?')
     expect(results[2]?.stderr).toContain("missing required argument 'input'")
+  })
+
+  it('worker without REDIS_URL exits 3 and says what it needs', async () => {
+    const { code, stderr } = await cli(['worker'], { cwd: tempDir() })
+    expect(code).toBe(3)
+    expect(stderr).toContain(
+      'agentloop worker takes runs from the queue shared with `agentloop serve`, which lives in Redis: set REDIS_URL',
+    )
   })
 
   it('--help and --version print on stdout and exit 0', async () => {
