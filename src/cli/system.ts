@@ -56,8 +56,14 @@ export async function startHttpServer(
 
 /** Starts a worker that takes runs from the queue. */
 export async function startRunWorker(
-  _services: CliServices,
+  services: CliServices,
   _options: { concurrency: number },
 ): Promise<Started> {
-  return notYet('The queue worker (startWorker)')
+  if (!services.env.REDIS_URL) {
+    throw new ConfigError({
+      message:
+        'agentloop worker takes runs from the queue shared with `agentloop serve`, which lives in Redis: set REDIS_URL (and DATABASE_URL to a PostgreSQL both reach). Without Redis, `agentloop serve` executes its runs itself.',
+    })
+  }
+  return notYet('The Redis queue (BullMQ)')
 }
