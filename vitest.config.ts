@@ -22,6 +22,7 @@ export default defineConfig({
       { find: /^agentloop\/sandbox$/, replacement: fromRoot('./src/sandbox/index.ts') },
       { find: /^agentloop\/workflows$/, replacement: fromRoot('./src/workflows/index.ts') },
       { find: /^agentloop\/cli$/, replacement: fromRoot('./src/cli/index.ts') },
+      { find: /^agentloop\/server$/, replacement: fromRoot('./src/server/index.ts') },
     ],
   },
   test: {

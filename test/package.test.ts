@@ -216,6 +216,31 @@ describe('the built package', () => {
     expect(JSON.parse(stdout)).toEqual({ doubled: 42, isMainThread: false })
   })
 
+  it('loads hono, pino and rate-limiter-flexible only at agentloop/server, and serves from the built package', () => {
+    const root = runModule("await import('agentloop')").bareImports
+    for (const peer of ['hono', '@hono/node-server', '@hono/zod-openapi', 'pino', 'rate-limiter-flexible'])
+      expect(root).not.toContain(peer)
+    const { bareImports, stdout } = runModule(`
+      const { Runtime } = await import('agentloop')
+      const { createServer } = await import('agentloop/server')
+      const server = createServer({ runtime: new Runtime(), apiKeys: ['package-test-key-0123456789'], logger: { level: 'silent' } })
+      const listening = await server.listen(0)
+      const live = await fetch(listening.url + '/health/live')
+      const status = await fetch(listening.url + '/api/meta/rate-limit-status', { headers: { Authorization: 'Bearer package-test-key-0123456789' } })
+      console.log(JSON.stringify([live.status, status.status]))
+      await listening.close()
+    `)
+    expect(JSON.parse(stdout)).toEqual([200, 200])
+    const external = bareImports.filter(
+      (specifier) => !specifier.startsWith('node:') && !specifier.startsWith('agentloop'),
+    )
+    for (const peer of ['hono', '@hono/node-server', '@hono/zod-openapi', 'pino', 'rate-limiter-flexible'])
+      expect(
+        external.some((specifier) => specifier === peer || specifier.startsWith(`${peer}/`)),
+        peer,
+      ).toBe(true)
+  })
+
   it('loads jsep only at agentloop/workflows, and runs a workflow from the built package', () => {
     expect(runModule("await import('agentloop')").bareImports).not.toContain('jsep')
     const { bareImports, stdout } = runModule(`
@@ -251,7 +276,7 @@ describe('the built package', () => {
       expect(manifest.peerDependenciesMeta[peer]).toEqual({ optional: true })
       expect(manifest.devDependencies[peer]).toBeDefined()
     }
-    for (const subpath of ['./openai', './anthropic', './ai-sdk', './workflows', './cli'])
+    for (const subpath of ['./openai', './anthropic', './ai-sdk', './workflows', './server', './cli'])
       expect(manifest.exports[subpath]).toBeDefined()
   })
 

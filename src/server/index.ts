@@ -1,0 +1,30 @@
+/**
+ * agentloop/server: the HTTP API over a runtime (hono). Agents, providers, sessions, runs with
+ * resumable SSE, an OpenAI-compatible `/v1/chat/completions`, API keys with scopes and per-key
+ * limits, health, an OpenAPI 3.1 document and a docs page. Optional peers: hono,
+ * @hono/node-server, @hono/zod-openapi, pino, rate-limiter-flexible.
+ *
+ * @example
+ * import { Runtime } from 'agentloop'
+ * import { createServer } from 'agentloop/server'
+ *
+ * const server = createServer({ runtime: new Runtime({ agents: [agent] }), apiKeys: [process.env.API_KEY as string] })
+ * await server.listen(8000)
+ *
+ * @module
+ */
+export {
+  API_KEY_SCOPES,
+  type ApiKeyInfo,
+  type ApiKeyScope,
+  type ApiKeyStore,
+  type CreateApiKeyInput,
+  createApiKeyStore,
+  DEFAULT_OWNER,
+} from './api-key-store.js'
+export { type AgentLoopServer, createServer, type ListeningServer } from './create-server.js'
+export type { ErrorBody, ErrorType } from './http-error.js'
+export type { ConfiguredApiKey, Principal } from './principal.js'
+export type { LimitOptions } from './rate-limits.js'
+export type { LogOptions } from './server-logger.js'
+export type { ServerOptions } from './server-options.js'

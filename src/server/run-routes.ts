@@ -1,0 +1,425 @@
+/**
+ * Runs through the runtime's runner: submit (202 with the run id at once), get, list with filters
+ * and cursor pagination, cancel, approvals, and the run's events as SSE (`id:` = `seq`, resumed
+ * after `Last-Event-ID` or `?after=`, keep-alive comments, ends after `run.end`; a disconnect
+ * cancels the run only with `?cancelOnDisconnect=true`).
+ *
+ * @module
+ */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
+import { z } from 'zod'
+import { describeError } from '../errors/describe-error.js'
+import type { RunEvent } from '../events/run-event.js'
+import { Message } from '../messages/message-schema.js'
+import type { RunResult } from '../run/run-result.js'
+import { RUN_STATUSES, type RunRecord } from '../storage/run-repository.js'
+import type { AgentCatalog } from './agent-catalog.js'
+import { eventStream } from './event-stream.js'
+import { HttpError, notFound } from './http-error.js'
+import { mayAccess, type Ownership } from './ownership.js'
+import { decodeCursor, encodeCursor } from './page-cursor.js'
+import { type Principal, requireScope } from './principal.js'
+import type { RouteOptions } from './register-api-routes.js'
+import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody, Name } from './route-helpers.js'
+import { refuseWhileDraining } from './run-launcher.js'
+import type { ServerContext } from './server-context.js'
+import type { ServerEnv } from './server-env.js'
+import { openSession } from './session-access.js'
+
+const Status = z.enum([...RUN_STATUSES, 'queued'] as unknown as [string, ...string[]])
+const Run = z
+  .object({
+    runId: z.string(),
+    agent: z.string(),
+    kind: z.string(),
+    status: z.string(),
+    sessionId: z.string().optional(),
+    createdAt: z.number(),
+    updatedAt: z.number(),
+    output: z.unknown().optional(),
+    usage: z.record(z.string(), z.number()).optional(),
+    interruptions: z
+      .array(z.object({ callId: z.string(), toolName: z.string(), arguments: z.unknown() }))
+      .optional(),
+    error: z.object({ name: z.string(), message: z.string() }).optional(),
+  })
+  .meta({ id: 'Run' })
+const SubmitRun = z
+  .object({
+    agent: Name,
+    input: z.union([
+      z.string().min(1).max(200_000),
+      z
+        .array(Message.meta({ id: 'Message' }))
+        .min(1)
+        .max(10_000),
+    ]),
+    sessionId: Id.optional().describe('Continue this session (its history comes before the input)'),
+  })
+  .strict()
+  .meta({ id: 'SubmitRun' })
+const Approvals = z
+  .object({
+    approvals: z
+      .array(
+        z.object({ callId: Id, approve: z.boolean(), message: z.string().max(10_000).optional() }).strict(),
+      )
+      .min(1)
+      .max(100),
+  })
+  .strict()
+  .meta({ id: 'Approvals' })
+const RunParam = z.object({ runId: Id })
+const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'awaiting_approval', 'needs_review'])
+
+function view(record: RunRecord, result?: RunResult<unknown> | { error: { name: string; message: string } }) {
+  return {
+    runId: record.runId,
+    agent: record.agentName,
+    kind: record.kind,
+    status: record.status,
+    ...(record.sessionId === undefined ? {} : { sessionId: record.sessionId }),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    ...(result === undefined
+      ? {}
+      : 'error' in result
+        ? { error: result.error }
+        : {
+            ...(result.output === undefined ? {} : { output: result.output }),
+            usage: { ...result.usage },
+            ...(result.interruptions.length === 0 ? {} : { interruptions: result.interruptions }),
+          }),
+  }
+}
+
+/** Adds the run routes. */
+export function registerRunRoutes(
+  app: OpenAPIHono<ServerEnv>,
+  server: ServerContext,
+  deps: { catalog: AgentCatalog; ownership: Ownership; options: RouteOptions },
+): void {
+  const { catalog, ownership, options } = deps
+  const runtime = server.runtime
+  const runs = server.storage.runs
+
+  /** A run the principal may reach; 404 otherwise (never 403). */
+  const findRun = async (principal: Principal, runId: string): Promise<RunRecord> => {
+    const record = await runs.get(runId)
+    if (record === null || !mayAccess(principal, await ownership.ownerOf('run', runId)))
+      throw notFound('run', runId)
+    return record
+  }
+
+  /** The stored result of a run that ended or paused (no waiting). */
+  const resultOf = async (record: RunRecord) => {
+    if (!TERMINAL.has(record.status)) return undefined
+    try {
+      return await runtime.wait(record.runId)
+    } catch (error) {
+      const described = describeError(error)
+      return { error: { name: described.name, message: described.message } }
+    }
+  }
+
+  /** Holds a run slot of the key until the run ends or pauses. */
+  const holdSlot = (principal: Principal, runId: string) => {
+    const release = server.limits.acquireRun(principal.keyId)
+    return (started: Promise<unknown>) => {
+      const settled = started
+        .then(() => runtime.wait(runId))
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+      settled.then(release)
+      options.shutdown.trackWork(settled, () => {})
+    }
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/runs',
+      tags: ['runs'],
+      summary: 'Submit a run of an agent; answers 202 with its id at once',
+      security: BEARER,
+      request: jsonBody(SubmitRun),
+      responses: {
+        202: json(z.object({ runId: z.string(), sessionId: z.string().nullable() }), 'Submitted'),
+        ...errors(400, 404, 415, 422, 503, ...AUTH_ERRORS),
+      },
+    }),
+    async (context) => {
+      const principal = context.get('principal')
+      requireScope(principal, 'run')
+      refuseWhileDraining(server)
+      const body = context.req.valid('json')
+      const entry = await catalog.get(body.agent)
+      if (entry === null || (entry.info.owner !== undefined && !mayAccess(principal, entry.info.owner))) {
+        throw new HttpError({
+          type: 'not_found',
+          field: 'body.agent',
+          message: `There is no agent "${body.agent}".`,
+        })
+      }
+      await catalog.register(entry)
+      const sessionId =
+        body.sessionId === undefined
+          ? undefined
+          : await openSession(server, ownership, principal, body.sessionId)
+      const runId = crypto.randomUUID()
+      const track = holdSlot(principal, runId)
+      let submitted: Promise<{ runId: string }>
+      try {
+        await ownership.record('run', runId, principal.owner)
+        submitted = runtime.submit(body.agent, body.input, {
+          runId,
+          ...(sessionId === undefined ? {} : { session: sessionId }),
+        })
+        track(submitted)
+        await submitted
+      } catch (error) {
+        throw error instanceof HttpError
+          ? error
+          : new HttpError({ type: 'invalid_request', message: describeError(error).message })
+      }
+      context.header('Location', `/api/runs/${runId}`)
+      return context.json({ runId, sessionId: sessionId ?? null }, 202)
+    },
+  )
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/runs',
+      tags: ['runs'],
+      summary: 'List your owner’s runs, newest first, by cursor; filter by status, agent, session',
+      security: BEARER,
+      request: {
+        query: z.object({
+          status: Status.optional(),
+          agent: Name.optional(),
+          sessionId: Id.optional(),
+          limit: z.coerce.number().int().min(1).max(200).optional().describe('Default 50'),
+          cursor: z.string().max(1000).optional(),
+        }),
+      },
+      responses: {
+        200: json(z.object({ runs: z.array(Run), nextCursor: z.string().nullable() }), 'A page'),
+        ...errors(422, ...AUTH_ERRORS),
+      },
+    }),
+    async (context) => {
+      const principal = context.get('principal')
+      requireScope(principal, 'read')
+      const query = context.req.valid('query')
+      const limit = query.limit ?? 50
+      if (principal.scopes.includes('admin')) {
+        const page = await runs
+          .page({
+            kind: 'all',
+            limit,
+            ...(query.status === undefined ? {} : { status: query.status as RunRecord['status'] }),
+            ...(query.agent === undefined ? {} : { agentName: query.agent }),
+            ...(query.sessionId === undefined ? {} : { sessionId: query.sessionId }),
+            ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+          })
+          .catch((error: unknown) => {
+            throw new HttpError({
+              type: 'invalid_request',
+              field: 'query.cursor',
+              message: `query.cursor: ${describeError(error).message}`,
+            })
+          })
+        return context.json(
+          { runs: page.runs.map((record) => view(record)), nextCursor: page.nextCursor },
+          200,
+        )
+      }
+      // One owner's runs: read through the owner index, filtered page by page.
+      const found: RunRecord[] = []
+      let after = decodeCursor(query.cursor)
+      let nextCursor: string | null = null
+      for (let round = 0; round < 20 && found.length < limit; round++) {
+        const ids = await ownership.list('run', principal.owner, {
+          limit: limit * 2,
+          ...(after === undefined ? {} : { after }),
+        })
+        if (ids.length === 0) break
+        for (const entry of ids) {
+          after = entry.position
+          const record = await runs.get(entry.id)
+          if (
+            record !== null &&
+            (query.status === undefined || record.status === query.status) &&
+            (query.agent === undefined || record.agentName === query.agent) &&
+            (query.sessionId === undefined || record.sessionId === query.sessionId)
+          ) {
+            found.push(record)
+            if (found.length === limit) break
+          }
+        }
+        if (ids.length < limit * 2 && found.length < limit) {
+          after = undefined
+          break
+        }
+      }
+      if (found.length === limit && after !== undefined) nextCursor = encodeCursor(after)
+      return context.json({ runs: found.map((record) => view(record)), nextCursor }, 200)
+    },
+  )
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/runs/{runId}',
+      tags: ['runs'],
+      summary: 'Get a run: its status, and its output, usage, interruptions or error once it ends or pauses',
+      security: BEARER,
+      request: { params: RunParam },
+      responses: { 200: json(Run, 'The run'), ...errors(404, 422, ...AUTH_ERRORS) },
+    }),
+    async (context) => {
+      const principal = context.get('principal')
+      requireScope(principal, 'read')
+      const record = await findRun(principal, context.req.valid('param').runId)
+      return context.json(view(record, await resultOf(record)), 200)
+    },
+  )
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/runs/{runId}/cancel',
+      tags: ['runs'],
+      summary: 'Cancel a run wherever it executes',
+      security: BEARER,
+      request: { params: RunParam },
+      responses: {
+        200: json(z.object({ runId: z.string(), status: z.string() }), 'The status it had'),
+        ...errors(404, 422, ...AUTH_ERRORS),
+      },
+    }),
+    async (context) => {
+      const principal = context.get('principal')
+      requireScope(principal, 'run')
+      const { runId } = context.req.valid('param')
+      await findRun(principal, runId)
+      const status = await runtime.cancel(runId)
+      return context.json({ runId, status: String(status) }, 200)
+    },
+  )
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/runs/{runId}/approvals',
+      tags: ['runs'],
+      summary: 'Decide on the tool calls a paused run waits for; the run continues (202)',
+      security: BEARER,
+      request: { params: RunParam, ...jsonBody(Approvals) },
+      responses: {
+        202: json(z.object({ runId: z.string(), status: z.literal('running') }), 'Continuing'),
+        ...errors(400, 404, 409, 415, 422, 503, ...AUTH_ERRORS),
+      },
+    }),
+    async (context) => {
+      const principal = context.get('principal')
+      requireScope(principal, 'run')
+      refuseWhileDraining(server)
+      const { runId } = context.req.valid('param')
+      const record = await findRun(principal, runId)
+      if (record.status !== 'awaiting_approval' && record.status !== 'needs_review') {
+        throw new HttpError({
+          type: 'conflict',
+          message: `Run "${runId}" is ${record.status}; only a paused run (awaiting_approval, needs_review) takes decisions.`,
+        })
+      }
+      const result = await runtime.wait(runId)
+      const pending = new Set(result.interruptions.map((entry) => entry.callId))
+      const { approvals } = context.req.valid('json')
+      for (const [index, decision] of approvals.entries()) {
+        if (!pending.has(decision.callId)) {
+          throw new HttpError({
+            type: 'invalid_request',
+            field: `body.approvals[${index}].callId`,
+            message: `body.approvals[${index}].callId: run "${runId}" waits for no call "${decision.callId}"; it waits for ${[...pending].join(', ')}.`,
+          })
+        }
+      }
+      const track = holdSlot(principal, runId)
+      const resumed = runtime.resume(runId, { approvals })
+      resumed.catch((error: unknown) =>
+        context.get('logger').warn({ runId, err: describeError(error) }, 'resumed run failed'),
+      )
+      track(resumed)
+      return context.json({ runId, status: 'running' as const }, 202)
+    },
+  )
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/runs/{runId}/events',
+      tags: ['runs'],
+      summary:
+        'The run’s events as SSE: the stored log after Last-Event-ID (or ?after=), then live, up to run.end',
+      description:
+        'Each event: `id:` its seq, `event:` its type, `data:` the event as JSON. Reconnect with Last-Event-ID (or ?after=) to continue with no gap and no duplicate. Keep-alive comments every sseKeepAliveMs. A disconnect leaves the run running unless ?cancelOnDisconnect=true.',
+      security: BEARER,
+      request: {
+        params: RunParam,
+        query: z.object({
+          after: z.coerce.number().int().min(0).optional(),
+          cancelOnDisconnect: z.enum(['true', 'false']).optional(),
+        }),
+        headers: z.object({
+          'last-event-id': z
+            .string()
+            .regex(/^\d{1,15}$/, 'a seq: digits')
+            .optional(),
+        }),
+      },
+      responses: {
+        200: {
+          description: 'text/event-stream of run events',
+          content: { 'text/event-stream': { schema: z.string() } },
+        },
+        ...errors(404, 422, ...AUTH_ERRORS),
+      },
+    }),
+    async (context) => {
+      const principal = context.get('principal')
+      requireScope(principal, 'read')
+      const { runId } = context.req.valid('param')
+      await findRun(principal, runId)
+      const query = context.req.valid('query')
+      const header = context.req.valid('header')['last-event-id']
+      const after = header !== undefined ? Number(header) : (query.after ?? 0)
+      const cancelOnDisconnect = query.cancelOnDisconnect === 'true'
+      return eventStream(
+        context,
+        {
+          keepAliveMs: options.sseKeepAliveMs,
+          shutdown: options.shutdown,
+          onDisconnect: () => {
+            if (cancelOnDisconnect) void runtime.cancel(runId).catch(() => {})
+          },
+        },
+        async (writer) => {
+          const events: AsyncIterable<RunEvent> = runtime.events(runId, { after, signal: writer.signal })
+          try {
+            for await (const event of events) {
+              if (
+                !(await writer.send({
+                  id: String(event.seq),
+                  event: event.type,
+                  data: JSON.stringify(event),
+                }))
+              )
+                break
+            }
+          } catch (error) {
+            if (!writer.closed) await writer.comment(`error: ${describeError(error).message}`)
+          }
+        },
+      )
+    },
+  )
+}

@@ -1,0 +1,20 @@
+import type { Logger } from 'pino'
+import type { Runtime } from '../run/runtime.js'
+import type { Storage } from '../storage/storage.js'
+import type { ApiKeyStore } from './api-key-store.js'
+import type { Limits } from './rate-limits.js'
+
+/** What the routes share: built once by `createServer`. */
+export interface ServerContext {
+  runtime: Runtime
+  /** The runtime's storage, or a memory one kept by the server (keys, agents, providers, sessions). */
+  storage: Storage
+  keys: ApiKeyStore
+  limits: Limits
+  logger: Logger
+  /** Set once shutdown begins: readiness fails and new runs are refused. */
+  draining: boolean
+  /** Checks extra dependencies for readiness (Redis...): resolves when reachable. */
+  readinessChecks: Record<string, () => Promise<unknown>>
+  startedAt: number
+}
