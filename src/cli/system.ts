@@ -6,6 +6,8 @@
  * @module
  */
 import { ConfigError } from '../errors/errors.js'
+import { importOptionalPeer } from '../errors/optional-peer.js'
+import { createToolRegistry } from '../tool/tool-registry.js'
 import type { CliServices } from './services.js'
 
 /** A key as listed: never its secret. */
@@ -41,17 +43,50 @@ function notYet(what: string): never {
   throw new ConfigError({ message: `${what} is not part of this build of agentloop yet.` })
 }
 
-/** The API key store kept in the services' storage. */
-export async function openKeyStore(_services: CliServices): Promise<CliKeyStore> {
-  return notYet('The API key store (agentloop/server)')
+/** Loads a module of `agentloop/server`, whose peers (hono...) are optional. */
+function serverModule<T>(load: () => Promise<T>, what: string): Promise<T> {
+  return importOptionalPeer(load, { packageName: 'hono', subpath: what })
 }
 
-/** Starts the HTTP server on `port` at `hostname`. */
+/** The API key store kept in the services' storage (the one the server reads). */
+export async function openKeyStore(services: CliServices): Promise<CliKeyStore> {
+  const { createApiKeyStore } = await serverModule(
+    () => import('../server/api-key-store.js'),
+    'agentloop keys',
+  )
+  const store = createApiKeyStore(services.storage)
+  return {
+    create: (input) => store.create(input as Parameters<typeof store.create>[0]),
+    list: (options) => store.list(options),
+    revoke: (keyId) => store.revoke(keyId),
+  }
+}
+
+/** Starts the HTTP server on `port` at `hostname`, with the config's agents, tools and server options. */
 export async function startHttpServer(
-  _services: CliServices,
-  _options: { port: number; hostname: string; auth: 'keys' | 'none'; apiKeys: string[] },
+  services: CliServices,
+  options: { port: number; hostname: string; auth: 'keys' | 'none'; apiKeys: string[] },
 ): Promise<Started> {
-  return notYet('The HTTP server (agentloop/server)')
+  const { createServer } = await serverModule(() => import('../server/create-server.js'), 'agentloop serve')
+  const { config } = services
+  const fromConfig = (config.server ?? {}) as Record<string, unknown>
+  const configured = fromConfig.apiKeys
+  const apiKeys = [
+    ...options.apiKeys,
+    ...(configured === undefined ? [] : Array.isArray(configured) ? configured : [configured]),
+  ]
+  const server = createServer({
+    ...fromConfig,
+    runtime: services.runtime,
+    agents: config.agents ?? [],
+    ...(config.tools === undefined ? {} : { tools: createToolRegistry([...config.tools]) }),
+    ...(services.breakers === undefined ? {} : { circuitBreakers: services.breakers }),
+    auth: options.auth,
+    hostname: options.hostname,
+    apiKeys,
+  })
+  const listening = await server.listen(options.port)
+  return { url: listening.url, close: () => listening.close() }
 }
 
 /** Starts a worker that takes runs from the queue. */
