@@ -229,3 +229,75 @@ describe('agentloop: flags, config and storage', () => {
     expect(bad.stderr).not.toContain('hunter2')
   })
 })
+
+describe('agentloop keys and serve', () => {
+  it('keys create prints the key once; list never shows it; revoke stops it; unknown ids exit 4', async () => {
+    const cwd = tempDir()
+    const created = await cli(
+      ['--json', 'keys', 'create', '--scope', 'read,run', '--name', 'laptop', '--owner', 'dana'],
+      { cwd },
+    )
+    expect(created.code).toBe(0)
+    const key = parse(created.stdout)
+    expect(key).toMatchObject({ owner: 'dana', scopes: ['read', 'run'], name: 'laptop' })
+    expect(key.key).toMatch(/^al_/)
+    expect(created.stderr).toContain('This is the only time the key is shown')
+
+    const plain = await cli(['keys', 'create'], { cwd })
+    expect(plain.stdout.trim()).toMatch(/^al_[A-Za-z0-9]{16}_[A-Za-z0-9_-]{43}$/)
+
+    const listed = await cli(['--json', 'keys', 'list', '--owner', 'dana'], { cwd })
+    expect(parse(listed.stdout)).toEqual({
+      keys: [expect.objectContaining({ keyId: key.keyId, owner: 'dana', scopes: ['read', 'run'] })],
+    })
+    expect(listed.stdout).not.toContain(key.key as string)
+
+    const [revoked, unknown, badScope] = await Promise.all([
+      cli(['keys', 'revoke', key.keyId as string], { cwd }),
+      cli(['keys', 'revoke', 'nokey'], { cwd }),
+      cli(['keys', 'create', '--scope', 'root'], { cwd }),
+    ])
+    expect(revoked.code).toBe(0)
+    expect(revoked.stdout).toBe(`revoked ${key.keyId}\n`)
+    expect(unknown.code).toBe(4)
+    expect(badScope.code).toBe(3)
+    expect(badScope.stderr).toContain('--scope: unknown scope "root". Use read, run or admin')
+    const text = await cli(['keys', 'list'], { cwd })
+    expect(text.stdout).toMatch(new RegExp(`^${key.keyId}  dana .* revoked  laptop$`, 'm'))
+  })
+
+  it('serve listens on PORT (0: a free port), answers /health with its circuits, accepts keys made by `keys create`, and stops on SIGTERM', async () => {
+    const cwd = tempDir()
+    const key = parse((await cli(['--json', ...config, 'keys', 'create'], { cwd })).stdout).key as string
+    const { command, args } = cliCommand([...config, 'serve'])
+    const child = spawn(command, args, { cwd, env: cliEnv({ PORT: '0' }) })
+    let stderr = ''
+    child.stderr.setEncoding('utf8')
+    const url = await new Promise<string>((resolve, reject) => {
+      child.on('close', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)))
+      child.stderr.on('data', (chunk: string) => {
+        stderr += chunk
+        const match = /agentloop listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)
+        if (match?.[1] !== undefined) resolve(match[1])
+      })
+    })
+    try {
+      expect((await fetch(`${url}/health/live`)).status).toBe(200)
+      expect((await fetch(`${url}/health/ready`)).status).toBe(200)
+      const health = (await (await fetch(`${url}/health`)).json()) as Record<string, unknown>
+      expect(health).toMatchObject({ status: 'ok', storage: 'sqlite', circuits: [] })
+      expect((await fetch(`${url}/api/agents`)).status).toBe(401)
+      const agents = await fetch(`${url}/api/agents`, { headers: { Authorization: `Bearer ${key}` } })
+      expect(agents.status).toBe(200)
+      const names = ((await agents.json()) as { agents: { name: string }[] }).agents.map(
+        (agent) => agent.name,
+      )
+      expect(names).toEqual(expect.arrayContaining(['echo', 'bank', 'slow']))
+    } finally {
+      child.kill('SIGTERM')
+    }
+    const code = await new Promise((resolve) => child.on('close', resolve))
+    expect(code).toBe(0)
+    expect(stderr).toContain('shutting down')
+  })
+})
