@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import { createMemoryStorage, Runtime } from 'agentloop'
 import { runCli } from 'agentloop/cli'
+import { createServer } from 'agentloop/server'
 import { describe, expect, it } from 'vitest'
 import { parseAllDocuments, parseDocument } from 'yaml'
 import { root } from './support/build.js'
@@ -126,6 +128,25 @@ describe('Dockerfile', () => {
   })
 })
 
+/** The health paths the server serves, read from a real server's OpenAPI document and answered. */
+async function servedHealthPaths(paths: string[]): Promise<Record<string, number>> {
+  const server = createServer({ runtime: new Runtime({ storage: createMemoryStorage() }), auth: 'none' })
+  const listening = await server.listen(0)
+  try {
+    const document = (await (await fetch(`${listening.url}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>
+    }
+    const statuses: Record<string, number> = {}
+    for (const path of paths) {
+      expect(Object.keys(document.paths), path).toContain(path)
+      statuses[path] = (await fetch(`${listening.url}${path}`)).status
+    }
+    return statuses
+  } finally {
+    await listening.close()
+  }
+}
+
 describe('Kubernetes manifests', () => {
   const deployments = manifests.filter(({ manifest }) => manifest.kind === 'Deployment')
   type Container = {
@@ -175,6 +196,19 @@ describe('Kubernetes manifests', () => {
       spec: { ports: { targetPort: string }[] }
     }
     expect(ports).toContain(service.spec.ports[0]?.targetPort)
+  })
+
+  it("probe paths (and the image's and compose's health checks) are routes a real server answers with 200", async () => {
+    const probed = new Set<string>()
+    for (const { manifest } of deployments)
+      for (const container of containersOf(manifest))
+        for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe])
+          if (probe !== undefined) probed.add(probe.httpGet.path)
+    const checked = readFileSync(join(root, 'compose.yaml'), 'utf8') + dockerfile
+    for (const match of checked.matchAll(/127\.0\.0\.1:[^/]+(\/health[a-z/]*)/g))
+      probed.add(match[1] as string)
+    expect([...probed].sort()).toEqual(['/health/live', '/health/ready'])
+    expect(await servedHealthPaths([...probed])).toEqual({ '/health/live': 200, '/health/ready': 200 })
   })
 
   it('read their settings from the ConfigMap and Secret defined beside them, and start valid command lines', async () => {
