@@ -97,6 +97,18 @@ describe('circuit breakers on the server', () => {
     )
   })
 
+  it('a chat completion while the circuit is open answers 503 with the breaker Retry-After', async () => {
+    const { test } = await serverWithOpenCircuit()
+    const response = await test.request('/v1/chat/completions', {
+      json: { model: 'helper', messages: [{ role: 'user', content: 'Hi' }] },
+    })
+    expect(response.status).toBe(503)
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(50)
+    expect(Number(response.headers.get('retry-after'))).toBeLessThanOrEqual(60)
+    const body = await response.json()
+    expect(body.error.message).toContain('Circuit open for acme')
+  })
+
   it('without circuit breakers: /health has no circuits and the admin routes answer 404', async () => {
     const test = await startServer()
     expect((await (await test.request('/health', { key: null })).json()).circuits).toBeUndefined()
