@@ -23,6 +23,7 @@ export default defineConfig({
       { find: /^agentloop\/workflows$/, replacement: fromRoot('./src/workflows/index.ts') },
       { find: /^agentloop\/cli$/, replacement: fromRoot('./src/cli/index.ts') },
       { find: /^agentloop\/server$/, replacement: fromRoot('./src/server/index.ts') },
+      { find: /^agentloop\/config$/, replacement: fromRoot('./src/config/index.ts') },
     ],
   },
   test: {

@@ -67,6 +67,7 @@ describe('the built package', () => {
     expect(external("await import('agentloop/knowledge')")).toEqual([])
     expect(external("await import('agentloop/storage')")).toEqual([])
     expect(external("await import('agentloop/cli')")).toEqual([])
+    expect(external("await import('agentloop/config')")).toEqual(['zod'])
     const { stdout } = runModule(`
       const { createMemoryStorage } = await import('agentloop')
       const storage = createMemoryStorage()

@@ -19,8 +19,11 @@ export interface QueuedRun {
   retries?: number
 }
 
-/** Executes one job; resolves when the run is over (or left to another worker). */
-export type RunHandler = (job: QueuedRun) => Promise<void>
+/**
+ * Executes one job; resolves with `done` when the run is over (or was not this worker's to run), or
+ * with `requeue` when this worker stops and leaves the run at its checkpoint for another worker.
+ */
+export type RunHandler = (job: QueuedRun) => Promise<'done' | 'requeue'>
 
 /** A queue of runs. */
 export interface RunQueue {
@@ -56,7 +59,7 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): RunQu
   }
   const waiting: QueuedRun[] = []
   let head = 0
-  const running = new Set<Promise<void>>()
+  const running = new Set<Promise<unknown>>()
   const taken = new Set<string>()
   let handler: RunHandler | undefined
   let concurrency = 0
@@ -70,7 +73,7 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): RunQu
         head = 0
       }
       taken.add(job.runId)
-      const task: Promise<void> = handler(job)
+      const task: Promise<unknown> = handler(job)
         .catch(() => {
           // The handler records the run's failure itself; the queue only keeps going.
         })

@@ -396,10 +396,10 @@ export class Runner {
   }
 
   /** Executes one job: attempts until the run ends, retrying failures from the last checkpoint. */
-  async #execute(job: QueuedRun): Promise<void> {
+  async #execute(job: QueuedRun): Promise<'done' | 'requeue'> {
     const { runId } = job
     const { settings } = this.#options
-    if (this.#local.has(runId)) return
+    if (this.#local.has(runId)) return 'done'
     const local: LocalRun = { controller: new AbortController(), shutdown: false }
     if (this.#cancelled.has(runId)) {
       local.controller.abort(
@@ -419,10 +419,10 @@ export class Runner {
         }
         try {
           await this.#attempt(job, attempt, local, willRetry)
-          return
-        } catch (error) {
-          if (local.shutdown) throw error
-          if (!retrying) return
+          return 'done'
+        } catch {
+          if (local.shutdown) return 'requeue'
+          if (!retrying) return 'done'
           const delay = Math.min(settings.retryDelayMs * 2 ** (attempt - 1), 10_000)
           await sleep(delay, local.controller.signal).catch(() => {})
         }

@@ -1,0 +1,172 @@
+/**
+ * The runner's cost and throughput: runs of one model call (a scripted stateless model), submitted
+ * with `runtime.submit` and awaited with `runtime.wait`.
+ *
+ * - in-process queue (memory storage): runs/s, and the cost the queue adds per run against
+ *   `runtime.run` of the same agent on the same storage;
+ * - BullMQ on local Redis (Redis storage, Redis bus) with 1 and 3 worker processes: runs/s;
+ * - submit-to-first-event latency (p50/p99): a subscriber already follows the run
+ *   (`runtime.events`), the time from `submit` to its first event.
+ *
+ * Run: npm run bench:queue   (builds dist/ first; the BullMQ part needs Redis, REDIS_URL)
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { Agent, createMemoryStorage, type Model, type ModelStreamPart, Runtime } from 'agentloop'
+import { createBullMqQueue, createRedisEventBus, createRedisStorage } from 'agentloop/redis'
+import { Redis } from 'ioredis'
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const RUNS = Number(process.env.RUNS ?? 2000)
+const LATENCY_SAMPLES = Number(process.env.SAMPLES ?? 300)
+
+const model: Model = {
+  specificationVersion: 'agentloop.model.v1',
+  provider: 'bench',
+  modelId: 'one-call',
+  async *stream(): AsyncIterable<ModelStreamPart> {
+    yield { type: 'response.start' }
+    yield { type: 'text.delta', delta: 'done' }
+    yield { type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 } }
+  },
+  async generate() {
+    return {
+      content: [{ type: 'text', text: 'done' }],
+      finishReason: 'stop',
+      usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+    }
+  },
+} as Model
+const agent = () => new Agent({ name: 'one-call', model })
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
+}
+
+async function throughput(runtime: Runtime, runs: number): Promise<number> {
+  const started = performance.now()
+  const ids = await Promise.all(Array.from({ length: runs }, () => runtime.submit('one-call', 'go')))
+  await Promise.all(ids.map(({ runId }) => runtime.wait(runId)))
+  return runs / ((performance.now() - started) / 1000)
+}
+
+async function latency(runtime: Runtime, samples: number): Promise<{ p50: number; p99: number }> {
+  const times: number[] = []
+  for (let index = 0; index < samples; index++) {
+    const runId = crypto.randomUUID()
+    const iterator = runtime.events(runId)[Symbol.asyncIterator]()
+    const first = iterator.next()
+    // The subscription is live once the follower has read the (empty) stored log.
+    await new Promise((resolve) => setTimeout(resolve, 1))
+    const started = performance.now()
+    await runtime.submit('one-call', 'go', { runId })
+    await first
+    times.push(performance.now() - started)
+    await iterator.return?.()
+    await runtime.wait(runId)
+  }
+  return { p50: percentile(times, 50), p99: percentile(times, 99) }
+}
+
+const format = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} us` : `${ms.toFixed(2)} ms`)
+
+async function inProcess(): Promise<void> {
+  const storage = createMemoryStorage()
+  const direct = new Runtime({ storage, agents: [agent()] })
+  const the = direct.runnables.get('one-call')
+  if (the?.kind !== 'agent') throw new Error('unreachable')
+  // warm-up
+  await Promise.all(Array.from({ length: 200 }, () => direct.run(the.agent, 'go')))
+  let started = performance.now()
+  await Promise.all(Array.from({ length: RUNS }, () => direct.run(the.agent, 'go')))
+  const directMs = (performance.now() - started) / RUNS
+  const queued = new Runtime({ storage: createMemoryStorage(), agents: [agent()] })
+  await throughput(queued, 200)
+  started = performance.now()
+  const rate = await throughput(queued, RUNS)
+  const queuedMs = (performance.now() - started) / RUNS
+  const { p50, p99 } = await latency(queued, LATENCY_SAMPLES)
+  console.log(
+    `in-process queue: ${rate.toFixed(0)} runs/s; per run ${format(queuedMs)} vs runtime.run ${format(directMs)} (the queue, the run record and wait add ${format(queuedMs - directMs)}); submit to first event p50 ${format(p50)}, p99 ${format(p99)}`,
+  )
+  await queued.close()
+}
+
+/** A BullMQ worker process: `node bench/queue.ts worker <prefix>`. */
+async function workerProcess(prefix: string): Promise<void> {
+  const runtime = new Runtime({
+    storage: createRedisStorage({ url: REDIS_URL, prefix: `${prefix}:store:` }),
+    queue: createBullMqQueue({ url: REDIS_URL, prefix }),
+    bus: createRedisEventBus({ url: REDIS_URL, prefix }),
+    agents: [agent()],
+    runner: { concurrency: 64 },
+  })
+  await runtime.work()
+  process.stdout.write('ready\n')
+  process.on('SIGTERM', () => {
+    void runtime.close({ graceMs: 1000 }).then(() => process.exit(0))
+  })
+}
+
+async function bullmq(workers: number): Promise<void> {
+  const prefix = `agentloop-bench-${process.pid}-${workers}`
+  const children: ChildProcess[] = []
+  for (let index = 0; index < workers; index++) {
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), 'worker', prefix],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: process.env,
+      },
+    )
+    children.push(child)
+    await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()))
+  }
+  const runtime = new Runtime({
+    storage: createRedisStorage({ url: REDIS_URL, prefix: `${prefix}:store:` }),
+    queue: createBullMqQueue({ url: REDIS_URL, prefix }),
+    bus: createRedisEventBus({ url: REDIS_URL, prefix }),
+    agents: [agent()],
+    runner: { worker: false },
+  })
+  try {
+    await throughput(runtime, 100)
+    const rate = await throughput(runtime, RUNS)
+    const { p50, p99 } = await latency(runtime, Math.min(LATENCY_SAMPLES, 200))
+    console.log(
+      `BullMQ, ${workers} worker process${workers === 1 ? '' : 'es'}: ${rate.toFixed(0)} runs/s; submit to first event p50 ${format(p50)}, p99 ${format(p99)}`,
+    )
+  } finally {
+    for (const child of children) child.kill('SIGTERM')
+    await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))))
+    await runtime.close()
+    const redis = new Redis(REDIS_URL)
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+      if (keys.length > 0) await redis.del(...keys)
+      cursor = next
+    } while (cursor !== '0')
+    await redis.quit()
+  }
+}
+
+if (process.argv[2] === 'worker') {
+  await workerProcess(process.argv[3] as string)
+} else {
+  console.log(`runs of one model call, ${RUNS} per figure (RUNS=...)`)
+  await inProcess()
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  const reachable = await redis
+    .connect()
+    .then(() => true)
+    .catch(() => false)
+  redis.disconnect()
+  if (!reachable) console.log(`BullMQ: skipped, Redis is not reachable at ${REDIS_URL}`)
+  else {
+    await bullmq(1)
+    await bullmq(3)
+  }
+}
