@@ -15,6 +15,7 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8000 \
+    DATABASE_URL=sqlite:/app/data/agentloop.db \
     PATH=/app/node_modules/.bin:$PATH
 WORKDIR /app
 COPY --from=build /tmp/agentloop.tgz /tmp/agentloop.tgz
@@ -23,7 +24,7 @@ RUN npm init -y >/dev/null \
       commander@14 hono@4 @hono/node-server@2 @hono/zod-openapi@1 pino@10 rate-limiter-flexible@11 \
       zod@4 better-sqlite3@12 pg@8 ioredis@5 bullmq@6 openai@6 @anthropic-ai/sdk@1 \
  && rm /tmp/agentloop.tgz && npm cache clean --force \
- && mkdir -p /app/.agentloop && chown node:node /app/.agentloop
+ && mkdir -p /app/data && chown node:node /app/data
 # Your agents and tools: put agentloop.config.js next to this file and build FROM this image with
 #   COPY agentloop.config.js ./
 USER node

@@ -21,7 +21,7 @@ describe('agentloop run', () => {
     expect(stdout).toBe('echo: hello there\n')
     expect(stderr).toMatch(/▶ run [0-9a-f-]{36} · agent echo/)
     expect(stderr).toMatch(/■ completed/)
-    expect(existsSync(join(cwd, '.agentloop/agentloop.db'))).toBe(true)
+    expect(existsSync(join(cwd, 'agentloop.db'))).toBe(true)
   })
 
   it('--json prints one result object; "-" reads the input from stdin; --events prints JSON lines', async () => {
@@ -225,7 +225,7 @@ describe('agentloop: flags, config and storage', () => {
     })
     expect(existsSync(join(cwd, 'data/app.db'))).toBe(true)
     expect(bad.code).toBe(3)
-    expect(bad.stderr).toContain('DATABASE_URL must be a postgres:// (or postgresql://) URL or sqlite:<path>')
+    expect(bad.stderr).toContain('DATABASE_URL="mysql://root:***@db/app" is not a database agentloop knows')
     expect(bad.stderr).not.toContain('hunter2')
   })
 })

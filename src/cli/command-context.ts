@@ -48,13 +48,16 @@ export class CommandContext {
    * The services, opened once. One-shot commands never execute queued runs (`worker: false`);
    * `serve` and `worker` say otherwise.
    */
-  services(options: { worker?: boolean | undefined } = { worker: false }): Promise<CliServices> {
+  services(
+    options: { worker?: boolean | undefined; concurrency?: number | undefined } = { worker: false },
+  ): Promise<CliServices> {
     this.#services ??= openServices({
       config: this.global.config,
       db: this.global.db,
       cwd: this.process.cwd,
       env: this.process.env,
       worker: options.worker,
+      concurrency: options.concurrency,
     })
     return this.#services
   }

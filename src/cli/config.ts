@@ -10,11 +10,16 @@ import { checkOptionKeys, checkOptionsObject, describeValue } from '../errors/ch
 import { ConfigError } from '../errors/errors.js'
 import type { CircuitBreakersOptions } from '../model/circuit-breakers.js'
 import type { ModelFactory } from '../model/model-registry.js'
+import type { AgentLoopConfig as EnvironmentConfig } from '../config/load-config.js'
+import type { RuntimeOptions } from '../run/runtime.js'
 import type { Storage } from '../storage/storage.js'
 import type { Tool } from '../tool/tool.js'
 
-/** What an `agentloop.config.ts` exports by default. */
-export interface AgentLoopConfig {
+/**
+ * What an `agentloop.config.ts` exports by default: this object, or a function of the environment
+ * configuration (`loadConfig()` of `agentloop/config`) returning it, possibly async.
+ */
+export interface CliConfig {
   /** Agents served by name (`agentloop run <agent>`, `POST /api/runs { agent }`); names are unique. */
   // biome-ignore lint/suspicious/noExplicitAny: agents of any context and output type
   agents?: readonly Agent<any, any>[]
@@ -35,19 +40,54 @@ export interface AgentLoopConfig {
   circuitBreakers?: CircuitBreakersOptions | false
   /** Options of `createServer` (`agentloop serve`) besides `runtime`, `agents` and `tools`. */
   server?: Record<string, unknown>
+  /** Step jobs and runnables `{ name, run(ctx) }` that `POST /api/runs` and workers run by name. */
+  runnables?: RuntimeOptions['runnables']
+  /** Hooks around every run. */
+  hooks?: RuntimeOptions['hooks']
+  /** Runtime settings: `toolConcurrency`, `timeoutMs`, `streamHighWaterMark`. */
+  toolConcurrency?: number
+  timeoutMs?: number
+  streamHighWaterMark?: number
+  /** Runner settings over those of the environment (`AGENTLOOP_CONCURRENCY`...): see docs/runner.md. */
+  runner?: RuntimeOptions['runner']
 }
 
+/** A config module's default export: the config, or a function of the environment configuration. */
+export type CliConfigExport = CliConfig | ((environment: EnvironmentConfig) => CliConfig | Promise<CliConfig>)
+
 /** Types a config module's default export (an identity function: it only helps the editor). */
-export function defineConfig(config: AgentLoopConfig): AgentLoopConfig {
+export function defineConfig<T extends CliConfigExport>(config: T): T {
   return config
 }
 
-const KEYS = ['agents', 'tools', 'models', 'storage', 'circuitBreakers', 'server']
+const KEYS = [
+  'agents',
+  'tools',
+  'models',
+  'storage',
+  'circuitBreakers',
+  'server',
+  'runnables',
+  'hooks',
+  'toolConcurrency',
+  'timeoutMs',
+  'streamHighWaterMark',
+  'runner',
+]
+
+/** The options of the config that go to `new Runtime(...)` as they are. */
+export const RUNTIME_KEYS = [
+  'runnables',
+  'hooks',
+  'toolConcurrency',
+  'timeoutMs',
+  'streamHighWaterMark',
+] as const
 
 /** Checks a loaded config module's default export; `source` names the file in messages. */
-export function checkConfig(value: unknown, source: string): AgentLoopConfig {
+export function checkConfig(value: unknown, source: string): CliConfig {
   const field = `Config ${source}`
-  const config = checkOptionsObject(value as AgentLoopConfig, field)
+  const config = checkOptionsObject(value as CliConfig, field)
   checkOptionKeys(config, KEYS, field)
   const list = (name: 'agents' | 'tools') => {
     const entries = config[name]

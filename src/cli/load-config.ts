@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ConfigError } from '../errors/errors.js'
-import { type AgentLoopConfig, checkConfig } from './config.js'
+import type { AgentLoopConfig as EnvironmentConfig } from '../config/load-config.js'
+import { type CliConfig, checkConfig } from './config.js'
 
 /** The file names looked for in the working directory, in order. */
 export const CONFIG_FILES = [
@@ -22,7 +23,7 @@ export const CONFIG_FILES = [
 
 /** A loaded config and where it came from (undefined: no file). */
 export interface LoadedConfig {
-  config: AgentLoopConfig
+  config: CliConfig
   path: string | undefined
 }
 
@@ -50,11 +51,15 @@ export function findConfig(options: {
   return undefined
 }
 
-/** Loads and checks the config module (its default export, or the module itself when it has none). */
-export async function loadConfig(options: {
+/**
+ * Loads and checks the config module (its default export, or the module itself when it has none);
+ * a function export is called with the environment configuration.
+ */
+export async function loadConfigModule(options: {
   config?: string | undefined
   cwd: string
   env: NodeJS.ProcessEnv
+  environment: EnvironmentConfig
 }): Promise<LoadedConfig> {
   const path = findConfig(options)
   if (path === undefined) return { config: {}, path: undefined }
@@ -70,6 +75,13 @@ export async function loadConfig(options: {
     Object.keys(wrapped).every((key) => key === 'default' || key === '__esModule')
   ) {
     exported = wrapped.default
+  }
+  if (typeof exported === 'function') {
+    try {
+      exported = await (exported as (environment: EnvironmentConfig) => unknown)(options.environment)
+    } catch (error) {
+      throw configLoadError(path, error)
+    }
   }
   return { config: checkConfig(exported, path), path }
 }

@@ -1,35 +1,37 @@
 /**
- * The storage of a command: the config's own, else PostgreSQL when `DATABASE_URL` is a
- * `postgres://` URL, else a SQLite file (`--db`, `DATABASE_URL=sqlite:<path>`, `AGENTLOOP_DB`,
- * default `.agentloop/agentloop.db` in the working directory). Drivers load only when chosen.
+ * The storage of a command: the config module's own, else a SQLite file given by `--db`, else what
+ * `DATABASE_URL` names (read by `agentloop/config`: PostgreSQL, SQLite, memory; default SQLite
+ * `agentloop.db` in the working directory). Drivers load only when chosen.
  *
  * @module
  */
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { ConfigError } from '../errors/errors.js'
+import {
+  type AgentLoopConfig as EnvironmentConfig,
+  redactUrl,
+  type StorageConfig,
+} from '../config/load-config.js'
+import { createStorageFromConfig } from '../config/runtime-from-config.js'
 import type { Storage } from '../storage/storage.js'
-import type { AgentLoopConfig } from './config.js'
-
-/** The default SQLite file, relative to the working directory. */
-export const DEFAULT_DB = '.agentloop/agentloop.db'
+import type { CliConfig } from './config.js'
 
 /** Which storage a command opens, and how it names it for people (never with a password). */
 export interface StorageChoice {
-  kind: 'config' | 'postgres' | 'sqlite'
+  kind: 'config' | 'postgres' | 'sqlite' | 'memory'
   /** For logs and `--json` output: the SQLite path, or the PostgreSQL URL without its password. */
   where: string
   open(): Promise<Storage>
 }
 
-/** Decides the storage from the config, the `--db` flag and the environment. */
+/** Decides the storage: the config's own, else `--db`, else `DATABASE_URL` as the environment configuration reads it. */
 export function chooseStorage(options: {
-  config: AgentLoopConfig
+  config: CliConfig
   db?: string | undefined
   cwd: string
-  env: NodeJS.ProcessEnv
+  environment: EnvironmentConfig
 }): StorageChoice {
-  const { config, env } = options
+  const { config } = options
   if (config.storage !== undefined) {
     const storage = config.storage
     return {
@@ -38,47 +40,37 @@ export function chooseStorage(options: {
       open: async () => (typeof storage === 'function' ? await storage() : storage),
     }
   }
-  const url = env.DATABASE_URL?.trim() || undefined
-  if (options.db === undefined && url !== undefined && /^postgres(ql)?:\/\//.test(url)) {
-    return {
-      kind: 'postgres',
-      where: withoutPassword(url),
-      async open() {
-        const { createPostgresStorage } = await import('../storage/postgres/create-postgres-storage.js')
-        return createPostgresStorage({ connectionString: url })
-      },
+  const chosen: StorageConfig =
+    options.db === undefined ? options.environment.storage : { backend: 'sqlite', path: options.db }
+  switch (chosen.backend) {
+    case 'postgres':
+      return {
+        kind: 'postgres',
+        where: redactUrl(chosen.url),
+        open: () => createStorageFromConfig({ ...options.environment, storage: chosen }),
+      }
+    case 'memory':
+      return {
+        kind: 'memory',
+        where: 'memory (nothing is kept after the command)',
+        open: () => createStorageFromConfig({ ...options.environment, storage: chosen }),
+      }
+    case 'sqlite': {
+      const file = resolve(options.cwd, chosen.path)
+      return {
+        kind: 'sqlite',
+        where: file,
+        async open() {
+          mkdirSync(dirname(file), { recursive: true })
+          return createStorageFromConfig({
+            ...options.environment,
+            storage: { backend: 'sqlite', path: file },
+          })
+        },
+      }
     }
-  }
-  let path = options.db
-  if (path === undefined && url !== undefined) {
-    const match = /^(?:sqlite|file):(?:\/\/)?(.+)$/.exec(url)
-    if (match === null) {
-      throw new ConfigError({
-        message: `DATABASE_URL must be a postgres:// (or postgresql://) URL or sqlite:<path>; got a value starting with ${JSON.stringify(url.slice(0, 12))}.`,
-      })
-    }
-    path = match[1]
-  }
-  path ??= env.AGENTLOOP_DB?.trim() || DEFAULT_DB
-  const file = resolve(options.cwd, path)
-  return {
-    kind: 'sqlite',
-    where: file,
-    async open() {
-      mkdirSync(dirname(file), { recursive: true })
-      const { createSqliteStorage } = await import('../storage/sqlite/create-sqlite-storage.js')
-      return createSqliteStorage({ path: file })
-    },
-  }
-}
-
-/** The URL with its password replaced, for messages. */
-export function withoutPassword(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return 'an unparsable URL'
+    default:
+      chosen satisfies never
+      throw new Error('unreachable')
   }
 }

@@ -47,10 +47,7 @@ export async function runCli(
       '-c, --config <file>',
       'the config module (default: ./agentloop.config.ts or .js, or AGENTLOOP_CONFIG)',
     )
-    .option(
-      '--db <file>',
-      'the SQLite file (default: DATABASE_URL, AGENTLOOP_DB, or .agentloop/agentloop.db)',
-    )
+    .option('--db <file>', 'a SQLite file, instead of DATABASE_URL (default sqlite:agentloop.db)')
     .option('--json', 'print results as JSON on stdout, for scripts')
     .option('-q, --quiet', 'no progress or hints on stderr')
     .showHelpAfterError('(run agentloop --help for usage)')
@@ -108,9 +105,10 @@ export async function runCli(
     .command('worker')
     .description('take runs from the queue (REDIS_URL) and execute them')
     .addOption(
-      new Option('--concurrency <n>', 'runs executed at once (default 4)').argParser(
-        integer('--concurrency', 1, 1000),
-      ),
+      new Option(
+        '--concurrency <n>',
+        'runs executed at once (default AGENTLOOP_CONCURRENCY, or 16)',
+      ).argParser(integer('--concurrency', 1, 1000)),
     )
     .action(act(async () => (await serve()).workerCommand))
 

@@ -6,7 +6,13 @@
  *
  * @module
  */
+import { resolve } from 'node:path'
 import type { Agent } from '../agent/agent.js'
+import {
+  type AgentLoopConfig as EnvironmentConfig,
+  loadConfig as loadEnvironment,
+} from '../config/load-config.js'
+import { createBusFromConfig, createQueueFromConfig } from '../config/runtime-from-config.js'
 import { ConfigError } from '../errors/errors.js'
 import type { RunEvent } from '../events/run-event.js'
 import { type CircuitBreakers, createCircuitBreakers } from '../model/circuit-breakers.js'
@@ -15,9 +21,9 @@ import type { RunResult } from '../run/run-result.js'
 import type { RunStream } from '../run/run-stream.js'
 import { Runtime } from '../run/runtime.js'
 import type { Storage } from '../storage/storage.js'
-import type { AgentLoopConfig } from './config.js'
+import { type CliConfig, RUNTIME_KEYS } from './config.js'
 import { NotFoundError } from './exit-codes.js'
-import { loadConfig } from './load-config.js'
+import { loadConfigModule } from './load-config.js'
 import { chooseStorage, type StorageChoice } from './open-storage.js'
 
 /** Options every command shares (global flags and the process around it). */
@@ -32,6 +38,8 @@ export interface ServiceOptions {
    * a shared one, where workers do).
    */
   worker?: boolean | undefined
+  /** Runs a worker executes at once (`--concurrency`), over `AGENTLOOP_CONCURRENCY`. */
+  concurrency?: number | undefined
 }
 
 /** An approval decision as the command line gives it. */
@@ -45,7 +53,9 @@ export interface CliDecision {
 export interface CliServices {
   /** The environment of the command. */
   readonly env: NodeJS.ProcessEnv
-  readonly config: AgentLoopConfig
+  /** The environment as `agentloop/config` reads it (DATABASE_URL, REDIS_URL, PORT...). */
+  readonly environment: EnvironmentConfig
+  readonly config: CliConfig
   readonly configPath: string | undefined
   readonly storageChoice: StorageChoice
   readonly storage: Storage
@@ -77,20 +87,39 @@ const CANCEL_WAIT_MS = 5_000
 
 /** Opens the services of one command. */
 export async function openServices(options: ServiceOptions): Promise<CliServices> {
-  const loaded = await loadConfig(options)
+  // One reading of the environment (and .env) for every command: agentloop/config's.
+  const environment = loadEnvironment({
+    env: options.env,
+    envFile: resolve(options.cwd, '.env') === resolve('.env') ? undefined : resolve(options.cwd, '.env'),
+  })
+  const loaded = await loadConfigModule({ ...options, environment })
   const config = loaded.config
-  const storageChoice = chooseStorage({ config, db: options.db, cwd: options.cwd, env: options.env })
-  const storage = await storageChoice.open()
+  const storageChoice = chooseStorage({ config, db: options.db, cwd: options.cwd, environment })
   const breakers =
     config.circuitBreakers === false ? undefined : createCircuitBreakers(config.circuitBreakers ?? {})
+  const storage = await storageChoice.open()
   let runtime: Runtime
   try {
+    const runtimeOptions: Record<string, unknown> = {}
+    for (const key of RUNTIME_KEYS) if (config[key] !== undefined) runtimeOptions[key] = config[key]
     runtime = new Runtime({
+      ...runtimeOptions,
       storage,
       agents: config.agents ?? [],
-      // Only `serve` and `worker` execute queued runs; other commands must never pick up a run
-      // another process is executing.
-      runner: options.worker === undefined ? {} : { worker: options.worker },
+      // The queue and bus the environment names: Redis (shared by serve and workers) or in-process.
+      ...(environment.queue === 'memory' ? {} : { queue: await createQueueFromConfig(environment) }),
+      ...(environment.bus === 'memory' ? {} : { bus: await createBusFromConfig(environment) }),
+      runner: {
+        concurrency: environment.concurrency,
+        retries: environment.retries,
+        timeoutMs: environment.runTimeoutMs,
+        orphanAfterMs: environment.orphanAfterMs,
+        ...config.runner,
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        // Only `serve` and `worker` execute queued runs; other commands must never pick up a run
+        // another process is executing.
+        ...(options.worker === undefined ? {} : { worker: options.worker }),
+      },
       models: createModelRegistry({
         ...(config.models === undefined ? {} : { providers: config.models }),
         ...(breakers === undefined ? {} : { wrap: breakers.wrap }),
@@ -104,6 +133,7 @@ export async function openServices(options: ServiceOptions): Promise<CliServices
 
   const services: CliServices = {
     env: options.env,
+    environment,
     config,
     configPath: loaded.path,
     storageChoice,

@@ -39,10 +39,6 @@ export interface Started {
   close(): Promise<void>
 }
 
-function notYet(what: string): never {
-  throw new ConfigError({ message: `${what} is not part of this build of agentloop yet.` })
-}
-
 /** Loads a module of `agentloop/server`, whose peers (hono...) are optional. */
 function serverModule<T>(load: () => Promise<T>, what: string): Promise<T> {
   return importOptionalPeer(load, { packageName: 'hono', subpath: what })
@@ -89,16 +85,16 @@ export async function startHttpServer(
   return { url: listening.url, close: () => listening.close() }
 }
 
-/** Starts a worker that takes runs from the queue. */
-export async function startRunWorker(
-  services: CliServices,
-  _options: { concurrency: number },
-): Promise<Started> {
-  if (!services.env.REDIS_URL) {
+/** Starts a worker that takes runs from the queue (its runtime was opened with `worker: true`). */
+export async function startRunWorker(services: CliServices, log: (line: string) => void): Promise<Started> {
+  if (services.environment.queue === 'memory') {
     throw new ConfigError({
       message:
         'agentloop worker takes runs from the queue shared with `agentloop serve`, which lives in Redis: set REDIS_URL (and DATABASE_URL to a PostgreSQL both reach). Without Redis, `agentloop serve` executes its runs itself.',
     })
   }
-  return notYet('The Redis queue (BullMQ)')
+  const { startWorker } = await import('../config/start-worker.js')
+  // The command handles SIGINT/SIGTERM itself (its signal), so the worker installs no handlers.
+  const worker = await startWorker({ runtime: services.runtime, signals: false, log })
+  return { close: () => worker.stop() }
 }

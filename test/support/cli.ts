@@ -40,8 +40,8 @@ export function cliEnv(env: Record<string, string | undefined> = {}): NodeJS.Pro
     TSX_TSCONFIG_PATH: join(root, 'tsconfig.json'),
     NO_COLOR: '1',
   }
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'AGENTLOOP_CONFIG', 'AGENTLOOP_DB', 'PORT'])
-    delete base[name]
+  for (const name of Object.keys(base)) if (name.startsWith('AGENTLOOP_')) delete base[name]
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'PORT', 'HOST']) delete base[name]
   return { ...base, ...env }
 }
 

@@ -84,11 +84,11 @@ export async function workerCommand(
   context: CommandContext,
   options: WorkerCommandOptions,
 ): Promise<ExitCode> {
-  const services = await context.services({ worker: true })
+  const services = await context.services({ worker: true, concurrency: options.concurrency })
   reportCircuits(context, services)
-  const worker = await startRunWorker(services, { concurrency: options.concurrency ?? 4 })
+  const worker = await startRunWorker(services, (line) => context.output.info(line))
   context.output.info(
-    `agentloop worker started (concurrency ${options.concurrency ?? 4}, storage ${services.storageChoice.kind})`,
+    `agentloop worker started (concurrency ${options.concurrency ?? services.environment.concurrency}, storage ${services.storageChoice.kind} ${services.storageChoice.where})`,
   )
   await untilAborted(context.process.signal)
   context.output.info('stopping: runs in flight checkpoint and go back to the queue…')
