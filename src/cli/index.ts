@@ -19,7 +19,7 @@ import type { CliProcess } from './command-context.js'
 import type { ExitCode } from './exit-codes.js'
 
 export type { CliProcess, GlobalOptions } from './command-context.js'
-export { type CliConfig, defineConfig } from './config.js'
+export { type CliConfig, type CliConfigExport, defineConfig } from './config.js'
 export { EXIT, type ExitCode } from './exit-codes.js'
 export type { CliStreams } from './output.js'
 
