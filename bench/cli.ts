@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createCircuitBreakers, type Model, withCircuitBreaker } from 'agentloop'
+import { createCircuitBreakers, type Model } from 'agentloop'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const bin = join(root, 'dist/cli/main.js')
@@ -72,7 +72,7 @@ const bareNode = (() => {
 
 const calls = 200_000
 const plain = await perCall(bare, calls)
-const guarded = await perCall(withCircuitBreaker(bare), calls)
+const guarded = await perCall(createCircuitBreakers().wrap(bare), calls)
 const shared = await perCall(createCircuitBreakers({ failureRate: 0.5 }).wrap(bare), calls)
 
 console.log('agentloop command start-up (median of 10 cold processes)')
@@ -82,6 +82,6 @@ console.log(`  agentloop runs list        ${list.toFixed(1)} ms (opens SQLite, r
 console.log(`circuit breaker overhead (${calls.toLocaleString('en')} generate calls each)`)
 console.log(`  bare model                 ${plain.toFixed(3)} µs/call`)
 console.log(
-  `  withCircuitBreaker         ${guarded.toFixed(3)} µs/call (+${(guarded - plain).toFixed(3)} µs)`,
+  `  breakers.wrap (defaults)   ${guarded.toFixed(3)} µs/call (+${(guarded - plain).toFixed(3)} µs)`,
 )
 console.log(`  registry, failure rate on  ${shared.toFixed(3)} µs/call (+${(shared - plain).toFixed(3)} µs)`)

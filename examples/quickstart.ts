@@ -108,6 +108,10 @@ function show(event: RunEvent): void {
     case 'approval.request':
       console.log(`  ⏸ ${event.toolName} waits for approval`)
       break
+    case 'agent.handoff':
+      console.log(`  ⇄ ${event.from} hands off to ${event.to}`)
+      break
+    case 'nested.event':
     case 'checkpoint.save':
     case 'turn.end':
     case 'model.start':

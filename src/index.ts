@@ -16,6 +16,15 @@
  * @module
  */
 export { Agent, type AgentOptions, type Instructions, type OutputSchema } from './agent/agent.js'
+export type { AgentToolOptions } from './agent/agent-tool.js'
+export type { AgentTool, AgentToolArguments } from './agent/agent-tool-marker.js'
+export {
+  type Handoff,
+  type HandoffInputFilter,
+  type HandoffInputFilterEvent,
+  type HandoffOptions,
+  handoff,
+} from './agent/handoff.js'
 export type { ContextBudget } from './context/budget.js'
 export type {
   CompactionInput,
@@ -52,6 +61,7 @@ export {
   type ValidationIssue,
 } from './errors/errors.js'
 export type {
+  AgentHandoffEvent,
   ApprovalRequestEvent,
   CheckpointSaveEvent,
   CompactionStepSummary,
@@ -60,6 +70,7 @@ export type {
   EventBase,
   ModelEndEvent,
   ModelStartEvent,
+  NestedRunEvent,
   ReasoningDeltaEvent,
   RunEndEvent,
   RunEvent,
@@ -126,8 +137,6 @@ export {
   type CircuitBreakers,
   type CircuitBreakersOptions,
   createCircuitBreakers,
-  type WithCircuitBreakerOptions,
-  withCircuitBreaker,
 } from './model/circuit-breakers.js'
 export type {
   CircuitChangeReason,
@@ -165,7 +174,13 @@ export { run, stream } from './run/run.js'
 export type { RunInput } from './run/run-input.js'
 export type { RunItem } from './run/run-item.js'
 export type { CompletedRunResult, Interruption, PausedRunResult, RunResult } from './run/run-result.js'
-export type { RunState, ToolCallRecord } from './run/run-state.js'
+export type {
+  HandoffRecord,
+  NestedCallRecord,
+  NestedWaiting,
+  RunState,
+  ToolCallRecord,
+} from './run/run-state.js'
 export type { RunStream } from './run/run-stream.js'
 export { type ResumeOptions, type RunOptions, Runtime, type RuntimeOptions } from './run/runtime.js'
 export {
@@ -279,7 +294,6 @@ export type {
 export type { ParametersOf, ParameterType, ToolParameter } from './tool/parameter-list.js'
 export type { InferSchema, SchemaInput, ValidationResult } from './tool/schema.js'
 export { type Tool, type ToolContext, type ToolDefinition, type ToolErrorMode, tool } from './tool/tool.js'
-export { type WorkerToolDefinition, type WorkerToolInfo, workerTool } from './tool/worker-tool.js'
 export {
   type AnthropicToolDefinition,
   createToolRegistry,
@@ -289,4 +303,5 @@ export {
   type ToolExecution,
   type ToolRegistry,
 } from './tool/tool-registry.js'
+export { type WorkerToolDefinition, type WorkerToolInfo, workerTool } from './tool/worker-tool.js'
 export type { JsonObject, JsonValue } from './util/json.js'

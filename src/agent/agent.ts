@@ -25,7 +25,11 @@ import {
 } from '../model/model-request.js'
 import { type ResolvedSchema, resolveSchema } from '../tool/schema.js'
 import type { Tool } from '../tool/tool.js'
+import { type AgentToolOptions, createAgentTool } from './agent-tool.js'
+import type { AgentTool } from './agent-tool-marker.js'
 import { checkAgentOptions } from './check-agent-options.js'
+import type { Handoff } from './handoff.js'
+import { type HandoffEntry, type ResolvedHandoffs, resolveHandoffs } from './resolve-handoffs.js'
 
 /** Instructions, fixed or computed from the run context once at the start of each run. */
 export type Instructions<TContext> =
@@ -68,6 +72,16 @@ export interface AgentOptions<TContext, TOutput> {
    */
   context?: ContextOptions
   hooks?: HooksInput<TContext>
+  /**
+   * Agents this one can hand the conversation to: the model sees a `transfer_to_<name>` tool per
+   * entry, and taking one continues the run with that agent. An entry is an agent,
+   * `handoff(agent, { toolName?, description?, inputFilter? })`, or a function returning one,
+   * called on first use (for an agent created later: `() => triage` hands back). See docs/multi-agent.md.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
+  handoffs?: readonly HandoffEntry<Agent<TContext, any>>[]
+  /** What the model of an agent that can hand off to this one (or call it as a tool) reads about it. */
+  handoffDescription?: string
 }
 
 const DEFAULT_MAX_TURNS = 20
@@ -86,12 +100,16 @@ export class Agent<TContext = unknown, TOutput = string> {
   /** The context budget settings, checked, with defaults applied. */
   readonly context: ContextSettings
   readonly hooks: HooksInput<TContext>
-  /** The tools as the model sees them, computed once. */
-  readonly modelTools: readonly ModelTool[]
   /** The output schema resolved for validation and for the model, when `output` is set. */
   readonly outputSchema: ResolvedSchema<TOutput> | undefined
   readonly outputSpec: ModelOutputSpec | undefined
+  readonly handoffDescription: string | undefined
   readonly #toolsByName: ReadonlyMap<string, Tool<unknown, TContext>>
+  readonly #toolModelTools: readonly ModelTool[]
+  readonly #handoffEntries: readonly HandoffEntry<AnyAgent<TContext>>[]
+  #handoffs: ResolvedHandoffs<AnyAgent<TContext>> | undefined
+  #modelTools: readonly ModelTool[] | undefined
+  readonly #label: string
 
   constructor(options: AgentOptions<TContext, TOutput>) {
     checkAgentOptions(options)
@@ -128,8 +146,19 @@ export class Agent<TContext = unknown, TOutput = string> {
       }
       byName.set(entry.name, entry)
     })
+    const handoffEntries = options.handoffs ?? []
+    if (!Array.isArray(handoffEntries)) {
+      throw new ConfigError({
+        message: `${label}: handoffs must be an array of agents or handoff(agent, options); got ${describeValue(handoffEntries)}.`,
+      })
+    }
+    if (options.handoffDescription !== undefined && typeof options.handoffDescription !== 'string') {
+      throw new ConfigError({
+        message: `${label}: handoffDescription must be a string; got ${describeValue(options.handoffDescription)}.`,
+      })
+    }
     const toolChoice = options.toolChoice ?? 'auto'
-    if (typeof toolChoice === 'object' && !byName.has(toolChoice.name)) {
+    if (typeof toolChoice === 'object' && !byName.has(toolChoice.name) && handoffEntries.length === 0) {
       throw new ConfigError({
         message: `${label}: toolChoice names "${toolChoice.name}", which is not one of its tools (${[...byName.keys()].join(', ') || 'none'}).`,
       })
@@ -152,12 +181,17 @@ export class Agent<TContext = unknown, TOutput = string> {
     this.context = resolveContextOptions(options.context, `${label}: context`)
     this.hooks = options.hooks
     this.#toolsByName = byName
-    this.modelTools = tools.map((entry) => ({
+    this.#label = label
+    this.handoffDescription = options.handoffDescription
+    this.#handoffEntries = handoffEntries
+    this.#toolModelTools = tools.map((entry) => ({
       name: entry.name,
       description: entry.description,
       parameters: entry.parameters,
       strict: entry.strict,
     }))
+    // Without functions among them, handoffs are checked now; functions wait for the first use.
+    if (!handoffEntries.some((entry) => typeof entry === 'function')) this.#resolveHandoffs()
     if (options.output === undefined) {
       this.outputSchema = undefined
       this.outputSpec = undefined
@@ -179,7 +213,62 @@ export class Agent<TContext = unknown, TOutput = string> {
   getTool(name: string): Tool<unknown, TContext> | undefined {
     return this.#toolsByName.get(name)
   }
+
+  /** The agents this one can hand off to, with their tool names (functions resolved on first use). */
+  get handoffs(): readonly Handoff<AnyAgent<TContext>>[] {
+    return this.#resolveHandoffs().list
+  }
+
+  /** The tools as the model sees them (its tools, then one per handoff), computed once. */
+  get modelTools(): readonly ModelTool[] {
+    this.#modelTools ??= [...this.#toolModelTools, ...this.#resolveHandoffs().modelTools]
+    return this.#modelTools
+  }
+
+  /** The handoff whose tool is named `toolName`, if the agent has it. */
+  getHandoff(toolName: string): Handoff<AnyAgent<TContext>> | undefined {
+    return this.#resolveHandoffs().byTool.get(toolName)
+  }
+
+  #resolveHandoffs(): ResolvedHandoffs<AnyAgent<TContext>> {
+    if (this.#handoffs === undefined) {
+      const resolved = resolveHandoffs({
+        label: this.#label,
+        name: this.name,
+        entries: this.#handoffEntries,
+        hasTool: (name) => this.#toolsByName.has(name),
+      })
+      const choice = this.toolChoice
+      if (
+        typeof choice === 'object' &&
+        !this.#toolsByName.has(choice.name) &&
+        !resolved.byTool.has(choice.name)
+      ) {
+        throw new ConfigError({
+          message: `${this.#label}: toolChoice names "${choice.name}", which is not one of its tools or handoffs (${[...this.#toolsByName.keys(), ...resolved.byTool.keys()].join(', ') || 'none'}).`,
+        })
+      }
+      this.#handoffs = resolved
+    }
+    return this.#handoffs
+  }
+
+  /**
+   * This agent as a tool another agent can call: the model sends a request as `input`, this agent
+   * runs as a nested run of the caller's run, and its final output is the tool's result. See
+   * docs/multi-agent.md for events, usage, approvals and durability.
+   *
+   * @example
+   * const writer = new Agent({ name: 'writer', model, tools: [researcher.asTool({ description: 'Research a topic' })] })
+   */
+  asTool(options: AgentToolOptions = {}): AgentTool<TContext> {
+    return createAgentTool<TContext>(this, options)
+  }
 }
+
+/** An agent of any output type (the next agent's output type is its own). */
+// biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
+type AnyAgent<TContext> = Agent<TContext, any>
 
 function referenceOf(reference: string, label: string): Model {
   try {

@@ -22,6 +22,8 @@ export const AGENT_OPTION_KEYS = [
   'modelSettings',
   'context',
   'hooks',
+  'handoffs',
+  'handoffDescription',
 ] as const
 
 /** The keys of `ModelSettings`. */

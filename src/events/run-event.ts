@@ -204,7 +204,7 @@ export interface CheckpointSaveEvent extends EventBase {
   /** The stored revision after this save. */
   revision: number
   /** What was just completed: the run's start, a model response, a tool's start or result, or the end. */
-  reason: 'start' | 'model' | 'tool.start' | 'tool.result' | 'pause' | 'end'
+  reason: 'start' | 'model' | 'tool.start' | 'tool.result' | 'handoff' | 'pause' | 'end'
 }
 
 /** A tool call waits for a human decision; the run pauses with status `awaiting_approval`. */
@@ -245,6 +245,36 @@ export interface CustomEvent extends EventBase {
   data?: JsonValue
 }
 
+/**
+ * The model took a handoff: the run continues with another agent (its instructions, tools, model
+ * and output schema). Saved before it is told, like every transition of a durable run.
+ */
+export interface AgentHandoffEvent extends EventBase {
+  type: 'agent.handoff'
+  turn: number
+  /** The `transfer_to_<name>` call the model made. */
+  callId: string
+  /** The agent that handed off, and the one that answers from now on. */
+  from: string
+  to: string
+}
+
+/**
+ * An event of a nested run (an agent called as a tool, `agent.asTool()`), forwarded into the
+ * stream of the run that called it. A nested run's own nested events are forwarded as one event,
+ * with the longer `path`.
+ */
+export interface NestedRunEvent extends EventBase {
+  type: 'nested.event'
+  /** The caller's turn, and the caller's tool call that runs the nested agent. */
+  turn: number
+  callId: string
+  /** The agents from the outermost nested one down to the one that emitted `event`. */
+  path: string[]
+  /** The event as the nested run emitted it (its own `runId` and `seq`). */
+  event: RunEvent
+}
+
 /** Any event of a run. */
 export type RunEvent =
   | RunStartEvent
@@ -264,6 +294,8 @@ export type RunEvent =
   | ApprovalRequestEvent
   | RunStepEvent
   | CustomEvent
+  | AgentHandoffEvent
+  | NestedRunEvent
 
 /** The `type` of any run event. */
 export type RunEventType = RunEvent['type']

@@ -1,8 +1,10 @@
 import type { Agent } from '../agent/agent.js'
 import type { RunEventData } from '../events/run-event.js'
 import type { HookChain } from '../hooks/hook-chain.js'
+import type { Message } from '../messages/message.js'
 import type { Model } from '../model/model.js'
 import type { Checkpointer } from './checkpointer.js'
+import type { RunServices } from './run-services.js'
 import type { RunState } from './run-state.js'
 
 /**
@@ -10,7 +12,8 @@ import type { RunState } from './run-state.js'
  * cancellation signal, the hooks and the event emitter. Internal to the run loop.
  */
 export interface ActiveRun<TContext, TOutput> {
-  readonly agent: Agent<TContext, TOutput>
+  /** The agent that answers now (a handoff changes it, with `model`, `hooks` and `instructions`). */
+  agent: Agent<TContext, TOutput>
   /** The model this run calls: the agent's, or the one its model reference resolved to. */
   model: Model
   readonly state: RunState
@@ -19,7 +22,17 @@ export interface ActiveRun<TContext, TOutput> {
   readonly abortable: boolean
   /** Aborted when the run is cancelled, times out, or fails. */
   readonly signal: AbortSignal
-  readonly hooks: HookChain<TContext>
+  hooks: HookChain<TContext>
+  /** What the runtime lends the run: hooks and models of other agents (handoffs), nested runs. */
+  readonly services: RunServices
+  /**
+   * The conversation as the active agent sees it when a handoff's input filter trimmed it: the
+   * filtered messages before `upTo` (the run's messages from `upTo` on follow unchanged).
+   */
+  view?: { handoffs: number; upTo: number; messages: Message[] | undefined }
+  /** The agent the run started with (its handoff graph holds every agent the run can reach). */
+  // biome-ignore lint/suspicious/noExplicitAny: agents of any context and output
+  readonly entryAgent: Agent<any, any>
   /** The instructions resolved for this run (a function of the context is called once, at the start). */
   instructions: string | undefined
   readonly maxTurns: number

@@ -6,16 +6,17 @@ import type { ModelStreamPart } from '../model/model-stream-part.js'
 import { createResponseCollector } from '../model/response-collector.js'
 import { type ActiveRun, hookEvent } from './active-run.js'
 import { checkRewrittenRequest, fitContext } from './fit-context.js'
+import { requestMessages } from './handoff-phase.js'
 
 /** Builds the request of the current turn from the run state. */
 export function buildRequest(run: ActiveRun<unknown, unknown>): ModelRequest {
-  const { agent, state } = run
+  const { agent } = run
   const request: ModelRequest = {
     ...agent.modelSettings,
     // A copy, so a model or hook that keeps the request never sees later turns.
-    messages: state.messages.slice(),
+    messages: requestMessages(run),
     tools: agent.modelTools as ModelRequest['tools'],
-    toolChoice: agent.modelTools.length === 0 ? 'none' : state.toolChoice,
+    toolChoice: agent.modelTools.length === 0 ? 'none' : run.state.toolChoice,
   }
   if (run.instructions !== undefined) request.instructions = run.instructions
   if (agent.modelTools.length > 0) request.parallelToolCalls = agent.parallelToolCalls

@@ -1,3 +1,4 @@
+import { isAgentTool } from '../agent/agent-tool-marker.js'
 import { describeError, isInstanceOf } from '../errors/describe-error.js'
 import { ToolError } from '../errors/errors.js'
 import type { ToolCallPart, ToolMessage } from '../messages/message.js'
@@ -6,8 +7,12 @@ import type { Tool, ToolContext } from '../tool/tool.js'
 import { invokeTool, readToolCallArguments, toolFailureOutput } from '../tool/tool-call.js'
 import { toText } from '../util/json.js'
 import type { ActiveRun } from './active-run.js'
+import { type NestedOutcome, runAgentTool } from './nested-run.js'
 
-type Outcome = { output: string; isError: boolean }
+type Outcome = { output: string; isError: boolean; paused?: NestedPause }
+
+/** An agent tool's nested run paused: the call waits on its calls. */
+type NestedPause = Extract<NestedOutcome, { kind: 'paused' }>
 
 /** What a durable run does around each tool call. */
 export interface ToolCallSteps {
@@ -25,6 +30,8 @@ export interface ToolCallSteps {
   onStart?(call: ToolCallPart): Promise<void>
   /** Called with the result; the call counts as finished once it resolves. */
   onDone?(call: ToolCallPart, message: ToolMessage): Promise<void>
+  /** An agent tool's nested run paused: the call gets no result now and waits with it. */
+  onNestedPause?(call: ToolCallPart, pause: NestedPause): Promise<void>
 }
 
 /**
@@ -87,7 +94,7 @@ async function executeToolCall(
     tool,
     toolName: call.name,
     rawArguments: call.arguments,
-    availableTools: () => run.agent.tools.map((entry) => entry.name),
+    availableTools: () => run.agent.modelTools.map((entry) => entry.name),
   })
   if (tool !== undefined && input.ok && steps.gate !== undefined) {
     // Approval is decided on valid arguments, before the call is announced.
@@ -109,6 +116,13 @@ async function executeToolCall(
   } else {
     args = input.value
     outcome = await decideAndInvoke(run, tool, call, args, steps)
+    if (outcome.paused !== undefined) {
+      if (steps.onNestedPause === undefined) {
+        throw new Error('agentloop bug: a nested run paused in a run that cannot pause. Please report it.')
+      }
+      await steps.onNestedPause(call, outcome.paused)
+      return undefined
+    }
   }
 
   if (hooks.hasAfterTool) {
@@ -185,6 +199,12 @@ async function invoke(
   call: ToolCallPart,
   args: unknown,
 ): Promise<Outcome> {
+  if (isAgentTool(tool)) {
+    const nested = await runAgentTool(run, tool, call, args)
+    return nested.kind === 'done'
+      ? { output: nested.output, isError: nested.isError }
+      : { output: '', isError: false, paused: nested }
+  }
   try {
     const value = await invokeTool({
       tool,

@@ -18,7 +18,8 @@ import type { JsonValue } from '../util/json.js'
 import type { ActiveRun } from './active-run.js'
 import { callModel } from './call-model.js'
 import { checkFinalOutput } from './final-output.js'
-import { type Interruption, inputOf, type RunResult } from './run-result.js'
+import { takeHandoff } from './handoff-phase.js'
+import { activeAgentOf, type Interruption, inputOf, interruptionKinds, type RunResult } from './run-result.js'
 import type { RunState } from './run-state.js'
 import { applyDecisions, runToolPhase, unansweredCalls } from './tool-phase.js'
 
@@ -33,12 +34,11 @@ export async function runLoop<TContext, TOutput>(
   active: ActiveRun<TContext, TOutput>,
 ): Promise<RunResult<TOutput>> {
   const run = active as ActiveRun<unknown, TOutput>
-  const { state, agent } = run
-  const model = run.model
+  const { state } = run
   await run.emit({
     type: 'run.start',
-    agent: agent.name,
-    model: `${model.provider}:${model.modelId}`,
+    agent: run.agent.name,
+    model: `${run.model.provider}:${run.model.modelId}`,
     // Only the new input: a session's history is already stored with the session.
     input:
       run.resumed === true ? [] : state.messages.slice(state.session?.historyLength ?? 0, state.inputLength),
@@ -46,8 +46,8 @@ export async function runLoop<TContext, TOutput>(
   })
   const checkpointer = run.checkpointer
   try {
-    if (typeof agent.instructions === 'function') {
-      run.instructions = await agent.instructions({ context: run.context, agentName: agent.name })
+    if (typeof run.agent.instructions === 'function') {
+      run.instructions = await run.agent.instructions({ context: run.context, agentName: run.agent.name })
     }
     if (checkpointer !== undefined) await applyDecisions(run)
     state.status = 'running'
@@ -59,7 +59,9 @@ export async function runLoop<TContext, TOutput>(
         const phase = runToolPhase(run, pending)
         const outcome = await (run.abortable ? raceAbort(phase, run.signal) : phase)
         if (outcome.kind === 'paused') return await pause(run, outcome.status, outcome.interruptions)
-        if (agent.resetToolChoice) state.toolChoice = 'auto'
+        // A handoff sets the next agent's tool choice; otherwise the choice may reset to auto.
+        if (outcome.handoff !== undefined) await takeHandoff(run, outcome.handoff)
+        else if (run.agent.resetToolChoice) state.toolChoice = 'auto'
         await run.emit({ type: 'turn.end', turn: state.turn })
         continue
       }
@@ -74,7 +76,7 @@ export async function runLoop<TContext, TOutput>(
         addUsage(state.usage, response.usage)
         state.usage.modelCalls++
         throw new ModelError({
-          provider: model.provider,
+          provider: run.model.provider,
           message: `The model's answer was cut at its output limit while it was writing tool calls, so they were not executed. Raise maxOutputTokens in the agent's modelSettings.`,
         })
       }
@@ -86,11 +88,12 @@ export async function runLoop<TContext, TOutput>(
       }
 
       const text = finalText(response)
+      const { outputSchema } = run.agent
       let output: TOutput
-      if (agent.outputSchema === undefined) {
+      if (outputSchema === undefined) {
         output = text as TOutput
       } else {
-        const check = await checkFinalOutput(agent.outputSchema, text)
+        const check = await checkFinalOutput(outputSchema, text)
         if (!check.ok) {
           if (state.outputRetries >= OUTPUT_RETRIES) {
             throw new ValidationFailedError({
@@ -152,7 +155,7 @@ export async function runLoop<TContext, TOutput>(
     if (state.status === 'failed') {
       await run.hooks.onError({
         runId: state.runId,
-        agentName: agent.name,
+        agentName: run.agent.name,
         turn: state.turn,
         context: run.context,
         phase: error instanceof ModelError ? 'model' : 'run',
@@ -185,11 +188,15 @@ export async function runLoop<TContext, TOutput>(
 async function pause<TOutput>(
   run: ActiveRun<unknown, TOutput>,
   status: 'awaiting_approval' | 'needs_review',
-  interruptions: Interruption[],
+  waiting: (Interruption & { kind: 'approval' | 'review' })[],
 ): Promise<RunResult<TOutput>> {
   const { state } = run
   await run.emit({ type: 'run.end', status, usage: { ...state.usage }, turns: state.turn })
   await run.checkpointer?.commit(state, 'pause')
+  const interruptions = waiting.map(({ kind, ...entry }) => {
+    interruptionKinds.set(entry, kind)
+    return entry
+  })
   return {
     runId: state.runId,
     input: inputOf(state),
@@ -200,6 +207,7 @@ async function pause<TOutput>(
     usage: state.usage,
     turns: state.turn,
     interruptions,
+    lastAgent: activeAgentOf(state),
   }
 }
 
@@ -215,6 +223,7 @@ export function completedResult<TOutput>(state: RunState, output: TOutput): RunR
     usage: state.usage,
     turns: state.turn,
     interruptions: [],
+    lastAgent: activeAgentOf(state),
   }
 }
 

@@ -5,10 +5,20 @@ import type { RunState } from './run-state.js'
 
 /** A tool call waiting for a human decision (see durable runs). */
 export interface Interruption {
+  /** For a call of a nested agent: `<the agent tool call's id>/<the nested call's id>`. */
   callId: string
   toolName: string
   arguments: unknown
+  /** Set for a call of a nested agent (`agent.asTool()`): that agent's name, and its run's id. */
+  agent?: string
+  runId?: string
 }
+
+/**
+ * Whether each interruption of a paused result waits for an approval or a review, for a caller
+ * that nests the run (kept off the result, whose interruptions stay `{ callId, toolName, arguments }`).
+ */
+export const interruptionKinds = new WeakMap<Interruption, 'approval' | 'review'>()
 
 interface RunResultBase {
   runId: string
@@ -24,6 +34,8 @@ interface RunResultBase {
   usage: RunUsage
   /** Model calls made. */
   turns: number
+  /** The name of the agent that answered last: the run's agent, or the one a handoff passed it to. */
+  lastAgent: string
 }
 
 /** A run that finished with a final output. */
@@ -42,6 +54,11 @@ export interface PausedRunResult extends RunResultBase {
 
 /** What `run()` resolves with. Narrow on `status` to get a typed `output`. */
 export type RunResult<TOutput = string> = CompletedRunResult<TOutput> | PausedRunResult
+
+/** The agent that answers now in `state`. */
+export function activeAgentOf(state: RunState): string {
+  return state.activeAgent ?? state.agentName
+}
 
 /** The run's own input from its state: the messages after any session history, before the run's own. */
 export function inputOf(state: RunState): Message[] {

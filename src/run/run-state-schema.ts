@@ -59,10 +59,43 @@ export const RunStateV1 = z.object({
         approved: z.boolean().optional(),
         result: ToolMessage.optional(),
         message: z.string().optional(),
+        nested: z
+          .object({
+            runId: z.string(),
+            agent: z.string(),
+            waiting: z.array(
+              z.object({
+                callId: z.string(),
+                toolName: z.string(),
+                arguments: z.unknown(),
+                kind: z.enum(['approval', 'review']),
+                agent: z.string(),
+                runId: z.string(),
+              }),
+            ),
+            decisions: z
+              .array(z.object({ callId: z.string(), approve: z.boolean(), message: z.string().optional() }))
+              .optional(),
+          })
+          .optional(),
       }),
     )
     .optional(),
   output: z.unknown().optional(),
   error: z.object({ name: z.string(), message: z.string() }).optional(),
   session: z.object({ id: z.string(), historyLength: z.number().int().min(0) }).optional(),
+  // Added with handoffs and agent tools: optional, so runs stored before them still load.
+  activeAgent: z.string().min(1).optional(),
+  handoffs: z
+    .array(
+      z.object({
+        from: z.string(),
+        to: z.string(),
+        callId: z.string(),
+        turn: z.number().int().min(0),
+        at: z.number().int().min(0),
+      }),
+    )
+    .optional(),
+  parent: z.object({ runId: z.string(), callId: z.string() }).optional(),
 })

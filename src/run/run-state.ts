@@ -36,6 +36,48 @@ export interface RunState {
   error?: { name: string; message: string }
   /** The session the run belongs to, and how many of `messages` came from it. */
   session?: { id: string; historyLength: number }
+  /**
+   * The agent that answers now, when a handoff changed it (absent: `agentName`, the agent the run
+   * started with). A resumed run continues with it.
+   */
+  activeAgent?: string
+  /** The handoffs taken so far, in order (absent when none). */
+  handoffs?: HandoffRecord[]
+  /** Set on the nested run of an agent tool: the run and the tool call that started it. */
+  parent?: { runId: string; callId: string }
+}
+
+/** A handoff the run took. */
+export interface HandoffRecord {
+  from: string
+  to: string
+  /** The `transfer_to_<name>` call. */
+  callId: string
+  turn: number
+  /** How many of the run's messages existed when it was taken (the transfer call's result included). */
+  at: number
+}
+
+/** A call of the current turn waiting on its nested run, as the caller stores it. */
+export interface NestedWaiting {
+  /** `<this call's id>/<the nested call's id>`: the id to decide through this run's resume. */
+  callId: string
+  toolName: string
+  arguments: unknown
+  kind: 'approval' | 'review'
+  /** The agent whose call it is, and its run. */
+  agent: string
+  runId: string
+}
+
+/** An agent tool's call linked to its nested run. */
+export interface NestedCallRecord {
+  runId: string
+  agent: string
+  /** The nested run's calls that wait for a decision (when the call waits). */
+  waiting: NestedWaiting[]
+  /** Decisions given through this run's resume, passed on to the nested run (ids without the prefix). */
+  decisions?: { callId: string; approve: boolean; message?: string }[]
 }
 
 /**
@@ -54,6 +96,8 @@ export interface ToolCallRecord {
   result?: ToolMessage
   /** The reason given with a rejection. */
   message?: string
+  /** An agent tool's call: its nested run. */
+  nested?: NestedCallRecord
 }
 
 /** A fresh state for a run starting from `messages`. */

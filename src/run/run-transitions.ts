@@ -8,7 +8,7 @@
  */
 import type { CheckpointSaveEvent, RunStatus } from '../events/run-event.js'
 import type { ToolMessage } from '../messages/message.js'
-import type { ToolCallRecord } from './run-state.js'
+import type { NestedCallRecord, ToolCallRecord } from './run-state.js'
 
 /** A run's stored status, or `new` before its first save. */
 export type RunPhase = RunStatus | 'new'
@@ -49,6 +49,12 @@ export const RUN_TRANSITIONS = {
     to: ['running'],
     reason: 'tool.result',
     when: "a tool's result is known",
+  },
+  handoff: {
+    from: ['running'],
+    to: ['running'],
+    reason: 'handoff',
+    when: "the model took a handoff: the active agent changes (the turn's tool results are saved with it)",
   },
   pause: {
     from: ['running'],
@@ -104,6 +110,11 @@ export const TOOL_CALL_TRANSITIONS = {
   finish: { from: ['pending', 'approved', 'started'], to: 'done' },
   /** A resumed run finds a non-idempotent call started without a result: a human decides. */
   interrupt: { from: ['started'], to: 'review' },
+  /**
+   * An agent tool's nested run paused (its own calls wait for decisions): the call waits too, and
+   * the decisions on the nested calls are given through this run's resume.
+   */
+  awaitNested: { from: ['started'], to: 'approval' },
 } as const satisfies Record<string, { from: readonly ToolCallPhase[]; to: ToolCallRecord['status'] }>
 
 /** The name of a tool call transition. */
@@ -117,7 +128,7 @@ export function moveToolCall(
   records: Record<string, ToolCallRecord>,
   callId: string,
   name: ToolCallTransitionName,
-  fields: { idempotencyKey: string; result?: ToolMessage; message?: string },
+  fields: { idempotencyKey: string; result?: ToolMessage; message?: string; nested?: NestedCallRecord },
 ): ToolCallRecord {
   const transition = TOOL_CALL_TRANSITIONS[name]
   const current = records[callId]
@@ -132,6 +143,9 @@ export function moveToolCall(
   if (fields.result !== undefined) record.result = fields.result
   const message = fields.message ?? current?.message
   if (message !== undefined) record.message = message
+  // A nested run's link lasts until the call is done (its decisions travel with it).
+  const nested = fields.nested ?? (transition.to === 'done' ? undefined : current?.nested)
+  if (nested !== undefined) record.nested = nested
   records[callId] = record
   return record
 }

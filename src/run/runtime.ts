@@ -7,6 +7,7 @@
 
 import type { z } from 'zod'
 import type { Agent } from '../agent/agent.js'
+import { checkHandoffGraph } from '../agent/resolve-handoffs.js'
 import { ConfigError, describeError, RunCancelledError, RunTimeoutError } from '../errors/errors.js'
 import { createEventChannel, resultStream } from '../events/event-channel.js'
 import { startExecution } from '../events/execution.js'
@@ -32,9 +33,13 @@ import {
   positiveMilliseconds,
 } from './check-run-options.js'
 import { Checkpointer, type EventSink } from './checkpointer.js'
+import { findAgent } from './handoff-phase.js'
+import { waitsForDecision } from './nested-decisions.js'
 import { checkInputKind, type RunInput, toMessages } from './run-input.js'
 import { completedResult, runLoop } from './run-loop.js'
 import type { RunResult } from './run-result.js'
+import { activeAgentOf } from './run-result.js'
+import type { NestedRunRequest, RunServices } from './run-services.js'
 import { createRunState, type RunState, type ToolCallRecord } from './run-state.js'
 import type { RunStateV1 } from './run-state-schema.js'
 import type { RunStream } from './run-stream.js'
@@ -127,9 +132,17 @@ export interface RuntimeOptions {
   runner?: RunnerSettings
 }
 
+/** A stored run, loaded and validated. */
+interface LoadedRun {
+  state: RunState
+  stored: { revision: number; seq: number; saved: { messages: number; items: number } }
+}
+
 /** What starting a run needs besides the agent and options. */
 interface Launch {
   state: RunState
+  /** The agent the run started with, when a handoff made another one active. */
+  entry?: Agent<unknown, unknown>
   /** Converts the input into the state's messages (new runs only). */
   input?: RunInput
   /** A resumed run (or a submitted one): where its stored copy stands. */
@@ -160,6 +173,12 @@ export class Runtime {
   readonly #bus: EventBus | undefined
   readonly #runnerSettings: RunnerSettings
   #runner: Runner | undefined
+  readonly #services: RunServices = {
+    hooksOf: (agent) => this.#hookChain(agent),
+    modelOf: async (agent) =>
+      isModelReference(agent.model) ? await this.models.resolve(agent.model.reference) : agent.model,
+    runNested: (request) => this.#runNested(request),
+  }
 
   constructor(runtimeOptions: RuntimeOptions = {}) {
     const options = checkRuntimeOptions(runtimeOptions)
@@ -335,9 +354,11 @@ export class Runtime {
       return this.#start(agent, snapshot.input, options, request.sink, undefined, launch)
     }
     const state = await this.#parseCheckpoint(checkpoint)
+    const active = this.#activeAgent(agent, state)
     const launch: Launch = {
       ...common,
       state,
+      entry: agent,
       stored: {
         revision: record.revision,
         seq: request.seq,
@@ -347,7 +368,25 @@ export class Runtime {
             : { messages: 0, items: 0 },
       },
     }
-    return this.#start(agent, undefined, options, request.sink, undefined, launch)
+    return this.#start(active, undefined, options, request.sink, undefined, launch)
+  }
+
+  /**
+   * The agent that continues a run of `entry`: the one active at its last checkpoint (after a
+   * handoff), found among the agents `entry` reaches through handoffs, else among the registered ones.
+   */
+  #activeAgent<TOutput>(entry: Agent<unknown, TOutput>, state: RunState): Agent<unknown, TOutput> {
+    const activeName = activeAgentOf(state)
+    if (activeName === entry.name) return entry
+    const registered = this.runnables.get(activeName)
+    const agent =
+      findAgent(entry, activeName) ?? (registered?.kind === 'agent' ? registered.agent : undefined)
+    if (agent === undefined) {
+      throw new ConfigError({
+        message: `resume: run "${state.runId}" was handed off to agent "${activeName}", which agent "${entry.name}" does not reach through its handoffs and which is not among this runtime's agents. Pass it in new Runtime({ agents: [...] }).`,
+      })
+    }
+    return agent as Agent<unknown, TOutput>
   }
 
   /** An agent run's state from its checkpoint, validated. */
@@ -373,6 +412,35 @@ export class Runtime {
     if (typeof runId !== 'string' || runId === '') {
       throw new ConfigError({ message: 'resume: runId must be a non-empty string.' })
     }
+    const loaded = await this.#load(runId)
+    const registered = this.runnables.get(loaded.state.agentName)
+    if (registered?.kind !== 'agent') {
+      const agents = this.runnables
+        .list()
+        .filter((entry): entry is Extract<RegisteredRunnable, { kind: 'agent' }> => entry.kind === 'agent')
+        .map((entry) => entry.name)
+      throw new ConfigError({
+        message: `resume: run "${runId}" belongs to agent "${loaded.state.agentName}", which is not among this runtime's agents (${agents.join(', ') || 'none'}). Pass it in new Runtime({ agents: [...] }).`,
+      })
+    }
+    // Watchers of the run (runtime.events) see a resumed run's events when the runner is in use.
+    const runner = this.#runner
+    const sink: EventSink | undefined =
+      runner === undefined
+        ? undefined
+        : (event) => {
+            runner.publish(runId, event)
+            return undefined
+          }
+    return this.#continue(registered.agent as Agent<unknown, TOutput>, loaded, options, {
+      decisions: options.approvals ?? [],
+      ...(sink === undefined ? {} : { sink }),
+    })
+  }
+
+  /** The stored checkpoint of `runId`, validated (needs storage). */
+  async #load(runId: string): Promise<LoadedRun> {
+    const storage = this.storage as Storage
     const checkpoint = await storage.runs.load(runId)
     if (checkpoint?.record.status === 'queued') {
       throw new ConfigError({
@@ -389,32 +457,8 @@ export class Runtime {
       })
     }
     const state = await parseRunState(rebuildState(checkpoint.snapshot, checkpoint.parts), runId)
-    const registered = this.runnables.get(state.agentName)
-    if (registered?.kind !== 'agent') {
-      const agents = this.runnables
-        .list()
-        .filter((entry): entry is Extract<RegisteredRunnable, { kind: 'agent' }> => entry.kind === 'agent')
-        .map((entry) => entry.name)
-      throw new ConfigError({
-        message: `resume: run "${runId}" belongs to agent "${state.agentName}", which is not among this runtime's agents (${agents.join(', ') || 'none'}). Pass it in new Runtime({ agents: [...] }).`,
-      })
-    }
-    const agent = registered.agent
-    if (state.status === 'completed') return completedResult(state, state.output as TOutput)
-    const approvals = new Map<string, ApprovalDecision>()
-    for (const [index, decision] of (options.approvals ?? []).entries()) {
-      if (typeof decision?.callId !== 'string' || typeof decision.approve !== 'boolean') {
-        throw new ConfigError({
-          message: `resume: approvals[${index}] must be { callId, approve: true | false, message? }.`,
-        })
-      }
-      approvals.set(decision.callId, decision)
-    }
-    // Checked before the run is claimed: a bad decision changes nothing stored.
-    checkDecisions(state, approvals)
-    const launch: Launch = {
+    return {
       state,
-      approvals,
       stored: {
         revision: checkpoint.record.revision,
         seq: await storage.runs.lastEventSeq(runId),
@@ -425,16 +469,54 @@ export class Runtime {
             : { messages: 0, items: 0 },
       },
     }
-    // Watchers of the run (runtime.events) see a resumed run's events when the runner is in use.
-    const runner = this.#runner
-    const sink: EventSink | undefined =
-      runner === undefined
-        ? undefined
-        : (event) => {
-            runner.publish(runId, event)
-            return undefined
-          }
-    return this.#start(agent as Agent<unknown, TOutput>, undefined, options, sink, undefined, launch)
+  }
+
+  /** Continues a loaded run of `entry` (the agent it started with) with the agent that was active. */
+  #continue<TOutput>(
+    entry: Agent<unknown, TOutput>,
+    loaded: LoadedRun,
+    options: ResumeOptions,
+    extra: { decisions: readonly ApprovalDecision[]; sink?: EventSink; dropStale?: boolean },
+  ): Promise<RunResult<TOutput>> {
+    const { state } = loaded
+    if (state.status === 'completed') return Promise.resolve(completedResult(state, state.output as TOutput))
+    const agent = this.#activeAgent(entry, state)
+    const approvals = new Map<string, ApprovalDecision>()
+    for (const [index, decision] of extra.decisions.entries()) {
+      if (typeof decision?.callId !== 'string' || typeof decision.approve !== 'boolean') {
+        throw new ConfigError({
+          message: `resume: approvals[${index}] must be { callId, approve: true | false, message? }.`,
+        })
+      }
+      // A nested run is given the decisions its caller stored: those it already applied are done.
+      if (extra.dropStale === true && !waitsForDecision(state, decision.callId)) continue
+      approvals.set(decision.callId, decision)
+    }
+    // Checked before the run is claimed: a bad decision changes nothing stored.
+    checkDecisions(state, approvals)
+    const launch: Launch = { state, approvals, stored: loaded.stored, entry }
+    return this.#start(agent, undefined, options, extra.sink, undefined, launch)
+  }
+
+  /** Starts the nested run of an agent tool call, or continues it when it is stored. */
+  async #runNested(request: NestedRunRequest): Promise<RunResult<unknown>> {
+    const options = { context: request.context, signal: request.signal }
+    if (this.storage !== undefined && (await this.storage.runs.get(request.runId)) !== null) {
+      const loaded = await this.#load(request.runId)
+      return this.#continue(request.agent, loaded, options, {
+        decisions: request.approvals,
+        sink: request.sink,
+        dropStale: true,
+      })
+    }
+    return this.#start(
+      request.agent,
+      request.input,
+      { ...options, runId: request.runId },
+      request.sink,
+      undefined,
+      { parent: request.parent },
+    )
   }
 
   /** Runs the agent to its end and resolves with the result; rejects if it fails or is cancelled. */
@@ -497,7 +579,7 @@ export class Runtime {
     options: RunOptions<TContext>,
     sink: EventSink | undefined,
     onCancel?: (cancel: (reason: unknown) => void) => void,
-    resumed?: Launch,
+    resumed?: Launch | { parent: { runId: string; callId: string } },
   ): Promise<RunResult<TOutput>> {
     const maxTurns =
       options.maxTurns === undefined
@@ -510,8 +592,10 @@ export class Runtime {
     if (options.runId !== undefined && (typeof options.runId !== 'string' || options.runId === '')) {
       throw new ConfigError({ message: 'run options: runId must be a non-empty string.' })
     }
+    // Once per agent: the agents its handoffs reach (functions resolved) have distinct names.
+    checkHandoffGraph(resumed !== undefined && 'entry' in resumed ? (resumed.entry ?? agent) : agent)
     let launch: Launch
-    if (resumed !== undefined) {
+    if (resumed !== undefined && 'state' in resumed) {
       launch = resumed
     } else {
       checkInputKind(input as RunInput)
@@ -535,6 +619,7 @@ export class Runtime {
         toolChoice: agent.toolChoice,
       })
       if (options.session !== undefined) state.session = { id: options.session, historyLength: 0 }
+      if (resumed !== undefined) state.parent = resumed.parent
       if (options.executeInputToolCalls !== undefined && typeof options.executeInputToolCalls !== 'boolean') {
         throw new ConfigError({
           message: `run options: executeInputToolCalls must be true or false; got ${JSON.stringify(options.executeInputToolCalls)}.`,
@@ -577,6 +662,8 @@ export class Runtime {
 
     const active: ActiveRun<TContext, TOutput> = {
       agent,
+      entryAgent: launch.entry ?? agent,
+      services: this.#services,
       model: agent.model,
       // Only a signal, a timeout or a stream consumer can stop a run midway; without them no race is needed.
       abortable: execution.abortable,

@@ -8,7 +8,7 @@
 import { AgentLoopError, RunCancelledError, RunTimeoutError } from '../errors/errors.js'
 import type { RunCheckpoint } from '../storage/run-repository.js'
 import type { RunResult } from './run-result.js'
-import { inputOf } from './run-result.js'
+import { activeAgentOf, inputOf } from './run-result.js'
 import type { RunState } from './run-state.js'
 import { isRunnableSnapshot } from './runnable-journal.js'
 import { interruption, pendingCalls } from './tool-phase.js'
@@ -33,6 +33,7 @@ export async function storedResult<TOutput>(
       usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
       turns: 0,
       interruptions: [],
+      lastAgent: record.agentName,
     }
   }
   const state = await parseState(checkpoint)
@@ -44,6 +45,7 @@ export async function storedResult<TOutput>(
     messages: state.messages,
     usage: state.usage,
     turns: state.turn,
+    lastAgent: activeAgentOf(state),
   }
   if (status === 'awaiting_approval' || status === 'needs_review') {
     const waiting = pendingCalls(state.messages).filter((call) => {

@@ -3,14 +3,21 @@ import type { Message, ToolCallPart, ToolMessage } from '../messages/message.js'
 import type { JsonValue } from '../util/json.js'
 import type { ActiveRun } from './active-run.js'
 import { executeToolCalls, type ToolCallSteps } from './execute-tools.js'
+import { answerHandoffCalls, firstHandoff, type TakenHandoff } from './handoff-phase.js'
+import { passOnToNestedRun, waitsForDecision } from './nested-decisions.js'
 import type { Interruption } from './run-result.js'
-import type { RunState, ToolCallRecord } from './run-state.js'
+import type { NestedWaiting, RunState, ToolCallRecord } from './run-state.js'
 import { moveToolCall } from './run-transitions.js'
 
 /** How the tool calls of a turn ended: all answered, or some waiting for a human. */
 export type ToolPhaseOutcome =
-  | { kind: 'answered' }
-  | { kind: 'paused'; status: 'awaiting_approval' | 'needs_review'; interruptions: Interruption[] }
+  /** All answered; `handoff` is the handoff the turn took, if any. */
+  | { kind: 'answered'; handoff?: TakenHandoff }
+  | {
+      kind: 'paused'
+      status: 'awaiting_approval' | 'needs_review'
+      interruptions: (Interruption & { kind: 'approval' | 'review' })[]
+    }
 
 /**
  * Runs the tool calls of the current turn. In a durable run each call's progress is recorded in
@@ -29,11 +36,14 @@ export async function runToolPhase(
   const waiting: (Interruption & { kind: 'approval' | 'review' })[] = []
   const toRun: ToolCallPart[] = []
   const keyOf = (call: ToolCallPart) => `${state.runId}:${call.callId}`
+  const handoff = firstHandoff(run, calls)
+  const handoffCalls: ToolCallPart[] = []
 
   for (const call of calls) {
     const record = records?.[call.callId]
     if (record === undefined) {
-      toRun.push(call)
+      if (handoff !== undefined && run.agent.getHandoff(call.name) !== undefined) handoffCalls.push(call)
+      else toRun.push(call)
       continue
     }
     switch (record.status) {
@@ -56,7 +66,9 @@ export async function runToolPhase(
       case 'approval':
       case 'review':
         // Decisions were applied when the run was claimed: this one has none yet.
-        waiting.push({ ...interruption(call), kind: record.status })
+        if (record.nested !== undefined) {
+          for (const entry of record.nested.waiting) waiting.push(nestedInterruption(entry))
+        } else waiting.push({ ...interruption(call), kind: record.status })
         break
       default:
         record.status satisfies never
@@ -86,6 +98,18 @@ export async function runToolPhase(
       moveToolCall(records, call.callId, 'finish', { idempotencyKey: keyOf(call), result: message })
       await checkpointer.commit(state, 'toolResult')
     }
+    steps.onNestedPause = async (call, pause) => {
+      moveToolCall(records, call.callId, 'awaitNested', {
+        idempotencyKey: keyOf(call),
+        nested: { runId: pause.runId, agent: pause.agent, waiting: pause.waiting },
+      })
+      for (const entry of pause.waiting) waiting.push(nestedInterruption(entry))
+    }
+  }
+  if (handoff !== undefined && handoffCalls.length > 0) {
+    for (const [callId, message] of await answerHandoffCalls(run, handoffCalls, handoff)) {
+      results.set(callId, message)
+    }
   }
   const executed = toRun.length === 0 ? [] : await executeToolCalls(run, toRun, steps)
   executed.forEach((message, index) => {
@@ -104,11 +128,7 @@ export async function runToolPhase(
         kind: entry.kind,
       })
     }
-    return {
-      kind: 'paused',
-      status: state.status,
-      interruptions: waiting.map(({ kind: _kind, ...rest }) => rest),
-    }
+    return { kind: 'paused', status: state.status, interruptions: waiting }
   }
 
   for (const call of calls) {
@@ -125,7 +145,19 @@ export async function runToolPhase(
   }
   state.usage.toolCalls += calls.length
   delete state.toolCalls
-  return { kind: 'answered' }
+  return handoff === undefined ? { kind: 'answered' } : { kind: 'answered', handoff }
+}
+
+/** A nested run's waiting call, as this run's interruption. */
+function nestedInterruption(entry: NestedWaiting): Interruption & { kind: 'approval' | 'review' } {
+  return {
+    callId: entry.callId,
+    toolName: entry.toolName,
+    arguments: entry.arguments,
+    agent: entry.agent,
+    runId: entry.runId,
+    kind: entry.kind,
+  }
 }
 
 /**
@@ -140,7 +172,10 @@ export async function applyDecisions(run: ActiveRun<unknown, unknown>): Promise<
   const calls = new Map(pendingCalls(state.messages).map((call) => [call.callId, call]))
   for (const decision of run.approvals.values()) {
     const call = calls.get(decision.callId)
-    if (call === undefined) continue
+    if (call === undefined) {
+      passOnToNestedRun(state, decision)
+      continue
+    }
     const idempotencyKey = `${state.runId}:${call.callId}`
     if (decision.approve) {
       moveToolCall(records, call.callId, 'approve', { idempotencyKey })
@@ -211,19 +246,27 @@ export function interruption(call: ToolCallPart): Interruption {
 
 /**
  * Every decision given to `resume` must name a call that waits for one (approval, review, or a
- * call interrupted after it started). Checked before the run is claimed, so a mistyped `callId`
- * is a `ConfigError` that leaves the stored run as it was.
+ * call interrupted after it started), or a nested run's waiting call (`<call id>/<nested call id>`).
+ * Checked before the run is claimed, so a mistyped `callId` is a `ConfigError` that leaves the
+ * stored run as it was.
  */
 export function checkDecisions(state: RunState, approvals: ReadonlyMap<string, unknown>): void {
   for (const callId of approvals.keys()) {
-    const status = state.toolCalls?.[callId]?.status
-    if (status !== 'approval' && status !== 'review' && status !== 'started') {
-      const waiting = Object.entries(state.toolCalls ?? {})
-        .filter(([, record]) => record.status === 'approval' || record.status === 'review')
-        .map(([id]) => `"${id}"`)
-      throw new ConfigError({
-        message: `resume: approvals name call "${callId}", which is not waiting for a decision in run "${state.runId}"${status === undefined ? '' : ` (it is ${status})`}. Calls waiting: ${waiting.length === 0 ? 'none' : waiting.join(', ')}. Use the callIds from result.interruptions; the run was not changed.`,
-      })
-    }
+    if (waitsForDecision(state, callId)) continue
+    const record = state.toolCalls?.[callId]
+    const waiting = Object.entries(state.toolCalls ?? {})
+      .filter(([, entry]) => entry.status === 'approval' || entry.status === 'review')
+      .flatMap(([id, entry]) =>
+        entry.nested === undefined ? [`"${id}"`] : entry.nested.waiting.map((nested) => `"${nested.callId}"`),
+      )
+    const why =
+      record === undefined
+        ? ''
+        : record.nested !== undefined
+          ? ' (it waits on the calls of its nested agent: decide those)'
+          : ` (it is ${record.status})`
+    throw new ConfigError({
+      message: `resume: approvals name call "${callId}", which is not waiting for a decision in run "${state.runId}"${why}. Calls waiting: ${waiting.length === 0 ? 'none' : waiting.join(', ')}. Use the callIds from result.interruptions; the run was not changed.`,
+    })
   }
 }

@@ -24,6 +24,8 @@ declare global {
   const specialist: Agent
   const runtime: Runtime
   const lookup: Tool
+  // multi-agent (docs/multi-agent.md)
+  const writer: Agent
   // biome-ignore lint/suspicious/noExplicitAny: any LLM function
   const categorize: LLMFunction<any, any, any>
   const ticket: string
