@@ -24,6 +24,7 @@ export default defineConfig({
       { find: /^agentloop\/cli$/, replacement: fromRoot('./src/cli/index.ts') },
       { find: /^agentloop\/server$/, replacement: fromRoot('./src/server/index.ts') },
       { find: /^agentloop\/config$/, replacement: fromRoot('./src/config/index.ts') },
+      { find: /^agentloop\/mcp$/, replacement: fromRoot('./src/mcp/index.ts') },
     ],
   },
   test: {

@@ -294,6 +294,7 @@ export type {
 export type { ParametersOf, ParameterType, ToolParameter } from './tool/parameter-list.js'
 export type { InferSchema, SchemaInput, ValidationResult } from './tool/schema.js'
 export { type Tool, type ToolContext, type ToolDefinition, type ToolErrorMode, tool } from './tool/tool.js'
+export type { ToolSource } from './tool/tool-source.js'
 export {
   type AnthropicToolDefinition,
   createToolRegistry,

@@ -262,6 +262,50 @@ describe('the built package', () => {
     ).toEqual(['jsep', 'zod'])
   })
 
+  it('loads the MCP packages only at agentloop/mcp, and only the half a call needs', () => {
+    const external = (code: string) =>
+      runModule(code).bareImports.filter(
+        (specifier) => !specifier.startsWith('node:') && !specifier.startsWith('agentloop'),
+      )
+    expect(runModule("await import('agentloop')").bareImports.join(' ')).not.toMatch(/modelcontextprotocol/)
+    // importing the subpath loads neither package: each function loads its half when called
+    expect(external("await import('agentloop/mcp')")).toEqual([])
+    const server = external(`
+      const { Agent, Runtime } = await import('agentloop')
+      const { scriptedModel } = await import('agentloop/testing')
+      const { createMcpHttpHandler } = await import('agentloop/mcp')
+      const runtime = new Runtime({ agents: [new Agent({ name: 'a', model: scriptedModel([]) })] })
+      await createMcpHttpHandler(runtime, { authenticate: () => ({ id: 'x' }) })
+    `)
+    expect(server).toContain('@modelcontextprotocol/server')
+    expect(server).not.toContain('@modelcontextprotocol/client')
+    const client = external(`
+      const { connectMcpServer } = await import('agentloop/mcp')
+      await connectMcpServer({ name: 'x', url: 'http://127.0.0.1:9/mcp', connectTimeoutMs: 2000 }).catch(() => {})
+    `)
+    expect(client).toContain('@modelcontextprotocol/client')
+    expect(client).not.toContain('@modelcontextprotocol/server')
+    const hidden = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        './test/support/register-hide-packages.mjs',
+        '--input-type=module',
+        '-e',
+        `const { connectMcpServer } = await import('agentloop/mcp')
+        try { await connectMcpServer({ name: 'x', url: 'http://127.0.0.1:9/mcp' }) } catch (error) { console.log(error.message) }`,
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, AGENTLOOP_HIDE_PACKAGES: '@modelcontextprotocol/client' },
+      },
+    )
+    expect(hidden.stdout.trim()).toBe(
+      'agentloop/mcp needs the optional package "@modelcontextprotocol/client", which is not installed. Install it next to agentloop: npm install @modelcontextprotocol/client',
+    )
+  })
+
   it('ships ESM with type declarations, requires Node 20 or later, has zod 4 as its one required peer and jsep as its one dependency', () => {
     const manifest = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
     expect(manifest.type).toBe('module')
@@ -273,11 +317,17 @@ describe('the built package', () => {
     expect(manifest.devDependencies.zod).toBeDefined()
     expect(readFileSync(`${root}/dist/index.d.ts`, 'utf8')).toContain('Agent')
     expect(readFileSync(`${root}/dist/testing/index.d.ts`, 'utf8')).toContain('scriptedModel')
-    for (const peer of ['openai', '@anthropic-ai/sdk', '@ai-sdk/provider']) {
+    for (const peer of [
+      'openai',
+      '@anthropic-ai/sdk',
+      '@ai-sdk/provider',
+      '@modelcontextprotocol/client',
+      '@modelcontextprotocol/server',
+    ]) {
       expect(manifest.peerDependenciesMeta[peer]).toEqual({ optional: true })
       expect(manifest.devDependencies[peer]).toBeDefined()
     }
-    for (const subpath of ['./openai', './anthropic', './ai-sdk', './workflows', './server', './cli'])
+    for (const subpath of ['./openai', './anthropic', './ai-sdk', './workflows', './server', './cli', './mcp'])
       expect(manifest.exports[subpath]).toBeDefined()
   })
 

@@ -25,6 +25,7 @@ import {
 } from '../model/model-request.js'
 import { type ResolvedSchema, resolveSchema } from '../tool/schema.js'
 import type { Tool } from '../tool/tool.js'
+import { isToolSource, type ToolSource } from '../tool/tool-source.js'
 import { type AgentToolOptions, createAgentTool } from './agent-tool.js'
 import type { AgentTool } from './agent-tool-marker.js'
 import { checkAgentOptions } from './check-agent-options.js'
@@ -46,7 +47,11 @@ export interface AgentOptions<TContext, TOutput> {
   instructions?: Instructions<TContext>
   /** A model object, or a reference such as `'openai:gpt-4o'` resolved by the runtime's model registry. */
   model: Model | string
-  tools?: readonly Tool<unknown, TContext>[]
+  /**
+   * Tools, and tool sources whose tools may change (such as an MCP server's, from
+   * `agentloop/mcp`): a source's current tools are read before every model call.
+   */
+  tools?: readonly (Tool<unknown, TContext> | ToolSource<TContext>)[]
   /** `auto` (default), `required`, `none`, or `{ name }` to force one tool. */
   toolChoice?: ToolChoice
   /**
@@ -91,7 +96,6 @@ export class Agent<TContext = unknown, TOutput = string> {
   readonly name: string
   readonly instructions: Instructions<TContext> | undefined
   readonly model: Model
-  readonly tools: readonly Tool<unknown, TContext>[]
   readonly toolChoice: ToolChoice
   readonly resetToolChoice: boolean
   readonly parallelToolCalls: boolean
@@ -105,7 +109,11 @@ export class Agent<TContext = unknown, TOutput = string> {
   readonly outputSpec: ModelOutputSpec | undefined
   readonly handoffDescription: string | undefined
   readonly #toolsByName: ReadonlyMap<string, Tool<unknown, TContext>>
-  readonly #toolModelTools: readonly ModelTool[]
+  readonly #sources: readonly ToolSource<TContext>[]
+  /** The tools with the sources' current ones, and the sources' lists they were built from. */
+  #current: ToolSet<TContext>
+  /** The model tools of `#current`, then the handoffs'; computed again when `#current` changes. */
+  #modelToolsOf: ToolSet<TContext> | undefined
   readonly #handoffEntries: readonly HandoffEntry<AnyAgent<TContext>>[]
   #handoffs: ResolvedHandoffs<AnyAgent<TContext>> | undefined
   #modelTools: readonly ModelTool[] | undefined
@@ -131,9 +139,15 @@ export class Agent<TContext = unknown, TOutput = string> {
         message: `${label}: maxTurns must be a positive integer; got ${describeValue(options.maxTurns)}.`,
       })
     }
-    const tools = options.tools ?? []
+    const tools: Tool<unknown, TContext>[] = []
+    const sources: ToolSource<TContext>[] = []
     const byName = new Map<string, Tool<unknown, TContext>>()
-    tools.forEach((entry, index) => {
+    ;(options.tools ?? []).forEach((entry, index) => {
+      if (isToolSource(entry)) {
+        sources.push(entry as ToolSource<TContext>)
+        return
+      }
+      tools.push(entry)
       if (typeof entry?.name !== 'string' || typeof entry.parseArguments !== 'function') {
         throw new ConfigError({
           message: `${label}: tools[${index}] is not a tool; create tools with tool({ ... }).`,
@@ -158,7 +172,13 @@ export class Agent<TContext = unknown, TOutput = string> {
       })
     }
     const toolChoice = options.toolChoice ?? 'auto'
-    if (typeof toolChoice === 'object' && !byName.has(toolChoice.name) && handoffEntries.length === 0) {
+    // A named tool may come from a source (known once the agent runs) or be a handoff (checked below).
+    if (
+      typeof toolChoice === 'object' &&
+      !byName.has(toolChoice.name) &&
+      handoffEntries.length === 0 &&
+      sources.length === 0
+    ) {
       throw new ConfigError({
         message: `${label}: toolChoice names "${toolChoice.name}", which is not one of its tools (${[...byName.keys()].join(', ') || 'none'}).`,
       })
@@ -172,7 +192,6 @@ export class Agent<TContext = unknown, TOutput = string> {
     this.name = options.name
     this.instructions = options.instructions
     this.model = model
-    this.tools = tools
     this.toolChoice = toolChoice
     this.resetToolChoice = options.resetToolChoice ?? true
     this.parallelToolCalls = options.parallelToolCalls ?? true
@@ -184,12 +203,8 @@ export class Agent<TContext = unknown, TOutput = string> {
     this.#label = label
     this.handoffDescription = options.handoffDescription
     this.#handoffEntries = handoffEntries
-    this.#toolModelTools = tools.map((entry) => ({
-      name: entry.name,
-      description: entry.description,
-      parameters: entry.parameters,
-      strict: entry.strict,
-    }))
+    this.#sources = sources
+    this.#current = { lists: [], tools, byName, modelTools: tools.map(toModelTool) }
     // Without functions among them, handoffs are checked now; functions wait for the first use.
     if (!handoffEntries.some((entry) => typeof entry === 'function')) this.#resolveHandoffs()
     if (options.output === undefined) {
@@ -209,9 +224,14 @@ export class Agent<TContext = unknown, TOutput = string> {
     }
   }
 
+  /** The agent's tools now: its own, then its tool sources' current ones. */
+  get tools(): readonly Tool<unknown, TContext>[] {
+    return this.#refresh().tools
+  }
+
   /** The tool with this name, if the agent has it. */
   getTool(name: string): Tool<unknown, TContext> | undefined {
-    return this.#toolsByName.get(name)
+    return this.#refresh().byName.get(name)
   }
 
   /** The agents this one can hand off to, with their tool names (functions resolved on first use). */
@@ -219,9 +239,16 @@ export class Agent<TContext = unknown, TOutput = string> {
     return this.#resolveHandoffs().list
   }
 
-  /** The tools as the model sees them (its tools, then one per handoff), computed once. */
+  /**
+   * The tools as the model sees them (its tools, its tool sources' current ones, then one per
+   * handoff), recomputed only when a tool source's tools change.
+   */
   get modelTools(): readonly ModelTool[] {
-    this.#modelTools ??= [...this.#toolModelTools, ...this.#resolveHandoffs().modelTools]
+    const current = this.#refresh()
+    if (this.#modelTools === undefined || this.#modelToolsOf !== current) {
+      this.#modelTools = [...current.modelTools, ...this.#resolveHandoffs().modelTools]
+      this.#modelToolsOf = current
+    }
     return this.#modelTools
   }
 
@@ -241,6 +268,7 @@ export class Agent<TContext = unknown, TOutput = string> {
       const choice = this.toolChoice
       if (
         typeof choice === 'object' &&
+        this.#sources.length === 0 &&
         !this.#toolsByName.has(choice.name) &&
         !resolved.byTool.has(choice.name)
       ) {
@@ -251,6 +279,31 @@ export class Agent<TContext = unknown, TOutput = string> {
       this.#handoffs = resolved
     }
     return this.#handoffs
+  }
+
+  #refresh(): ToolSet<TContext> {
+    if (this.#sources.length === 0) return this.#current
+    const lists = this.#sources.map((source) => source.tools())
+    if (lists.every((list, index) => list === this.#current.lists[index])) return this.#current
+    const byName = new Map(this.#toolsByName)
+    const owners = new Map<string, string>()
+    const tools = [...byName.values()]
+    lists.forEach((list, index) => {
+      const source = this.#sources[index] as ToolSource<TContext>
+      for (const entry of list) {
+        if (byName.has(entry.name)) {
+          const other = owners.get(entry.name)
+          throw new ConfigError({
+            message: `Agent ${JSON.stringify(this.name)}: tool source "${source.name}" has a tool named "${entry.name}", like ${other === undefined ? "one of the agent's own tools" : `tool source "${other}"`}; tool names must be unique within an agent. Give the source a name prefix (for an MCP server: toolNamePrefix) or rename one of them.`,
+          })
+        }
+        byName.set(entry.name, entry)
+        owners.set(entry.name, source.name)
+        tools.push(entry)
+      }
+    })
+    this.#current = { lists, tools, byName, modelTools: tools.map(toModelTool) }
+    return this.#current
   }
 
   /**
@@ -269,6 +322,23 @@ export class Agent<TContext = unknown, TOutput = string> {
 /** An agent of any output type (the next agent's output type is its own). */
 // biome-ignore lint/suspicious/noExplicitAny: the next agent's output type is its own
 type AnyAgent<TContext> = Agent<TContext, any>
+
+/** An agent's tools at one moment. */
+interface ToolSet<TContext> {
+  lists: readonly (readonly Tool<unknown, TContext>[])[]
+  tools: readonly Tool<unknown, TContext>[]
+  byName: ReadonlyMap<string, Tool<unknown, TContext>>
+  modelTools: readonly ModelTool[]
+}
+
+function toModelTool(entry: Tool<unknown, unknown>): ModelTool {
+  return {
+    name: entry.name,
+    description: entry.description,
+    parameters: entry.parameters,
+    strict: entry.strict,
+  }
+}
 
 function referenceOf(reference: string, label: string): Model {
   try {

@@ -24,9 +24,10 @@ export interface HandoffInputFilterEvent {
 }
 
 /**
- * Returns the conversation the next agent starts from. Called again on every model call of the
- * next agent (the run's stored history is never changed), so it must be a pure function of its
- * input. Keep tool calls and their results together: providers reject a result without its call.
+ * Returns the conversation the next agent starts from (the messages after the handoff follow it).
+ * Called when the handoff is taken, and again on a later handoff or when a stored run resumes (the
+ * run's stored history is never changed), so it must be a pure function of its input. Keep tool
+ * calls and their results together: providers reject a result without its call.
  */
 export type HandoffInputFilter = (event: HandoffInputFilterEvent) => Message[]
 

@@ -1,17 +1,17 @@
 import { ConfigError } from '../errors/errors.js'
 import type { CheckpointSaveEvent, RunEndEvent, RunEvent, RunEventData } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
-import type { Storage } from '../storage/storage.js'
 import { StorageConflictError } from '../storage/storage-errors.js'
+import type { Storage } from '../storage/storage.js'
 import type { JsonObject } from '../util/json.js'
 import type { RunState } from './run-state.js'
+import { storedForm } from './stored-run-state.js'
 import {
   checkRunTransition,
   RUN_TRANSITIONS,
   type RunPhase,
   type RunTransitionName,
 } from './run-transitions.js'
-import { storedForm } from './stored-run-state.js'
 
 /** Where a run's events go once they are true: a stream's channel. */
 export type EventSink = (event: RunEvent) => Promise<void> | undefined

@@ -394,6 +394,11 @@ export class Runtime {
     return parseRunState(rebuildState(checkpoint.snapshot, checkpoint.parts), checkpoint.record.runId)
   }
 
+  /** The registered agents, in registration order (what `agentloop/mcp` serves). */
+  get agents(): readonly Agent<unknown, unknown>[] {
+    return this.runnables.list().flatMap((entry) => (entry.kind === 'agent' ? [entry.agent] : []))
+  }
+
   /**
    * Continues a stored run from its last checkpoint (needs storage): completed model calls and
    * tool results are not repeated. A tool that started but whose result was not saved runs again

@@ -2,17 +2,17 @@ import { ConfigError } from '../errors/errors.js'
 import { requireJson } from '../storage/repositories/shared.js'
 import { resolveSchema } from '../tool/schema.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
+import type { ConditionEvaluator } from './expression/condition-evaluators.js'
 import {
   type Execution,
   executeWorkflow,
   type WorkflowResult,
   type WorkflowRunOptions,
 } from './execute-workflow.js'
-import type { ConditionEvaluator } from './expression/condition-evaluators.js'
 import type { NodeHandler } from './node-handler.js'
 import { isValidatedDefinition, parseWorkflowDefinition } from './parse-workflow-definition.js'
-import { prepareResume, readState } from './resume-state.js'
 import type { WorkflowDefinition } from './workflow-definition.js'
+import { prepareResume, readState } from './resume-state.js'
 import type { WorkflowHooks } from './workflow-hooks.js'
 import { compilePlan } from './workflow-plan.js'
 import type { WorkflowServices } from './workflow-services.js'

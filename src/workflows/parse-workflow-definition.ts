@@ -1,7 +1,7 @@
 import type { JsonValue } from '../util/json.js'
-import { NODE_ID, NODE_TYPE_LIST, RESERVED_IDS, WorkflowDefinitionV1 } from './definition-schema.js'
 import { BUILT_IN_EVALUATORS, compileCondition, conditionPrefix } from './expression/condition-evaluators.js'
 import { compileTemplate } from './expression/template.js'
+import { NODE_ID, NODE_TYPE_LIST, RESERVED_IDS, WorkflowDefinitionV1 } from './definition-schema.js'
 import {
   WORKFLOW_FORMAT_VERSION,
   type WorkflowDefinition,

@@ -6,10 +6,10 @@ import { type ConditionScope, evaluateCondition } from './expression/condition-e
 import type { NameLookup } from './expression/evaluate-expression.js'
 import { renderTemplate } from './expression/template.js'
 import type { NodeCallContext, NodeStateView } from './node-handler.js'
-import { ExpressionError, NodeTimeoutError } from './workflow-errors.js'
-import type { WorkflowEventData } from './workflow-event.js'
 import type { PlanNode } from './workflow-plan.js'
 import type { WorkflowServices } from './workflow-services.js'
+import { ExpressionError, NodeTimeoutError } from './workflow-errors.js'
+import type { WorkflowEventData } from './workflow-event.js'
 
 /** A human node's pause: the node waits for an answer. */
 export interface NodeWait {

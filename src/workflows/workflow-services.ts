@@ -4,7 +4,7 @@ import type { LLMFunction } from '../functions/llm-function.js'
 import { getDefaultRuntime } from '../run/run.js'
 import type { Runtime } from '../run/runtime.js'
 import type { Tool } from '../tool/tool.js'
-import { type JsonValue, toText } from '../util/json.js'
+import { toText, type JsonValue } from '../util/json.js'
 import type { NodeCallContext } from './node-handler.js'
 
 /** A call of a named agent, tool or LLM function from a node. */

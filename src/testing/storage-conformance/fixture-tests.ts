@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
+import type { JsonValue } from '../../util/json.js'
 import type { RunStatus } from '../../events/run-event.js'
 import { runIndexes } from '../../storage/repositories/create-run-repository.js'
-import type { JsonValue } from '../../util/json.js'
 import { driverOf } from './general-tests.js'
 import type { SuiteContext } from './suite-context.js'
 
