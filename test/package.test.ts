@@ -327,7 +327,15 @@ describe('the built package', () => {
       expect(manifest.peerDependenciesMeta[peer]).toEqual({ optional: true })
       expect(manifest.devDependencies[peer]).toBeDefined()
     }
-    for (const subpath of ['./openai', './anthropic', './ai-sdk', './workflows', './server', './cli', './mcp'])
+    for (const subpath of [
+      './openai',
+      './anthropic',
+      './ai-sdk',
+      './workflows',
+      './server',
+      './cli',
+      './mcp',
+    ])
       expect(manifest.exports[subpath]).toBeDefined()
   })
 
