@@ -98,9 +98,15 @@ const backends: [string, () => Promise<Storage | undefined>][] = [
   ],
   ['Redis', async () => createRedisStorage({ url: REDIS_URL, prefix: `bench:${process.pid}:` })],
 ]
+// BACKENDS=memory,NORMAL (substrings of the names) measures only those (no storage is always measured).
+const only = process.env.BACKENDS?.split(',').map((name) => name.trim().toLowerCase())
+const chosen = backends.filter(
+  ([name]) =>
+    name === 'no storage' || only === undefined || only.some((part) => name.toLowerCase().includes(part)),
+)
 console.log(`${RUNS} runs each (3 model calls, 2 tool calls per run), sequential:`)
 let base = 0
-for (const [name, open] of backends) {
+for (const [name, open] of chosen) {
   let storage: Storage | undefined
   try {
     storage = await open()

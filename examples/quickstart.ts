@@ -113,6 +113,9 @@ function show(event: RunEvent): void {
       break
     case 'nested.event':
     case 'checkpoint.save':
+    case 'checkpoint.load':
+    case 'session.load':
+    case 'session.append':
     case 'turn.end':
     case 'model.start':
     case 'tool.args.delta':

@@ -50,6 +50,7 @@ export {
   type AgentLoopErrorOptions,
   ConfigError,
   ContextBudgetError,
+  HookVetoError,
   MaxRetriesExceededError,
   MaxTurnsExceededError,
   ModelError,
@@ -63,6 +64,7 @@ export {
 export type {
   AgentHandoffEvent,
   ApprovalRequestEvent,
+  CheckpointLoadEvent,
   CheckpointSaveEvent,
   CompactionStepSummary,
   ContextCompactEvent,
@@ -77,6 +79,8 @@ export type {
   RunEventData,
   RunEventType,
   RunStartEvent,
+  SessionAppendEvent,
+  SessionLoadEvent,
   RunStatus,
   RunStepEvent,
   RunUsage,
@@ -103,6 +107,11 @@ export type {
   ErrorHookEvent,
   HookEventBase,
   Hooks,
+  ResumeHookEvent,
+  SaveHookEvent,
+  SessionAppendHookEvent,
+  SessionLoadHookEvent,
+  StateHookResult,
 } from './hooks/hooks.js'
 export {
   type HistoryBuilder,
@@ -275,6 +284,7 @@ export type {
   CreateSessionInput,
   Session,
   SessionEntry,
+  SessionReadOptions,
   SessionRepository,
 } from './storage/session-repository.js'
 export type { Storage } from './storage/storage.js'

@@ -41,7 +41,7 @@ export class TokenCounter {
   message(message: Message): number {
     let tokens = this.#messages.get(message)
     if (tokens === undefined) {
-      tokens = this.#countMessage(message)
+      tokens = this.countMessage(message)
       this.#messages.set(message, tokens)
     }
     return tokens
@@ -93,7 +93,11 @@ export class TokenCounter {
     return { instructions, tools, messages, total: instructions + tools + messages + REQUEST_OVERHEAD }
   }
 
-  #countMessage(message: Message): number {
+  /**
+   * The tokens of one message, counted without the cache (for callers that keep their own counts:
+   * a run counts each message of its history once, in order).
+   */
+  countMessage(message: Message): number {
     const tokenizer = this.tokenizer
     const count = (text: string) => tokenizer.count(text)
     let tokens = MESSAGE_OVERHEAD

@@ -123,6 +123,25 @@ export class ModelError extends AgentLoopError {
   }
 }
 
+/**
+ * A `before*` state hook (`beforeSave`, `beforeResume`, `beforeSessionLoad`,
+ * `beforeSessionAppend`) refused the operation: the run fails (or the resume is refused) and
+ * nothing of that operation is written.
+ */
+export class HookVetoError extends AgentLoopError {
+  /** The hook that refused. */
+  readonly hook: string
+  /** The reason it gave. */
+  readonly reason: string
+  constructor(options: { hook: string; reason: string; what: string }) {
+    super({
+      message: `A ${options.hook} hook refused ${options.what}: ${options.reason}. Nothing of it was written.`,
+    })
+    this.hook = options.hook
+    this.reason = options.reason
+  }
+}
+
 /** The run was cancelled through its `AbortSignal`, or its stream consumer stopped early. */
 export class RunCancelledError extends AgentLoopError {
   constructor(options: Partial<AgentLoopErrorOptions> = {}) {

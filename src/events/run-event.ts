@@ -207,6 +207,39 @@ export interface CheckpointSaveEvent extends EventBase {
   reason: 'start' | 'model' | 'tool.start' | 'tool.result' | 'handoff' | 'pause' | 'end'
 }
 
+/**
+ * A resumed run loaded its stored state: the revision and status it continues from. Comes right
+ * after `run.start` (with `resumed: true`).
+ */
+export interface CheckpointLoadEvent extends EventBase {
+  type: 'checkpoint.load'
+  turn: number
+  /** The stored revision the run continues from. */
+  revision: number
+  /** The stored status it continues from (`awaiting_approval`, `failed`...). */
+  status: RunStatus
+  /** How many messages the loaded state holds. */
+  messages: number
+}
+
+/** A run of a session read the session's history (its active branch) before its input. */
+export interface SessionLoadEvent extends EventBase {
+  type: 'session.load'
+  sessionId: string
+  /** How many messages the history holds. */
+  messages: number
+  /** The id of the last one (null: the session was empty or new). */
+  headId: string | null
+}
+
+/** A completed run of a session appended its new messages to the session (in its last save). */
+export interface SessionAppendEvent extends EventBase {
+  type: 'session.append'
+  sessionId: string
+  /** How many messages were appended (the run's input and what it added). */
+  messages: number
+}
+
 /** A tool call waits for a human decision; the run pauses with status `awaiting_approval`. */
 export interface ApprovalRequestEvent extends EventBase {
   type: 'approval.request'
@@ -291,6 +324,9 @@ export type RunEvent =
   | ContextCompactEvent
   | ContextBudgetEvent
   | CheckpointSaveEvent
+  | CheckpointLoadEvent
+  | SessionLoadEvent
+  | SessionAppendEvent
   | ApprovalRequestEvent
   | RunStepEvent
   | CustomEvent

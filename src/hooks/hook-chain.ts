@@ -10,7 +10,23 @@ import type {
   BeforeToolEvent,
   ErrorHookEvent,
   Hooks,
+  ResumeHookEvent,
+  SaveHookEvent,
+  SessionAppendHookEvent,
+  SessionLoadHookEvent,
+  StateHookResult,
 } from './hooks.js'
+
+/** The state hooks, by name: `before*` may veto, `after*` observe. */
+export interface StateHookEvents<TContext> {
+  Save: SaveHookEvent<TContext>
+  Resume: ResumeHookEvent<TContext>
+  SessionLoad: SessionLoadHookEvent<TContext>
+  SessionAppend: SessionAppendHookEvent<TContext>
+}
+
+/** A state operation's name (`Save`, `Resume`, `SessionLoad`, `SessionAppend`). */
+export type StateOperation = keyof StateHookEvents<unknown>
 
 /** The decision of the `beforeTool` hooks. */
 export type ToolDecision =
@@ -38,6 +54,15 @@ export interface HookChain<TContext> {
   ): Promise<{ kind: 'plan' } | { kind: 'replace'; messages: Message[] } | { kind: 'veto'; reason: string }>
   afterCompact(event: AfterCompactEvent<TContext>): Promise<void>
   onError(event: ErrorHookEvent<TContext>): Promise<void>
+  /** Whether any state hook of the operation exists. */
+  hasState(operation: StateOperation): boolean
+  /** The `before<operation>` hooks: the first veto's reason, or undefined. */
+  beforeState<K extends StateOperation>(
+    operation: K,
+    event: StateHookEvents<TContext>[K],
+  ): Promise<string | undefined>
+  /** The `after<operation>` hooks. */
+  afterState<K extends StateOperation>(operation: K, event: StateHookEvents<TContext>[K]): Promise<void>
 }
 
 /** Accepts one set of hooks, a list, or nothing. */
@@ -70,6 +95,19 @@ function composeHooks<TContext>(
   const onError = after.filter((hooks) => hooks.onError !== undefined)
   const beforeCompact = before.filter((hooks) => hooks.beforeCompact !== undefined)
   const afterCompact = after.filter((hooks) => hooks.afterCompact !== undefined)
+  type StateHook = (event: unknown) => StateHookResult | Promise<StateHookResult>
+  const stateHooks = (name: string, list: readonly Hooks<TContext>[]) =>
+    list.flatMap((hooks) => {
+      const hook = (hooks as unknown as Record<string, StateHook | undefined>)[name]
+      return hook === undefined ? [] : [(event: unknown) => hook.call(hooks, event)]
+    })
+  const state = new Map<string, { before: StateHook[]; after: StateHook[] }>()
+  for (const operation of ['Save', 'Resume', 'SessionLoad', 'SessionAppend']) {
+    state.set(operation, {
+      before: stateHooks(`before${operation}`, before),
+      after: stateHooks(`after${operation}`, after),
+    })
+  }
 
   return {
     hasBeforeModel: beforeModel.length > 0,
@@ -134,6 +172,22 @@ function composeHooks<TContext>(
     },
     async afterCompact(event) {
       for (const hooks of afterCompact) await hooks.afterCompact?.(event)
+    },
+    hasState(operation) {
+      const hooks = state.get(operation)
+      return hooks !== undefined && hooks.before.length + hooks.after.length > 0
+    },
+    async beforeState(operation, event) {
+      for (const hook of state.get(operation)?.before ?? []) {
+        const result = await hook(event)
+        if (result !== undefined && result !== null && typeof result === 'object' && 'veto' in result) {
+          return String(result.veto)
+        }
+      }
+      return undefined
+    },
+    async afterState(operation, event) {
+      for (const hook of state.get(operation)?.after ?? []) await hook(event)
     },
     async onError(event) {
       for (const hooks of onError) {

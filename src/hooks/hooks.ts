@@ -8,9 +8,14 @@
  * rewrite. Once a `before*` hook answers (a `response`, a `result` or a `deny`), the remaining
  * `before*` hooks of that step are skipped; the `after*` hooks still run.
  *
+ * State hooks (`beforeSave`/`afterSave`, `beforeResume`/`afterResume`, `beforeSessionLoad`/
+ * `afterSessionLoad`, `beforeSessionAppend`/`afterSessionAppend`) observe the run's stored state
+ * and may refuse an operation (`{ veto: reason }`); they cannot change what is written.
+ *
  * @module
  */
 import type { CompactionPlan } from '../context/plan-compaction.js'
+import type { CheckpointSaveEvent, RunStatus } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
 import type { ModelRequest } from '../model/model-request.js'
 import type { ModelResponse } from '../model/model-response.js'
@@ -107,6 +112,47 @@ export interface ErrorHookEvent<TContext> extends HookEventBase<TContext> {
   toolName?: string
 }
 
+/**
+ * What a `before*` state hook returns: nothing to let the operation happen, or `{ veto: reason }`
+ * to refuse it (the run fails with `HookVetoError` and nothing of the operation is written).
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void
+export type StateHookResult = { veto: string } | undefined | void
+
+/** A checkpoint save of a durable run (`beforeSave`, `afterSave`). */
+export interface SaveHookEvent<TContext> extends HookEventBase<TContext> {
+  /** What the save records (as `checkpoint.save` reports it). */
+  reason: CheckpointSaveEvent['reason']
+  /** The run's status the save stores. */
+  status: RunStatus
+  /** The stored revision this save creates (`beforeSave`) or created (`afterSave`). */
+  revision: number
+}
+
+/** The load of a stored run by `runtime.resume` (`beforeResume`, `afterResume`). */
+export interface ResumeHookEvent<TContext> extends HookEventBase<TContext> {
+  /** The stored revision the run continues from. */
+  revision: number
+  /** The stored status it continues from. */
+  status: RunStatus
+  /** How many messages the loaded state holds. */
+  messages: number
+}
+
+/** The read of a session's history at the start of a run (`beforeSessionLoad`, `afterSessionLoad`). */
+export interface SessionLoadHookEvent<TContext> extends HookEventBase<TContext> {
+  sessionId: string
+  /** `afterSessionLoad` only: the history read (the active branch), and the id of its last message. */
+  messages?: readonly Message[]
+  headId?: string | null
+}
+
+/** The append of a run's new messages to its session, in the run's last save (`beforeSessionAppend`, `afterSessionAppend`). */
+export interface SessionAppendHookEvent<TContext> extends HookEventBase<TContext> {
+  sessionId: string
+  messages: readonly Message[]
+}
+
 /** A set of hooks; give one to an agent (`hooks`) or a runtime (`hooks`). Every hook is optional. */
 export interface Hooks<TContext = unknown> {
   beforeModel?(event: BeforeModelEvent<TContext>): MaybePromise<BeforeModelResult>
@@ -119,4 +165,20 @@ export interface Hooks<TContext = unknown> {
   afterCompact?(event: AfterCompactEvent<TContext>): MaybePromise<void>
   /** Observes failures; it cannot recover them. An error thrown here is ignored. */
   onError?(event: ErrorHookEvent<TContext>): MaybePromise<void>
+  /** Before a durable run saves a checkpoint; `{ veto }` fails the run and writes nothing. */
+  beforeSave?(event: SaveHookEvent<TContext>): MaybePromise<StateHookResult>
+  /** After a checkpoint is saved, before its events are delivered. */
+  afterSave?(event: SaveHookEvent<TContext>): MaybePromise<void>
+  /** Before `runtime.resume` continues a loaded run; `{ veto }` rejects the resume, changing nothing. */
+  beforeResume?(event: ResumeHookEvent<TContext>): MaybePromise<StateHookResult>
+  /** After a resumed run's first save claimed it (it continues from `revision`). */
+  afterResume?(event: ResumeHookEvent<TContext>): MaybePromise<void>
+  /** Before a run reads its session's history; `{ veto }` fails the run before anything is written. */
+  beforeSessionLoad?(event: SessionLoadHookEvent<TContext>): MaybePromise<StateHookResult>
+  /** After the history is read (`messages`, `headId`). */
+  afterSessionLoad?(event: SessionLoadHookEvent<TContext>): MaybePromise<void>
+  /** Before the run's last save appends its messages to the session; `{ veto }` fails the run, writing nothing. */
+  beforeSessionAppend?(event: SessionAppendHookEvent<TContext>): MaybePromise<StateHookResult>
+  /** After the append is stored (with the run's last checkpoint). */
+  afterSessionAppend?(event: SessionAppendHookEvent<TContext>): MaybePromise<void>
 }

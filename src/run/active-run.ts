@@ -1,11 +1,14 @@
 import type { Agent } from '../agent/agent.js'
-import type { RunEventData } from '../events/run-event.js'
+import type { ContextBudget } from '../context/budget.js'
+import type { RunEventData, RunStatus } from '../events/run-event.js'
 import type { HookChain } from '../hooks/hook-chain.js'
 import type { Message } from '../messages/message.js'
 import type { Model } from '../model/model.js'
+import type { Tokenizer } from '../model/tokenizer.js'
 import type { Checkpointer } from './checkpointer.js'
 import type { RunServices } from './run-services.js'
 import type { RunState } from './run-state.js'
+import type { SessionHistory } from './session-history.js'
 
 /**
  * What the steps of one run share while it executes: the state, the agent, the run context, the
@@ -44,16 +47,37 @@ export interface ActiveRun<TContext, TOutput> {
   readonly approvals?: ReadonlyMap<string, ApprovalDecision> | undefined
   /** Set when the run continues a stored run. */
   readonly resumed?: boolean
+  /** A resumed run: the stored revision and status it continues from. */
+  readonly resumedFrom?: { revision: number; status: RunStatus }
   /** The input may end with tool calls to run (`RunOptions.executeInputToolCalls`). */
   readonly executeInputToolCalls?: boolean
   /** Whether the runner retries the run after this error: then it does not end (it stays at its checkpoint). */
   readonly willRetry?: ((error: unknown) => boolean) | undefined
   /** Every tool call id of the run so far (built on first use): ids must be unique within a run. */
   callIds?: Set<string>
+  /** The context budget's counts of this run's history, kept across its turns (created on first use). */
+  historyCount?: HistoryCount
+  /** The session messages the run started from (a run with a session): keys of their kept token counts. */
+  sessionHistory?: SessionHistory
   /** What compaction strategies keep across the turns of this run (created on first use). */
   compactionMemo?: Map<string, unknown>
   /** Stamps and delivers an event; a returned promise means "wait: the consumer is behind". */
   emit(data: RunEventData): Promise<void> | undefined
+}
+
+/**
+ * The token counts of the messages a run's requests started with, in order: the next turn's request
+ * repeats them (the history only grows), so only the messages added since are counted.
+ */
+export interface HistoryCount {
+  /** The tokenizer the counts are in, and the budget, for this model and output reserve. */
+  tokenizer: Tokenizer
+  model: Model
+  maxOutputTokens: number | undefined
+  budget: ContextBudget
+  messages: readonly object[]
+  counts: number[]
+  total: number
 }
 
 /** The fields every hook event of this run carries, plus `fields`. */

@@ -1,10 +1,12 @@
-import { ConfigError } from '../errors/errors.js'
+import { ConfigError, type HookVetoError } from '../errors/errors.js'
 import type { CheckpointSaveEvent, RunEndEvent, RunEvent, RunEventData } from '../events/run-event.js'
+import type { HookChain } from '../hooks/hook-chain.js'
 import type { Message } from '../messages/message.js'
 import { StorageConflictError } from '../storage/storage-errors.js'
 import type { Storage } from '../storage/storage.js'
 import type { JsonObject } from '../util/json.js'
 import type { RunState } from './run-state.js'
+import { vetoSave } from './state-hooks.js'
 import { storedForm } from './stored-run-state.js'
 import {
   checkRunTransition,
@@ -56,6 +58,10 @@ export class Checkpointer {
   /** Set once the run's last transition is done: a tool still running in the background saves nothing. */
   #closed = false
   readonly #metadata: JsonObject | undefined
+  /** The state hooks (`beforeSave`...) and what their events carry. */
+  readonly #hooks: CheckpointHooks | undefined
+  /** Set when a `before*` hook refused a save: the run then ends without writing anything more. */
+  #vetoed = false
 
   constructor(options: {
     storage: Storage
@@ -71,8 +77,11 @@ export class Checkpointer {
     sink?: EventSink | undefined
     /** The run's metadata, written with every save (a save replaces the record's fields). */
     metadata?: JsonObject | undefined
+    /** The run's state hooks (save and session append), when it has any. */
+    hooks?: CheckpointHooks | undefined
   }) {
     this.#metadata = options.metadata
+    this.#hooks = options.hooks
     if (options.saved !== undefined) this.#saved = { ...options.saved }
     this.storage = options.storage
     this.#runId = options.runId
@@ -157,7 +166,7 @@ export class Checkpointer {
     this.#ended = false
     this.#phase = this.#storedPhase
     this.emit(runEnd)
-    if (store) {
+    if (store && !this.#vetoed) {
       this.#failure = undefined
       try {
         await this.commit(state, 'fail')
@@ -260,6 +269,35 @@ export class Checkpointer {
       return
     }
     report.revision = (this.#revision ?? 0) + 1
+    const append = queued.options.sessionAppend
+    const hooks = this.#hooks
+    const saveEvent =
+      hooks === undefined
+        ? undefined
+        : { ...hooks.base(state), reason: report.reason, status, revision: report.revision }
+    const appendEvent =
+      hooks === undefined || append === undefined
+        ? undefined
+        : { ...hooks.base(state), sessionId: append.sessionId, messages: append.messages }
+    if (hooks !== undefined) {
+      let veto: HookVetoError | undefined
+      try {
+        veto = await vetoSave(hooks.chain, this.#runId, saveEvent, appendEvent)
+      } catch (error) {
+        veto = undefined
+        this.#unwritten.push(...events)
+        this.#failure ??= { error }
+        queued.reject(error)
+        return
+      }
+      if (veto !== undefined) {
+        this.#vetoed = true
+        this.#unwritten.push(...events)
+        this.#failure ??= { error: veto }
+        queued.reject(veto)
+        return
+      }
+    }
     const stored = storedForm(state, this.#saved)
     try {
       const saved = await this.storage.runs.save({
@@ -272,9 +310,7 @@ export class Checkpointer {
         events,
         ...(state.session === undefined ? {} : { sessionId: state.session.id }),
         ...(this.#metadata === undefined ? {} : { metadata: this.#metadata }),
-        ...(queued.options.sessionAppend === undefined
-          ? {}
-          : { sessionAppend: queued.options.sessionAppend }),
+        ...(append === undefined ? {} : { sessionAppend: append }),
       })
       this.#revision = saved.revision
       this.#storedPhase = status
@@ -289,6 +325,10 @@ export class Checkpointer {
       return
     }
     try {
+      if (hooks !== undefined) {
+        if (saveEvent !== undefined) await hooks.chain.afterState('Save', saveEvent)
+        if (appendEvent !== undefined) await hooks.chain.afterState('SessionAppend', appendEvent)
+      }
       await this.#deliver(events)
       queued.resolve()
     } catch (error) {
@@ -326,6 +366,12 @@ interface QueuedCommit {
   report: CheckpointSaveEvent
   resolve(): void
   reject(error: unknown): void
+}
+
+/** The state hooks a checkpointer calls, and the fields every hook event of the run carries. */
+export interface CheckpointHooks {
+  chain: HookChain<unknown>
+  base(state: RunState): { runId: string; agentName: string; turn: number; context: unknown }
 }
 
 /** The `run.end` data of a run that stops with `error`. */

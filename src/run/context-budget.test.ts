@@ -293,6 +293,49 @@ describe('the context budget in a run', () => {
     expect(gptCompact[0]?.budgetTokens).toBe(500)
   })
 
+  it('counts each message of a run once across its turns, and still holds every turn to the budget', async () => {
+    const counted = new Map<string, number>()
+    const tokenizer: Tokenizer = {
+      name: 'spy',
+      exact: false,
+      count: (text) => {
+        counted.set(text, (counted.get(text) ?? 0) + 1)
+        return estimateTokenizer.count(text)
+      },
+    }
+    const model = scriptedModel(
+      [
+        { text: 'step one', toolCalls: [{ name: 'fetch_page', arguments: { n: 1 } }], usage },
+        { text: 'step two', toolCalls: [{ name: 'fetch_page', arguments: { n: 2 } }], usage },
+        { text: 'all read', usage },
+      ],
+      { capabilities: { tools: true } },
+    )
+    const agent = new Agent({ name: 'once', model, tools: [fetchShortPage], context: { tokenizer } })
+    const result = await run(agent, 'read the pages')
+    expect(result.output).toBe('all read')
+    // 3 turns: the input was in every request but counted once, as were the tool results
+    expect(counted.get('read the pages')).toBe(1)
+    const pages = [...counted].filter(([text]) => text.startsWith('page '))
+    expect(pages.map(([, times]) => times)).toEqual([1, 1])
+
+    // The counts carried over still add up: a budget the third request exceeds fails it.
+    const tight = new Agent({
+      name: 'tight',
+      model: scriptedModel(
+        [
+          { text: 'a', toolCalls: [{ name: 'fetch_page', arguments: { n: 1 } }], usage },
+          { text: 'b', toolCalls: [{ name: 'fetch_page', arguments: { n: 2 } }], usage },
+          { text: 'c', usage },
+        ],
+        { capabilities: { tools: true } },
+      ),
+      tools: [fetchShortPage],
+      context: { maxInputTokens: 400, strategies: [] },
+    })
+    await expect(run(tight, 'read the pages')).rejects.toBeInstanceOf(ContextBudgetError)
+  })
+
   it('rejects a reserve that fills the window with a clear error', async () => {
     const model = scriptedModel([{ text: 'ok' }], { capabilities: { contextWindow: 1000 } })
     const agent = new Agent({ name: 'reserve', model, modelSettings: { maxOutputTokens: 1000 } })

@@ -2,10 +2,14 @@ import { type ContextBudget, computeBudget, DEFAULT_CONTEXT_WINDOW } from '../co
 import { contextBudgetError } from '../context/budget-error.js'
 import { planCompaction } from '../context/plan-compaction.js'
 import { resolveTokenizer } from '../context/resolve-tokenizer.js'
-import { counterFor, type TokenCounter } from '../context/token-counter.js'
+import { counterFor, REQUEST_OVERHEAD, type TokenCounter } from '../context/token-counter.js'
+import type { Message } from '../messages/message.js'
+import type { Model } from '../model/model.js'
 import type { ModelRequest } from '../model/model-request.js'
+import type { Tokenizer } from '../model/tokenizer.js'
 import { addUsage } from '../model/usage.js'
-import { type ActiveRun, hookEvent } from './active-run.js'
+import { type ActiveRun, type HistoryCount, hookEvent } from './active-run.js'
+import { keptCounts } from './session-history.js'
 
 /** The budget a request was checked against, to check a hook's rewrite against the same one. */
 export interface BudgetCheck {
@@ -26,18 +30,14 @@ export async function fitContext(
 ): Promise<{ request: ModelRequest; check: BudgetCheck | undefined }> {
   const { agent } = run
   const settings = agent.context
-  const tokenizer = resolveTokenizer(run.model, settings)
-  if (tokenizer.load !== undefined) await tokenizer.load()
-  const budget = computeBudget({
-    settings,
-    capabilities: run.model.capabilities,
-    maxOutputTokens: request.maxOutputTokens,
-    exact: tokenizer.exact,
-    agentName: agent.name,
-  })
-  if (budget.assumedContextWindow) await announceDefaultBudget(run, budget)
+  const memo = run.historyCount
+  const { tokenizer, budget } =
+    memo?.model === run.model && memo.maxOutputTokens === request.maxOutputTokens
+      ? memo
+      : await budgetOf(run, request)
+  if (budget.assumedContextWindow && !announced.has(run)) await announceDefaultBudget(run, budget)
   const counter = counterFor(tokenizer)
-  const counts = counter.request(request)
+  const counts = countRequest(run, counter, request)
   const check = { budget, counter }
   if (counts.total <= budget.budgetTokens) return { request, check }
 
@@ -92,11 +92,114 @@ export async function fitContext(
   return { request: { ...request, messages }, check }
 }
 
+/**
+ * The tokenizer and budgets resolved for an agent (its context settings) and a model, shared by
+ * the agent's runs: an agent's settings and a model's capabilities are fixed once created.
+ */
+const resolved = new WeakMap<
+  object,
+  WeakMap<Model, { tokenizer: Tokenizer; budgets: Map<string, ContextBudget> }>
+>()
+
+/**
+ * Resolves the tokenizer and budget of a run's requests, on its first model call; the run keeps
+ * them while the model and the output reserve stay the same (fixed for a run unless a hook changes
+ * the request's `maxOutputTokens`).
+ */
+async function budgetOf(
+  run: ActiveRun<unknown, unknown>,
+  request: ModelRequest,
+): Promise<{ tokenizer: Tokenizer; budget: ContextBudget }> {
+  const memo = run.historyCount
+  const { agent, model } = run
+  let byModel = resolved.get(agent)
+  if (byModel === undefined) {
+    byModel = new WeakMap()
+    resolved.set(agent, byModel)
+  }
+  let entry = byModel.get(model)
+  if (entry === undefined) {
+    entry = { tokenizer: resolveTokenizer(model, agent.context), budgets: new Map() }
+    byModel.set(model, entry)
+  }
+  const { tokenizer } = entry
+  if (tokenizer.load !== undefined) await tokenizer.load()
+  // the budget depends on whether the count is exact (an 'auto' tokenizer may fall back to the estimate)
+  const key = `${request.maxOutputTokens}:${tokenizer.exact}`
+  let budget = entry.budgets.get(key)
+  if (budget === undefined) {
+    budget = computeBudget({
+      settings: agent.context,
+      capabilities: model.capabilities,
+      maxOutputTokens: request.maxOutputTokens,
+      exact: tokenizer.exact,
+      agentName: agent.name,
+    })
+    entry.budgets.set(key, budget)
+  }
+  if (memo !== undefined && memo.tokenizer === tokenizer) {
+    memo.model = run.model
+    memo.maxOutputTokens = request.maxOutputTokens
+    memo.budget = budget
+  } else {
+    run.historyCount = {
+      tokenizer,
+      model: run.model,
+      maxOutputTokens: request.maxOutputTokens,
+      budget,
+      messages: [],
+      counts: [],
+      total: 0,
+    }
+  }
+  return { tokenizer, budget }
+}
+
+/**
+ * Counts a request with the run's history counts: the messages it shares (by identity, in order)
+ * with the previous request are not counted again, nor session messages an earlier run counted.
+ */
+function countRequest(
+  run: ActiveRun<unknown, unknown>,
+  counter: TokenCounter,
+  request: ModelRequest,
+): { total: number; messages: number } {
+  const memo = run.historyCount as HistoryCount
+  const { messages } = request
+  const known = memo.messages
+  const shared = Math.min(known.length, messages.length)
+  let same = 0
+  while (same < shared && known[same] === messages[same]) same++
+  let total = memo.total
+  if (same < known.length) {
+    // the history was rewritten (a hook, an edited session): keep the counts of the shared start
+    memo.counts.length = same
+    total = 0
+    for (const count of memo.counts) total += count
+  }
+  const history = run.sessionHistory
+  const kept = history === undefined ? undefined : keptCounts(history.storage, memo.tokenizer)
+  for (let index = same; index < messages.length; index++) {
+    const message = messages[index] as Message
+    const id = history?.ids.get(message)
+    let count = id === undefined ? undefined : kept?.get(id)
+    if (count === undefined) {
+      count = counter.countMessage(message)
+      if (id !== undefined) kept?.set(id, count)
+    }
+    memo.counts.push(count)
+    total += count
+  }
+  memo.messages = messages
+  memo.total = total
+  const fixed = counter.instructions(request.instructions) + counter.tools(request.tools)
+  return { total: fixed + total + REQUEST_OVERHEAD, messages: total }
+}
+
 /** The runs that were told they use the default budget (once per run). */
 const announced = new WeakSet<object>()
 
 async function announceDefaultBudget(run: ActiveRun<unknown, unknown>, budget: ContextBudget): Promise<void> {
-  if (announced.has(run)) return
   announced.add(run)
   const contextWindow = budget.contextWindow ?? DEFAULT_CONTEXT_WINDOW
   await run.emit({

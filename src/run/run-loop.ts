@@ -44,6 +44,23 @@ export async function runLoop<TContext, TOutput>(
       run.resumed === true ? [] : state.messages.slice(state.session?.historyLength ?? 0, state.inputLength),
     ...(run.resumed === true ? { resumed: true } : {}),
   })
+  const from = run.resumedFrom
+  if (from !== undefined) {
+    await run.emit({
+      type: 'checkpoint.load',
+      turn: state.turn,
+      revision: from.revision,
+      status: from.status,
+      messages: state.messages.length,
+    })
+  } else if (state.session !== undefined) {
+    await run.emit({
+      type: 'session.load',
+      sessionId: state.session.id,
+      messages: state.session.historyLength,
+      headId: state.session.headId ?? null,
+    })
+  }
   const checkpointer = run.checkpointer
   try {
     if (typeof run.agent.instructions === 'function') {
@@ -52,6 +69,17 @@ export async function runLoop<TContext, TOutput>(
     if (checkpointer !== undefined) await applyDecisions(run)
     state.status = 'running'
     if (checkpointer !== undefined) await checkpointer.commit(state, 'claim')
+    if (from !== undefined && run.hooks.hasState('Resume')) {
+      await run.hooks.afterState('Resume', {
+        runId: state.runId,
+        agentName: state.agentName,
+        turn: state.turn,
+        context: run.context,
+        revision: from.revision,
+        status: from.status,
+        messages: state.messages.length,
+      })
+    }
     for (;;) {
       // Tool calls without results: this turn's, or a resumed run's unfinished ones.
       const pending = unansweredCalls(run)
@@ -115,6 +143,14 @@ export async function runLoop<TContext, TOutput>(
       }
       await run.emit({ type: 'turn.end', turn })
       state.status = 'completed'
+      if (state.session !== undefined && checkpointer !== undefined) {
+        // told once the last save below stores the append with the run
+        await run.emit({
+          type: 'session.append',
+          sessionId: state.session.id,
+          messages: state.messages.length - state.session.historyLength,
+        })
+      }
       await run.emit({
         type: 'run.end',
         status: 'completed',

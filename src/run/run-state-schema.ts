@@ -83,7 +83,13 @@ export const RunStateV1 = z.object({
     .optional(),
   output: z.unknown().optional(),
   error: z.object({ name: z.string(), message: z.string() }).optional(),
-  session: z.object({ id: z.string(), historyLength: z.number().int().min(0) }).optional(),
+  session: z
+    .object({
+      id: z.string(),
+      historyLength: z.number().int().min(0),
+      headId: z.string().nullable().optional(),
+    })
+    .optional(),
   // Added with handoffs and agent tools: optional, so runs stored before them still load.
   activeAgent: z.string().min(1).optional(),
   handoffs: z

@@ -34,8 +34,13 @@ export interface RunState {
   output?: unknown
   /** The error, once failed or cancelled. */
   error?: { name: string; message: string }
-  /** The session the run belongs to, and how many of `messages` came from it. */
-  session?: { id: string; historyLength: number }
+  /**
+   * The session the run belongs to, how many of `messages` came from it, and the id of the last of
+   * them (null: the session was empty). A durable run stores this reference, not a copy of the
+   * history: loading the run reads the session's path ending at `headId`. Runs stored before heads
+   * were recorded have none, and their stored parts hold the history.
+   */
+  session?: { id: string; historyLength: number; headId?: string | null }
   /**
    * The agent that answers now, when a handoff changed it (absent: `agentName`, the agent the run
    * started with). A resumed run continues with it.

@@ -43,7 +43,9 @@ import type { NestedRunRequest, RunServices } from './run-services.js'
 import { createRunState, type RunState, type ToolCallRecord } from './run-state.js'
 import type { RunStateV1 } from './run-state-schema.js'
 import type { RunStream } from './run-stream.js'
-import { rebuildState } from './stored-run-state.js'
+import { loadSessionHistory } from './session-history.js'
+import { checkpointHooks, vetoResume } from './state-hooks.js'
+import { loadStoredState } from './stored-run-state.js'
 import { checkDecisions, pendingCalls } from './tool-phase.js'
 import { createInProcessEventBus, type EventBus } from './event-bus.js'
 import { createInProcessQueue, type RunQueue } from './run-queue.js'
@@ -390,8 +392,9 @@ export class Runtime {
   }
 
   /** An agent run's state from its checkpoint, validated. */
-  #parseCheckpoint(checkpoint: RunCheckpoint): Promise<RunState> {
-    return parseRunState(rebuildState(checkpoint.snapshot, checkpoint.parts), checkpoint.record.runId)
+  async #parseCheckpoint(checkpoint: RunCheckpoint): Promise<RunState> {
+    const { runId } = checkpoint.record
+    return parseRunState(await loadStoredState(this.#runnerOf().storage, runId, checkpoint), runId)
   }
 
   /** The registered agents, in registration order (what `agentloop/mcp` serves). */
@@ -461,7 +464,7 @@ export class Runtime {
             : `resume: run "${runId}" (${record.status}) has no checkpoint any more (it was pruned); its record and event log remain (storage.runs.readEvents). Start a new run instead.`,
       })
     }
-    const state = await parseRunState(rebuildState(checkpoint.snapshot, checkpoint.parts), runId)
+    const state = await parseRunState(await loadStoredState(storage, runId, checkpoint), runId)
     return {
       state,
       stored: {
@@ -477,14 +480,14 @@ export class Runtime {
   }
 
   /** Continues a loaded run of `entry` (the agent it started with) with the agent that was active. */
-  #continue<TOutput>(
+  async #continue<TOutput>(
     entry: Agent<unknown, TOutput>,
     loaded: LoadedRun,
     options: ResumeOptions,
     extra: { decisions: readonly ApprovalDecision[]; sink?: EventSink; dropStale?: boolean },
   ): Promise<RunResult<TOutput>> {
     const { state } = loaded
-    if (state.status === 'completed') return Promise.resolve(completedResult(state, state.output as TOutput))
+    if (state.status === 'completed') return completedResult(state, state.output as TOutput)
     const agent = this.#activeAgent(entry, state)
     const approvals = new Map<string, ApprovalDecision>()
     for (const [index, decision] of extra.decisions.entries()) {
@@ -497,8 +500,17 @@ export class Runtime {
       if (extra.dropStale === true && !waitsForDecision(state, decision.callId)) continue
       approvals.set(decision.callId, decision)
     }
-    // Checked before the run is claimed: a bad decision changes nothing stored.
+    // Checked before the run is claimed: a bad decision, or a hook's veto, changes nothing stored.
     checkDecisions(state, approvals)
+    await vetoResume(this.#hookChain(agent) as HookChain<unknown>, {
+      runId: state.runId,
+      agentName: state.agentName,
+      turn: state.turn,
+      context: options.context,
+      revision: loaded.stored.revision,
+      status: state.status,
+      messages: state.messages.length,
+    })
     const launch: Launch = { state, approvals, stored: loaded.stored, entry }
     return this.#start(agent, undefined, options, extra.sink, undefined, launch)
   }
@@ -647,6 +659,7 @@ export class Runtime {
             ...(launch.stored === undefined ? {} : { saved: launch.stored.saved }),
             sink,
             metadata: launch.metadata,
+            hooks: checkpointHooks(this.#hookChain(agent) as HookChain<unknown>, agent.name, options.context),
           })
 
     const execution = startExecution<RunEventData, RunEvent>({
@@ -683,6 +696,9 @@ export class Runtime {
       checkpointer,
       approvals: launch.approvals,
       resumed: launch.stored !== undefined && launch.input === undefined,
+      ...(launch.stored === undefined || launch.input !== undefined
+        ? {}
+        : { resumedFrom: { revision: launch.stored.revision, status: state.status } }),
       executeInputToolCalls: options.executeInputToolCalls === true,
       willRetry: launch.willRetry,
     }
@@ -713,8 +729,11 @@ async function begin<TContext, TOutput>(
       const messages =
         typeof input === 'string' ? [{ role: 'user' as const, content: input }] : await toMessages(input)
       if (state.session !== undefined && storage !== undefined) {
-        const history = await storage.sessions.messages(state.session.id)
-        state.session.historyLength = history.length
+        const history = await loadSessionHistory(
+          active as unknown as ActiveRun<unknown, unknown>,
+          storage,
+          state.session,
+        )
         state.messages = [...history, ...messages]
       } else {
         state.messages = messages

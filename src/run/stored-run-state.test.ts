@@ -39,9 +39,9 @@ describe('stored run state (format 2)', () => {
     })
     const runtime = new Runtime({ storage, agents: [agent] })
     for (const runId of ['a', 'b', 'c']) await runtime.run(agent, long, { runId, session: 's' })
-    // Each run's claim stores the input (the session's history with it), its end stores the answer.
+    // Each run's claim stores its input, its end the answer: the session's history is not copied.
     const messagesWritten = saves.flatMap((save) => save.part?.messages ?? [])
-    expect(messagesWritten).toHaveLength(2 + 4 + 6)
+    expect(messagesWritten).toHaveLength(2 + 2 + 2)
     for (const save of saves) expect(save.snapshotBytes).toBeLessThan(1_000)
     const loaded = await base.runs.load('c')
     expect(loaded?.snapshot).toMatchObject({ version: 2, messageCount: 6, itemCount: 1, status: 'completed' })
@@ -50,6 +50,46 @@ describe('stored run state (format 2)', () => {
     const again = await runtime.resume('c')
     expect(again.messages).toHaveLength(6)
     expect(again.output).toBe('ok')
+  })
+
+  it('loads a session run stored before runs referred to the history (its parts hold it)', async () => {
+    const storage = createMemoryStorage()
+    const agent = new Agent({ name: 'older', model: scriptedModel([{ text: 'answer', usage }]) })
+    await storage.sessions.append('s', [
+      { role: 'user', content: 'earlier' },
+      { role: 'assistant', content: 'reply' },
+    ])
+    const history = await storage.sessions.messages('s')
+    await storage.runs.save({
+      runId: 'older',
+      agentName: 'older',
+      status: 'failed',
+      snapshot: {
+        version: 2,
+        runId: 'older',
+        agentName: 'older',
+        status: 'failed',
+        turn: 0,
+        inputLength: 3,
+        usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
+        toolChoice: 'auto',
+        outputRetries: 0,
+        error: { name: 'ModelError', message: 'down' },
+        session: { id: 's', historyLength: 2 },
+        messageCount: 3,
+        itemCount: 0,
+      },
+      part: { messages: [...history, { role: 'user', content: 'question' }], items: [] } as never,
+      expectedRevision: null,
+    })
+    const result = await new Runtime({ storage, agents: [agent] }).resume('older')
+    expect(result).toMatchObject({ status: 'completed', output: 'answer' })
+    expect(result.messages).toHaveLength(4)
+    expect(result.messages.slice(0, 3).map((message) => message.content)).toEqual([
+      'earlier',
+      'reply',
+      'question',
+    ])
   })
 
   it('resumes a run stored in format 1 (the whole state in the snapshot) and continues in format 2', async () => {

@@ -73,6 +73,14 @@ export interface CreateSessionInput {
   messages?: readonly Message[]
 }
 
+/** Which messages `sessions.messages` and `sessions.entries` read. */
+export interface SessionReadOptions {
+  /** The branch to read (default: the active one). */
+  branchId?: string
+  /** Read the path ending at this message (an id from `entries`) instead of a branch. Not with `branchId`. */
+  headId?: string
+}
+
 /** Conversations with branching: edit a message, regenerate an answer, fork, switch branches. */
 export interface SessionRepository {
   /** Creates a session (error when the id exists). */
@@ -100,10 +108,14 @@ export interface SessionRepository {
     messages: readonly Message[],
     options?: { branchId?: string },
   ): Promise<SessionEntry[]>
-  /** The messages of a branch (default: active), oldest first; [] for an unknown session. */
-  messages(sessionId: string, options?: { branchId?: string }): Promise<Message[]>
+  /**
+   * The messages of a branch (default: active), oldest first; [] for an unknown session. With
+   * `headId`, the path from the root to that message instead (what a run of the session read:
+   * it stays readable after edits, which add branches and change no message).
+   */
+  messages(sessionId: string, options?: SessionReadOptions): Promise<Message[]>
   /** Same as `messages` with the ids needed to edit or regenerate. */
-  entries(sessionId: string, options?: { branchId?: string }): Promise<SessionEntry[]>
+  entries(sessionId: string, options?: SessionReadOptions): Promise<SessionEntry[]>
   /**
    * Edits a message: a new branch ending with the new version of the message (after the original's
    * parent) becomes active. The original branch stays as it was.

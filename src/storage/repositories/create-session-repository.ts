@@ -1,3 +1,4 @@
+import { ConfigError } from '../../errors/errors.js'
 import type { Message } from '../../messages/message.js'
 import type { JsonObject } from '../../util/json.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
@@ -7,6 +8,7 @@ import type {
   Session,
   SessionEntry,
   SessionPage,
+  SessionReadOptions,
   SessionRepository,
 } from '../session-repository.js'
 import { RecordNotFoundError } from '../storage-errors.js'
@@ -85,10 +87,25 @@ export function createSessionRepository(driver: StoreDriver): SessionRepository 
     return decodeRecord<StoredMessage>(record)
   }
 
-  async function entriesOf(sessionId: string, branchId: string | undefined): Promise<SessionEntry[]> {
+  async function entriesOf(
+    sessionId: string,
+    options: SessionReadOptions,
+    field: string,
+  ): Promise<SessionEntry[]> {
+    if (options.headId !== undefined) {
+      if (options.branchId !== undefined) {
+        throw new ConfigError({
+          message: `${field}: give branchId or headId, not both (headId reads the path ending at that message).`,
+        })
+      }
+      const headId = requireId(options.headId, `${field}: headId`)
+      if ((await loadSession(sessionId)) === null) return []
+      await requireMessage(sessionId, headId)
+      return branchPath(driver, sessionId, headId)
+    }
     const session = await loadSession(sessionId)
     if (session === null) return []
-    const branch = await requireBranch(sessionId, branchId ?? session.data.activeBranchId)
+    const branch = await requireBranch(sessionId, options.branchId ?? session.data.activeBranchId)
     return branchPath(driver, sessionId, branch.data.headId)
   }
 
@@ -253,12 +270,16 @@ export function createSessionRepository(driver: StoreDriver): SessionRepository 
     },
 
     async messages(sessionId, options = {}) {
-      const entries = await entriesOf(requireId(sessionId, 'sessions.messages: sessionId'), options.branchId)
+      const entries = await entriesOf(
+        requireId(sessionId, 'sessions.messages: sessionId'),
+        options,
+        'sessions.messages',
+      )
       return entries.map((entry) => entry.message)
     },
 
     async entries(sessionId, options = {}) {
-      return entriesOf(requireId(sessionId, 'sessions.entries: sessionId'), options.branchId)
+      return entriesOf(requireId(sessionId, 'sessions.entries: sessionId'), options, 'sessions.entries')
     },
 
     async edit(sessionId, messageId, message) {

@@ -68,7 +68,10 @@ function jsonProblem(value: unknown, depth: number): string | undefined {
 /** Drops `undefined` fields, as JSON would, so the stored object and the returned one agree. */
 export function compact<T extends object>(value: T): T {
   const result: Record<string, unknown> = {}
-  for (const [key, item] of Object.entries(value)) if (item !== undefined) result[key] = item
+  for (const key in value) {
+    const item = value[key]
+    if (item !== undefined) result[key] = item
+  }
   return result as T
 }
 

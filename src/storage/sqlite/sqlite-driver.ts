@@ -16,6 +16,9 @@ import { migrateSqlite, prepareStatements, type SqliteRow } from './sqlite-state
 /** The longest chain `ancestors` follows without a limit: a bound in case of a cycle (hand-edited data). */
 export const MAX_CHAIN = 1_000_000
 
+/** How many records' index values the driver remembers (see `indexed`); past it, it starts over. */
+const MAX_INDEXED = 10_000
+
 class Conflict {
   constructor(
     readonly index: number,
@@ -62,6 +65,12 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
     placeholder: () => '?',
   }
   const lists = new Map<string, BetterSqlite3.Statement>()
+  /**
+   * The index values this process last wrote per record, with the revision and order written: a
+   * checkpoint (which rewrites its run's record with the same values) then skips the two index
+   * statements. Cleared whenever a batch rolls back, so it only holds committed writes.
+   */
+  const indexed = new Map<string, { revision: number; ord: number; values: string }>()
 
   const toRecord = (collection: string, row: SqliteRow): StoredRecord => ({
     collection,
@@ -140,8 +149,21 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
     }
     if (operation.indexes !== undefined) {
       const values = JSON.stringify(operation.indexes)
-      statements.unindex.run(collection, key, written.ord, values)
-      statements.reindex.run(collection, written.ord, key, values)
+      const id = `${collection}\u0000${key}`
+      const last = indexed.get(id)
+      // The entries this process wrote with the revision this write replaces are still there: the
+      // compare-and-set proves nobody wrote the record since. Same values at the same order: skip.
+      if (
+        last === undefined ||
+        last.revision !== operation.expectedRevision ||
+        last.ord !== written.ord ||
+        last.values !== values
+      ) {
+        statements.unindex.run(collection, key, written.ord, values)
+        statements.reindex.run(collection, written.ord, key, values)
+      }
+      if (indexed.size >= MAX_INDEXED) indexed.clear()
+      indexed.set(id, { revision: written.revision, ord: written.ord, values })
     }
     return written.revision
   }
@@ -163,6 +185,7 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
           if (operation.type === 'delete') {
             statements.delete.run(operation.collection, operation.key)
             statements.unindexKey.run(operation.collection, operation.key)
+            indexed.delete(`${operation.collection}\u0000${operation.key}`)
           }
           revisions.push(0)
           break
@@ -170,6 +193,7 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
         case 'deleteGroup':
           statements.unindexGroup.run(operation.collection, operation.collection, operation.group)
           statements.deleteGroup.run(operation.collection, operation.group)
+          indexed.clear()
           revisions.push(0)
           break
         default: {
@@ -186,6 +210,7 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
     try {
       return { ok: true, revisions: immediate ? apply.immediate(operations, now) : apply(operations, now) }
     } catch (error) {
+      indexed.clear()
       if (error instanceof Conflict)
         return { ok: false, index: error.index, actualRevision: error.actualRevision }
       throw error
@@ -224,6 +249,7 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
     try {
       results = applyGroup.immediate(group)
     } catch (error) {
+      indexed.clear()
       for (const pending of group) pending.reject(wrap(error, 'write'))
       return
     }

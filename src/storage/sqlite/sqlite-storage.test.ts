@@ -21,6 +21,73 @@ await storageConformance({
 })
 
 describe('createSqliteStorage', () => {
+  it('skips rewriting index entries a checkpoint leaves unchanged, never after a rolled-back or foreign write', async () => {
+    const path = nextPath()
+    const one = createSqliteStorage({ path, synchronous: 'NORMAL' })
+    const two = createSqliteStorage({ path, synchronous: 'NORMAL' })
+    const byStatus = async (status: 'running' | 'completed' | 'failed') =>
+      (await one.runs.list({ status })).map((run) => run.runId)
+    const saved = await one.runs.save({
+      runId: 'r',
+      agentName: 'a',
+      status: 'running',
+      snapshot: { version: 1 },
+      expectedRevision: null,
+    })
+    // same values: the entries stay right (and are not rewritten)
+    const again = await one.runs.save({
+      runId: 'r',
+      agentName: 'a',
+      status: 'running',
+      snapshot: { version: 1 },
+      expectedRevision: saved.revision,
+    })
+    expect(await byStatus('running')).toEqual(['r'])
+    // a batch of process one that rolls back (its session append conflicts) remembers nothing
+    const driver = storageDriverOf(one)
+    if (driver === undefined) throw new Error('no driver')
+    const rolledBack = await driver.commit(
+      [
+        {
+          type: 'put',
+          collection: 'run',
+          key: 'r',
+          group: 'a',
+          order: 0,
+          keepPosition: true,
+          indexes: ['s:completed', 'a:completed:a'],
+          data: { version: 1, runId: 'r', agentName: 'a', status: 'completed' },
+          expectedRevision: again.revision,
+        },
+        { type: 'check', collection: 'run', key: 'missing', expectedRevision: 7 },
+      ],
+      Date.now(),
+    )
+    expect(rolledBack.ok).toBe(false)
+    // process two fails the run (the revision the rolled-back batch had used), then process one
+    // completes it: the entries must move to completed
+    const failed = await two.runs.save({
+      runId: 'r',
+      agentName: 'a',
+      status: 'failed',
+      snapshot: { version: 1 },
+      expectedRevision: again.revision,
+    })
+    expect(await byStatus('failed')).toEqual(['r'])
+    await one.runs.save({
+      runId: 'r',
+      agentName: 'a',
+      status: 'completed',
+      snapshot: { version: 1 },
+      expectedRevision: failed.revision,
+    })
+    expect(await byStatus('completed')).toEqual(['r'])
+    expect(await byStatus('failed')).toEqual([])
+    expect(await byStatus('running')).toEqual([])
+    await two.close()
+    await one.close()
+  })
+
   it('keeps everything in one WAL file with synchronous=FULL by default and a migrations table', async () => {
     const path = nextPath()
     const storage = createSqliteStorage({ path })
