@@ -12,7 +12,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createCircuitBreakers, type Model } from 'agentloop'
+import type { Model } from 'agentloop'
+import { createCircuitBreakers } from 'agentloop/config'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const bin = join(root, 'dist/cli/main.js')

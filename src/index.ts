@@ -141,11 +141,10 @@ export type {
   CircuitTarget,
 } from './model/circuit-breaker.js'
 export type { CircuitBreakerOptions } from './model/circuit-breaker-options.js'
-export {
-  type CircuitBreakerModel,
-  type CircuitBreakers,
-  type CircuitBreakersOptions,
-  createCircuitBreakers,
+export type {
+  CircuitBreakerModel,
+  CircuitBreakers,
+  CircuitBreakersOptions,
 } from './model/circuit-breakers.js'
 export type {
   CircuitChangeReason,

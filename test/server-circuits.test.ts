@@ -1,11 +1,5 @@
-import {
-  Agent,
-  createCircuitBreakers,
-  createMemoryStorage,
-  createModelRegistry,
-  ModelError,
-  Runtime,
-} from 'agentloop'
+import { Agent, createMemoryStorage, createModelRegistry, ModelError, Runtime } from 'agentloop'
+import { createCircuitBreakers } from 'agentloop/config'
 import { scriptedModel } from 'agentloop/testing'
 import { describe, expect, it } from 'vitest'
 import { startServer } from './support/server.js'

@@ -136,7 +136,7 @@ export function checkServerOptions(input: ServerOptions): CheckedServerOptions {
   ) {
     throw new ConfigError({
       message:
-        'createServer: circuitBreakers must be a registry made by createCircuitBreakers() (from agentloop).',
+        'createServer: circuitBreakers must be a registry made by createCircuitBreakers() (from agentloop/config).',
     })
   }
   if (options.cors !== undefined && !Array.isArray(options.cors?.origins)) {
