@@ -60,7 +60,7 @@ describe('server: skeleton over real HTTP', () => {
   })
 
   it('answers errors as { error: { type, message } }: 401, 403, 404, 413, 400, 422 naming the field', async () => {
-    const { request } = await startServer({ bodyLimitBytes: 2048 })
+    const { request, logs } = await startServer({ bodyLimitBytes: 2048 })
     const missing = await request('/api/keys', { key: null })
     expect(missing.status).toBe(401)
     expect(missing.headers.get('WWW-Authenticate')).toBe('Bearer')
@@ -89,6 +89,11 @@ describe('server: skeleton over real HTTP', () => {
     const reader = await createKeyFor(request, ['read'])
     const forbidden = await request('/api/keys', { key: reader })
     expect(forbidden.status).toBe(403)
+    // no key, configured or created, reaches a log line
+    const logText = JSON.stringify(logs)
+    expect(logText).not.toContain(ADMIN_KEY)
+    expect(logText).not.toContain(reader)
+    expect(logs.some((line) => line.keyId === 'config:0')).toBe(true)
     expect((await forbidden.json()).error.message).toContain('"admin" scope')
   })
 

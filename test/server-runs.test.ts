@@ -63,8 +63,25 @@ describe('server: runs', () => {
     expect((await request('/api/runs?status=sleeping')).status).toBe(422)
   })
 
+  it('runs a stored agent by name through the runner (registered on the runtime on first use)', async () => {
+    const model = scriptedModel([{ text: 'stored answer' }])
+    const runtime = new Runtime({ storage: createMemoryStorage(), models: { test: () => model } })
+    const { request } = await startServer({ runtime })
+    const created = await request('/api/agents', {
+      json: { name: 'kept', instructions: 'Be brief.', model: 'test:m' },
+    })
+    expect(created.status).toBe(201)
+    const { runId } = await (await request('/api/runs', { json: { agent: 'kept', input: 'hi' } })).json()
+    expect(await waitForStatus(request, runId, ['completed'])).toMatchObject({
+      agent: 'kept',
+      output: 'stored answer',
+    })
+    expect(model.requests[0]?.instructions).toBe('Be brief.')
+    expect(runtime.runnables.get('kept')?.kind).toBe('agent')
+  })
+
   it("lists and reaches only the key owner's runs (404 for another owner's), admin sees all", async () => {
-    const model = scriptedModel([{ text: 'mine' }])
+    const model = scriptedModel([{ text: 'mine' }, { text: 'two' }, { text: 'three' }])
     const runtime = new Runtime({
       storage: createMemoryStorage(),
       agents: [new Agent({ name: 'echo', model })],
@@ -88,6 +105,23 @@ describe('server: runs', () => {
       ),
     ).toEqual([runId])
     expect((await request(`/api/runs/${runId}`)).status).toBe(200)
+    // the owner's listing pages by cursor and filters
+    const more: string[] = []
+    for (const input of ['y', 'z']) {
+      const submitted = await (
+        await request('/api/runs', { key: alice, json: { agent: 'echo', input } })
+      ).json()
+      await waitForStatus(request, submitted.runId, ['completed'])
+      more.push(submitted.runId)
+    }
+    const first = await (await request('/api/runs?limit=2', { key: alice })).json()
+    expect(first.runs.map((run: { runId: string }) => run.runId)).toEqual([more[1], more[0]])
+    const second = await (
+      await request(`/api/runs?limit=2&cursor=${first.nextCursor}`, { key: alice })
+    ).json()
+    expect(second.runs.map((run: { runId: string }) => run.runId)).toEqual([runId])
+    expect(second.nextCursor).toBeNull()
+    expect((await (await request('/api/runs?status=failed', { key: alice })).json()).runs).toEqual([])
   })
 
   it('cancels a run, and continues a paused run after approvals (422 for an unknown call, 409 when not paused)', async () => {

@@ -66,10 +66,14 @@ export function createBullMqQueue(options: BullMqQueueOptions = {}): RunQueue {
     return connection
   }
   let queue: Queue | undefined
-  const queueOf = async () => {
-    const { BullQueue } = await loadBullMq()
-    queue ??= new BullQueue(name, { connection: open(), prefix })
-    return queue
+  let opening: Promise<Queue> | undefined
+  // One Queue however many calls race for the first one.
+  const queueOf = () => {
+    opening ??= loadBullMq().then(({ BullQueue }) => {
+      queue = new BullQueue(name, { connection: open(), prefix })
+      return queue
+    })
+    return opening
   }
   let worker: Worker | undefined
   return {

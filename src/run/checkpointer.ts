@@ -62,6 +62,10 @@ export class Checkpointer {
   readonly #hooks: CheckpointHooks | undefined
   /** Set when a `before*` hook refused a save: the run then ends without writing anything more. */
   #vetoed = false
+  readonly #watched: (() => boolean) | undefined
+  #lazy(): boolean {
+    return this.#watched !== undefined && !this.#watched()
+  }
 
   constructor(options: {
     storage: Storage
@@ -79,9 +83,15 @@ export class Checkpointer {
     metadata?: JsonObject | undefined
     /** The run's state hooks (save and session append), when it has any. */
     hooks?: CheckpointHooks | undefined
+    /**
+     * Whether anyone watches the run now (default: always, with a sink). While nobody does, the
+     * events between transitions are written with the next transition instead of on their own.
+     */
+    watched?: (() => boolean) | undefined
   }) {
     this.#metadata = options.metadata
     this.#hooks = options.hooks
+    this.#watched = options.watched
     if (options.saved !== undefined) this.#saved = { ...options.saved }
     this.storage = options.storage
     this.#runId = options.runId
@@ -112,7 +122,8 @@ export class Checkpointer {
     event.time = Date.now()
     this.#open.push(event)
     // Without a stream nobody is told until the next transition, which writes these events too.
-    if (this.#sink === undefined || !this.#claimed || data.type === 'run.end') return undefined
+    if (this.#sink === undefined || !this.#claimed || data.type === 'run.end' || this.#lazy())
+      return undefined
     const writer = this.#startWriter()
     return this.#open.length >= MAX_PENDING ? writer : undefined
   }
@@ -228,6 +239,7 @@ export class Checkpointer {
     return (
       this.#sink !== undefined &&
       this.#claimed &&
+      !this.#lazy() &&
       this.#failure === undefined &&
       this.#open.length > 0 &&
       this.#open.at(-1)?.type !== 'run.end'

@@ -19,6 +19,11 @@ export type Unsubscribe = () => void
 export interface EventBus {
   /** `memory` or `redis`. */
   readonly backend: string
+  /**
+   * Whether the run may have subscribers (an in-process bus knows; a shared one answers true).
+   * Runs nobody watches store their events with their checkpoints rather than one write each.
+   */
+  watched?(runId: string): boolean
   /** Publishes events of one run, already stored, in `seq` order (fire and forget). */
   publish(runId: string, events: readonly RunEvent[]): void
   /** Receives the run's events published from now on; resolves once the subscription is live. */
@@ -40,6 +45,7 @@ export function createInProcessEventBus(): EventBus {
   const control = new Set<(message: ControlMessage) => void>()
   return {
     backend: 'memory',
+    watched: (runId) => runs.has(runId),
     publish(runId, events) {
       const listeners = runs.get(runId)
       if (listeners === undefined) return

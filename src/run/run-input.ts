@@ -13,6 +13,10 @@ export function checkInputKind(input: RunInput): void {
   }
 }
 
+// Loaded once: a dynamic import per call goes through the module loader every time (and through
+// loader hooks such as tsx's, a round trip to another thread).
+let messageSchemas: Promise<typeof import('../messages/message-schema.js')> | undefined
+
 /**
  * Turns a run input into validated messages; a bad message fails with an error naming its index and
  * field. The message schemas (and zod) load on the first conversation given as messages.
@@ -20,7 +24,8 @@ export function checkInputKind(input: RunInput): void {
 export async function toMessages(input: RunInput): Promise<Message[]> {
   checkInputKind(input)
   if (typeof input === 'string') return [{ role: 'user', content: input }]
-  const { Message: MessageSchema } = await import('../messages/message-schema.js')
+  messageSchemas ??= import('../messages/message-schema.js')
+  const { Message: MessageSchema } = await messageSchemas
   const messages: Message[] = []
   input.forEach((message, index) => {
     const parsed = MessageSchema.safeParse(message)

@@ -282,6 +282,51 @@ describe('agents as runnables', () => {
     ).toEqual([false, true])
   })
 
+  it('continues a session, and keeps the run context out of storage and events', async () => {
+    const storage = createMemoryStorage()
+    const seen: unknown[] = []
+    const whoami = tool({
+      name: 'whoami',
+      description: 'Who is asking',
+      parameters: z.object({}),
+      execute: (_, { context }) => {
+        seen.push(context)
+        return 'a user'
+      },
+    })
+    const agent = new Agent({
+      name: 'chat',
+      model: scriptedModel([
+        { toolCalls: [{ name: 'whoami', arguments: {} }] },
+        { text: 'first answer' },
+        { text: 'second answer' },
+      ]),
+      tools: [whoami],
+    })
+    const runtime = new Runtime({ storage, agents: [agent] })
+    const session = await storage.sessions.create({})
+    const secret = { apiKey: 'sk-never-stored' }
+    const first = await runtime.submit('chat', 'hello', { session: session.sessionId, context: secret })
+    expect((await runtime.wait(first.runId)).output).toBe('first answer')
+    expect(seen).toEqual([secret])
+    const second = await runtime.submit('chat', 'again', { session: session.sessionId })
+    const result = await runtime.wait(second.runId)
+    expect(result.messages.map((message) => message.role)).toEqual([
+      'user',
+      'assistant',
+      'tool',
+      'assistant',
+      'user',
+      'assistant',
+    ])
+    const stored = JSON.stringify([
+      await storage.runs.load(first.runId),
+      await storage.runs.readEvents(first.runId),
+      await storage.sessions.messages(session.sessionId),
+    ])
+    expect(stored).not.toContain('sk-never-stored')
+  })
+
   it('runtime.resume keeps working, and refuses a queued run', async () => {
     const storage = createMemoryStorage()
     const agent = new Agent({ name: 'a', model: scriptedModel([{ text: 'hi' }]) })
@@ -315,6 +360,31 @@ describe('cancel', () => {
     await expect(runtime.wait(runId)).rejects.toThrow(RunCancelledError)
     expect(Date.now() - began).toBeLessThan(1000)
     const events = await collect(runtime.events(runId))
+    expect(events.at(-1)).toMatchObject({ type: 'run.end', status: 'cancelled' })
+  })
+
+  it('cancels an agent run paused for approval: stored as cancelled, with its run.end', async () => {
+    const storage = createMemoryStorage()
+    const refund = tool({
+      name: 'refund',
+      description: 'Refund',
+      parameters: z.object({}),
+      needsApproval: true,
+      execute: () => 'refunded',
+    })
+    const agent = new Agent({
+      name: 'clerk',
+      model: scriptedModel([{ toolCalls: [{ name: 'refund', arguments: {} }] }]),
+      tools: [refund],
+    })
+    const runtime = new Runtime({ storage, agents: [agent] })
+    const { runId } = await runtime.submit('clerk', 'refund me')
+    expect((await runtime.wait(runId)).status).toBe('awaiting_approval')
+    expect(await runtime.cancel(runId)).toBe('awaiting_approval')
+    expect((await storage.runs.get(runId))?.status).toBe('cancelled')
+    await expect(runtime.wait(runId)).rejects.toThrow(RunCancelledError)
+    const events = await storage.runs.readEvents(runId)
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1))
     expect(events.at(-1)).toMatchObject({ type: 'run.end', status: 'cancelled' })
   })
 
@@ -402,7 +472,7 @@ describe('events', () => {
     })
     const { runId } = await runtime.submit('chatty', 'x')
     const events: RunEvent[] = []
-    for await (const event of runtime.events(runId, { maxBuffered: 8 } as never)) {
+    for await (const event of runtime.events(runId, { maxBuffered: 8 })) {
       events.push(event)
       // A consumer much slower than the run.
       if (events.length % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 5))
@@ -456,6 +526,35 @@ describe('orphans', () => {
     await fresh.work()
     expect((await fresh.wait(runId)).output).toBe('done 1 2')
     expect(executed).toEqual(['two'])
+  })
+
+  it('never takes a run this process executes with runtime.run for an orphan', async () => {
+    const storage = createMemoryStorage()
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const wait = tool({
+      name: 'wait',
+      description: 'Wait',
+      parameters: z.object({}),
+      execute: async () => {
+        await gate
+        return 'waited'
+      },
+    })
+    const agent = new Agent({
+      name: 'patient',
+      model: scriptedModel([{ toolCalls: [{ name: 'wait', arguments: {} }] }, { text: 'done' }]),
+      tools: [wait],
+    })
+    const runtime = new Runtime({ storage, agents: [agent], runner: { worker: false } })
+    const running = runtime.run(agent, 'go', { runId: 'direct' })
+    while ((await storage.runs.get('direct'))?.status !== 'running')
+      await new Promise((r) => setTimeout(r, 2))
+    expect(await runtime.recoverOrphans({ olderThanMs: 0 })).toBe(0)
+    release()
+    expect((await running).output).toBe('done')
   })
 
   it('fails an orphan whose runnable is not registered, with a run.end naming it', async () => {

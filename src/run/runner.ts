@@ -30,9 +30,16 @@ import type { EventSink } from './checkpointer.js'
 import type { ControlMessage, EventBus, Unsubscribe } from './event-bus.js'
 import { executeRunnable } from './execute-runnable.js'
 import { followRun } from './follow-run.js'
+import { toMessages } from './run-input.js'
 import type { QueuedRun, RunQueue } from './run-queue.js'
 import type { RegisteredRunnable, RunnableRegistry } from './runnable.js'
 import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
+
+/** How a run executed in this process ended: its result or error, or not here (`ended: false`). */
+export type LocalOutcome =
+  | { ended: false }
+  | { ended: true; value: unknown }
+  | { ended: true; error: unknown }
 
 /** Statuses a run leaves only by executing. */
 const OPEN: ReadonlySet<RunStatus> = new Set(['queued', 'running'])
@@ -47,6 +54,8 @@ export interface AgentLaunch {
   signal: AbortSignal
   timeoutMs: number
   sink: EventSink
+  /** Whether anyone watches the run (see `EventBus.watched`). */
+  watched: (() => boolean) | undefined
   willRetry(error: unknown): boolean
 }
 
@@ -71,6 +80,11 @@ export interface RunnerSettings {
    * a distributed one; `runtime.work()` or `startWorker()` turns it on).
    */
   worker?: boolean
+  /**
+   * The run context of runs that arrive without one (through a distributed queue, or after a
+   * restart): called with the run's id, runnable name and metadata. Never stored.
+   */
+  context?: (run: { runId: string; name: string; metadata: JsonObject | undefined }) => unknown
 }
 
 /** Options of `runtime.submit`. */
@@ -100,8 +114,10 @@ export interface RunnerOptions {
   queue: RunQueue
   bus: EventBus
   registry: RunnableRegistry
-  settings: Required<RunnerSettings>
+  settings: Required<Omit<RunnerSettings, 'context'>> & Pick<RunnerSettings, 'context'>
   startAgent(launch: AgentLaunch): Promise<unknown>
+  /** Whether the runtime executes the run outside the runner (`run`, `stream`, `resume`). */
+  executingHere(runId: string): boolean
 }
 
 /** A run this process executes. */
@@ -116,8 +132,18 @@ export class Runner {
   readonly #options: RunnerOptions
   readonly #local = new Map<string, LocalRun>()
   readonly #contexts = new Map<string, unknown>()
+  /** What submit saved for the runs this process will execute (saves a read when they start). */
+  readonly #submitted = new Map<string, RunCheckpoint>()
   /** Cancellations seen, by run id (kept a while: a job may start after its cancel arrived). */
   readonly #cancelled = new Map<string, number>()
+  /**
+   * How runs executed here ended, for `wait` in this process (no storage read), kept a minute
+   * after the run ends.
+   */
+  readonly #outcomes = new Map<
+    string,
+    { promise: Promise<LocalOutcome>; settle(outcome: LocalOutcome): void }
+  >()
   #control: Promise<Unsubscribe> | undefined
   #working: Promise<void> | undefined
   #orphanTimer: ReturnType<typeof setInterval> | undefined
@@ -172,7 +198,6 @@ export class Runner {
         message: `submit: session is for agents; "${name}" is a ${entry.kind === 'steps' ? 'step job' : 'runnable'}.`,
       })
     }
-    const { toMessages } = await import('./run-input.js')
     const messages = await toMessages(input)
     const runId = options.runId ?? crypto.randomUUID()
     const snapshot: RunnableSnapshot = {
@@ -183,8 +208,9 @@ export class Runner {
       attempts: 0,
       ...(options.session === undefined ? {} : { session: options.session }),
     }
+    let saved: { revision: number; updatedAt: number }
     try {
-      await storage.runs.save({
+      saved = await storage.runs.save({
         runId,
         kind: entry.kind === 'steps' ? 'steps' : 'agent',
         agentName: name,
@@ -204,6 +230,26 @@ export class Runner {
       throw error
     }
     if (options.context !== undefined) this.#contexts.set(runId, options.context)
+    // This process will execute it: wait can take its result without reading storage, and the
+    // worker can start from what was saved without reading it back.
+    if (!queue.distributed && this.#options.settings.worker) {
+      this.#outcomeOf(runId)
+      this.#submitted.set(runId, {
+        record: {
+          runId,
+          kind: entry.kind === 'steps' ? 'steps' : 'agent',
+          agentName: name,
+          status: 'queued',
+          revision: saved.revision,
+          ...(options.session === undefined ? {} : { sessionId: options.session }),
+          ...(options.metadata === undefined ? {} : { metadata: structuredClone(options.metadata) }),
+          createdAt: saved.updatedAt,
+          updatedAt: saved.updatedAt,
+        },
+        snapshot: structuredClone(snapshot),
+        parts: [],
+      })
+    }
     await this.#subscribeControl()
     await queue.enqueue({
       runId,
@@ -330,7 +376,8 @@ export class Runner {
         ...(cursor === undefined ? {} : { cursor }),
       })
       for (const record of page.runs) {
-        if (this.#local.has(record.runId) || record.updatedAt > olderThan) continue
+        if (this.#local.has(record.runId) || this.#options.executingHere(record.runId)) continue
+        if (record.updatedAt > olderThan) continue
         if (await queue.has(record.runId)) continue
         found++
         if (registry.get(record.agentName) === undefined) {
@@ -396,10 +443,53 @@ export class Runner {
   }
 
   /** Executes one job: attempts until the run ends, retrying failures from the last checkpoint. */
+  /** The outcome of a run executed in this process, if it is (or was, in the last minute). */
+  localOutcome(runId: string): Promise<LocalOutcome> | undefined {
+    return this.#outcomes.get(runId)?.promise
+  }
+
+  /** Drops what this process remembers of a run's end (it continues: a resume). */
+  forget(runId: string): void {
+    const entry = this.#outcomes.get(runId)
+    if (entry !== undefined && !this.#local.has(runId)) this.#outcomes.delete(runId)
+  }
+
+  /** The deferred outcome of a run this process executes (created at submit with a local queue). */
+  #outcomeOf(runId: string): { promise: Promise<LocalOutcome>; settle(outcome: LocalOutcome): void } {
+    let entry = this.#outcomes.get(runId)
+    if (entry === undefined) {
+      let settle: (outcome: LocalOutcome) => void = () => {}
+      const promise = new Promise<LocalOutcome>((resolve) => {
+        settle = resolve
+      })
+      entry = { promise, settle }
+      this.#outcomes.set(runId, entry)
+    }
+    return entry
+  }
+
   async #execute(job: QueuedRun): Promise<'done' | 'requeue'> {
     const { runId } = job
-    const { settings } = this.#options
     if (this.#local.has(runId)) return 'done'
+    const outcome = this.#outcomeOf(runId)
+    let ended: LocalOutcome = { ended: false }
+    try {
+      const result = await this.#executeAttempts(job)
+      if (result === 'requeue') return 'requeue'
+      ended = result
+      return 'done'
+    } finally {
+      outcome.settle(ended)
+      // Kept a while for a `wait` that comes late; after that, wait reads storage.
+      setTimeout(() => {
+        if (this.#outcomes.get(runId) === outcome) this.#outcomes.delete(runId)
+      }, 60_000).unref?.()
+    }
+  }
+
+  async #executeAttempts(job: QueuedRun): Promise<LocalOutcome | 'requeue'> {
+    const { runId } = job
+    const { settings } = this.#options
     const local: LocalRun = { controller: new AbortController(), shutdown: false }
     if (this.#cancelled.has(runId)) {
       local.controller.abort(
@@ -418,11 +508,10 @@ export class Runner {
           return retrying
         }
         try {
-          await this.#attempt(job, attempt, local, willRetry)
-          return 'done'
-        } catch {
+          return await this.#attempt(job, attempt, local, willRetry)
+        } catch (error) {
           if (local.shutdown) return 'requeue'
-          if (!retrying) return 'done'
+          if (!retrying) return ownedElsewhere(error) ? { ended: false } : { ended: true, error }
           const delay = Math.min(settings.retryDelayMs * 2 ** (attempt - 1), 10_000)
           await sleep(delay, local.controller.signal).catch(() => {})
         }
@@ -438,11 +527,15 @@ export class Runner {
     attempt: number,
     local: LocalRun,
     willRetry: (error: unknown) => boolean,
-  ): Promise<void> {
+  ): Promise<LocalOutcome> {
     const { storage, registry, bus, settings } = this.#options
     const { runId } = job
-    const checkpoint = await storage.runs.load(runId)
-    if (checkpoint === null || !OPEN.has(checkpoint.record.status)) return // ended, paused or deleted meanwhile
+    const submitted = this.#submitted.get(runId)
+    this.#submitted.delete(runId)
+    // A run submitted here starts from what submit saved (a cancel in between makes its claim conflict).
+    const checkpoint = submitted ?? (await storage.runs.load(runId))
+    // Ended, paused or deleted meanwhile: nothing to run, and wait reads storage.
+    if (checkpoint === null || !OPEN.has(checkpoint.record.status)) return { ended: false }
     const { record } = checkpoint
     const entry = registry.get(record.agentName)
     if (entry === undefined) {
@@ -453,17 +546,20 @@ export class Runner {
           message: `No runnable named "${record.agentName}" is registered on the worker that took run "${runId}". Register it in the worker's config module.`,
         }),
       )
-      return
+      return { ended: false }
     }
-    const seq = await storage.runs.lastEventSeq(runId)
+    // A queued run has no events yet (a cancel ends it instead of starting it).
+    const seq = record.status === 'queued' ? 0 : await storage.runs.lastEventSeq(runId)
     const sink: EventSink = (event) => {
       bus.publish(runId, [event])
       return undefined
     }
     const timeoutMs = job.timeoutMs ?? settings.timeoutMs
-    const context = this.#contexts.get(runId)
+    const context = this.#contexts.has(runId)
+      ? this.#contexts.get(runId)
+      : settings.context?.({ runId, name: entry.name, metadata: record.metadata })
     if (entry.kind === 'agent') {
-      await this.#options.startAgent({
+      const value = await this.#options.startAgent({
         agent: entry.agent,
         checkpoint,
         seq,
@@ -471,9 +567,10 @@ export class Runner {
         signal: local.controller.signal,
         timeoutMs,
         sink,
+        watched: bus.watched === undefined ? undefined : () => bus.watched?.(runId) === true,
         willRetry,
       })
-      return
+      return { ended: true, value }
     }
     const snapshot = checkpoint.snapshot
     if (!isRunnableSnapshot(snapshot)) {
@@ -481,7 +578,7 @@ export class Runner {
         message: `Run "${runId}" of "${entry.name}" has a checkpoint that is not a runnable's; it cannot be executed.`,
       })
     }
-    await executeRunnable({
+    const outcome = await executeRunnable({
       entry,
       storage,
       runId,
@@ -496,6 +593,20 @@ export class Runner {
       willRetry,
       sink,
     })
+    return {
+      ended: true,
+      value: {
+        runId,
+        input: snapshot.input,
+        status: 'completed',
+        output: outcome.output,
+        items: [],
+        messages: snapshot.input,
+        usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
+        turns: 0,
+        interruptions: [],
+      },
+    }
   }
 
   /** Ends a run nobody executes (queued, paused or orphaned): its status and `run.end`, saved then published. */
@@ -549,6 +660,14 @@ export function isRetryable(caught: unknown): boolean {
     return false
   }
   return true
+}
+
+/** A failure because another process took the run over: the run goes on there. */
+function ownedElsewhere(error: unknown): boolean {
+  return (
+    error instanceof StorageConflictError ||
+    (error instanceof ConfigError && error.cause instanceof StorageConflictError)
+  )
 }
 
 function checkSubmitOptions(options: SubmitOptions): void {

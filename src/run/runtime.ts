@@ -157,6 +157,8 @@ interface Launch {
   metadata?: JsonObject | undefined
   /** Whether the runner retries after this error (then the run does not end). */
   willRetry?: (error: unknown) => boolean
+  /** Whether anyone watches the run (the bus knows): events between checkpoints are written eagerly only then. */
+  watched?: (() => boolean) | undefined
 }
 
 /** Runs agents. Holds what runs share; safe to use for any number of concurrent runs. */
@@ -181,6 +183,8 @@ export class Runtime {
       isModelReference(agent.model) ? await this.models.resolve(agent.model.reference) : agent.model,
     runNested: (request) => this.#runNested(request),
   }
+  /** Durable runs executing in this process (run, stream, resume or the runner): never orphans. */
+  readonly #executing = new Set<string>()
 
   constructor(runtimeOptions: RuntimeOptions = {}) {
     const options = checkRuntimeOptions(runtimeOptions)
@@ -251,7 +255,16 @@ export class Runtime {
    * error when it failed or was cancelled. Works for a run executing in any process.
    */
   async wait<TOutput = unknown>(runId: string): Promise<RunResult<TOutput>> {
-    const checkpoint = await this.#runnerOf().settle(runId)
+    const runner = this.#runnerOf()
+    // A run executed in this process: its result without reading it back.
+    const local = await runner.localOutcome(runId)
+    if (local?.ended === true) {
+      if ('error' in local) throw local.error
+      const result = local.value as RunResult<TOutput>
+      // A paused run may have been decided on or cancelled since: read it back.
+      if (result.status === 'completed') return result
+    }
+    const checkpoint = await runner.settle(runId)
     return storedResult<TOutput>(checkpoint, (stored) => this.#parseCheckpoint(stored))
   }
 
@@ -264,7 +277,17 @@ export class Runtime {
    * The run's events: the stored log after `after` (a `seq`), then live ones, up to its `run.end`,
    * with no gap and no duplicate. Works from any process that shares the storage and the bus.
    */
-  events(runId: string, options: { after?: number; signal?: AbortSignal } = {}): AsyncIterable<RunEvent> {
+  events(
+    runId: string,
+    options: {
+      /** Yield events with a `seq` above this (default 0: the whole log). */
+      after?: number
+      /** Stops following: the iteration ends. */
+      signal?: AbortSignal
+      /** Live events held for a slow reader before they are dropped and read again from storage (default 1024). */
+      maxBuffered?: number
+    } = {},
+  ): AsyncIterable<RunEvent> {
     return this.#runnerOf().events(runId, options)
   }
 
@@ -316,8 +339,10 @@ export class Runtime {
             ? 60_000
             : positiveMilliseconds(settings.orphanAfterMs, `${where}: orphanAfterMs`),
         worker: settings.worker ?? !queue.distributed,
+        ...(settings.context === undefined ? {} : { context: settings.context }),
       },
       startAgent: (launch) => this.#launchAgent(launch),
+      executingHere: (runId) => this.#executing.has(runId),
     })
     return this.#runner
   }
@@ -336,6 +361,7 @@ export class Runtime {
       storage,
       metadata: record.metadata,
       willRetry: request.willRetry,
+      watched: request.watched,
     }
     if (record.status === 'queued') {
       const snapshot = checkpoint.snapshot as unknown as RunnableSnapshot
@@ -433,6 +459,7 @@ export class Runtime {
     }
     // Watchers of the run (runtime.events) see a resumed run's events when the runner is in use.
     const runner = this.#runner
+    runner?.forget(runId)
     const sink: EventSink | undefined =
       runner === undefined
         ? undefined
@@ -660,6 +687,7 @@ export class Runtime {
             sink,
             metadata: launch.metadata,
             hooks: checkpointHooks(this.#hookChain(agent) as HookChain<unknown>, agent.name, options.context),
+            watched: launch.watched,
           })
 
     const execution = startExecution<RunEventData, RunEvent>({
@@ -702,7 +730,12 @@ export class Runtime {
       executeInputToolCalls: options.executeInputToolCalls === true,
       willRetry: launch.willRetry,
     }
-    const cleanUp = () => execution.dispose()
+    const durable = storage !== undefined
+    if (durable) this.#executing.add(runId)
+    const cleanUp = () => {
+      execution.dispose()
+      if (durable) this.#executing.delete(runId)
+    }
     const promise = begin(active, launch.input, storage, this.models, launch.phase === 'queued')
     promise.then(cleanUp, (error: unknown) => {
       cleanUp()

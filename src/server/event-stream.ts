@@ -12,6 +12,11 @@ import type { Shutdown } from './shutdown.js'
 export interface EventWriter {
   /** One event; `id` becomes `id:` (resume point), `event` the `event:` line. Resolves false once the client is gone. */
   send(message: { data: string; id?: string; event?: string }): Promise<boolean>
+  /**
+   * Bytes already in SSE form (`id: ...\nevent: ...\ndata: ...\n\n`): for one event sent to many
+   * clients, formatted and encoded once. Resolves false once the client is gone.
+   */
+  frame(bytes: Uint8Array): Promise<boolean>
   /** A comment line (`: text`). */
   comment(text: string): Promise<void>
   /** True once the client disconnected. */
@@ -61,6 +66,16 @@ export function eventStream(
         if (closed) return false
         try {
           await stream.writeSSE(message)
+          return !closed
+        } catch {
+          close()
+          return false
+        }
+      },
+      async frame(bytes) {
+        if (closed) return false
+        try {
+          await stream.write(bytes)
           return !closed
         } catch {
           close()

@@ -9,18 +9,17 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import { z } from 'zod'
 import { describeError } from '../errors/describe-error.js'
-import type { RunEvent } from '../events/run-event.js'
 import { Message } from '../messages/message-schema.js'
 import type { RunResult } from '../run/run-result.js'
 import { RUN_STATUSES, type RunRecord } from '../storage/run-repository.js'
 import type { AgentCatalog } from './agent-catalog.js'
-import { eventStream } from './event-stream.js'
 import { HttpError, notFound } from './http-error.js'
+import { listOwnedRuns } from './owned-runs.js'
 import { mayAccess, type Ownership } from './ownership.js'
-import { decodeCursor, encodeCursor } from './page-cursor.js'
 import { type Principal, requireScope } from './principal.js'
 import type { RouteOptions } from './register-api-routes.js'
 import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody, Name } from './route-helpers.js'
+import { registerRunEventsRoute } from './run-events-route.js'
 import { refuseWhileDraining } from './run-launcher.js'
 import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
@@ -70,9 +69,16 @@ const Approvals = z
   .strict()
   .meta({ id: 'Approvals' })
 const RunParam = z.object({ runId: Id })
+/** Outcomes of ended runs kept in memory for `GET /api/runs/{runId}`. */
+const ENDED_CACHE_SIZE = 1000
+
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'awaiting_approval', 'needs_review'])
 
-function view(record: RunRecord, result?: RunResult<unknown> | { error: { name: string; message: string } }) {
+type RunOutcome =
+  | Pick<RunResult<unknown>, 'output' | 'usage' | 'interruptions'>
+  | { error: { name: string; message: string } }
+
+function view(record: RunRecord, result?: RunOutcome) {
   return {
     runId: record.runId,
     agent: record.agentName,
@@ -102,6 +108,7 @@ export function registerRunRoutes(
   const { catalog, ownership, options } = deps
   const runtime = server.runtime
   const runs = server.storage.runs
+  const ended = new Map<string, { revision: number; outcome: RunOutcome }>()
 
   /** A run the principal may reach; 404 otherwise (never 403). */
   const findRun = async (principal: Principal, runId: string): Promise<RunRecord> => {
@@ -111,9 +118,29 @@ export function registerRunRoutes(
     return record
   }
 
-  /** The stored result of a run that ended or paused (no waiting). */
-  const resultOf = async (record: RunRecord) => {
+  /**
+   * The stored result of a run that ended or paused (no waiting). An ended run's `run.end` event
+   * carries it (one read); a paused run's interruptions come from its checkpoint.
+   */
+  const resultOf = async (record: RunRecord): Promise<RunOutcome | undefined> => {
     if (!TERMINAL.has(record.status)) return undefined
+    if (record.status === 'completed' || record.status === 'failed' || record.status === 'cancelled') {
+      // An ended run's outcome is kept while its record says the same status and revision (a
+      // resumed run changes both), bounded, oldest dropped first.
+      const cached = ended.get(record.runId)
+      if (cached !== undefined && cached.revision === record.revision) return cached.outcome
+      const last = await runs.lastEventSeq(record.runId)
+      const [end] = await runs.readEvents(record.runId, { afterSeq: Math.max(0, last - 1), limit: 1 })
+      if (end?.type === 'run.end' && end.status === record.status) {
+        const outcome: RunOutcome =
+          end.error !== undefined
+            ? { error: end.error }
+            : { output: end.output, usage: end.usage, interruptions: [] }
+        ended.set(record.runId, { revision: record.revision, outcome })
+        if (ended.size > ENDED_CACHE_SIZE) ended.delete(ended.keys().next().value as string)
+        return outcome
+      }
+    }
     try {
       return await runtime.wait(record.runId)
     } catch (error) {
@@ -136,6 +163,8 @@ export function registerRunRoutes(
       options.shutdown.trackWork(settled, () => {})
     }
   }
+
+  registerRunEventsRoute(app, { server, findRun, options })
 
   app.openapi(
     createRoute({
@@ -236,36 +265,15 @@ export function registerRunRoutes(
           200,
         )
       }
-      // One owner's runs: read through the owner index, filtered page by page.
-      const found: RunRecord[] = []
-      let after = decodeCursor(query.cursor)
-      let nextCursor: string | null = null
-      for (let round = 0; round < 20 && found.length < limit; round++) {
-        const ids = await ownership.list('run', principal.owner, {
-          limit: limit * 2,
-          ...(after === undefined ? {} : { after }),
-        })
-        if (ids.length === 0) break
-        for (const entry of ids) {
-          after = entry.position
-          const record = await runs.get(entry.id)
-          if (
-            record !== null &&
-            (query.status === undefined || record.status === query.status) &&
-            (query.agent === undefined || record.agentName === query.agent) &&
-            (query.sessionId === undefined || record.sessionId === query.sessionId)
-          ) {
-            found.push(record)
-            if (found.length === limit) break
-          }
-        }
-        if (ids.length < limit * 2 && found.length < limit) {
-          after = undefined
-          break
-        }
-      }
-      if (found.length === limit && after !== undefined) nextCursor = encodeCursor(after)
-      return context.json({ runs: found.map((record) => view(record)), nextCursor }, 200)
+      const page = await listOwnedRuns({
+        ownership,
+        runs,
+        owner: principal.owner,
+        filter: query,
+        limit,
+        cursor: query.cursor,
+      })
+      return context.json({ runs: page.runs.map((record) => view(record)), nextCursor: page.nextCursor }, 200)
     },
   )
   app.openapi(
@@ -351,75 +359,6 @@ export function registerRunRoutes(
       )
       track(resumed)
       return context.json({ runId, status: 'running' as const }, 202)
-    },
-  )
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/api/runs/{runId}/events',
-      tags: ['runs'],
-      summary:
-        'The run’s events as SSE: the stored log after Last-Event-ID (or ?after=), then live, up to run.end',
-      description:
-        'Each event: `id:` its seq, `event:` its type, `data:` the event as JSON. Reconnect with Last-Event-ID (or ?after=) to continue with no gap and no duplicate. Keep-alive comments every sseKeepAliveMs. A disconnect leaves the run running unless ?cancelOnDisconnect=true.',
-      security: BEARER,
-      request: {
-        params: RunParam,
-        query: z.object({
-          after: z.coerce.number().int().min(0).optional(),
-          cancelOnDisconnect: z.enum(['true', 'false']).optional(),
-        }),
-        headers: z.object({
-          'last-event-id': z
-            .string()
-            .regex(/^\d{1,15}$/, 'a seq: digits')
-            .optional(),
-        }),
-      },
-      responses: {
-        200: {
-          description: 'text/event-stream of run events',
-          content: { 'text/event-stream': { schema: z.string() } },
-        },
-        ...errors(404, 422, ...AUTH_ERRORS),
-      },
-    }),
-    async (context) => {
-      const principal = context.get('principal')
-      requireScope(principal, 'read')
-      const { runId } = context.req.valid('param')
-      await findRun(principal, runId)
-      const query = context.req.valid('query')
-      const header = context.req.valid('header')['last-event-id']
-      const after = header !== undefined ? Number(header) : (query.after ?? 0)
-      const cancelOnDisconnect = query.cancelOnDisconnect === 'true'
-      return eventStream(
-        context,
-        {
-          keepAliveMs: options.sseKeepAliveMs,
-          shutdown: options.shutdown,
-          onDisconnect: () => {
-            if (cancelOnDisconnect) void runtime.cancel(runId).catch(() => {})
-          },
-        },
-        async (writer) => {
-          const events: AsyncIterable<RunEvent> = runtime.events(runId, { after, signal: writer.signal })
-          try {
-            for await (const event of events) {
-              if (
-                !(await writer.send({
-                  id: String(event.seq),
-                  event: event.type,
-                  data: JSON.stringify(event),
-                }))
-              )
-                break
-            }
-          } catch (error) {
-            if (!writer.closed) await writer.comment(`error: ${describeError(error).message}`)
-          }
-        },
-      )
     },
   )
 }
