@@ -21,10 +21,10 @@ export default defineConfig({
       { find: /^agentloop\/functions$/, replacement: fromRoot('./src/functions/index.ts') },
       { find: /^agentloop\/sandbox$/, replacement: fromRoot('./src/sandbox/index.ts') },
       { find: /^agentloop\/workflows$/, replacement: fromRoot('./src/workflows/index.ts') },
-      { find: /^agentloop\/cli$/, replacement: fromRoot('./src/cli/index.ts') },
       { find: /^agentloop\/server$/, replacement: fromRoot('./src/server/index.ts') },
-      { find: /^agentloop\/config$/, replacement: fromRoot('./src/config/index.ts') },
       { find: /^agentloop\/mcp$/, replacement: fromRoot('./src/mcp/index.ts') },
+      { find: /^agentloop\/config$/, replacement: fromRoot('./src/config/index.ts') },
+      { find: /^agentloop\/cli$/, replacement: fromRoot('./src/cli/index.ts') },
     ],
   },
   test: {

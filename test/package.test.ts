@@ -333,8 +333,8 @@ describe('the built package', () => {
       './ai-sdk',
       './workflows',
       './server',
-      './cli',
       './mcp',
+      './cli',
     ])
       expect(manifest.exports[subpath]).toBeDefined()
   })
