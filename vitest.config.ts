@@ -25,6 +25,7 @@ export default defineConfig({
       { find: /^agentloop\/otel$/, replacement: fromRoot('./src/otel/index.ts') },
       { find: /^agentloop\/mcp$/, replacement: fromRoot('./src/mcp/index.ts') },
       { find: /^agentloop\/config$/, replacement: fromRoot('./src/config/index.ts') },
+      { find: /^agentloop\/cli$/, replacement: fromRoot('./src/cli/index.ts') },
     ],
   },
   test: {

@@ -19,6 +19,8 @@ const entryPoints = Object.values(manifest.exports)
 entryPoints.push('src/sandbox/sandbox-worker.ts')
 // So is the thread of worker tools (`workerTool`), found from wherever the bundler put its caller.
 entryPoints.push('src/tool/tool-worker.ts')
+// The `agentloop` executable (package.json "bin").
+entryPoints.push('src/cli/main.ts')
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true })
 execFileSync(

@@ -140,6 +140,24 @@ export {
   type UserMessage,
   type UserPart,
 } from './messages/message.js'
+export type {
+  CircuitBreaker,
+  CircuitPermit,
+  CircuitTarget,
+} from './model/circuit-breaker.js'
+export type { CircuitBreakerOptions } from './model/circuit-breaker-options.js'
+export type {
+  CircuitBreakerModel,
+  CircuitBreakers,
+  CircuitBreakersOptions,
+} from './model/circuit-breakers.js'
+export type {
+  CircuitChangeReason,
+  CircuitFailure,
+  CircuitSnapshot,
+  CircuitState,
+  CircuitStateChange,
+} from './model/circuit-state.js'
 export type { EmbeddingModel, EmbedOptions, EmbedResult } from './model/embedding-model.js'
 export { knownCapabilities } from './model/known-capabilities.js'
 export type { Model, ModelCapabilities } from './model/model.js'

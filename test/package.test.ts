@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { build, root } from './support/build.js'
 
@@ -64,6 +66,7 @@ describe('the built package', () => {
     expect(external("await import('agentloop/cache')")).toEqual([])
     expect(external("await import('agentloop/knowledge')")).toEqual([])
     expect(external("await import('agentloop/storage')")).toEqual([])
+    expect(external("await import('agentloop/cli')")).toEqual([])
     expect(external("await import('agentloop/config')")).toEqual(['zod'])
     const { stdout } = runModule(`
       const { createMemoryStorage } = await import('agentloop')
@@ -98,6 +101,14 @@ describe('the built package', () => {
         `ConfigError: ${subpath} needs the optional package "${packageName}", which is not installed. Install it next to agentloop: npm install ${packageName}`,
       )
     }
+    const cliError = withHidden(
+      'commander',
+      `const { runCli } = await import('agentloop/cli')
+      try { await runCli(['--version'], {}) } catch (error) { console.log(error.name + ': ' + error.message) }`,
+    )
+    expect(cliError).toBe(
+      'ConfigError: agentloop/cli needs the optional package "commander", which is not installed. Install it next to agentloop: npm install commander',
+    )
     const referenceError = withHidden(
       '@anthropic-ai/sdk',
       `
@@ -347,8 +358,40 @@ describe('the built package', () => {
       expect(manifest.peerDependenciesMeta[peer]).toEqual({ optional: true })
       expect(manifest.devDependencies[peer]).toBeDefined()
     }
-    for (const subpath of ['./openai', './anthropic', './ai-sdk', './workflows', './server', './mcp'])
+    for (const subpath of [
+      './openai',
+      './anthropic',
+      './ai-sdk',
+      './workflows',
+      './server',
+      './mcp',
+      './cli',
+    ])
       expect(manifest.exports[subpath]).toBeDefined()
+  })
+
+  it('runs the agentloop bin from the built package (package.json "bin")', () => {
+    const manifest = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
+    const bin = join(root, manifest.bin.agentloop)
+    expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node')
+    const version = spawnSync(process.execPath, [bin, '--version'], { cwd: root, encoding: 'utf8' })
+    expect(version.status, version.stderr).toBe(0)
+    expect(version.stdout.trim()).toBe(manifest.version)
+    // Node 20 cannot load a TypeScript config by itself: the built command loads it through tsx.
+    const project = mkdtempSync(join(tmpdir(), 'agentloop-bin-'))
+    writeFileSync(
+      join(project, 'agentloop.config.ts'),
+      'const agents: unknown[] = []\nexport default { agents } satisfies Record<string, unknown>\n',
+    )
+    const listed = spawnSync(process.execPath, [bin, '--json', 'runs', 'list'], {
+      cwd: project,
+      encoding: 'utf8',
+    })
+    expect(listed.status, listed.stderr).toBe(0)
+    expect(JSON.parse(listed.stdout)).toEqual({ runs: [], nextCursor: null })
+    const usage = spawnSync(process.execPath, [bin, 'runs', 'lsit'], { cwd: root, encoding: 'utf8' })
+    expect(usage.status).toBe(2)
+    expect(usage.stderr).toContain("unknown command 'lsit'")
   })
 
   it('has a lock file in step with package.json, and CI installs with npm ci alone', () => {

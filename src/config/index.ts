@@ -29,3 +29,5 @@ export {
   type RuntimeSetup,
 } from './runtime-from-config.js'
 export { type RunningWorker, type StartWorkerOptions, startWorker } from './start-worker.js'
+// Circuit breakers per provider endpoint (docs/resilience.md): production wiring, like the rest here.
+export { createCircuitBreakers } from '../model/circuit-breakers.js'

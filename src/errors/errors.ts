@@ -99,6 +99,8 @@ export class ModelError extends AgentLoopError {
   readonly type: string | undefined
   /** The provider's id of the failed request (`x-request-id`, Anthropic `request-id`): quote it to support. */
   readonly requestId: string | undefined
+  /** How long the provider (its `Retry-After`) or an open circuit breaker asked callers to wait, in ms. */
+  readonly retryAfterMs: number | undefined
   constructor(
     options: AgentLoopErrorOptions & {
       provider: string
@@ -107,6 +109,7 @@ export class ModelError extends AgentLoopError {
       code?: string | undefined
       type?: string | undefined
       requestId?: string | undefined
+      retryAfterMs?: number | undefined
     },
   ) {
     super(options)
@@ -116,6 +119,7 @@ export class ModelError extends AgentLoopError {
     this.code = options.code
     this.type = options.type
     this.requestId = options.requestId
+    this.retryAfterMs = options.retryAfterMs
   }
 }
 

@@ -29,6 +29,11 @@ export interface ModelRegistryOptions {
   providers?: Record<string, ModelFactory>
   /** Include the built-in providers (default true). */
   builtins?: boolean
+  /**
+   * Wraps every model the registry creates, such as `breakers.wrap` of `createCircuitBreakers()`
+   * (a circuit breaker per provider endpoint).
+   */
+  wrap?: (model: Model) => Model
 }
 
 /** Splits `provider:model-id` (the model id may itself contain colons, as in `ollama:llama3.1:8b`). */
@@ -83,6 +88,11 @@ function builtinProviders(): Record<string, ModelFactory> {
 
 /** Creates a registry with the built-in providers plus yours. */
 export function createModelRegistry(options: ModelRegistryOptions = {}): ModelRegistry {
+  if (options.wrap !== undefined && typeof options.wrap !== 'function') {
+    throw new ConfigError({
+      message: 'createModelRegistry: wrap must be a function (model) => model, such as breakers.wrap.',
+    })
+  }
   const factories = new Map<string, ModelFactory>(
     Object.entries(options.builtins === false ? {} : builtinProviders()),
   )
@@ -120,7 +130,8 @@ export function createModelRegistry(options: ModelRegistryOptions = {}): ModelRe
         message: `Model reference ${JSON.stringify(reference)}: unknown provider "${provider}". Known: ${[...factories.keys()].join(', ')}. Register it with new Runtime({ models: { ${provider}: (id) => model } }).`,
       })
     }
-    return factory(modelId)
+    const model = await factory(modelId)
+    return options.wrap === undefined ? model : options.wrap(model)
   }
 }
 

@@ -29,6 +29,7 @@ import { createServerLogger, requestLog } from './server-logger.js'
 import { checkServerOptions, type ServerOptions } from './server-options.js'
 import { createShutdown, type Shutdown } from './shutdown.js'
 import { validationHook } from './validation-hook.js'
+import { registerCircuitRoutes } from './circuit-routes.js'
 import { registerApiRoutes } from './register-api-routes.js'
 
 /** A listening server. */
@@ -86,6 +87,7 @@ export function createServer(input: ServerOptions): AgentLoopServer {
       ...(redis === undefined ? {} : { redis: () => redis.ping() }),
       ...options.readinessChecks,
     },
+    circuitBreakers: options.circuitBreakers,
     startedAt: Date.now(),
   }
   const auth: AuthMode =
@@ -155,6 +157,7 @@ export function createServer(input: ServerOptions): AgentLoopServer {
   app.use('/api/*', guard)
   app.use('/v1/*', guard)
   registerKeyRoutes(app, server)
+  registerCircuitRoutes(app, server)
   const shutdown: Shutdown = createShutdown({ server, graceMs: options.shutdownGraceMs })
   registerApiRoutes(app, server, { ...options, shutdown })
 

@@ -7,6 +7,7 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import { z } from 'zod'
+import { CircuitSchema } from './circuit-routes.js'
 import { json } from './route-helpers.js'
 import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
@@ -18,6 +19,12 @@ const Health = z
     checks: z.record(z.string(), Check),
     storage: z.string(),
     uptimeSeconds: z.number(),
+    circuits: z
+      .array(CircuitSchema)
+      .optional()
+      .describe(
+        'The circuit breakers of the providers (when configured); an open one does not fail the check',
+      ),
   })
   .meta({ id: 'Health' })
 
@@ -61,6 +68,7 @@ async function report(server: ServerContext): Promise<z.infer<typeof Health>> {
     checks,
     storage: server.storage.backend,
     uptimeSeconds: Math.round((Date.now() - server.startedAt) / 1000),
+    ...(server.circuitBreakers === undefined ? {} : { circuits: server.circuitBreakers.list() }),
   }
 }
 

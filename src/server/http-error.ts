@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ConfigError } from '../errors/errors.js'
+import { ConfigError, ModelError } from '../errors/errors.js'
 import { RecordNotFoundError, StorageConflictError, StoredDataError } from '../storage/storage-errors.js'
 
 /** The statuses the API answers errors with, by `type`. */
@@ -64,6 +64,20 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * A provider's circuit breaker is open (`ModelError` code `circuit_open`): 503 with the breaker's
+ * `Retry-After`, so clients back off for as long as the circuit stays open.
+ */
+export function circuitOpen(error: unknown): HttpError | undefined {
+  if (!(error instanceof ModelError) || error.code !== 'circuit_open') return undefined
+  const seconds = Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000))
+  return new HttpError({
+    type: 'unavailable',
+    message: error.message,
+    headers: { 'Retry-After': String(seconds) },
+  })
+}
+
 /** A 404 naming what was looked for. */
 export function notFound(what: string, id: string): HttpError {
   return new HttpError({ type: 'not_found', message: `There is no ${what} "${id}".` })
@@ -76,6 +90,8 @@ export function notFound(what: string, id: string): HttpError {
  */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error
+  const circuit = circuitOpen(error)
+  if (circuit !== undefined) return circuit
   if (error instanceof RecordNotFoundError)
     return new HttpError({ type: 'not_found', message: error.message })
   if (error instanceof StorageConflictError)

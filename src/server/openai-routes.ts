@@ -14,7 +14,7 @@ import { messageText } from '../messages/message.js'
 import type { RunUsage } from '../events/run-event.js'
 import type { AgentCatalog } from './agent-catalog.js'
 import { eventStream } from './event-stream.js'
-import { HttpError } from './http-error.js'
+import { circuitOpen, HttpError } from './http-error.js'
 import { agentForRequest } from './openai-agent.js'
 import { ChatCompletionRequest, toMessages } from './openai-messages.js'
 import { mayAccess } from './ownership.js'
@@ -254,6 +254,8 @@ export function registerOpenAIRoutes(
       try {
         result = await started.result
       } catch (error) {
+        const unavailable = circuitOpen(error)
+        if (unavailable !== undefined) throw unavailable
         const described = describeError(error)
         throw new HttpError({
           type: described.name === 'ConfigError' ? 'invalid_request' : 'internal',

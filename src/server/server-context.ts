@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { CircuitBreakers } from '../model/circuit-breakers.js'
 import type { Runtime } from '../run/runtime.js'
 import type { Storage } from '../storage/storage.js'
 import type { ApiKeyStore } from './api-key-store.js'
@@ -16,5 +17,7 @@ export interface ServerContext {
   draining: boolean
   /** Checks extra dependencies for readiness (Redis...): resolves when reachable. */
   readinessChecks: Record<string, () => Promise<unknown>>
+  /** The circuit breakers shown in `/health` and reset by admins, when configured. */
+  circuitBreakers: CircuitBreakers | undefined
   startedAt: number
 }

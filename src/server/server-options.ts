@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Agent } from '../agent/agent.js'
 import { checkOptionKeys, checkOptionsObject } from '../errors/check-options.js'
 import { ConfigError } from '../errors/errors.js'
+import type { CircuitBreakers } from '../model/circuit-breakers.js'
 import { Runtime } from '../run/runtime.js'
 import type { ToolRegistry } from '../tool/tool-registry.js'
 import type { ConfiguredApiKey } from './principal.js'
@@ -49,6 +50,12 @@ export interface ServerOptions {
   sseKeepAliveMs?: number
   /** More readiness probes (name -> a promise that resolves when the dependency answers). */
   readinessChecks?: Record<string, () => Promise<unknown>>
+  /**
+   * The circuit breakers of the runtime's models (`createCircuitBreakers()`): their state is shown
+   * in `GET /health` and `GET /api/admin/circuits`, and an admin resets one with
+   * `POST /api/admin/circuits/{key}/reset`. An open circuit never makes the server unready.
+   */
+  circuitBreakers?: CircuitBreakers
 }
 
 /** The options with defaults applied. */
@@ -77,6 +84,7 @@ const KEYS = [
   'shutdownGraceMs',
   'sseKeepAliveMs',
   'readinessChecks',
+  'circuitBreakers',
 ] as const
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
@@ -119,6 +127,16 @@ export function checkServerOptions(input: ServerOptions): CheckedServerOptions {
     throw new ConfigError({
       message:
         'createServer: secret (or AGENTLOOP_SECRET) must be at least 32 characters; generate one with `openssl rand -base64 32`.',
+    })
+  }
+  const breakers = options.circuitBreakers as { list?: unknown; reset?: unknown } | undefined
+  if (
+    breakers !== undefined &&
+    (typeof breakers?.list !== 'function' || typeof breakers.reset !== 'function')
+  ) {
+    throw new ConfigError({
+      message:
+        'createServer: circuitBreakers must be a registry made by createCircuitBreakers() (from agentloop/config).',
     })
   }
   if (options.cors !== undefined && !Array.isArray(options.cors?.origins)) {

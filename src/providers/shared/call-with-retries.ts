@@ -172,6 +172,7 @@ function cutError(error: ModelError): ModelError {
     code: error.code,
     type: error.type,
     requestId: error.requestId,
+    retryAfterMs: error.retryAfterMs,
     message: `${error.message} The stream was cut after parts of the answer were streamed, so the partial answer was discarded and its tool calls were not executed; the call may be retried as a whole.`,
     cause: error,
   })
@@ -186,6 +187,7 @@ function withAttempts(error: ModelError, attempts: number): ModelError {
     code: error.code,
     type: error.type,
     requestId: error.requestId,
+    retryAfterMs: error.retryAfterMs,
     message: `${error.message} (gave up after ${attempts} attempts)`,
     cause: error,
   })

@@ -72,6 +72,8 @@ export interface ProviderFailure {
   type?: string | undefined
   requestId?: string | undefined
   isRetryable: boolean
+  /** The wait the provider asked for (`Retry-After`), kept on the error for circuit breakers and servers. */
+  retryAfterMs?: number | undefined
   /** Our advice, a sentence of its own. */
   advice?: string | undefined
   /** Where the error came from, for the message: `request failed` (default) or `sent an error inside the stream`. */
@@ -107,6 +109,7 @@ export function providerError(failure: ProviderFailure): ModelError {
     code: redact(failure.code),
     type: redact(failure.type),
     requestId: redact(failure.requestId),
+    retryAfterMs: failure.retryAfterMs,
   })
 }
 
@@ -136,6 +139,7 @@ function redactModelError(
     code: redact(error.code),
     type: redact(error.type),
     requestId: redact(id),
+    retryAfterMs: error.retryAfterMs,
     ...(error.cause === undefined ? {} : { cause: error.cause }),
   })
 }
@@ -248,9 +252,11 @@ export function classifyError(options: ClassifyErrorOptions): ClassifiedFailure 
   const header = shouldRetryHeader(headers)
   if (header !== undefined) retryable = header
 
+  const retryAfterMs = parseRetryAfter(headers)
   const modelError = providerError({
     provider,
     providerMessage,
+    retryAfterMs,
     statusCode: status,
     code,
     type,
@@ -259,7 +265,7 @@ export function classifyError(options: ClassifyErrorOptions): ClassifiedFailure 
     advice: advice(status, code, options.apiKeyVariable),
     secrets: options.secrets,
   })
-  return { error: modelError, retryAfterMs: parseRetryAfter(headers) }
+  return { error: modelError, retryAfterMs }
 }
 
 function headerValue(headers: HeadersLike | undefined, name: string): string | undefined {
