@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +7,7 @@ import { Runtime } from '../src/run/runtime.js'
 import { createSqliteStorage } from '../src/storage/sqlite/index.js'
 import type { Storage } from '../src/storage/storage.js'
 import { root } from './support/build.js'
+import { runChild } from './support/run-child.js'
 import { TEAM_SAVE_POINTS, teamAgents } from './support/team-crash-agent.js'
 
 /**
@@ -28,18 +28,7 @@ const reviewed = new Set(['during-charge', 'after:tool.start:child:1', 'before:t
 const RUNS = Number(process.env.TEAM_CRASH_RUNS ?? 2)
 
 function child(script: string, args: string[]): Promise<{ signal: string | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const running = spawn(process.execPath, [script, ...args], {
-      cwd: root,
-      env: { ...process.env, NO_COLOR: '1' },
-    })
-    let stderr = ''
-    running.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    running.on('error', reject)
-    running.on('close', (_code, signal) => resolve({ signal, stderr }))
-  })
+  return runChild(script, args, root)
 }
 
 describe(`crash and resume of handoffs and nested agents on SQLite (SIGKILL, ${RUNS} runs per point)`, () => {

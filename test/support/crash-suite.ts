@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +7,7 @@ import { Runtime } from '../../src/run/runtime.js'
 import type { Storage } from '../../src/storage/storage.js'
 import { root } from './build.js'
 import { crashAgent, openCrashStorage } from './crash-agent.js'
+import { runChild } from './run-child.js'
 import { serviceSkipReason } from './services.js'
 
 /**
@@ -38,18 +38,7 @@ const RUNS = Number(process.env.CRASH_RUNS ?? 20)
 const CONCURRENCY = 3
 
 function child(script: string, args: string[]): Promise<{ signal: string | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const running = spawn(process.execPath, [script, ...args], {
-      cwd: root,
-      env: { ...process.env, NO_COLOR: '1' },
-    })
-    let stderr = ''
-    running.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    running.on('error', reject)
-    running.on('close', (_code, signal) => resolve({ signal, stderr }))
-  })
+  return runChild(script, args, root)
 }
 
 async function eachLimited<T>(

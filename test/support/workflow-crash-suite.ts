@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,6 +9,7 @@ import type { Storage } from '../../src/storage/storage.js'
 import type { JsonValue } from '../../src/util/json.js'
 import { root } from './build.js'
 import { openCrashStorage } from './crash-agent.js'
+import { runChild } from './run-child.js'
 import { serviceSkipReason } from './services.js'
 import { boundCrashWorkflow, workflowCrashPoints } from './workflow-crash.js'
 
@@ -34,18 +34,7 @@ export interface WorkflowCrashBackend {
 }
 
 function child(script: string, args: string[]): Promise<{ signal: string | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const running = spawn(process.execPath, [script, ...args], {
-      cwd: root,
-      env: { ...process.env, NO_COLOR: '1' },
-    })
-    let stderr = ''
-    running.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    running.on('error', reject)
-    running.on('close', (_code, signal) => resolve({ signal, stderr }))
-  })
+  return runChild(script, args, root)
 }
 
 /** Recovers the crashed run in a fresh Runtime and answers its pauses until it completes. */
