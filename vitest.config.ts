@@ -42,7 +42,7 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       reportOnFailure: true,
       // Measured on 2026-12-01: statements 88.9%, branches 81.1%, functions 92.1%, lines 90.4%.
-      thresholds: { statements: 84, branches: 76, functions: 88, lines: 85 },
+      thresholds: { statements: 84, branches: 76, functions: 87, lines: 85 },
     },
   },
 })
