@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { Agent, createMemoryStorage, Runtime } from 'agentloop'
 import { storageDriverOf } from 'agentloop/storage'
 import { scriptedModel } from 'agentloop/testing'
+import { bindWorkflow, workflow } from 'agentloop/workflows'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_KEY, startServer } from './support/server.js'
@@ -31,6 +32,8 @@ afterAll(() => process.off('unhandledRejection', onUnhandled))
 const pathValue = fc.oneof(
   fc.constantFrom(
     'calc',
+    'review',
+    'paused-run',
     'main',
     'x',
     '..',
@@ -81,6 +84,11 @@ const body = fc.oneof(
         tools: fc.array(fc.jsonValue({ maxDepth: 2 })),
         apiKey: fc.string(),
         expiresAt: fc.oneof(fc.string(), fc.integer()),
+        input: fc.oneof(
+          fc.jsonValue({ maxDepth: 3 }),
+          fc.record({ amount: fc.oneof(fc.integer(), fc.string()) }),
+          fc.constant({ ask: 'yes' }),
+        ),
       },
       { requiredKeys: [] },
     )
@@ -124,6 +132,19 @@ describe('server: fuzz of every route', () => {
     const model = scriptedModel(Array.from({ length: REQUESTS * 2 }, () => ({ text: 'ok' })))
     const calc = new Agent({ name: 'calc', instructions: 'Answer.', model })
     const runtime = new Runtime({ storage, agents: [calc] })
+    // A workflow that pauses at a human node, so run and resume routes reach past validation.
+    runtime.register(
+      bindWorkflow(
+        workflow('review')
+          .input({ type: 'object', properties: { amount: { type: 'number' } } })
+          .node('start', { type: 'start' })
+          .node('ask', { type: 'human', prompt: 'Amount ${amount}?' })
+          .node('end', { type: 'end', output: '${ask.output}' })
+          .edge('start', 'ask')
+          .edge('ask', 'end')
+          .build(),
+      ),
+    )
     const { request, url } = await startServer({
       runtime,
       agents: [calc],
@@ -136,6 +157,9 @@ describe('server: fuzz of every route', () => {
     )
     // A session that exists, so some paths reach deeper code.
     await request('/api/sessions', { json: { messages: [{ role: 'user', content: 'hi' }] } })
+    // A workflow run paused at its human node, for POST /api/runs/{runId}/resume.
+    await runtime.submit('review', '{"amount":1}', { runId: 'paused-run' })
+    await runtime.wait('paused-run')
     const driver = storageDriverOf(storage)
     const fingerprint = async () => {
       const hash = createHash('sha256')

@@ -13,12 +13,13 @@ import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
 import type { CheckedServerOptions } from './server-options.js'
 import { registerSessionRoutes } from './session-routes.js'
+import { registerWorkflowRoutes } from './workflow-routes.js'
 import type { Shutdown } from './shutdown.js'
 
 /** Everything route groups beyond health and keys need. */
 export type RouteOptions = CheckedServerOptions & { shutdown: Shutdown }
 
-/** Adds the API route groups (agents, providers, sessions, chat, OpenAI-compatible, runs). */
+/** Adds the API route groups (agents, providers, sessions, chat, OpenAI-compatible, runs, workflows). */
 export function registerApiRoutes(
   app: OpenAPIHono<ServerEnv>,
   server: ServerContext,
@@ -43,4 +44,5 @@ export function registerApiRoutes(
   registerSessionRoutes(app, server, ownership)
   registerOpenAIRoutes(app, server, { catalog, launcher, options })
   registerRunRoutes(app, server, { catalog, ownership, options })
+  registerWorkflowRoutes(app, server, { ownership, options })
 }

@@ -43,6 +43,31 @@ export function refuseWhileDraining(server: ServerContext): void {
   }
 }
 
+/**
+ * Reserves a run slot of the principal's key (429 when none is free) and returns the function
+ * that ties it to a run: `track(started)` keeps the slot until the run started (submitted or
+ * resumed) ends or pauses, and makes shutdown wait for it.
+ */
+export function holdRunSlot(options: {
+  server: ServerContext
+  shutdown: Shutdown
+  principal: Principal
+  runId: string
+}): (started: Promise<unknown>) => void {
+  const { server, runId } = options
+  const release = server.limits.acquireRun(options.principal.keyId)
+  return (started) => {
+    const settled = started
+      .then(() => server.runtime.wait(runId))
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+    settled.then(release)
+    options.shutdown.trackWork(settled, () => {})
+  }
+}
+
 /** The launcher of a server. */
 export function createRunLauncher(options: {
   server: ServerContext

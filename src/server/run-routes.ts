@@ -20,7 +20,7 @@ import { type Principal, requireScope } from './principal.js'
 import type { RouteOptions } from './register-api-routes.js'
 import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody, Name } from './route-helpers.js'
 import { registerRunEventsRoute } from './run-events-route.js'
-import { refuseWhileDraining } from './run-launcher.js'
+import { holdRunSlot, refuseWhileDraining } from './run-launcher.js'
 import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
 import { openSession } from './session-access.js'
@@ -40,6 +40,10 @@ const Run = z
     interruptions: z
       .array(z.object({ callId: z.string(), toolName: z.string(), arguments: z.unknown() }))
       .optional(),
+    request: z
+      .unknown()
+      .optional()
+      .describe('What a run paused with awaiting_input asks (a workflow: the nodes that wait)'),
     error: z.object({ name: z.string(), message: z.string() }).optional(),
   })
   .meta({ id: 'Run' })
@@ -72,10 +76,17 @@ const RunParam = z.object({ runId: Id })
 /** Outcomes of ended runs kept in memory for `GET /api/runs/{runId}`. */
 const ENDED_CACHE_SIZE = 1000
 
-const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'awaiting_approval', 'needs_review'])
+const TERMINAL = new Set([
+  'completed',
+  'failed',
+  'cancelled',
+  'awaiting_approval',
+  'awaiting_input',
+  'needs_review',
+])
 
 type RunOutcome =
-  | Pick<RunResult<unknown>, 'output' | 'usage' | 'interruptions'>
+  | (Pick<RunResult<unknown>, 'output' | 'usage' | 'interruptions'> & { request?: unknown })
   | { error: { name: string; message: string } }
 
 function view(record: RunRecord, result?: RunOutcome) {
@@ -95,6 +106,7 @@ function view(record: RunRecord, result?: RunOutcome) {
             ...(result.output === undefined ? {} : { output: result.output }),
             usage: { ...result.usage },
             ...(result.interruptions.length === 0 ? {} : { interruptions: result.interruptions }),
+            ...(result.request === undefined ? {} : { request: result.request }),
           }),
   }
 }
@@ -150,19 +162,8 @@ export function registerRunRoutes(
   }
 
   /** Holds a run slot of the key until the run ends or pauses. */
-  const holdSlot = (principal: Principal, runId: string) => {
-    const release = server.limits.acquireRun(principal.keyId)
-    return (started: Promise<unknown>) => {
-      const settled = started
-        .then(() => runtime.wait(runId))
-        .then(
-          () => undefined,
-          () => undefined,
-        )
-      settled.then(release)
-      options.shutdown.trackWork(settled, () => {})
-    }
-  }
+  const holdSlot = (principal: Principal, runId: string) =>
+    holdRunSlot({ server, shutdown: options.shutdown, principal, runId })
 
   registerRunEventsRoute(app, { server, findRun, options })
 

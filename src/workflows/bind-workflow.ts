@@ -258,6 +258,7 @@ export function bindWorkflow<TContext = unknown>(
     toRunnable: () =>
       createWorkflowRunnable<TContext>({
         name: parsed.name,
+        definition: parsed,
         start,
         resume,
         check: (saved, decisions) => {

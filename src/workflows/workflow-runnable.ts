@@ -14,12 +14,15 @@ import type { Runnable, RunnableContext } from '../run/runnable.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
 import type { WorkflowResumeOptions } from './bind-workflow.js'
 import type { WorkflowResult, WorkflowRunOptions } from './execute-workflow.js'
+import type { WorkflowDefinition } from './workflow-definition.js'
 import type { WorkflowEvent, WorkflowEventData } from './workflow-event.js'
 import type { WorkflowState } from './workflow-state.js'
 
 /** What the adapter needs of a bound workflow (its internal entry points). */
 export interface WorkflowEngine<TContext> {
   name: string
+  /** The validated definition (what `workflowDefinitionOf` answers for the runnable). */
+  definition: WorkflowDefinition
   start(
     input: JsonObject,
     options: WorkflowRunOptions<TContext>,
@@ -121,11 +124,22 @@ export function decisionsOf<TContext>(
   }
 }
 
+/** The definitions of the runnables made here, for those that list what a runtime serves. */
+const definitions = new WeakMap<object, WorkflowDefinition>()
+
+/**
+ * The workflow definition behind a runnable registered on a runtime (`runtime.register(bound)`),
+ * or undefined when the runnable is not a workflow: how the server finds the runtime's workflows.
+ */
+export function workflowDefinitionOf(runnable: object): WorkflowDefinition | undefined {
+  return definitions.get(runnable)
+}
+
 /** See the module comment. */
 export function createWorkflowRunnable<TContext>(
   engine: WorkflowEngine<TContext>,
 ): Runnable<TContext, JsonValue> {
-  return {
+  const runnable: Runnable<TContext, JsonValue> = {
     name: engine.name,
     checkInput(input, paused) {
       const state = paused.state as WorkflowState | undefined
@@ -184,4 +198,6 @@ export function createWorkflowRunnable<TContext>(
       return result.output ?? null
     },
   }
+  definitions.set(runnable, engine.definition)
+  return runnable
 }
