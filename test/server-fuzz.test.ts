@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto'
 import { Agent, createMemoryStorage, Runtime } from 'agentloop'
 import { storageDriverOf } from 'agentloop/storage'
 import { scriptedModel } from 'agentloop/testing'
-import { bindWorkflow, workflow } from 'agentloop/workflows'
+import { bindWorkflow } from 'agentloop/workflows'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_KEY, startServer } from './support/server.js'
+import { reviewWorkflow } from './support/workflow-server.js'
 
 const COLLECTIONS = [
   'server.api-key',
@@ -133,18 +134,7 @@ describe('server: fuzz of every route', () => {
     const calc = new Agent({ name: 'calc', instructions: 'Answer.', model })
     const runtime = new Runtime({ storage, agents: [calc] })
     // A workflow that pauses at a human node, so run and resume routes reach past validation.
-    runtime.register(
-      bindWorkflow(
-        workflow('review')
-          .input({ type: 'object', properties: { amount: { type: 'number' } } })
-          .node('start', { type: 'start' })
-          .node('ask', { type: 'human', prompt: 'Amount ${amount}?' })
-          .node('end', { type: 'end', output: '${ask.output}' })
-          .edge('start', 'ask')
-          .edge('ask', 'end')
-          .build(),
-      ),
-    )
+    runtime.register(bindWorkflow(reviewWorkflow))
     const { request, url } = await startServer({
       runtime,
       agents: [calc],

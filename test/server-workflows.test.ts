@@ -3,25 +3,10 @@ import { scriptedModel } from 'agentloop/testing'
 import { bindWorkflow, createWorkflowServices, type NodeHandler, workflow } from 'agentloop/workflows'
 import { describe, expect, it } from 'vitest'
 import { startServer, type TestServer } from './support/server.js'
+import { orderWorkflow } from './support/workflow-server.js'
 import { eventsOf, readSse } from './support/sse.js'
 
-const order = workflow('order')
-  .describe('Charge, ask a person, ship')
-  .input({
-    type: 'object',
-    properties: { amount: { type: 'number' } },
-    required: ['amount'],
-  })
-  .node('start', { type: 'start' })
-  .node('charge', { type: 'handler', handler: 'work', config: 'charged ${amount}' })
-  .node('approve', { type: 'human', prompt: 'Ship the order of ${amount}?' })
-  .node('ship', { type: 'handler', handler: 'work', config: 'shipped: ${approve.output.ok}' })
-  .node('end', { type: 'end', output: { charge: '${charge.output}', ship: '${ship.output}' } })
-  .edge('start', 'charge')
-  .edge('charge', 'approve')
-  .edge('approve', 'ship')
-  .edge('ship', 'end')
-  .build()
+const order = orderWorkflow
 
 function orderRuntime() {
   const executed: string[] = []
