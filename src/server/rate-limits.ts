@@ -1,6 +1,6 @@
 /**
  * Per-key limits: requests per minute (rate-limiter-flexible, in memory or on Redis, so every
- * server node counts the same minute) and runs in flight (counted in this process). Answers carry
+ * server node counts the same minute) and runs in flight (counted in this process, per key and for the whole process). Answers carry
  * the IETF `RateLimit-Policy` / `RateLimit` fields and the older `X-RateLimit-*` ones; a refusal
  * is a 429 with `Retry-After`.
  *
@@ -17,6 +17,12 @@ export interface LimitOptions {
   requestsPerMinute?: number
   /** Runs (chat, completions, submitted runs) one key may have in flight at once (default 16). */
   concurrentRuns?: number
+  /**
+   * Runs this server process may have in flight at once, all keys together (default 256): what
+   * keeps many keys, each within its own limit, from piling runs onto one process. One more is a
+   * 429 with `Retry-After`.
+   */
+  processConcurrentRuns?: number
   /** Count requests in Redis (shared by every node) instead of this process's memory. */
   redis?: Redis
   /** Prefix of the Redis keys (default `agentloop:rl`). */
@@ -35,14 +41,15 @@ export interface LimitStatus {
 export interface Limits {
   readonly requestsPerMinute: number
   readonly concurrentRuns: number
+  readonly processConcurrentRuns: number
   /** Counts one request; the headers to add; throws a 429 HttpError when over. */
   consume(keyId: string): Promise<Record<string, string>>
   /** Where a key stands, without counting a request. */
   status(keyId: string): Promise<LimitStatus>
   /** Reserves a run slot; the function releases it (once). Throws a 429 HttpError when all are taken. */
   acquireRun(keyId: string): () => void
-  /** Runs in flight for a key. */
-  inFlight(keyId: string): number
+  /** Runs in flight for a key, or in this process (no key). */
+  inFlight(keyId?: string): number
 }
 
 const WINDOW_SECONDS = 60
@@ -62,6 +69,7 @@ function positive(value: number | undefined, fallback: number, field: string): n
 export function createLimits(options: LimitOptions = {}): Limits {
   const requestsPerMinute = positive(options.requestsPerMinute, 600, 'limits.requestsPerMinute')
   const concurrentRuns = positive(options.concurrentRuns, 16, 'limits.concurrentRuns')
+  const processConcurrentRuns = positive(options.processConcurrentRuns, 256, 'limits.processConcurrentRuns')
   const memory = new RateLimiterMemory({ points: requestsPerMinute, duration: WINDOW_SECONDS })
   const limiter =
     options.redis === undefined
@@ -75,6 +83,7 @@ export function createLimits(options: LimitOptions = {}): Limits {
           insuranceLimiter: memory,
         })
   const running = new Map<string, number>()
+  let total = 0
 
   const headers = (remaining: number, msBeforeNext: number): Record<string, string> => {
     const resetSeconds = Math.max(0, Math.ceil(msBeforeNext / 1000))
@@ -90,6 +99,7 @@ export function createLimits(options: LimitOptions = {}): Limits {
   return {
     requestsPerMinute,
     concurrentRuns,
+    processConcurrentRuns,
     async consume(keyId) {
       try {
         const result = await limiter.consume(keyId)
@@ -114,6 +124,13 @@ export function createLimits(options: LimitOptions = {}): Limits {
       }
     },
     acquireRun(keyId) {
+      if (total >= processConcurrentRuns) {
+        throw new HttpError({
+          type: 'rate_limited',
+          message: `This server has ${total} runs in flight, the most it takes at once (limits.processConcurrentRuns = ${processConcurrentRuns}). Retry shortly, or on another instance.`,
+          headers: { 'Retry-After': '1' },
+        })
+      }
       const count = running.get(keyId) ?? 0
       if (count >= concurrentRuns) {
         throw new HttpError({
@@ -123,17 +140,19 @@ export function createLimits(options: LimitOptions = {}): Limits {
         })
       }
       running.set(keyId, count + 1)
+      total++
       let released = false
       return () => {
         if (released) return
         released = true
+        total--
         const left = (running.get(keyId) ?? 1) - 1
         if (left <= 0) running.delete(keyId)
         else running.set(keyId, left)
       }
     },
     inFlight(keyId) {
-      return running.get(keyId) ?? 0
+      return keyId === undefined ? total : (running.get(keyId) ?? 0)
     },
   }
 }
