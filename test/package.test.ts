@@ -273,6 +273,41 @@ describe('the built package', () => {
       ).toBe(true)
   })
 
+  it('mounts MCP in the server only with { mcp }, and names the package to install when it is missing', () => {
+    const start = (mcp: string) => `
+      const { Agent, Runtime } = await import('agentloop')
+      const { scriptedModel } = await import('agentloop/testing')
+      const { createServer } = await import('agentloop/server')
+      const agent = new Agent({ name: 'a', model: scriptedModel([{ text: 'ok' }]) })
+      const server = createServer({ runtime: new Runtime({ agents: [agent] }), apiKeys: ['package-test-key-0123456789'], logger: { level: 'silent' }${mcp} })
+      try { const listening = await server.listen(0); console.log('listening'); await listening.close() }
+      catch (error) { console.log(error.name + ': ' + error.message) }`
+    const off = runModule(start(''))
+    expect(off.stdout.trim()).toBe('listening')
+    expect(off.bareImports.filter((specifier) => specifier.startsWith('@modelcontextprotocol/'))).toEqual([])
+    const on = runModule(start(', mcp: true'))
+    expect(on.stdout.trim()).toBe('listening')
+    expect(on.bareImports).toContain('@modelcontextprotocol/server')
+    const hidden = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        './test/support/register-hide-packages.mjs',
+        '--input-type=module',
+        '-e',
+        start(', mcp: true'),
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, AGENTLOOP_HIDE_PACKAGES: '@modelcontextprotocol/server' },
+      },
+    )
+    expect(hidden.stdout.trim()).toBe(
+      'ConfigError: agentloop/mcp needs the optional package "@modelcontextprotocol/server", which is not installed. Install it next to agentloop: npm install @modelcontextprotocol/server',
+    )
+  })
+
   it('loads jsep only at agentloop/workflows, and runs a workflow from the built package', () => {
     expect(runModule("await import('agentloop')").bareImports).not.toContain('jsep')
     const { bareImports, stdout } = runModule(`

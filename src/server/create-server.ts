@@ -31,6 +31,7 @@ import { createShutdown, type Shutdown } from './shutdown.js'
 import { validationHook } from './validation-hook.js'
 import { registerCircuitRoutes } from './circuit-routes.js'
 import { registerApiRoutes } from './register-api-routes.js'
+import { registerMcpRoute } from './mcp-route.js'
 
 /** A listening server. */
 export interface ListeningServer {
@@ -160,6 +161,12 @@ export function createServer(input: ServerOptions): AgentLoopServer {
   registerCircuitRoutes(app, server)
   const shutdown: Shutdown = createShutdown({ server, graceMs: options.shutdownGraceMs })
   registerApiRoutes(app, server, { ...options, shutdown })
+  const mcp =
+    options.mcp === undefined ? undefined : registerMcpRoute(app, server, { mcp: options.mcp, guard })
+  const close = async () => {
+    await shutdown.close()
+    await mcp?.close()
+  }
 
   return {
     app,
@@ -167,6 +174,8 @@ export function createServer(input: ServerOptions): AgentLoopServer {
     fetch: (request, env) => app.fetch(request, env as never),
     async listen(port = 0) {
       const hostname = options.hostname
+      // A missing MCP package or nothing to serve fails here, not on a client's first request.
+      await mcp?.ready()
       const node = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
         const instance = serve({ fetch: app.fetch, port, hostname }, () => resolve(instance))
         instance.once('error', reject)
@@ -179,10 +188,10 @@ export function createServer(input: ServerOptions): AgentLoopServer {
         port: address.port,
         hostname: address.address,
         url: `http://${shown}:${address.port}`,
-        close: () => shutdown.close(),
+        close,
       }
     },
-    close: () => shutdown.close(),
+    close,
   }
 }
 

@@ -1,8 +1,9 @@
 /**
  * agentloop/server: the HTTP API over a runtime (hono). Agents, providers, sessions, runs with
  * resumable SSE, an OpenAI-compatible `/v1/chat/completions`, API keys with scopes and per-key
- * limits, health, an OpenAPI 3.1 document and a docs page. Optional peers: hono,
- * @hono/node-server, @hono/zod-openapi, pino, rate-limiter-flexible.
+ * limits, workflows with runs paused for a person, health, an OpenAPI 3.1 document and a docs page,
+ * and optionally MCP at `/mcp`. Optional peers: hono, @hono/node-server, @hono/zod-openapi, pino,
+ * rate-limiter-flexible (and @modelcontextprotocol/server for `mcp`).
  *
  * @example
  * import { Runtime } from 'agentloop'
@@ -24,6 +25,7 @@ export {
 } from './api-key-store.js'
 export { type AgentLoopServer, createServer, type ListeningServer } from './create-server.js'
 export type { ErrorBody, ErrorType } from './http-error.js'
+export type { ServerMcpOptions } from './mcp-route.js'
 export type { ConfiguredApiKey, Principal } from './principal.js'
 export type { LimitOptions } from './rate-limits.js'
 export type { LogOptions } from './server-logger.js'

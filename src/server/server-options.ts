@@ -8,6 +8,7 @@ import type { ToolRegistry } from '../tool/tool-registry.js'
 import type { ConfiguredApiKey } from './principal.js'
 import type { LimitOptions } from './rate-limits.js'
 import type { LogOptions } from './server-logger.js'
+import { checkMcpOption, type ServerMcpOptions } from './mcp-route.js'
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -56,10 +57,18 @@ export interface ServerOptions {
    * `POST /api/admin/circuits/{key}/reset`. An open circuit never makes the server unready.
    */
   circuitBreakers?: CircuitBreakers
+  /**
+   * Serve the runtime's agents over MCP (Streamable HTTP) at `/mcp`, behind the server's API keys
+   * (a key with the `run` scope): `true`, or the options of `createMcpHttpHandler` without
+   * `authenticate` (name, agents, workflows, functions...). Needs the optional peer
+   * `@modelcontextprotocol/server`; `listen` fails with a `ConfigError` without it. Default off.
+   */
+  mcp?: boolean | ServerMcpOptions
 }
 
 /** The options with defaults applied. */
-export type CheckedServerOptions = Omit<ServerOptions, 'apiKeys'> & {
+export type CheckedServerOptions = Omit<ServerOptions, 'apiKeys' | 'mcp'> & {
+  mcp: ServerMcpOptions | undefined
   apiKeys: readonly ConfiguredApiKey[]
   auth: 'keys' | 'none'
   hostname: string
@@ -85,6 +94,7 @@ const KEYS = [
   'sseKeepAliveMs',
   'readinessChecks',
   'circuitBreakers',
+  'mcp',
 ] as const
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
@@ -148,6 +158,7 @@ export function checkServerOptions(input: ServerOptions): CheckedServerOptions {
     auth,
     hostname,
     secret: secret === '' ? undefined : secret,
+    mcp: checkMcpOption(options.mcp),
     bodyLimitBytes: positive(options.bodyLimitBytes, 1024 * 1024, 'bodyLimitBytes'),
     shutdownGraceMs: positive(options.shutdownGraceMs, 10_000, 'shutdownGraceMs'),
     sseKeepAliveMs: positive(options.sseKeepAliveMs, 15_000, 'sseKeepAliveMs'),
