@@ -196,7 +196,7 @@ describe('agentloop: flags, config and storage', () => {
     const cwd = tempDir()
     const [help, version] = await Promise.all([cli(['--help'], { cwd }), cli(['--version'], { cwd })])
     expect(help.code).toBe(0)
-    for (const command of ['serve', 'worker', 'run', 'runs', 'keys', 'migrate'])
+    for (const command of ['serve', 'worker', 'run', 'runs', 'keys', 'migrate', 'mcp'])
       expect(help.stdout).toContain(command)
     expect(version.code).toBe(0)
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)

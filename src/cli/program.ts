@@ -186,6 +186,14 @@ export async function runCli(
     .action(act(async () => (await keysModule()).revokeKeyCommand))
 
   program
+    .command('mcp')
+    .description(
+      "serve the config's agents (and bound workflows) as MCP tools over stdio; stdout is the protocol, logs go to stderr",
+    )
+    .option('--name <name>', 'the server name in the MCP handshake (default agentloop)')
+    .action(act(async () => (await import('./commands/mcp.js')).mcpCommand))
+
+  program
     .command('migrate')
     .description('create or upgrade the storage schema, then exit')
     .action(act(async () => (await import('./commands/migrate.js')).migrateCommand))
