@@ -8,7 +8,6 @@
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { OpenAPIHono } from '@hono/zod-openapi'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { requestId } from 'hono/request-id'
@@ -32,6 +31,7 @@ import { validationHook } from './validation-hook.js'
 import { registerCircuitRoutes } from './circuit-routes.js'
 import { registerApiRoutes } from './register-api-routes.js'
 import { registerMcpRoute } from './mcp-route.js'
+import { limitBodySize } from './body-limit.js'
 
 /** A listening server. */
 export interface ListeningServer {
@@ -110,17 +110,7 @@ export function createServer(input: ServerOptions): AgentLoopServer {
       }),
     )
   }
-  app.use(
-    bodyLimit({
-      maxSize: options.bodyLimitBytes,
-      onError: () => {
-        throw new HttpError({
-          type: 'payload_too_large',
-          message: `The request body is over ${options.bodyLimitBytes} bytes (createServer option bodyLimitBytes).`,
-        })
-      },
-    }),
-  )
+  app.use(limitBodySize(options.bodyLimitBytes))
   app.onError((error, context) => {
     const httpError =
       error instanceof HTTPException && !(error instanceof HttpError)

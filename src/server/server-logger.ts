@@ -54,7 +54,10 @@ export function createServerLogger(options: LogOptions | Logger = {}): Logger {
 export function requestLog(logger: Logger): MiddlewareHandler<ServerEnv> {
   return async (context, next) => {
     const started = performance.now()
-    const requestLogger = logger.child({ requestId: context.get('requestId') })
+    // A child logger costs a redaction pass over its bindings: none when nothing is logged.
+    const requestLogger = logger.isLevelEnabled('fatal')
+      ? logger.child({ requestId: context.get('requestId') })
+      : logger
     context.set('logger', requestLogger)
     await next()
     const principal = context.get('principal')

@@ -44,7 +44,10 @@ export async function mcpCommand(context: CommandContext, options: McpCommandOpt
     stdout: context.process.streams.stdout as unknown as Writable,
     onError: (error) => context.output.error(`mcp: ${error.message}`),
   })
-  const names = [...services.runtime.agents.map((agent) => agent.name), ...workflows.map((entry) => entry.name)]
+  const names = [
+    ...services.runtime.agents.map((agent) => agent.name),
+    ...workflows.map((entry) => entry.name),
+  ]
   context.output.info(
     `agentloop mcp serving ${names.join(', ')} over stdio (storage: ${services.storageChoice.kind} ${services.storageChoice.where})`,
   )
