@@ -134,6 +134,24 @@ describe('server: workflows', () => {
     expect(again.status).toBe(409)
   })
 
+  it('takes one answer when two arrive at once: one 202, one 409, the rest of the workflow runs once', async () => {
+    const { runtime, executed } = orderRuntime()
+    const { request } = await startServer({ runtime })
+    const { runId } = await (
+      await request('/api/workflows/order/runs', { json: { input: { amount: 7 } } })
+    ).json()
+    await waitForStatus(request, runId, ['awaiting_input'])
+    const answers = await Promise.all(
+      [true, false].map((ok) =>
+        request(`/api/runs/${runId}/resume`, { json: { input: { approve: { ok } } } }),
+      ),
+    )
+    expect(answers.map((answer) => answer.status).sort()).toEqual([202, 409])
+    const run = await waitForStatus(request, runId, ['completed'])
+    expect(['shipped: true', 'shipped: false']).toContain(run.output.ship)
+    expect(executed).toEqual(['charge', 'ship'])
+  })
+
   it('checks the input against the workflow’s schema (422 naming the field); agent runs take approvals, not input', async () => {
     const { runtime } = orderRuntime()
     const { request } = await startServer({ runtime })

@@ -235,10 +235,10 @@ export function registerWorkflowRoutes(
         // It failed: before its input was stored (nothing changed), or as it ran (it moved on).
         const now = await server.storage.runs.get(runId)
         if (now === null || now.revision === record.revision) {
-          const message = describeError(outcome.error).message
-          throw outcome.error instanceof AgentLoopError
-            ? new HttpError({ type: 'conflict', message })
-            : new HttpError({ type: 'invalid_request', field: 'body.input', message })
+          // The runtime's refusals (resumed or cancelled meanwhile, not registered here) are
+          // conflicts with the run's state; anything else is the server's own failure.
+          if (!(outcome.error instanceof AgentLoopError)) throw outcome.error
+          throw new HttpError({ type: 'conflict', message: describeError(outcome.error).message })
         }
       }
       resumed.catch((error: unknown) =>
