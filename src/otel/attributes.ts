@@ -107,8 +107,6 @@ export const SPAN_EVENT = {
   SESSION_LOAD: 'agentloop.session.load',
   SESSION_APPEND: 'agentloop.session.append',
   INPUT_REQUEST: 'agentloop.input.request',
-  WORKFLOW: 'agentloop.workflow',
-  NODE: 'agentloop.node',
 } as const
 
 /** The GenAI client metrics (histograms). */

@@ -12,7 +12,7 @@ import { type RunLikeEvent, RunTranslator } from './run-spans.js'
 import { type SpanBackend, SpanWriter } from './span-writer.js'
 import type { TraceSink } from './trace-event.js'
 import { injectTraceContext, withTraceContext } from './trace-context.js'
-import { WorkflowTranslator } from './workflow-spans.js'
+import { type WorkflowLikeEvent, WorkflowTranslator } from './workflow-spans.js'
 
 /** Options of {@link createTracing}. */
 export interface TracingOptions extends ContentOptions {
@@ -119,11 +119,13 @@ export function createTracing(options: TracingOptions = {}): Tracing {
     }
     try {
       if ((event as { nodeId?: unknown }).nodeId !== undefined || type.startsWith('workflow.')) {
-        workflows.observe(event as WorkflowEvent)
+        workflows.observe(event as WorkflowLikeEvent)
       } else if ((event as { jobId?: unknown }).jobId !== undefined) {
         jobs.observe(event as StepEvent)
       } else {
-        runs.observe(event as RunLikeEvent, (event as RunLikeEvent).runId)
+        const runId = (event as RunLikeEvent).runId
+        runs.observe(event as RunLikeEvent, runId)
+        if (type === 'run.end') workflows.release(runId)
       }
     } catch {
       // Tracing never breaks what it observes.

@@ -1,6 +1,6 @@
 import type { Message } from '../messages/message.js'
 import type { Usage } from '../model/usage.js'
-import { GEN_AI } from './attributes.js'
+import { GEN_AI, OPERATION } from './attributes.js'
 import type { TraceAttributes } from './trace-event.js'
 
 /** `openai:gpt-5-mini` -> `['openai', 'gpt-5-mini']` (the model id may contain colons). */
@@ -58,5 +58,28 @@ export function toGenAiMessage(message: Message): unknown {
     }
     default:
       return message satisfies never
+  }
+}
+
+/** A `chat` span's name and start attributes, shared by a run's calls to one model. */
+export interface ChatModel {
+  /** `provider:model`, as the events name it. */
+  model: string
+  modelId: string
+  name: string
+  attributes: TraceAttributes
+}
+
+export function chatOf(model: string): ChatModel {
+  const [provider, modelId] = splitModel(model)
+  return {
+    model,
+    modelId,
+    name: `${OPERATION.CHAT} ${modelId}`,
+    attributes: Object.freeze({
+      [GEN_AI.OPERATION_NAME]: OPERATION.CHAT,
+      [GEN_AI.PROVIDER_NAME]: provider,
+      [GEN_AI.REQUEST_MODEL]: modelId,
+    }),
   }
 }

@@ -13,17 +13,32 @@ import type { TraceAttributes } from './trace-event.js'
 
 interface OtelHandle {
   span: Span
-  context: Context
-  /** Set for model calls when metrics are on: what the metrics need. */
+  /** The context the span started in; its own context is made only when a child needs it. */
+  parent: Context
+  context: Context | undefined
+  /** Model calls with metrics on: when the call started, and the span's start attributes. */
   started: number
-  metric: TraceAttributes | undefined
+  chat: TraceAttributes | undefined
 }
+
+/** The attribute sets of one model's metric points, made once and reused (the SDK copies nothing). */
+interface MetricAttributes {
+  duration: TraceAttributes
+  input: TraceAttributes
+  output: TraceAttributes
+}
+
+/** Distinct (response model, error) combinations kept per model before its cache starts over. */
+const MAX_METRIC_SETS = 64
 
 /**
  * Spans as OpenTelemetry spans, and the GenAI client metrics. A root span is a child of the
  * context active when it starts (an incoming request's span, a queue job's extracted
  * `traceparent`); the others are children of their parent's span. Each model call also records
  * `gen_ai.client.token.usage` (input and output tokens) and `gen_ai.client.operation.duration`.
+ *
+ * Made for a hot path: a span's context is built only when a child starts under it, and the
+ * metric points of a model reuse one frozen attribute set instead of building three per call.
  */
 export function createOtelBackend(api: OtelApi, tracer: Tracer, meter: Meter | undefined): SpanBackend {
   const tokenUsage: Histogram | undefined = meter?.createHistogram(METRIC.TOKEN_USAGE, {
@@ -38,29 +53,64 @@ export function createOtelBackend(api: OtelApi, tracer: Tracer, meter: Meter | u
   })
   const { CLIENT, INTERNAL } = api.SpanKind
   const ERROR = api.SpanStatusCode.ERROR
+  // By the chat span's start attributes (one object per model: run-spans.ts caches them), then
+  // by response model and error type.
+  const metricSets = new WeakMap<TraceAttributes, Map<string, MetricAttributes>>()
+
+  /** Low cardinality only: no ids, no content. */
+  const metricAttributes = (
+    chat: TraceAttributes,
+    responseModel: string | undefined,
+    errorType: string | undefined,
+  ): MetricAttributes => {
+    let byResponse = metricSets.get(chat)
+    if (byResponse === undefined) {
+      byResponse = new Map()
+      metricSets.set(chat, byResponse)
+    }
+    const key = errorType === undefined ? (responseModel ?? '') : `${responseModel ?? ''}\n${errorType}`
+    let found = byResponse.get(key)
+    if (found === undefined) {
+      const base: TraceAttributes = {
+        [GEN_AI.OPERATION_NAME]: OPERATION.CHAT,
+        [GEN_AI.PROVIDER_NAME]: chat[GEN_AI.PROVIDER_NAME] as string,
+        [GEN_AI.REQUEST_MODEL]: chat[GEN_AI.REQUEST_MODEL] as string,
+      }
+      if (responseModel !== undefined) base[GEN_AI.RESPONSE_MODEL] = responseModel
+      found = {
+        duration: Object.freeze(errorType === undefined ? base : { ...base, [ERROR_TYPE]: errorType }),
+        input: Object.freeze({ ...base, [GEN_AI.TOKEN_TYPE]: 'input' }),
+        output: Object.freeze({ ...base, [GEN_AI.TOKEN_TYPE]: 'output' }),
+      }
+      if (byResponse.size >= MAX_METRIC_SETS) byResponse.clear()
+      byResponse.set(key, found)
+    }
+    return found
+  }
 
   const recordMetrics = (handle: OtelHandle, end: TraceAttributes, errorType: string | undefined) => {
-    // Low cardinality only: no ids, no content.
-    const attributes: TraceAttributes = { ...(handle.metric as TraceAttributes) }
     const responseModel = end[GEN_AI.RESPONSE_MODEL]
-    if (typeof responseModel === 'string' && responseModel !== '')
-      attributes[GEN_AI.RESPONSE_MODEL] = responseModel
-    if (errorType === undefined) duration?.record((performance.now() - handle.started) / 1000, attributes)
-    else
-      duration?.record((performance.now() - handle.started) / 1000, {
-        ...attributes,
-        [ERROR_TYPE]: errorType,
-      })
+    const sets = metricAttributes(
+      handle.chat as TraceAttributes,
+      typeof responseModel === 'string' && responseModel !== '' ? responseModel : undefined,
+      errorType,
+    )
+    duration?.record((performance.now() - handle.started) / 1000, sets.duration)
     const input = end[GEN_AI.USAGE_INPUT_TOKENS]
     const output = end[GEN_AI.USAGE_OUTPUT_TOKENS]
-    if (typeof input === 'number') tokenUsage?.record(input, { ...attributes, [GEN_AI.TOKEN_TYPE]: 'input' })
-    if (typeof output === 'number')
-      tokenUsage?.record(output, { ...attributes, [GEN_AI.TOKEN_TYPE]: 'output' })
+    if (typeof input === 'number') tokenUsage?.record(input, sets.input)
+    if (typeof output === 'number') tokenUsage?.record(output, sets.output)
   }
 
   return {
     start(parent, name, kind, attributes) {
-      const parentContext = (parent as OtelHandle | undefined)?.context ?? api.context.active()
+      const parentHandle = parent as OtelHandle | undefined
+      let parentContext: Context
+      if (parentHandle === undefined) parentContext = api.context.active()
+      else {
+        parentHandle.context ??= api.trace.setSpan(parentHandle.parent, parentHandle.span)
+        parentContext = parentHandle.context
+      }
       const span = tracer.startSpan(
         name,
         { kind: kind === 'client' ? CLIENT : INTERNAL, attributes },
@@ -68,17 +118,14 @@ export function createOtelBackend(api: OtelApi, tracer: Tracer, meter: Meter | u
       )
       const handle: OtelHandle = {
         span,
-        context: api.trace.setSpan(parentContext, span),
+        parent: parentContext,
+        context: undefined,
         started: 0,
-        metric: undefined,
+        chat: undefined,
       }
-      if (meter !== undefined && attributes[GEN_AI.OPERATION_NAME] === OPERATION.CHAT) {
+      if (meter !== undefined && kind === 'client' && attributes[GEN_AI.OPERATION_NAME] === OPERATION.CHAT) {
         handle.started = performance.now()
-        handle.metric = {
-          [GEN_AI.OPERATION_NAME]: OPERATION.CHAT,
-          [GEN_AI.PROVIDER_NAME]: attributes[GEN_AI.PROVIDER_NAME] as string,
-          [GEN_AI.REQUEST_MODEL]: attributes[GEN_AI.REQUEST_MODEL] as string,
-        }
+        handle.chat = attributes
       }
       return handle
     },
@@ -87,14 +134,15 @@ export function createOtelBackend(api: OtelApi, tracer: Tracer, meter: Meter | u
     },
     end(handle, attributes, error) {
       if (handle === undefined) return
-      const { span, metric } = handle as OtelHandle
-      span.setAttributes(attributes)
+      const otel = handle as OtelHandle
+      const span = otel.span
+      if (attributes !== undefined) span.setAttributes(attributes)
       if (error !== undefined) {
         span.setAttribute(ERROR_TYPE, error.type)
         span.recordException({ name: error.type, message: error.message })
         span.setStatus({ code: ERROR, message: error.message })
       }
-      if (metric !== undefined) recordMetrics(handle as OtelHandle, attributes, error?.type)
+      if (otel.chat !== undefined) recordMetrics(otel, attributes ?? {}, error?.type)
       span.end()
     },
   }

@@ -1,28 +1,28 @@
 import type { RunEvent } from '../events/run-event.js'
 import type { AttemptEndEvent } from '../functions/function-event.js'
-import { AGENTLOOP, ERROR_TYPE, GEN_AI, OPERATION, SPAN_EVENT } from './attributes.js'
+import { AGENTLOOP, GEN_AI, OPERATION, SPAN_EVENT } from './attributes.js'
 import type { ContentPolicy } from './content-policy.js'
-import { addUsage, finishReason, splitModel, toGenAiMessage } from './genai-values.js'
-import { observeRunnableStep } from './runnable-steps.js'
+import { addUsage, type ChatModel, chatOf, finishReason, splitModel, toGenAiMessage } from './genai-values.js'
+import { markRunEvent } from './run-span-events.js'
+import { failureOf, isFailure, observeStep, retryAttributes, type SpanGroup } from './span-groups.js'
 import type { OpenSpan, SpanWriter } from './span-writer.js'
 import type { TraceAttributes } from './trace-event.js'
 
 /** The events of an agent run or an LLM function call. */
 export type RunLikeEvent = RunEvent | AttemptEndEvent
 
-/** What is open of one run. */
-export interface RunSpans {
+/** What is open of one run; its group's children are a runnable's steps in progress (`ctx.step`), by name. */
+export interface RunSpans extends SpanGroup {
   kind: 'agent' | 'function' | 'runnable' | 'steps'
   provider: string
   model: string
-  span: OpenSpan
   /** The model call in progress (a run makes one at a time). */
   chat: OpenSpan | undefined
+  /** The name and attributes of this run's `chat` spans, for the model they were made for. */
+  chatModel: ChatModel | undefined
   /** The LLM function's attempt in progress. */
   attempt: OpenSpan | undefined
   tools: Map<string, OpenSpan> | undefined
-  /** A runnable's steps in progress (`ctx.step`), by name. */
-  steps: Map<string, OpenSpan> | undefined
 }
 
 /**
@@ -35,6 +35,7 @@ export class RunTranslator {
   readonly #runs = new Map<string, RunSpans>()
   /** Nested runs traced from their caller's forwarded events. */
   readonly #viaCaller = new Set<string>()
+  readonly #chatModels = new Map<string, ChatModel>()
   readonly #spans: SpanWriter
   readonly #content: ContentPolicy
 
@@ -46,6 +47,11 @@ export class RunTranslator {
   /** Whether the run with this id is being traced. */
   has(runId: string): boolean {
     return this.#runs.has(runId)
+  }
+
+  /** The span of the open run with this id (a workflow run by the Runtime opens its span under it). */
+  spanOf(runId: string): OpenSpan | undefined {
+    return this.#runs.get(runId)?.span
   }
 
   /** Handles one event of the run with id `runId`, under the span `parent` if any. */
@@ -87,29 +93,32 @@ export class RunTranslator {
         spans.event(
           run.span,
           SPAN_EVENT.RETRY,
-          { [AGENTLOOP.ATTEMPT]: event.turn, [ERROR_TYPE]: type, [AGENTLOOP.ERROR_MESSAGE]: message },
+          retryAttributes(this.#content, event.turn, undefined, { name: type, message }),
           event.time,
         )
         return
       }
-      case 'model.start':
+      case 'model.start': {
         spans.end(run.chat, { time: event.time })
+        // One name and attribute set per model of the run (a handoff may change the model).
+        let chat = run.chatModel
+        if (chat === undefined || chat.model !== event.model) {
+          chat = this.#chatOf(event.model ?? `${run.provider}:${run.model}`)
+          run.chatModel = chat
+        }
         run.chat = spans.start(
           run.kind === 'function' && run.attempt !== undefined ? run.attempt : run.span,
-          `${OPERATION.CHAT} ${run.model}`,
+          chat.name,
           'client',
-          {
-            [GEN_AI.OPERATION_NAME]: OPERATION.CHAT,
-            [GEN_AI.PROVIDER_NAME]: run.provider,
-            [GEN_AI.REQUEST_MODEL]: run.model,
-          },
+          chat.attributes,
           event.time,
         )
         return
+      }
       case 'model.end': {
         const attributes: TraceAttributes = {
           [GEN_AI.RESPONSE_FINISH_REASONS]: [finishReason(event.finishReason)],
-          [GEN_AI.RESPONSE_MODEL]: event.responseModel ?? run.model,
+          [GEN_AI.RESPONSE_MODEL]: event.responseModel ?? run.chatModel?.modelId ?? run.model,
         }
         addUsage(attributes, event.usage)
         if (event.responseId !== undefined) attributes[GEN_AI.RESPONSE_ID] = event.responseId
@@ -158,12 +167,10 @@ export class RunTranslator {
         const span = run.tools?.get(event.callId)
         if (span === undefined) return
         run.tools?.delete(event.callId)
-        const attributes: TraceAttributes = {}
-        if (this.#content.capture) {
-          attributes[GEN_AI.TOOL_CALL_RESULT] = this.#content.content(event.output, GEN_AI.TOOL_CALL_RESULT)
-        }
         spans.end(span, {
-          attributes,
+          attributes: this.#content.capture
+            ? { [GEN_AI.TOOL_CALL_RESULT]: this.#content.content(event.output, GEN_AI.TOOL_CALL_RESULT) }
+            : undefined,
           error: event.isError
             ? { type: 'tool_error', message: `tool "${event.toolName}" returned an error result` }
             : undefined,
@@ -172,52 +179,16 @@ export class RunTranslator {
         return
       }
       case 'context.compact':
-        spans.event(
-          run.span,
-          SPAN_EVENT.COMPACTION,
-          {
-            [AGENTLOOP.TURN]: event.turn,
-            [AGENTLOOP.COMPACT_TOKENS_BEFORE]: event.tokensBefore,
-            [AGENTLOOP.COMPACT_TOKENS_AFTER]: event.tokensAfter,
-            [AGENTLOOP.COMPACT_BUDGET_TOKENS]: event.budgetTokens,
-            [AGENTLOOP.COMPACT_MESSAGES_BEFORE]: event.messagesBefore,
-            [AGENTLOOP.COMPACT_MESSAGES_AFTER]: event.messagesAfter,
-            [AGENTLOOP.COMPACT_STRATEGIES]: event.steps.map((step) => step.strategy),
-          },
-          event.time,
-        )
-        return
       case 'context.budget':
-        spans.event(
-          run.span,
-          SPAN_EVENT.CONTEXT_BUDGET,
-          { [AGENTLOOP.BUDGET_SOURCE]: event.source, [AGENTLOOP.COMPACT_BUDGET_TOKENS]: event.budgetTokens },
-          event.time,
-        )
-        return
       case 'checkpoint.save':
-        spans.event(
-          run.span,
-          SPAN_EVENT.CHECKPOINT,
-          {
-            [AGENTLOOP.CHECKPOINT_REASON]: event.reason,
-            [AGENTLOOP.CHECKPOINT_REVISION]: event.revision,
-            [AGENTLOOP.TURN]: event.turn,
-          },
-          event.time,
-        )
-        return
       case 'approval.request':
-        spans.event(
-          run.span,
-          SPAN_EVENT.APPROVAL_REQUEST,
-          {
-            [GEN_AI.TOOL_NAME]: event.toolName,
-            [GEN_AI.TOOL_CALL_ID]: event.callId,
-            [AGENTLOOP.APPROVAL_KIND]: event.kind,
-          },
-          event.time,
-        )
+      case 'agent.handoff':
+      case 'custom':
+      case 'checkpoint.load':
+      case 'session.load':
+      case 'session.append':
+      case 'input.request':
+        markRunEvent(spans, run.span, event)
         return
       case 'run.end': {
         this.#runs.delete(runId)
@@ -234,15 +205,9 @@ export class RunTranslator {
             GEN_AI.OUTPUT_MESSAGES,
           )
         }
-        const failed = event.status === 'failed' || event.status === 'cancelled'
         spans.end(run.span, {
           attributes,
-          error: failed
-            ? {
-                type: event.error?.name ?? event.status,
-                message: this.#content.message(event.error?.message ?? `the run was ${event.status}`),
-              }
-            : undefined,
+          error: failureOf(this.#content, isFailure(event.status), 'run', event.status, event.error),
           time: event.time,
         })
         return
@@ -253,19 +218,7 @@ export class RunTranslator {
       case 'step.skip':
       case 'step.fail':
       case 'step.progress':
-        observeRunnableStep(this.#spans, this.#content, run, event)
-        return
-      case 'agent.handoff':
-        spans.event(
-          run.span,
-          SPAN_EVENT.HANDOFF,
-          {
-            [AGENTLOOP.HANDOFF_FROM]: event.from,
-            [AGENTLOOP.HANDOFF_TO]: event.to,
-            [GEN_AI.TOOL_CALL_ID]: event.callId,
-          },
-          event.time,
-        )
+        observeStep(spans, this.#content, run, event)
         return
       case 'nested.event': {
         // An agent called as a tool. Its runtime usually traces it directly (first); the
@@ -282,38 +235,14 @@ export class RunTranslator {
         this.observe(inner, inner.runId)
         return
       }
-      case 'custom':
-        // Only the name: the data is the runnable's own and may be content.
-        spans.event(run.span, SPAN_EVENT.CUSTOM, { [AGENTLOOP.EVENT_NAME]: event.name }, event.time)
-        return
-      case 'checkpoint.load':
-        spans.event(run.span, SPAN_EVENT.RESUME, { [AGENTLOOP.EVENT_NAME]: event.type }, event.time)
-        return
-      case 'session.load':
-        spans.event(run.span, SPAN_EVENT.SESSION_LOAD, {}, event.time)
-        return
-      case 'session.append':
-        spans.event(run.span, SPAN_EVENT.SESSION_APPEND, {}, event.time)
-        return
-      case 'input.request':
-        spans.event(run.span, SPAN_EVENT.INPUT_REQUEST, {}, event.time)
-        return
       case 'workflow.start':
       case 'workflow.end':
-        // A workflow run on the Runtime: its run span is the workflow's; the events mark it.
-        spans.event(run.span, SPAN_EVENT.WORKFLOW, { [AGENTLOOP.EVENT_NAME]: event.type }, event.time)
-        return
       case 'node.start':
       case 'node.retry':
       case 'node.end':
-        spans.event(
-          run.span,
-          SPAN_EVENT.NODE,
-          { [AGENTLOOP.EVENT_NAME]: event.type, [AGENTLOOP.NODE_ID]: event.nodeId },
-          event.time,
-        )
-        return
       case 'node.event':
+        // A workflow's events: createTracing gives them to the WorkflowTranslator.
+        return
       case 'text.delta':
       case 'reasoning.delta':
       case 'tool.args.delta':
@@ -321,6 +250,17 @@ export class RunTranslator {
       default:
         event satisfies never
     }
+  }
+
+  /** A model's `chat` span name and attributes, made once per model and shared by every run. */
+  #chatOf(model: string): ChatModel {
+    let found = this.#chatModels.get(model)
+    if (found === undefined) {
+      if (this.#chatModels.size >= 256) this.#chatModels.clear()
+      found = chatOf(model)
+      this.#chatModels.set(model, found)
+    }
+    return found
   }
 
   #start(event: RunLikeEvent & { type: 'run.start' }, runId: string, parent: OpenSpan | undefined): void {
@@ -361,9 +301,10 @@ export class RunTranslator {
       model,
       span,
       chat: undefined,
+      chatModel: undefined,
       attempt: undefined,
       tools: undefined,
-      steps: undefined,
+      children: undefined,
     })
   }
 }

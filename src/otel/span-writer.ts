@@ -9,7 +9,8 @@ export interface SpanEnding {
 
 /** A span the translators hold while it is open. */
 export interface OpenSpan {
-  readonly spanId: string
+  /** Unique within one tracing; numbered, made a string only for the sinks' records. */
+  readonly spanId: number
   readonly name: string
   /** Children still open when this span ends are ended first. */
   children: OpenSpan[] | undefined
@@ -25,7 +26,7 @@ export interface OpenSpan {
 export interface SpanBackend {
   start(parent: unknown, name: string, kind: 'internal' | 'client', attributes: TraceAttributes): unknown
   event(handle: unknown, name: string, attributes: TraceAttributes): void
-  end(handle: unknown, attributes: TraceAttributes, error: SpanEnding['error']): void
+  end(handle: unknown, attributes: TraceAttributes | undefined, error: SpanEnding['error']): void
 }
 
 /**
@@ -52,7 +53,7 @@ export class SpanWriter {
     time: number,
   ): OpenSpan {
     const span: OpenSpan = {
-      spanId: `${++this.#next}`,
+      spanId: ++this.#next,
       name,
       children: undefined,
       ended: false,
@@ -74,8 +75,15 @@ export class SpanWriter {
       }
     }
     if (this.#sinks.length > 0) {
-      const record: TraceEvent = { type: 'span.start', spanId: span.spanId, name, kind, attributes, time }
-      if (parent !== undefined) record.parentSpanId = parent.spanId
+      const record: TraceEvent = {
+        type: 'span.start',
+        spanId: `${span.spanId}`,
+        name,
+        kind,
+        attributes,
+        time,
+      }
+      if (parent !== undefined) record.parentSpanId = `${parent.spanId}`
       this.#tell(record)
     }
     return span
@@ -91,7 +99,7 @@ export class SpanWriter {
       }
     }
     if (this.#sinks.length > 0)
-      this.#tell({ type: 'span.event', spanId: span.spanId, name, attributes, time })
+      this.#tell({ type: 'span.event', spanId: `${span.spanId}`, name, attributes, time })
   }
 
   /** Ends the span, and first its open children (with the same error); an ended span is ignored. */
@@ -104,10 +112,9 @@ export class SpanWriter {
       }
       span.children = undefined
     }
-    const attributes = ending.attributes ?? {}
     if (this.#backend !== undefined) {
       try {
-        this.#backend.end(span.handle, attributes, ending.error)
+        this.#backend.end(span.handle, ending.attributes, ending.error)
       } catch {
         // A backend never breaks a run.
       }
@@ -115,9 +122,9 @@ export class SpanWriter {
     if (this.#sinks.length > 0) {
       const record: TraceEvent = {
         type: 'span.end',
-        spanId: span.spanId,
+        spanId: `${span.spanId}`,
         name: span.name,
-        attributes,
+        attributes: ending.attributes ?? {},
         status: ending.error === undefined ? 'ok' : 'error',
         time: ending.time,
       }

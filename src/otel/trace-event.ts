@@ -52,7 +52,8 @@ export type TraceEvent = SpanStartTrace | SpanEventTrace | SpanEndTrace
 
 /**
  * Your own tracing backend. `trace` is called synchronously, in order, for every record; keep it
- * quick (queue the work) and do not throw: an exception is caught and ignored.
+ * quick (queue the work) and do not throw: an exception is caught and ignored. Records are
+ * read-only: some attribute objects are shared between records (frozen), so copy before changing.
  */
 export interface TraceSink {
   trace(event: TraceEvent): void

@@ -1,10 +1,14 @@
+import type { NodeNestedEvent, RunNodeEvent, RunWorkflowEvent } from '../events/run-event.js'
 import type { NestedEvent, WorkflowEvent, WorkflowOwnEvent } from '../workflows/workflow-event.js'
-import { AGENTLOOP, GEN_AI, OPERATION, SPAN_EVENT, ERROR_TYPE } from './attributes.js'
+import { AGENTLOOP, GEN_AI, OPERATION } from './attributes.js'
 import type { ContentPolicy } from './content-policy.js'
 import type { RunLikeEvent, RunTranslator } from './run-spans.js'
+import { failureOf, isFailure, type NodeLikeEvent, observeNode, type SpanGroup } from './span-groups.js'
 import type { OpenSpan, SpanWriter } from './span-writer.js'
+import type { TraceAttributes } from './trace-event.js'
 
 const OWN_TYPES = new Set(['workflow.start', 'workflow.end', 'node.start', 'node.retry', 'node.end'])
+/** The events of a node's agent or LLM function that make spans (deltas and the like make none). */
 const RUN_TYPES = new Set([
   'run.start',
   'run.end',
@@ -21,11 +25,22 @@ const RUN_TYPES = new Set([
   'attempt.end',
 ])
 
+/** Any event of a workflow: run standalone (`bound.run`), or by the Runtime (in the run's log). */
+export type WorkflowLikeEvent = WorkflowEvent | RunWorkflowEvent | RunNodeEvent | NodeNestedEvent
+
+interface WorkflowSpans extends SpanGroup {
+  /** A sub-workflow, seen through its parent's events. */
+  nested: boolean
+}
+
 /**
  * Turns a workflow run's events into spans: `invoke_workflow {name}` per execution, `node {id}`
- * per node run (a loop's second pass opens a new one), node retries as span events. Agents and
- * LLM functions that nodes run (their events are forwarded with `nodeId` and `nodeRunId`) get
- * their spans under the node's span; a sub-workflow is one `invoke_workflow` span under its node.
+ * per node run (see {@link observeNode}). Agents and LLM functions that nodes run (their events
+ * are forwarded with `nodeId` and `nodeRunId`) get their spans under the node's span; a
+ * sub-workflow is one `invoke_workflow` span under its node.
+ *
+ * The same for a workflow the Runtime runs (`runtime.register(bound)`): its `invoke_workflow`
+ * span sits under the run's span, and the node's forwarded events arrive wrapped in `node.event`.
  */
 export class WorkflowTranslator {
   readonly #spans: SpanWriter
@@ -42,100 +57,59 @@ export class WorkflowTranslator {
     this.#runs = runs
   }
 
-  observe(event: WorkflowEvent): void {
+  observe(event: WorkflowLikeEvent): void {
+    if (event.type === 'node.event') {
+      // A Runtime run's node forwarded an event of what it ran: unwrapped only if it makes spans.
+      const { event: inner, nodeId, nodeRunId, runId, seq, time } = event as NodeNestedEvent
+      if (nodeRunId === undefined || !(OWN_TYPES.has(inner.type) || RUN_TYPES.has(inner.type))) return
+      this.#nested({ ...inner, runId, seq, time, nodeId, nodeRunId })
+      return
+    }
     const nested = (event as NestedEvent).nodeRunId !== undefined || !OWN_TYPES.has(event.type)
     if (nested) this.#nested(event as NestedEvent)
-    else this.#own(event as WorkflowOwnEvent, event.runId, undefined, false)
+    // A workflow the Runtime runs opens its span under the run's.
+    else this.#own(event as WorkflowOwnEvent, event.runId, this.#runs.spanOf(event.runId), false)
   }
 
-  #own(event: WorkflowOwnEvent, runId: string, parent: OpenSpan | undefined, nested: boolean): void {
+  /** The run with this id ended: a workflow it ran and left open (a timeout, a crash) is dropped. */
+  release(runId: string): void {
+    this.#workflows.delete(runId)
+  }
+
+  #own(
+    event: WorkflowOwnEvent | RunWorkflowEvent | RunNodeEvent,
+    runId: string,
+    parent: OpenSpan | undefined,
+    nested: boolean,
+  ): void {
     const spans = this.#spans
     if (event.type === 'workflow.start') {
       const stale = this.#workflows.get(runId)
       if (stale !== undefined) spans.end(stale.span, { time: event.time })
-      const span = spans.start(
-        parent,
-        `${OPERATION.INVOKE_WORKFLOW} ${event.workflow}`,
-        'internal',
-        {
-          [GEN_AI.OPERATION_NAME]: OPERATION.INVOKE_WORKFLOW,
-          [GEN_AI.WORKFLOW_NAME]: event.workflow,
-          [AGENTLOOP.RUN_ID]: runId,
-          ...(event.resumed ? { [AGENTLOOP.RUN_RESUMED]: true } : {}),
-        },
-        event.time,
-      )
-      this.#workflows.set(runId, { span, nodes: new Map(), nested })
+      const attributes: TraceAttributes = {
+        [GEN_AI.OPERATION_NAME]: OPERATION.INVOKE_WORKFLOW,
+        [GEN_AI.WORKFLOW_NAME]: event.workflow,
+        [AGENTLOOP.RUN_ID]: runId,
+      }
+      if (event.resumed === true) attributes[AGENTLOOP.RUN_RESUMED] = true
+      const name = `${OPERATION.INVOKE_WORKFLOW} ${event.workflow}`
+      const span = spans.start(parent, name, 'internal', attributes, event.time)
+      this.#workflows.set(runId, { span, children: undefined, nested })
       return
     }
     const run = this.#workflows.get(runId)
     if (run === undefined) return
-    switch (event.type) {
-      case 'workflow.end':
-        this.#workflows.delete(runId)
-        spans.end(run.span, {
-          attributes: { [AGENTLOOP.WORKFLOW_STATUS]: event.status },
-          error:
-            event.status === 'failed' || event.status === 'cancelled'
-              ? {
-                  type: event.error?.name ?? event.status,
-                  message: this.#content.message(event.error?.message ?? `the workflow was ${event.status}`),
-                }
-              : undefined,
-          time: event.time,
-        })
-        return
-      case 'node.start':
-        spans.end(run.nodes.get(event.nodeId), { time: event.time })
-        run.nodes.set(
-          event.nodeId,
-          spans.start(
-            run.span,
-            `node ${event.nodeId}`,
-            'internal',
-            {
-              [AGENTLOOP.NODE_ID]: event.nodeId,
-              [AGENTLOOP.NODE_TYPE]: event.nodeType,
-              [AGENTLOOP.NODE_ITERATION]: event.iteration,
-            },
-            event.time,
-          ),
-        )
-        return
-      case 'node.retry':
-        spans.event(
-          run.nodes.get(event.nodeId),
-          SPAN_EVENT.RETRY,
-          {
-            [AGENTLOOP.ATTEMPT]: event.attempt,
-            [AGENTLOOP.DELAY_MS]: event.delayMs,
-            [ERROR_TYPE]: event.error.name,
-            [AGENTLOOP.ERROR_MESSAGE]: this.#content.message(event.error.message),
-          },
-          event.time,
-        )
-        return
-      case 'node.end':
-        spans.end(run.nodes.get(event.nodeId), {
-          attributes: {
-            [AGENTLOOP.NODE_STATUS]: event.status,
-            [AGENTLOOP.ATTEMPTS]: event.attempts,
-            ...(event.recovered === true ? { [AGENTLOOP.NODE_RECOVERED]: true } : {}),
-          },
-          error:
-            event.status === 'failed' || event.status === 'cancelled'
-              ? {
-                  type: event.error?.name ?? event.status,
-                  message: this.#content.message(event.error?.message ?? `the node was ${event.status}`),
-                }
-              : undefined,
-          time: event.time,
-        })
-        run.nodes.delete(event.nodeId)
-        return
-      default:
-        event satisfies never
+    if (event.type === 'workflow.end') {
+      this.#workflows.delete(runId)
+      const status = event.status as string
+      spans.end(run.span, {
+        attributes: { [AGENTLOOP.WORKFLOW_STATUS]: status },
+        error: failureOf(this.#content, isFailure(status), 'workflow', status, event.error),
+        time: event.time,
+      })
+      return
     }
+    observeNode(spans, this.#content, run, event as NodeLikeEvent)
   }
 
   #nested(event: NestedEvent): void {
@@ -145,7 +119,7 @@ export class WorkflowTranslator {
       if (event.type === 'run.end') this.#skipped.delete(nestedId)
       return
     }
-    const node = this.#workflows.get(event.runId)?.nodes.get(event.nodeId)
+    const node = this.#workflows.get(event.runId)?.children?.get(event.nodeId)
     if (event.type === 'workflow.start' || event.type === 'workflow.end') {
       this.#own(event as unknown as WorkflowOwnEvent, nestedId, node, true)
       return
@@ -159,11 +133,4 @@ export class WorkflowTranslator {
     }
     this.#runs.observe(event as unknown as RunLikeEvent, nestedId, node)
   }
-}
-
-interface WorkflowSpans {
-  span: OpenSpan
-  nodes: Map<string, OpenSpan>
-  /** A sub-workflow, seen through its parent's events. */
-  nested: boolean
 }

@@ -15,6 +15,7 @@ import type { CheckedServerOptions } from './server-options.js'
 import { registerSessionRoutes } from './session-routes.js'
 import { registerWorkflowRoutes } from './workflow-routes.js'
 import type { Shutdown } from './shutdown.js'
+import { continueTraceContext } from './trace-context.js'
 
 /** Everything route groups beyond health and keys need. */
 export type RouteOptions = CheckedServerOptions & { shutdown: Shutdown }
@@ -25,6 +26,9 @@ export function registerApiRoutes(
   server: ServerContext,
   options: RouteOptions,
 ): void {
+  // Before the routes, so that the runs they start continue an incoming traceparent.
+  const traceContext = continueTraceContext(server.runtime)
+  if (traceContext !== undefined) for (const path of ['/api/*', '/v1/*']) app.use(path, traceContext)
   const driver = serverDriver(server.storage)
   const ownership = createOwnership(driver)
   const providers = createProviderStore(
