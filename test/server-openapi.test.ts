@@ -1,9 +1,16 @@
 import { compileErrors, validate } from '@readme/openapi-parser'
 import { describe, expect, it } from 'vitest'
+import { PLAYGROUND_PATHS } from '../src/server/playground-routes.js'
 import { startServer } from './support/server.js'
 
-/** Routes served outside the document: the document itself and the docs page's files. */
-const UNDOCUMENTED = new Set(['GET /openapi.json', 'GET /docs', 'GET /docs/docs.js', 'GET /docs/docs.css'])
+/** Routes served outside the document: the document itself, the docs page's files and the playground's. */
+const UNDOCUMENTED = new Set([
+  'GET /openapi.json',
+  'GET /docs',
+  'GET /docs/docs.js',
+  'GET /docs/docs.css',
+  ...PLAYGROUND_PATHS.map((path) => `GET ${path}`),
+])
 
 describe('server: the OpenAPI document', () => {
   it('is a valid OpenAPI 3.1 document', async () => {

@@ -31,6 +31,7 @@ import { createShutdown, type Shutdown } from './shutdown.js'
 import { validationHook } from './validation-hook.js'
 import { registerCircuitRoutes } from './circuit-routes.js'
 import { registerApiRoutes } from './register-api-routes.js'
+import { registerPlaygroundRoutes } from './playground-routes.js'
 
 /** A listening server. */
 export interface ListeningServer {
@@ -153,6 +154,7 @@ export function createServer(input: ServerOptions): AgentLoopServer {
     },
   })
   registerDocsPage(app)
+  registerPlaygroundRoutes(app)
   const guard = authenticate(auth, limits)
   app.use('/api/*', guard)
   app.use('/v1/*', guard)
