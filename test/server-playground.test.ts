@@ -49,7 +49,7 @@ describe('server: the playground', () => {
     expect(again.status).toBe(304)
     const style = await request('/playground/app.css', { key: null })
     expect(style.headers.get('Content-Type')).toBe('text/css; charset=utf-8')
-    expect(await style.text()).toMatch(/@media \(max-width: ?760px\)/)
+    expect(await style.text()).toMatch(/@media ?\(max-width: ?760px\)/)
   })
 
   it('answers the request of each turn as stored, with the agent’s instructions and tools', async () => {

@@ -62,10 +62,18 @@ export async function api<T>(path: string, init: { method?: string; json?: unkno
 /** `encodeURIComponent` for path segments. */
 export const segment = encodeURIComponent
 
-/** Follows a run's events after `after` (resuming with Last-Event-ID after a drop). */
+/** Statuses after which a run never continues. */
+const FINAL = new Set(['completed', 'failed', 'cancelled'])
+
+/**
+ * Follows a run's events after `after` (resuming with Last-Event-ID after a drop), up to the
+ * next `run.end`; with `untilFinal`, through pauses (each ends a stretch with its own `run.end`)
+ * up to a completed, failed or cancelled one.
+ */
 export function followRun(options: {
   runId: string
   after: number
+  untilFinal?: boolean
   onEvent(event: StreamedEvent): void
   onReconnect?(info: { attempt: number; after: number }): void
   signal: AbortSignal
@@ -76,6 +84,9 @@ export function followRun(options: {
     after: options.after,
     onEvent: options.onEvent,
     signal: options.signal,
+    ...(options.untilFinal === true
+      ? { isLast: (event: StreamedEvent) => event.type === 'run.end' && FINAL.has(String(event.status)) }
+      : {}),
     ...(options.onReconnect === undefined ? {} : { onReconnect: options.onReconnect }),
   })
 }

@@ -39,6 +39,7 @@ export function ChatScreen(props: { params: URLSearchParams }) {
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   const [decisions, setDecisions] = useState<Decision[]>([])
+  const [lastRunId, setLastRunId] = useState<string | null>(null)
 
   const reload = useCallback(async () => {
     if (sessionId === undefined) {
@@ -81,6 +82,7 @@ export function ChatScreen(props: { params: URLSearchParams }) {
 
   const live = useLiveRun(sessionId, (run: LiveRun) => {
     setDecisions([])
+    setLastRunId(run.runId)
     void reload()
       .then(() => {
         if (run.status === 'completed') live.clear()
@@ -204,6 +206,9 @@ export function ChatScreen(props: { params: URLSearchParams }) {
           onCancel=${() => act(async () => void (await api(`/api/runs/${segment(live.run?.runId ?? '')}/cancel`, { json: {} })))}
         />`
         }
+        ${live.run === null &&
+        lastRunId !== null &&
+        html`<p class="muted"><a href=${hrefOf('runs', lastRunId)}>Inspect the last run</a></p>`}
         ${(error ?? live.error) !== null && html`<p class="error" role="alert">${error ?? live.error}</p>`}
         <form class="composer" onSubmit=${send}>
           <label for="message" class="visually-hidden">Message</label>

@@ -51,7 +51,7 @@ export function Conversation(props: ConversationProps) {
       .map((entry) => [entry.message.callId, entry.message]),
   )
 
-  return html`<ol class="conversation" aria-label="Messages">
+  return html`<ol class="conversation stored" aria-label="Messages">
     ${props.entries
       .filter((entry) => entry.message.role !== 'tool')
       .map((entry) => {

@@ -36,7 +36,7 @@ export function KeyForm(props: { onDone(): void }) {
 
   return html`
     <section class="panel narrow" aria-labelledby="key-title">
-      <h1 id="key-title">API key</h1>
+      <h1 id="key-title">Connect with an API key</h1>
       <p>
         The server needs a key (<code>Authorization: Bearer …</code>). It is kept in this tab's session storage
         only, and sent to this server only.

@@ -51,9 +51,11 @@ export function RunInspector(props: { runId: string }) {
     followRun({
       runId: props.runId,
       after: 0,
+      untilFinal: true,
       signal: controller.signal,
       onEvent(event) {
         collected.push(event)
+        if (event.type === 'run.end') api<RunInfo>(path).then(setInfo, () => {})
         // A replayed log arrives at once: render in batches.
         frame ??= setTimeout(() => {
           frame = undefined

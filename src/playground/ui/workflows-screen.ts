@@ -63,7 +63,6 @@ export function WorkflowsScreen(props: { name: string | undefined; runId: string
   const [input, setInput] = useState('{}')
   const [run, setRun] = useState<RunView | null>(null)
   const [answers, setAnswers] = useState<Record<string, string>>({})
-  const [generation, setGeneration] = useState(0)
 
   useEffect(() => {
     api<unknown>('/api/workflows')
@@ -77,10 +76,11 @@ export function WorkflowsScreen(props: { name: string | undefined; runId: string
   useEffect(() => {
     if (props.runId === undefined) return setRun(null)
     const controller = new AbortController()
-    let view: RunView = run ?? { status: 'queued', lastSeq: 0, nodes: {}, waiting: [] }
+    let view: RunView = { status: 'queued', lastSeq: 0, nodes: {}, waiting: [] }
     followRun({
       runId: props.runId,
       after: view.lastSeq,
+      untilFinal: true,
       signal: controller.signal,
       onEvent(event) {
         view = fold(view, event)
@@ -90,7 +90,7 @@ export function WorkflowsScreen(props: { name: string | undefined; runId: string
       if (!controller.signal.aborted) setError(errorText(failure))
     })
     return () => controller.abort()
-  }, [props.runId, generation])
+  }, [props.runId])
 
   if (missing) {
     return html`<section aria-labelledby="wf-title"><h1 id="wf-title">Workflows</h1>
@@ -127,8 +127,8 @@ export function WorkflowsScreen(props: { name: string | undefined; runId: string
     }
     try {
       await api(`/api/runs/${segment(props.runId ?? '')}/resume`, { json: { input: { [nodeId]: value } } })
+      // The stream stays open through the pause: the resumed run's events arrive on it.
       setRun((previous) => (previous === null ? previous : { ...previous, status: 'queued', waiting: [] }))
-      setGeneration((count) => count + 1)
     } catch (failure) {
       setError(errorText(failure))
     }
