@@ -16,7 +16,8 @@ import { addWorkflowRoutes, reviewWorkflow } from './support/workflow-playground
 
 // In CI the browser must be there (.ci/run installs it): the tests run and fail without it.
 const runHere = browserAvailable || browserRequired
-if (!runHere) console.warn(`playground browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`)
+if (!runHere)
+  console.warn(`playground browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`)
 
 /** A scripted model whose text arrives slowly, delta by delta, as a real one's does. */
 function slowModel(turns: ScriptedTurn[], delayMs = 40): Model {
@@ -78,14 +79,15 @@ describe.runIf(runHere)('the playground in a real browser', () => {
     await expect.poll(() => page.getByLabel('Agent').inputValue()).toBe('assistant')
 
     // Every length the streamed text had, seen from the page.
-    await page.evaluate(() => {
-      const lengths: number[] = []
-      ;(window as unknown as { lengths: number[] }).lengths = lengths
+    // (in-page code is given as text: this file is type-checked without the DOM's types)
+    await page.evaluate(`{
+      const lengths = []
+      window.lengths = lengths
       new MutationObserver(() => {
         const text = document.querySelector('.text.streamed')?.textContent
         if (text && lengths.at(-1) !== text.length) lengths.push(text.length)
       }).observe(document.body, { subtree: true, childList: true, characterData: true })
-    })
+    }`)
     const box = page.getByLabel('Message', { exact: true })
     await box.focus()
     await page.keyboard.type('Hi there')
@@ -93,7 +95,7 @@ describe.runIf(runHere)('the playground in a real browser', () => {
     await page.locator('.live .text.streamed').first().waitFor()
     // stored once the run completes: the conversation shows it from the session
     await page.locator('.stored .message.assistant .text', { hasText: answer }).waitFor()
-    const lengths = await page.evaluate(() => (window as unknown as { lengths: number[] }).lengths)
+    const lengths = (await page.evaluate('window.lengths')) as number[]
     expect(lengths.length).toBeGreaterThanOrEqual(3)
     expect(lengths.at(-1)).toBe(answer.length)
     expect(await page.locator('.stored .message.user .text').textContent()).toBe('Hi there')
@@ -105,8 +107,8 @@ describe.runIf(runHere)('the playground in a real browser', () => {
     await screenshot(page, 'chat')
 
     // The page's policy blocks inline script and inline style.
-    const blocked = await page.evaluate(async () => {
-      const violations: string[] = []
+    const blocked = (await page.evaluate(`(async () => {
+      const violations = []
       document.addEventListener('securitypolicyviolation', (event) => violations.push(event.violatedDirective))
       const script = document.createElement('script')
       script.textContent = 'window.inlineRan = true'
@@ -115,12 +117,8 @@ describe.runIf(runHere)('the playground in a real browser', () => {
       probe.innerHTML = '<span style="color: rgb(1, 2, 3)">x</span>'
       document.body.append(probe)
       await new Promise((resolve) => setTimeout(resolve, 50))
-      return {
-        ran: (window as unknown as { inlineRan?: boolean }).inlineRan === true,
-        color: getComputedStyle(probe.firstElementChild as Element).color,
-        violations,
-      }
-    })
+      return { ran: window.inlineRan === true, color: getComputedStyle(probe.firstElementChild).color, violations }
+    })()`)) as { ran: boolean; color: string; violations: string[] }
     expect(blocked.ran).toBe(false)
     expect(blocked.color).not.toBe('rgb(1, 2, 3)')
     expect(blocked.violations).toEqual(expect.arrayContaining([expect.stringMatching(/^script-src/)]))
@@ -140,7 +138,11 @@ describe.runIf(runHere)('the playground in a real browser', () => {
       instructions: 'Refund orders when asked.',
       tools: [refund],
       model: scriptedModel([
-        { text: 'Let me refund that.', toolCalls: [{ name: 'refund', arguments: { order: 'A-17' } }], usage: { inputTokens: 31, outputTokens: 12 } },
+        {
+          text: 'Let me refund that.',
+          toolCalls: [{ name: 'refund', arguments: { order: 'A-17' } }],
+          usage: { inputTokens: 31, outputTokens: 12 },
+        },
         { text: 'Refunded order A-17.', usage: { inputTokens: 52, outputTokens: 6 } },
       ]),
     })
@@ -167,7 +169,14 @@ describe.runIf(runHere)('the playground in a real browser', () => {
     await timeline.locator('.step', { hasText: 'tool refund' }).waitFor()
     const labels = await timeline.locator('.step-label').allTextContents()
     expect(labels).toEqual(
-      expect.arrayContaining(['run shop', 'turn 1', 'approval requested: refund', 'resumed shop', 'tool refund', 'turn 2']),
+      expect.arrayContaining([
+        'run shop',
+        'turn 1',
+        'approval requested: refund',
+        'resumed shop',
+        'tool refund',
+        'turn 2',
+      ]),
     )
     const tokens = await timeline.locator('.kind-model .tokens').allTextContents()
     expect(tokens).toEqual(['31 in / 12 out', '52 in / 6 out'])
@@ -175,7 +184,11 @@ describe.runIf(runHere)('the playground in a real browser', () => {
     const secondModel = timeline.locator('.step.kind-model').nth(1)
     await secondModel.locator('summary').click()
     await secondModel.locator('.request-messages li').nth(2).waitFor()
-    expect(await secondModel.locator('.request-messages li strong').allTextContents()).toEqual(['user', 'assistant', 'tool'])
+    expect(await secondModel.locator('.request-messages li strong').allTextContents()).toEqual([
+      'user',
+      'assistant',
+      'tool',
+    ])
     expect(await secondModel.locator('.request').textContent()).toContain('Refund orders when asked.')
     await screenshot(page, 'inspector')
     await page.close()
@@ -212,7 +225,8 @@ describe.runIf(runHere)('the playground in a real browser', () => {
 
     const resumedAfter: number[] = []
     page.on('request', (request) => {
-      if (request.url().includes('/events')) resumedAfter.push(Number(request.headers()['last-event-id'] ?? 0))
+      if (request.url().includes('/events'))
+        resumedAfter.push(Number(request.headers()['last-event-id'] ?? 0))
     })
     await page.reload()
     // what streamed before the reload is back at once, and the stream continues after it
@@ -251,7 +265,7 @@ describe.runIf(runHere)('the playground in a real browser', () => {
 
     await page.setViewportSize({ width: 390, height: 760 })
     await page.locator('.branches').waitFor()
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
     await screenshot(page, 'narrow')
     await page.setViewportSize({ width: 1100, height: 760 })
 
@@ -275,14 +289,18 @@ describe.runIf(runHere)('the playground in a real browser', () => {
     await page.getByLabel('Input').fill('{"ticket": "My invoice is wrong", "urgent": true}')
     await page.getByRole('button', { name: 'Start a run' }).click()
     await page.locator('svg.graph g[data-node="review"].status-waiting').waitFor()
-    expect(await page.locator('svg.graph g[data-node="draft"]').getAttribute('class')).toContain('status-completed')
+    expect(await page.locator('svg.graph g[data-node="draft"]').getAttribute('class')).toContain(
+      'status-completed',
+    )
     await page.getByText('Approve or rewrite: Draft: My invoice is wrong').waitFor()
     await screenshot(page, 'workflows')
     await page.getByLabel('Answer').fill('We have corrected your invoice.')
     await page.getByRole('button', { name: 'Send the answer' }).click()
     await page.locator('.wf-run .status-completed').waitFor()
     expect(await page.locator('.wf-run pre').textContent()).toContain('We have corrected your invoice.')
-    expect(await page.locator('svg.graph g[data-node="end"]').getAttribute('class')).toContain('status-completed')
+    expect(await page.locator('svg.graph g[data-node="end"]').getAttribute('class')).toContain(
+      'status-completed',
+    )
     await page.close()
   })
 })

@@ -55,8 +55,12 @@ describe('server: the playground', () => {
   it('answers the request of each turn as stored, with the agent’s instructions and tools', async () => {
     const model = scriptedModel([{ toolCalls: [{ name: 'add', arguments: { a: 2, b: 3 } }] }, { text: '5' }])
     const agent = new Agent({ name: 'calc', instructions: 'Use tools.', model, tools: [add] })
-    const { request } = await startServer({ runtime: new Runtime({ storage: createMemoryStorage(), agents: [agent] }) })
-    const { runId } = await (await request('/api/runs', { json: { agent: 'calc', input: 'What is 2 + 3?' } })).json()
+    const { request } = await startServer({
+      runtime: new Runtime({ storage: createMemoryStorage(), agents: [agent] }),
+    })
+    const { runId } = await (
+      await request('/api/runs', { json: { agent: 'calc', input: 'What is 2 + 3?' } })
+    ).json()
     await waitForStatus(request, runId, 'completed')
     const answer = await (await request(`/api/runs/${runId}/requests`)).json()
     expect(answer).toMatchObject({
@@ -66,10 +70,11 @@ describe('server: the playground', () => {
       instructions: 'Use tools.',
       tools: [{ name: 'add', description: 'Add two numbers' }],
     })
-    expect(answer.turns.map((turn: { messages: { role: string }[] }) => turn.messages.map((message) => message.role))).toEqual([
-      ['user'],
-      ['user', 'assistant', 'tool'],
-    ])
+    expect(
+      answer.turns.map((turn: { messages: { role: string }[] }) =>
+        turn.messages.map((message) => message.role),
+      ),
+    ).toEqual([['user'], ['user', 'assistant', 'tool']])
     // what the model really received, turn by turn
     expect(answer.turns.map((turn: { messages: unknown[] }) => turn.messages)).toEqual(
       model.requests.map((sent) => sent.messages),
@@ -80,10 +85,14 @@ describe('server: the playground', () => {
   it('answers a session as it stands with input [] (after an edit), and refuses [] without a session', async () => {
     const model = scriptedModel([{ text: 'Lisbon is lovely.' }, { text: 'Porto is lovely.' }])
     const agent = new Agent({ name: 'guide', model })
-    const { request } = await startServer({ runtime: new Runtime({ storage: createMemoryStorage(), agents: [agent] }) })
+    const { request } = await startServer({
+      runtime: new Runtime({ storage: createMemoryStorage(), agents: [agent] }),
+    })
     const session = await (await request('/api/sessions', { json: { title: 'trip' } })).json()
     const first = await (
-      await request('/api/runs', { json: { agent: 'guide', input: 'Tell me about Lisbon', sessionId: session.sessionId } })
+      await request('/api/runs', {
+        json: { agent: 'guide', input: 'Tell me about Lisbon', sessionId: session.sessionId },
+      })
     ).json()
     await waitForStatus(request, first.runId, 'completed')
     const { messages } = await (await request(`/api/sessions/${session.sessionId}/messages`)).json()
@@ -92,11 +101,18 @@ describe('server: the playground', () => {
       json: { message: { role: 'user', content: 'Tell me about Porto' } },
     })
     expect(edited.status).toBe(200)
-    const second = await (await request('/api/runs', { json: { agent: 'guide', input: [], sessionId: session.sessionId } })).json()
-    expect(await waitForStatus(request, second.runId, 'completed')).toMatchObject({ output: 'Porto is lovely.' })
+    const second = await (
+      await request('/api/runs', { json: { agent: 'guide', input: [], sessionId: session.sessionId } })
+    ).json()
+    expect(await waitForStatus(request, second.runId, 'completed')).toMatchObject({
+      output: 'Porto is lovely.',
+    })
     expect(model.requests[1]?.messages).toEqual([{ role: 'user', content: 'Tell me about Porto' }])
     const after = await (await request(`/api/sessions/${session.sessionId}/messages`)).json()
-    expect(after.messages.map((entry: { message: { role: string } }) => entry.message.role)).toEqual(['user', 'assistant'])
+    expect(after.messages.map((entry: { message: { role: string } }) => entry.message.role)).toEqual([
+      'user',
+      'assistant',
+    ])
     expect(after.messages[0].message.content).toBe('Tell me about Porto')
     expect(after.messages[1].message.content).toEqual([{ type: 'text', text: 'Porto is lovely.' }])
 

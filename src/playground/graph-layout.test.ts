@@ -70,6 +70,28 @@ describe('layoutWorkflow', () => {
     expect(layout.nodes.find((node) => node.id === 'end')?.layer).toBe(3)
   })
 
+  it('routes an edge that skips a layer around the nodes between, inside the drawing', () => {
+    const skip = workflow('skip')
+      .node('start', { type: 'start' })
+      .node('route', { type: 'condition', expression: 'urgent' })
+      .node('review', { type: 'human' })
+      .node('end', { type: 'end' })
+      .edge('start', 'route')
+      .edge('route', 'review', { when: 'true' })
+      .edge('route', 'end')
+      .edge('review', 'end')
+      .build()
+    const layout = layoutWorkflow(skip)
+    const review = layout.nodes.find((node) => node.id === 'review') as { x: number; width: number }
+    const long = layout.edges.find((edge) => edge.from === 'route' && edge.to === 'end')
+    expect(long?.points).toHaveLength(4)
+    for (const point of long?.points.slice(1, 3) ?? []) {
+      expect(point.x).toBeGreaterThan(review.x + review.width)
+      expect(point.x).toBeLessThanOrEqual(layout.width)
+    }
+    expect(layout.edges.find((edge) => edge.to === 'review')?.points).toHaveLength(2)
+  })
+
   it('places nodes nobody reaches and ignores edges to unknown nodes', () => {
     const lonely = { id: 'lonely', type: 'handler', handler: 'h' }
     const layout = layoutWorkflow({

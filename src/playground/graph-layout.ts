@@ -153,6 +153,7 @@ export function layoutWorkflow(definition: GraphDefinition): GraphLayout {
 
   const placed = new Map(nodes.map((node) => [node.id, node]))
   const loops = edges.filter((edge) => back.has(`${edge.from}\u0000${edge.to}`))
+  let detour = 0
   const layoutEdges: LayoutEdge[] = edges.map((edge) => {
     const source = placed.get(edge.from) as LayoutNode
     const target = placed.get(edge.to) as LayoutNode
@@ -169,10 +170,23 @@ export function layoutWorkflow(definition: GraphDefinition): GraphLayout {
         { x: target.x + target.width, y: toY },
       ]
     } else {
-      points = [
-        { x: source.x + source.width / 2, y: source.y + source.height },
-        { x: target.x + target.width / 2, y: target.y },
-      ]
+      const from = { x: source.x + source.width / 2, y: source.y + source.height }
+      const to = { x: target.x + target.width / 2, y: target.y }
+      // An edge across layers goes around the nodes between, on their right.
+      const between = nodes.filter(
+        (node) =>
+          node.layer > source.layer &&
+          node.layer < target.layer &&
+          node.x < Math.max(from.x, to.x) + GAP_X / 2 &&
+          node.x + node.width > Math.min(from.x, to.x) - GAP_X / 2,
+      )
+      if (between.length === 0) {
+        points = [from, to]
+      } else {
+        const lane = Math.max(...between.map((node) => node.x + node.width)) + GAP_X / 2
+        detour = Math.max(detour, lane + PADDING)
+        points = [from, { x: lane, y: from.y + GAP_Y / 2 }, { x: lane, y: to.y - GAP_Y / 2 }, to]
+      }
     }
     const first = points[0] as { x: number; y: number }
     const second = points[1] as { x: number; y: number }
@@ -189,7 +203,8 @@ export function layoutWorkflow(definition: GraphDefinition): GraphLayout {
   })
 
   return {
-    width: PADDING * 2 + innerWidth + LOOP_LANE * (loops.length + (loops.length > 0 ? 1 : 0)),
+    width:
+      Math.max(detour, PADDING * 2 + innerWidth) + LOOP_LANE * (loops.length + (loops.length > 0 ? 1 : 0)),
     height: PADDING * 2 + layers.length * NODE_HEIGHT + Math.max(0, layers.length - 1) * GAP_Y,
     nodes,
     edges: layoutEdges,

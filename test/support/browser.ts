@@ -16,12 +16,16 @@ export const browserRequired = process.env.CI === 'true'
  * the system's temporary directory (printed), so a plain test run leaves the tree clean.
  */
 export const screenshotDir =
-  process.env.UPDATE_SCREENSHOTS === '1' ? join(root, 'docs/images') : join(tmpdir(), 'agentloop-playground-screenshots')
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? join(root, 'docs/images')
+    : join(tmpdir(), 'agentloop-playground-screenshots')
 
 /** A headless chromium with a fresh profile; `close()` removes the profile. */
 export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   if (!browserAvailable) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does.`)
+    throw new Error(
+      `${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does.`,
+    )
   }
   const profile = mkdtempSync(join(tmpdir(), 'agentloop-chromium-'))
   const context = await chromium.launchPersistentContext(profile, {

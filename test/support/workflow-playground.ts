@@ -37,10 +37,16 @@ export function reviewWorkflow(): BoundWorkflow {
  * `POST /api/runs/{runId}/resume`), added to a test server only when it does not serve them itself.
  * The server's own routes, when present, are registered first and answer instead.
  */
-export function addWorkflowRoutes(server: AgentLoopServer, runtime: Runtime, workflows: BoundWorkflow[]): void {
+export function addWorkflowRoutes(
+  server: AgentLoopServer,
+  runtime: Runtime,
+  workflows: BoundWorkflow[],
+): void {
   if (server.app.routes.some((route) => route.path === '/api/workflows')) return
   server.app.get('/api/workflows', (context) =>
-    context.json({ workflows: workflows.map((entry) => ({ name: entry.name, definition: entry.definition })) }),
+    context.json({
+      workflows: workflows.map((entry) => ({ name: entry.name, definition: entry.definition })),
+    }),
   )
   server.app.post('/api/workflows/:name/runs', async (context) => {
     const { input } = (await context.req.json()) as { input?: unknown }

@@ -70,7 +70,9 @@ export function ChatScreen(props: { params: URLSearchParams }) {
         const last = list.at(-1)
         const content = last?.message.content
         const text =
-          typeof content === 'string' ? content : (content ?? []).map((part) => part.text ?? '').join('')
+          typeof content === 'string'
+            ? content
+            : (content ?? []).map((part) => (part.type === 'text' ? (part.text ?? '') : '')).join('')
         return [
           branch.branchId,
           last === undefined ? '(empty)' : `${last.message.role}: ${text.slice(0, 80)}`,
@@ -206,9 +208,11 @@ export function ChatScreen(props: { params: URLSearchParams }) {
           onCancel=${() => act(async () => void (await api(`/api/runs/${segment(live.run?.runId ?? '')}/cancel`, { json: {} })))}
         />`
         }
-        ${live.run === null &&
-        lastRunId !== null &&
-        html`<p class="muted"><a href=${hrefOf('runs', lastRunId)}>Inspect the last run</a></p>`}
+        ${
+          live.run === null &&
+          lastRunId !== null &&
+          html`<p class="muted"><a href=${hrefOf('runs', lastRunId)}>Inspect the last run</a></p>`
+        }
         ${(error ?? live.error) !== null && html`<p class="error" role="alert">${error ?? live.error}</p>`}
         <form class="composer" onSubmit=${send}>
           <label for="message" class="visually-hidden">Message</label>

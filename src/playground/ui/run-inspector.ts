@@ -130,6 +130,9 @@ export function RunInspector(props: { runId: string }) {
   </section>`
 }
 
+/** Rows that last (a start and an end); the others are points in time. */
+const SPANS = new Set(['run', 'turn', 'model', 'tool', 'node'])
+
 function TimelineItem(props: {
   row: TimelineRow
   origin: number
@@ -144,7 +147,7 @@ function TimelineItem(props: {
       <summary>
         <span class="step-label">${row.label}</span>
         <span class="muted">+${formatDuration(row.start - props.origin)}</span>
-        ${row.kind !== 'checkpoint' && html`<span class="duration">${row.end === undefined && row.durationMs === undefined ? 'running…' : formatDuration(row.durationMs)}</span>`}
+        ${SPANS.has(row.kind) && html`<span class="duration">${row.end === undefined ? 'running…' : formatDuration(row.durationMs)}</span>`}
         ${row.usage !== undefined && html`<span class="tokens">${row.usage.inputTokens} in / ${row.usage.outputTokens} out</span>`}
         ${row.status !== undefined && html`<span class=${`badge status-${row.status}`}>${row.status}</span>`}
       </summary>
