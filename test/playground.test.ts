@@ -190,6 +190,7 @@ describe.runIf(runHere)('the playground in a real browser', () => {
       'tool',
     ])
     expect(await secondModel.locator('.request').textContent()).toContain('Refund orders when asked.')
+    await secondModel.locator('.request').scrollIntoViewIfNeeded()
     await screenshot(page, 'inspector')
     await page.close()
   })

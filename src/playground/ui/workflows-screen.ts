@@ -13,6 +13,8 @@ import { html, pretty } from './html.js'
 import { hrefOf, navigate } from './router.js'
 import { WorkflowGraph } from './workflow-graph.js'
 
+const INPUT_KEY = 'agentloop.workflowInput'
+
 interface WorkflowEntry {
   name: string
   description?: string
@@ -60,7 +62,12 @@ export function WorkflowsScreen(props: { name: string | undefined; runId: string
   const [workflows, setWorkflows] = useState<WorkflowEntry[] | null>(null)
   const [missing, setMissing] = useState(false)
   const [error, setError] = useState<string | null>(null)
-  const [input, setInput] = useState('{}')
+  // Kept for the tab: starting a run changes the address, which draws the screen anew.
+  const [input, setInputState] = useState(() => sessionStorage.getItem(INPUT_KEY) ?? '{}')
+  const setInput = (value: string) => {
+    sessionStorage.setItem(INPUT_KEY, value)
+    setInputState(value)
+  }
   const [run, setRun] = useState<RunView | null>(null)
   const [answers, setAnswers] = useState<Record<string, string>>({})
 
