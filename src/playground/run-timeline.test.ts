@@ -80,6 +80,40 @@ describe('the run timeline (real events of a run)', () => {
   })
 })
 
+describe('the timeline of a failed run', () => {
+  it('marks the failing tool call and the run with their errors', async () => {
+    const broken = tool({
+      name: 'broken',
+      description: 'Fails',
+      parameters: z.object({}),
+      execute: () => {
+        throw new Error('disk full')
+      },
+    })
+    const model = scriptedModel([
+      { toolCalls: [{ name: 'broken', arguments: {} }] },
+      { error: new Error('provider down') },
+    ])
+    const agent = new Agent({ name: 'fragile', model, tools: [broken] })
+    const runtime = new Runtime({ storage: createMemoryStorage(), agents: [agent] })
+    const events: RunEvent[] = []
+    const stream = runtime.stream(agent, 'go')
+    for await (const event of stream) events.push(event)
+    await stream.result.catch(() => {})
+    const rows = buildTimeline(events as unknown as StreamedEvent[])
+    expect(rows.find((row) => row.kind === 'tool')).toMatchObject({
+      status: 'error',
+      error: expect.stringContaining('disk full'),
+    })
+    expect(rows[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('provider down') })
+    // the model call that failed never ended: the run's end closes it
+    expect(rows.filter((row) => row.kind === 'model').at(-1)).toMatchObject({
+      status: 'interrupted',
+      end: rows[0]?.end,
+    })
+  })
+})
+
 describe('the live view of a run', () => {
   it('joins deltas per turn, keeps reasoning apart, follows a tool call to its result, ignores replays', async () => {
     const model = scriptedModel(

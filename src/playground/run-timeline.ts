@@ -42,6 +42,7 @@ export interface TimelineRow {
   events: StreamedEvent[]
 }
 
+const FINAL = new Set(['completed', 'failed', 'cancelled'])
 const num = (value: unknown): number => (typeof value === 'number' ? value : 0)
 const str = (value: unknown): string => (typeof value === 'string' ? value : '')
 
@@ -105,6 +106,11 @@ export function buildTimeline(events: readonly StreamedEvent[]): TimelineRow[] {
           ...(usage === undefined ? {} : { usage }),
           ...(error === undefined ? {} : { error }),
         })
+        // A run that ended for good ends what it left open (a model call that failed, a
+        // cancelled tool); a paused one continues them when it resumes.
+        if (FINAL.has(str(event.status))) {
+          for (const key of [...open.keys()]) finish(key, event, { status: 'interrupted' })
+        }
         break
       }
       case 'turn.start':
