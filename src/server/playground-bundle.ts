@@ -17,6 +17,9 @@ export interface PlaygroundBundle {
 /** The entry of the browser code, seen from this file in `src/server/`. */
 export const PLAYGROUND_ENTRY = new URL('../playground/ui/main.ts', import.meta.url)
 
+const NOTICE =
+  '/*! agentloop playground. Bundles preact (MIT, Copyright (c) 2015-present Jason Miller), htm (Apache-2.0, Copyright 2018 Google Inc.), eventsource-parser (MIT, Copyright (c) Espen Hovlandsdal). */'
+
 /** Builds the bundle in memory: minified ES2022 for current browsers, no source map. */
 export async function bundlePlayground(): Promise<PlaygroundBundle> {
   const { build } = await import('esbuild')
@@ -29,6 +32,8 @@ export async function bundlePlayground(): Promise<PlaygroundBundle> {
     platform: 'browser',
     target: 'es2022',
     minify: true,
+    // The bundled packages' notices, kept with the code that ships them.
+    banner: { js: NOTICE },
     legalComments: 'none',
     logLevel: 'silent',
     // The browser code imports nothing of Node; a stray import fails the build here.
