@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type FollowResult, followEvents, type StreamedEvent } from '../sse-client.js'
+import { type FollowResult, followEvents, type StreamedEvent, StreamRequestError } from '../sse-client.js'
 
 const KEY = 'agentloop.apiKey'
 /** Fired on `window` when the API answers 401: the app asks for a key. */
@@ -78,7 +78,7 @@ export function followRun(options: {
   onReconnect?(info: { attempt: number; after: number }): void
   signal: AbortSignal
 }): Promise<FollowResult> {
-  return followEvents({
+  const following = followEvents({
     url: `/api/runs/${segment(options.runId)}/events`,
     headers: authHeaders(),
     after: options.after,
@@ -89,6 +89,11 @@ export function followRun(options: {
       : {}),
     ...(options.onReconnect === undefined ? {} : { onReconnect: options.onReconnect }),
   })
+  following.catch((error: unknown) => {
+    if (error instanceof StreamRequestError && error.status === 401)
+      window.dispatchEvent(new Event(UNAUTHORIZED_EVENT))
+  })
+  return following
 }
 
 /** A message for an error of any kind. */
