@@ -3,7 +3,7 @@
 // subpaths). Bundling matters for start-up: Node loads one file per module, and the root entry is
 // made of about 70 modules (cold import ~55 ms unbundled, ~15 ms bundled on the development machine).
 import { execFileSync } from 'node:child_process'
-import { readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
@@ -53,3 +53,12 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
 })
+// The playground's browser bundle (Preact + htm, one script and one stylesheet), served by
+// agentloop/server from dist/playground/. The same function bundles it in memory when the server
+// runs from source, so the two cannot differ.
+const { tsImport } = await import('tsx/esm/api')
+const { bundlePlayground } = await tsImport('../src/server/playground-bundle.ts', import.meta.url)
+const playground = await bundlePlayground()
+mkdirSync(new URL('../dist/playground', import.meta.url), { recursive: true })
+writeFileSync(new URL('../dist/playground/app.js', import.meta.url), playground.script)
+writeFileSync(new URL('../dist/playground/app.css', import.meta.url), playground.style)

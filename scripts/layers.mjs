@@ -32,7 +32,7 @@ export const layers = [
     ],
   },
   { name: 'layer 5 (testing: test doubles and conformance suites)', folders: ['testing'] },
-  { name: 'layer 6 (server, cli, config)', folders: ['server', 'cli', 'config'] },
+  { name: 'layer 6 (server, cli, config, playground)', folders: ['server', 'cli', 'config', 'playground'] },
 ]
 
 /** Overrides that are not layer rules, kept after them in biome.json. */

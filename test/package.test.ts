@@ -259,10 +259,13 @@ describe('the built package', () => {
       const listening = await server.listen(0)
       const live = await fetch(listening.url + '/health/live')
       const status = await fetch(listening.url + '/api/meta/rate-limit-status', { headers: { Authorization: 'Bearer package-test-key-0123456789' } })
-      console.log(JSON.stringify([live.status, status.status]))
+      const script = await fetch(listening.url + '/playground/app.js')
+      console.log(JSON.stringify([live.status, status.status, script.status, (await script.text()).length > 10000]))
       await listening.close()
     `)
-    expect(JSON.parse(stdout)).toEqual([200, 200])
+    // the playground's files come from dist/playground (prebuilt), not from esbuild
+    expect(JSON.parse(stdout)).toEqual([200, 200, 200, true])
+    expect(bareImports).not.toContain('esbuild')
     const external = bareImports.filter(
       (specifier) => !specifier.startsWith('node:') && !specifier.startsWith('agentloop'),
     )

@@ -2,12 +2,13 @@ import { compileErrors, validate } from '@readme/openapi-parser'
 import { Agent } from 'agentloop'
 import { scriptedModel } from 'agentloop/testing'
 import { describe, expect, it } from 'vitest'
+import { PLAYGROUND_PATHS } from '../src/server/playground-routes.js'
 import { startServer } from './support/server.js'
 
 /**
- * Routes served outside the document: the document itself, the docs page's files, and the MCP
- * endpoint (`createServer({ mcp: true })`), whose JSON-RPC messages the MCP specification
- * describes, not OpenAPI (docs/server.md says so).
+ * Routes served outside the document: the document itself, the docs page's files, the playground's,
+ * and the MCP endpoint (`createServer({ mcp: true })`), whose JSON-RPC messages the MCP
+ * specification describes, not OpenAPI (docs/server.md says so).
  */
 const UNDOCUMENTED = new Set([
   'GET /openapi.json',
@@ -17,6 +18,7 @@ const UNDOCUMENTED = new Set([
   'GET /mcp',
   'POST /mcp',
   'DELETE /mcp',
+  ...PLAYGROUND_PATHS.map((path) => `GET ${path}`),
 ])
 
 describe('server: the OpenAPI document', () => {

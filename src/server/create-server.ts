@@ -32,6 +32,7 @@ import { registerCircuitRoutes } from './circuit-routes.js'
 import { registerApiRoutes } from './register-api-routes.js'
 import { registerMcpRoute } from './mcp-route.js'
 import { limitBodySize } from './body-limit.js'
+import { registerPlaygroundRoutes } from './playground-routes.js'
 
 /** A listening server. */
 export interface ListeningServer {
@@ -144,6 +145,7 @@ export function createServer(input: ServerOptions): AgentLoopServer {
     },
   })
   registerDocsPage(app)
+  registerPlaygroundRoutes(app)
   const guard = authenticate(auth, limits)
   app.use('/api/*', guard)
   app.use('/v1/*', guard)

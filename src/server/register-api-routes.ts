@@ -7,6 +7,7 @@ import { registerProviderRoutes } from './provider-routes.js'
 import { createProviderStore } from './provider-store.js'
 import { serverDriver } from './record-store.js'
 import { createRunLauncher } from './run-launcher.js'
+import { registerRunRequestsRoute } from './run-requests-route.js'
 import { registerRunRoutes } from './run-routes.js'
 import { createSecretBox } from './secret-box.js'
 import type { ServerContext } from './server-context.js'
@@ -49,4 +50,5 @@ export function registerApiRoutes(
   registerOpenAIRoutes(app, server, { catalog, launcher, options })
   registerRunRoutes(app, server, { catalog, ownership, options })
   registerWorkflowRoutes(app, server, { ownership, options })
+  registerRunRequestsRoute(app, server, ownership)
 }

@@ -54,8 +54,8 @@ const SubmitRun = z
       z.string().min(1).max(200_000),
       z
         .array(Message.meta({ id: 'Message' }))
-        .min(1)
-        .max(10_000),
+        .max(10_000)
+        .describe('[] with sessionId: answer the session as it stands (after an edit or a regenerate)'),
     ]),
     sessionId: Id.optional().describe('Continue this session (its history comes before the input)'),
   })
@@ -185,6 +185,14 @@ export function registerRunRoutes(
       requireScope(principal, 'run')
       refuseWhileDraining(server)
       const body = context.req.valid('json')
+      if (Array.isArray(body.input) && body.input.length === 0 && body.sessionId === undefined) {
+        throw new HttpError({
+          type: 'invalid_request',
+          field: 'body.input',
+          message:
+            'body.input: an empty list of messages needs a sessionId (the run then answers the session as it stands); give a message otherwise.',
+        })
+      }
       const entry = await catalog.get(body.agent)
       if (entry === null || (entry.info.owner !== undefined && !mayAccess(principal, entry.info.owner))) {
         throw new HttpError({
