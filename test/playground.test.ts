@@ -12,7 +12,7 @@ import {
   screenshotDir,
 } from './support/browser.js'
 import { ADMIN_KEY, startServer } from './support/server.js'
-import { addWorkflowRoutes, reviewWorkflow } from './support/workflow-playground.js'
+import { reviewWorkflow } from './support/workflow-playground.js'
 
 // In CI the browser must be there (.ci/run installs it): the tests run and fail without it.
 const runHere = browserAvailable || browserRequired
@@ -289,8 +289,7 @@ describe.runIf(runHere)('the playground in a real browser', () => {
     const review = reviewWorkflow()
     const runtime = new Runtime({ storage: createMemoryStorage() })
     runtime.register(review)
-    const { url, server } = await startServer({ runtime })
-    addWorkflowRoutes(server, runtime, [review])
+    const { url } = await startServer({ runtime })
     const page = await open(context, url, '#/workflows')
     await page.locator('svg.graph g[data-node="review"]').waitFor()
     expect(await page.locator('svg.graph g.node').count()).toBe(5)

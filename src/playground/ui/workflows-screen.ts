@@ -134,8 +134,14 @@ export function WorkflowsScreen(props: { name: string | undefined; runId: string
     }
     try {
       await api(`/api/runs/${segment(props.runId ?? '')}/resume`, { json: { input: { [nodeId]: value } } })
-      // The stream stays open through the pause: the resumed run's events arrive on it.
-      setRun((previous) => (previous === null ? previous : { ...previous, status: 'queued', waiting: [] }))
+      // The stream stays open through the pause: the resumed run's events arrive on it, possibly
+      // before this answer does (the server answers once the input is stored), so only a run the
+      // stream still shows as paused is marked as continuing.
+      setRun((previous) =>
+        previous === null || previous.status !== 'awaiting_input'
+          ? previous
+          : { ...previous, status: 'queued', waiting: [] },
+      )
     } catch (failure) {
       setError(errorText(failure))
     }
