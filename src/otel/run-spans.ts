@@ -195,6 +195,14 @@ export class RunTranslator {
           event.time,
         )
         return
+      case 'budget.exceeded':
+        spans.event(
+          run.span,
+          SPAN_EVENT.CONTEXT_BUDGET,
+          { [AGENTLOOP.EVENT_NAME]: event.type, [AGENTLOOP.BUDGET_SOURCE]: event.budget.scope },
+          event.time,
+        )
+        return
       case 'checkpoint.save':
         spans.event(
           run.span,

@@ -17,7 +17,7 @@ import { eventStream } from './event-stream.js'
 import { circuitOpen, HttpError } from './http-error.js'
 import { agentForRequest } from './openai-agent.js'
 import { ChatCompletionRequest, toMessages } from './openai-messages.js'
-import { mayAccess } from './ownership.js'
+import { mayReach } from './audit-trail.js'
 import { requireScope } from './principal.js'
 import type { RouteOptions } from './register-api-routes.js'
 import { AUTH_ERRORS, BEARER, json, jsonBody } from './route-helpers.js'
@@ -163,7 +163,15 @@ export function registerOpenAIRoutes(
       requireScope(principal, 'run')
       const body = context.req.valid('json')
       const entry = await catalog.get(body.model)
-      if (entry === null || (entry.info.owner !== undefined && !mayAccess(principal, entry.info.owner))) {
+      if (
+        entry === null ||
+        (entry.info.owner !== undefined &&
+          !(await mayReach(server.storage, principal, {
+            kind: 'agent',
+            id: entry.info.name,
+            owner: entry.info.owner,
+          })))
+      ) {
         throw new HttpError({
           type: 'not_found',
           field: 'body.model',

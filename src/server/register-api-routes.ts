@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { createAgentCatalog } from './agent-catalog.js'
 import { registerAgentRoutes } from './agent-routes.js'
+import { registerBudgetRoutes } from './budget-routes.js'
 import { registerOpenAIRoutes } from './openai-routes.js'
 import { createOwnership } from './ownership.js'
 import { registerProviderRoutes } from './provider-routes.js'
@@ -13,6 +14,7 @@ import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
 import type { CheckedServerOptions } from './server-options.js'
 import { registerSessionRoutes } from './session-routes.js'
+import { registerUsageRoutes } from './usage-routes.js'
 import type { Shutdown } from './shutdown.js'
 
 /** Everything route groups beyond health and keys need. */
@@ -39,8 +41,10 @@ export function registerApiRoutes(
   })
   const launcher = createRunLauncher({ server, ownership, shutdown: options.shutdown })
   registerAgentRoutes(app, server, { catalog, ownership, launcher, options })
-  registerProviderRoutes(app, providers)
+  registerProviderRoutes(app, server, providers)
   registerSessionRoutes(app, server, ownership)
   registerOpenAIRoutes(app, server, { catalog, launcher, options })
   registerRunRoutes(app, server, { catalog, ownership, options })
+  registerUsageRoutes(app, server)
+  registerBudgetRoutes(app, server)
 }

@@ -15,12 +15,13 @@ import { RUN_STATUSES, type RunRecord } from '../storage/run-repository.js'
 import type { AgentCatalog } from './agent-catalog.js'
 import { HttpError, notFound } from './http-error.js'
 import { listOwnedRuns } from './owned-runs.js'
-import { mayAccess, type Ownership } from './ownership.js'
+import { mayReach } from './audit-trail.js'
+import type { Ownership } from './ownership.js'
 import { type Principal, requireScope } from './principal.js'
 import type { RouteOptions } from './register-api-routes.js'
-import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody, Name } from './route-helpers.js'
+import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody, MaxTokens, Name } from './route-helpers.js'
 import { registerRunEventsRoute } from './run-events-route.js'
-import { refuseWhileDraining } from './run-launcher.js'
+import { chargeRun, refuseWhileDraining } from './run-launcher.js'
 import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
 import { openSession } from './session-access.js'
@@ -54,9 +55,14 @@ const SubmitRun = z
         .max(10_000),
     ]),
     sessionId: Id.optional().describe('Continue this session (its history comes before the input)'),
+    maxTokens: MaxTokens.optional(),
   })
   .strict()
   .meta({ id: 'SubmitRun' })
+const ResumeRun = z
+  .object({ maxTokens: MaxTokens.optional().describe('A new token budget for the run (its whole life)') })
+  .strict()
+  .meta({ id: 'ResumeRun' })
 const Approvals = z
   .object({
     approvals: z
@@ -113,7 +119,14 @@ export function registerRunRoutes(
   /** A run the principal may reach; 404 otherwise (never 403). */
   const findRun = async (principal: Principal, runId: string): Promise<RunRecord> => {
     const record = await runs.get(runId)
-    if (record === null || !mayAccess(principal, await ownership.ownerOf('run', runId)))
+    if (
+      record === null ||
+      !(await mayReach(server.storage, principal, {
+        kind: 'run',
+        id: runId,
+        owner: await ownership.ownerOf('run', runId),
+      }))
+    )
       throw notFound('run', runId)
     return record
   }
@@ -185,7 +198,15 @@ export function registerRunRoutes(
       refuseWhileDraining(server)
       const body = context.req.valid('json')
       const entry = await catalog.get(body.agent)
-      if (entry === null || (entry.info.owner !== undefined && !mayAccess(principal, entry.info.owner))) {
+      if (
+        entry === null ||
+        (entry.info.owner !== undefined &&
+          !(await mayReach(server.storage, principal, {
+            kind: 'agent',
+            id: body.agent,
+            owner: entry.info.owner,
+          })))
+      ) {
         throw new HttpError({
           type: 'not_found',
           field: 'body.agent',
@@ -197,11 +218,13 @@ export function registerRunRoutes(
         body.sessionId === undefined
           ? undefined
           : await openSession(server, ownership, principal, body.sessionId)
+      await server.spend?.admit({ owner: principal.owner, keyId: principal.keyId })
       const runId = crypto.randomUUID()
       const track = holdSlot(principal, runId)
       let submitted: Promise<{ runId: string }>
       try {
         await ownership.record('run', runId, principal.owner)
+        await chargeRun(server, { runId, principal, sessionId, maxTokens: body.maxTokens })
         submitted = runtime.submit(body.agent, body.input, {
           runId,
           ...(sessionId === undefined ? {} : { session: sessionId }),
@@ -354,6 +377,54 @@ export function registerRunRoutes(
       }
       const track = holdSlot(principal, runId)
       const resumed = runtime.resume(runId, { approvals })
+      resumed.catch((error: unknown) =>
+        context.get('logger').warn({ runId, err: describeError(error) }, 'resumed run failed'),
+      )
+      track(resumed)
+      return context.json({ runId, status: 'running' as const }, 202)
+    },
+  )
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/runs/{runId}/resume',
+      tags: ['runs'],
+      summary:
+        'Continue a failed run from its last checkpoint (a run a budget stopped, once the budget allows)',
+      security: BEARER,
+      request: { params: RunParam, ...jsonBody(ResumeRun) },
+      responses: {
+        202: json(z.object({ runId: z.string(), status: z.literal('running') }), 'Continuing'),
+        ...errors(400, 404, 409, 415, 422, 503, ...AUTH_ERRORS),
+      },
+    }),
+    async (context) => {
+      const principal = context.get('principal')
+      requireScope(principal, 'run')
+      refuseWhileDraining(server)
+      const { runId } = context.req.valid('param')
+      const record = await findRun(principal, runId)
+      if (record.status !== 'failed') {
+        throw new HttpError({
+          type: 'conflict',
+          message: `Run "${runId}" is ${record.status}; only a failed run is resumed here (a paused one takes POST /api/runs/${runId}/approvals).`,
+        })
+      }
+      const { maxTokens } = context.req.valid('json')
+      const spend = server.spend
+      if (spend !== undefined) {
+        const charged = (await spend.budgets.attribution(runId)) ?? {
+          runId,
+          owner: await ownership.ownerOf('run', runId),
+          keyId: principal.keyId,
+        }
+        const next = { ...charged, ...(maxTokens === undefined ? {} : { maxTokens }) }
+        // Refused (429) while a budget of the run is still spent; nothing changes then.
+        await spend.admit(next)
+        await spend.attribute(next)
+      }
+      const track = holdSlot(principal, runId)
+      const resumed = runtime.resume(runId)
       resumed.catch((error: unknown) =>
         context.get('logger').warn({ runId, err: describeError(error) }, 'resumed run failed'),
       )

@@ -8,6 +8,7 @@ import type { ToolRegistry } from '../tool/tool-registry.js'
 import type { ConfiguredApiKey } from './principal.js'
 import type { LimitOptions } from './rate-limits.js'
 import type { LogOptions } from './server-logger.js'
+import type { Spend } from './spend.js'
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -56,6 +57,12 @@ export interface ServerOptions {
    * `POST /api/admin/circuits/{key}/reset`. An open circuit never makes the server unready.
    */
   circuitBreakers?: CircuitBreakers
+  /**
+   * Usage and budgets (`createSpend({ storage, prices })`): `GET /api/usage`, budget routes, and
+   * budget checks before runs start. The runtime must record and enforce it too:
+   * `new Runtime({ observers: [spend], hooks: [spend.hooks] })`.
+   */
+  spend?: Spend
 }
 
 /** The options with defaults applied. */
@@ -85,6 +92,7 @@ const KEYS = [
   'sseKeepAliveMs',
   'readinessChecks',
   'circuitBreakers',
+  'spend',
 ] as const
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
@@ -139,6 +147,7 @@ export function checkServerOptions(input: ServerOptions): CheckedServerOptions {
         'createServer: circuitBreakers must be a registry made by createCircuitBreakers() (from agentloop/config).',
     })
   }
+  if (options.spend !== undefined) checkSpendWiring(options.runtime, options.spend)
   if (options.cors !== undefined && !Array.isArray(options.cors?.origins)) {
     throw new ConfigError({ message: 'createServer: cors must be { origins: ["https://app.example"] }.' })
   }
@@ -151,5 +160,22 @@ export function checkServerOptions(input: ServerOptions): CheckedServerOptions {
     bodyLimitBytes: positive(options.bodyLimitBytes, 1024 * 1024, 'bodyLimitBytes'),
     shutdownGraceMs: positive(options.shutdownGraceMs, 10_000, 'shutdownGraceMs'),
     sseKeepAliveMs: positive(options.sseKeepAliveMs, 15_000, 'sseKeepAliveMs'),
+  }
+}
+
+/** A server with `spend` needs a runtime that records usage and checks budgets with the same object. */
+function checkSpendWiring(runtime: Runtime, spend: Spend): void {
+  if (typeof spend?.admit !== 'function' || typeof spend.observe !== 'function') {
+    throw new ConfigError({
+      message: 'createServer: spend must be made by createSpend({ storage, prices }).',
+    })
+  }
+  const hooks = runtime.hooks
+  const hooked = Array.isArray(hooks) ? hooks.includes(spend.hooks) : hooks === spend.hooks
+  if (runtime.observers?.includes(spend) !== true || !hooked) {
+    throw new ConfigError({
+      message:
+        'createServer: spend is given, but the runtime does not record usage or check budgets with it; create the runtime with new Runtime({ storage, observers: [spend], hooks: [spend.hooks] }) (add your own hooks to that list).',
+    })
   }
 }
