@@ -311,6 +311,7 @@ describe('server: two owners, every route that takes an id', () => {
     const { request, ids, storage } = await setup()
     expect((await request(`/api/sessions/${ids.sessionId}`)).status).toBe(200)
     expect((await request(`/api/runs/${ids.runId}`)).status).toBe(200)
+    expect((await request('/api/sessions?owner=team-a')).status).toBe(200)
     const entries = await storage.audit.list({ eventType: 'admin.cross_owner' })
     expect(
       entries.map((entry) => [entry.actor, entry.details.kind, entry.details.id, entry.details.owner]),
@@ -318,6 +319,7 @@ describe('server: two owners, every route that takes an id', () => {
       expect.arrayContaining([
         ['config:0', 'session', ids.sessionId, 'team-a'],
         ['config:0', 'run', ids.runId, 'team-a'],
+        ['config:0', 'sessions', 'team-a', 'team-a'],
       ]),
     )
     // Key creation and revocation are audited too.

@@ -21,6 +21,7 @@ import { type Principal, requireScope } from './principal.js'
 import type { RouteOptions } from './register-api-routes.js'
 import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody, MaxTokens, Name } from './route-helpers.js'
 import { registerRunEventsRoute } from './run-events-route.js'
+import { registerRunResumeRoute } from './run-resume-route.js'
 import { chargeRun, refuseWhileDraining } from './run-launcher.js'
 import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
@@ -59,10 +60,6 @@ const SubmitRun = z
   })
   .strict()
   .meta({ id: 'SubmitRun' })
-const ResumeRun = z
-  .object({ maxTokens: MaxTokens.optional().describe('A new token budget for the run (its whole life)') })
-  .strict()
-  .meta({ id: 'ResumeRun' })
 const Approvals = z
   .object({
     approvals: z
@@ -267,6 +264,8 @@ export function registerRunRoutes(
       const query = context.req.valid('query')
       const limit = query.limit ?? 50
       if (principal.scopes.includes('admin')) {
+        // Every owner's runs: a cross-owner action, audited.
+        await mayReach(server.storage, principal, { kind: 'runs', id: '*', owner: '*', action: 'list' })
         const page = await runs
           .page({
             kind: 'all',
@@ -384,52 +383,5 @@ export function registerRunRoutes(
       return context.json({ runId, status: 'running' as const }, 202)
     },
   )
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/api/runs/{runId}/resume',
-      tags: ['runs'],
-      summary:
-        'Continue a failed run from its last checkpoint (a run a budget stopped, once the budget allows)',
-      security: BEARER,
-      request: { params: RunParam, ...jsonBody(ResumeRun) },
-      responses: {
-        202: json(z.object({ runId: z.string(), status: z.literal('running') }), 'Continuing'),
-        ...errors(400, 404, 409, 415, 422, 503, ...AUTH_ERRORS),
-      },
-    }),
-    async (context) => {
-      const principal = context.get('principal')
-      requireScope(principal, 'run')
-      refuseWhileDraining(server)
-      const { runId } = context.req.valid('param')
-      const record = await findRun(principal, runId)
-      if (record.status !== 'failed') {
-        throw new HttpError({
-          type: 'conflict',
-          message: `Run "${runId}" is ${record.status}; only a failed run is resumed here (a paused one takes POST /api/runs/${runId}/approvals).`,
-        })
-      }
-      const { maxTokens } = context.req.valid('json')
-      const spend = server.spend
-      if (spend !== undefined) {
-        const charged = (await spend.budgets.attribution(runId)) ?? {
-          runId,
-          owner: await ownership.ownerOf('run', runId),
-          keyId: principal.keyId,
-        }
-        const next = { ...charged, ...(maxTokens === undefined ? {} : { maxTokens }) }
-        // Refused (429) while a budget of the run is still spent; nothing changes then.
-        await spend.admit(next)
-        await spend.attribute(next)
-      }
-      const track = holdSlot(principal, runId)
-      const resumed = runtime.resume(runId)
-      resumed.catch((error: unknown) =>
-        context.get('logger').warn({ runId, err: describeError(error) }, 'resumed run failed'),
-      )
-      track(resumed)
-      return context.json({ runId, status: 'running' as const }, 202)
-    },
-  )
+  registerRunResumeRoute(app, { server, ownership, findRun, holdSlot })
 }
