@@ -14,7 +14,8 @@ import { messageText } from '../messages/message.js'
 import type { RunUsage } from '../events/run-event.js'
 import type { AgentCatalog } from './agent-catalog.js'
 import { eventStream } from './event-stream.js'
-import { circuitOpen, HttpError } from './http-error.js'
+import { BudgetExceededError } from '../errors/budget-exceeded-error.js'
+import { budgetExceeded, circuitOpen, HttpError } from './http-error.js'
 import { agentForRequest } from './openai-agent.js'
 import { ChatCompletionRequest, toMessages } from './openai-messages.js'
 import { mayReach } from './audit-trail.js'
@@ -264,6 +265,8 @@ export function registerOpenAIRoutes(
       } catch (error) {
         const unavailable = circuitOpen(error)
         if (unavailable !== undefined) throw unavailable
+        // A budget refused a model call: 429 (insufficient_quota), as before the run started.
+        if (error instanceof BudgetExceededError) throw budgetExceeded(error)
         const described = describeError(error)
         throw new HttpError({
           type: described.name === 'ConfigError' ? 'invalid_request' : 'internal',

@@ -86,11 +86,22 @@ export function createSpend(options: SpendOptions): Spend {
   const meta = new Map<string, RunMeta>()
   const attributions = new Map<string, Promise<Attribution>>()
   const pending = new Set<Promise<unknown>>()
+  const pendingByRun = new Map<string, Set<Promise<unknown>>>()
 
-  const track = (work: Promise<unknown>) => {
+  const track = (runId: string, work: Promise<unknown>) => {
     const settled = work.catch(onError)
     pending.add(settled)
-    settled.finally(() => pending.delete(settled))
+    let ofRun = pendingByRun.get(runId)
+    if (ofRun === undefined) {
+      ofRun = new Set()
+      pendingByRun.set(runId, ofRun)
+    }
+    ofRun.add(settled)
+    settled.finally(() => {
+      pending.delete(settled)
+      ofRun.delete(settled)
+      if (ofRun.size === 0 && pendingByRun.get(runId) === ofRun) pendingByRun.delete(runId)
+    })
   }
   const flush = async () => {
     while (pending.size > 0) await Promise.all([...pending])
@@ -198,8 +209,10 @@ export function createSpend(options: SpendOptions): Spend {
 
   const beforeModel = async (event: BeforeModelEvent<unknown>) => {
     if (event.tokens === undefined) return
-    // The usage of this run's earlier calls (observed in this process) counts first.
-    await flush()
+    // The usage of this run's earlier calls counts first (other runs' writes in flight may not:
+    // the documented overshoot of concurrent calls).
+    const ofRun = pendingByRun.get(event.runId)
+    if (ofRun !== undefined) await Promise.all([...ofRun])
     const attribution = await attributionOf(event.runId)
     const model = event.model ?? meta.get(event.runId)?.model ?? 'unknown:unknown'
     await check(attribution, {
@@ -240,7 +253,7 @@ export function createSpend(options: SpendOptions): Spend {
         }
         case 'model.end': {
           const model = meta.get(event.runId)?.model ?? 'unknown:unknown'
-          track(recordCall(event, model))
+          track(event.runId, recordCall(event, model))
           return
         }
         case 'run.end': {
