@@ -52,8 +52,10 @@ const model: Model = {
 async function variant(kind: 'none' | 'spend' | 'budgets') {
   const storage = createMemoryStorage()
   const agent = new Agent({ name: 'bench', model, tools: [add] })
-  if (kind === 'none')
-    return { kind, runtime: new Runtime({ storage, agents: [agent] }), before: async () => {} }
+  if (kind === 'none') {
+    const runtime = new Runtime({ storage, agents: [agent] })
+    return { kind, runtime, before: async () => {}, after: async () => {} }
+  }
   const spend = createSpend({ storage, prices: { 'bench:bench-model': { input: 1, output: 2 } } })
   const runtime = new Runtime({ storage, agents: [agent], observers: [spend], hooks: [spend.hooks] })
   if (kind === 'budgets') {
