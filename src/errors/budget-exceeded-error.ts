@@ -20,7 +20,7 @@ export interface BudgetExceeded {
   limit: number
   /** Spent in the period before this call. */
   used: number
-  /** What this call would add at most: its counted input plus the output tokens it may write. */
+  /** What this call would add at most: its counted input plus the output tokens it may write (0: a run refused before it started). */
   requested: number
   /** When the period resets (ms since the epoch); absent for a run's budget. */
   resetsAt?: number
@@ -47,5 +47,8 @@ export function describeBudget(budget: BudgetExceeded): string {
     budget.scope === 'run'
       ? 'Resume it with a higher maxTokens.'
       : `It resets at ${new Date(budget.resetsAt ?? 0).toISOString()}; an admin can raise it (PUT /api/${budget.scope === 'owner' ? 'owners' : 'keys'}/${budget.id}/budget), then resume the run.`
-  return `Budget exceeded: the model call was refused before it was sent, since ${name} is ${amount(budget.limit)}, ${amount(budget.used)} are spent and this call may use up to ${amount(budget.requested)}. ${fix}`
+  // `requested` 0: a run refused before it started, with nothing left of the budget.
+  return budget.requested === 0
+    ? `Budget exceeded: the run was refused before it started, since ${name} is ${amount(budget.limit)} and ${amount(budget.used)} are spent. ${fix}`
+    : `Budget exceeded: the model call was refused before it was sent, since ${name} is ${amount(budget.limit)}, ${amount(budget.used)} are spent and this call may use up to ${amount(budget.requested)}. ${fix}`
 }

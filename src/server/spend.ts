@@ -232,7 +232,7 @@ export function createSpend(options: SpendOptions): Spend {
       await budgets.attribute(attribution)
       attributions.set(attribution.runId, Promise.resolve({ ...attribution }))
     },
-    admit: (charge) => check(charge, { tokens: 1, cost: 0, admission: true }),
+    admit: (charge) => check(charge, { tokens: 0, cost: 0, admission: true }),
     flush,
     observe(event) {
       switch (event.type) {
