@@ -105,6 +105,9 @@ function show(event: RunEvent): void {
     case 'context.budget':
       console.log(dim(`  ℹ ${event.message}`))
       break
+    case 'budget.exceeded':
+      console.log(`  ⛔ ${event.message}`)
+      break
     case 'approval.request':
       console.log(`  ⏸ ${event.toolName} waits for approval`)
       break

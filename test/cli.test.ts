@@ -301,3 +301,49 @@ describe('agentloop keys and serve', () => {
     expect(stderr).toContain('shutting down')
   })
 })
+
+describe('agentloop usage', () => {
+  it('reports the usage runs recorded, by model and day, with cost from the config prices', async () => {
+    const cwd = tempDir()
+    const runs = []
+    for (const input of ['hi', 'a longer message to count more tokens'])
+      runs.push(parse((await cli(['--json', ...config, 'run', 'echo', input], { cwd })).stdout))
+    const usage = runs.map((run) => run.usage as { inputTokens: number; outputTokens: number })
+    const [first, second] = usage as [(typeof usage)[0], (typeof usage)[0]]
+    const firstRun = runs[0] as { runId: string }
+    const input = first.inputTokens + second.inputTokens
+    const output = first.outputTokens + second.outputTokens
+    const report = await cli(['--json', ...config, 'usage', '--by', 'model'], { cwd })
+    expect(report.code).toBe(0)
+    const sums = {
+      calls: 2,
+      inputTokens: input,
+      outputTokens: output,
+      totalTokens: input + output,
+      cost: (input * 1_000_000 + output * 2_000_000) / 1e6,
+      unpricedCalls: 0,
+    }
+    expect(parse(report.stdout)).toMatchObject({
+      groupBy: 'model',
+      owner: null,
+      totals: sums,
+      groups: [{ key: 'scripted:echo', ...sums }],
+    })
+    const byRun = parse(
+      (await cli(['--json', ...config, 'usage', '--by', 'run', '--run', firstRun.runId], { cwd })).stdout,
+    )
+    expect(byRun.groups).toEqual([
+      expect.objectContaining({ key: firstRun.runId, inputTokens: first.inputTokens }),
+    ])
+    const text = await cli([...config, 'usage', '--by', 'day'], { cwd })
+    expect(text.stdout).toMatch(/total\s+2\s+/)
+    const empty = parse(
+      (await cli(['--json', ...config, 'usage', '--from', '2000-01-01', '--to', '2000-01-02'], { cwd }))
+        .stdout,
+    )
+    expect(empty.totals).toMatchObject({ calls: 0 })
+    const bad = await cli([...config, 'usage', '--by', 'colour'], { cwd })
+    expect(bad.code).toBe(3)
+    expect(bad.stderr).toContain('--by: unknown grouping "colour"')
+  })
+})

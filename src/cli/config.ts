@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkPrices, type PriceTable } from '../server/price-table.js'
 import { Agent } from '../agent/agent.js'
 import { checkOptionKeys, checkOptionsObject, describeValue } from '../errors/check-options.js'
 import { ConfigError } from '../errors/errors.js'
@@ -48,6 +49,11 @@ export interface CliConfig {
   toolConcurrency?: number
   timeoutMs?: number
   streamHighWaterMark?: number
+  /**
+   * Prices per million tokens by model (`{ "openai:gpt-4o-mini": { input: 0.15, output: 0.6 } }`),
+   * to turn recorded usage into cost (`agentloop usage`, `GET /api/usage`, cost budgets). None by default.
+   */
+  prices?: PriceTable
   /** Runner settings over those of the environment (`AGENTLOOP_CONCURRENCY`...): see docs/runner.md. */
   runner?: RuntimeOptions['runner']
 }
@@ -73,6 +79,7 @@ const KEYS = [
   'timeoutMs',
   'streamHighWaterMark',
   'runner',
+  'prices',
 ]
 
 /** The options of the config that go to `new Runtime(...)` as they are. */
@@ -123,6 +130,7 @@ export function checkConfig(value: unknown, source: string): CliConfig {
       throw new ConfigError({ message: `${field}: ${name} must be an object; got ${describeValue(entry)}.` })
     }
   }
+  checkPrices(config.prices, `${field}: prices`)
   const breakers = config.circuitBreakers
   if (breakers !== undefined && breakers !== false && (typeof breakers !== 'object' || breakers === null)) {
     throw new ConfigError({

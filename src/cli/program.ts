@@ -192,6 +192,16 @@ export async function runCli(
     )
     .option('--name <name>', 'the server name in the MCP handshake (default agentloop)')
     .action(act(async () => (await import('./commands/mcp.js')).mcpCommand))
+    .command('usage')
+    .description('token usage and cost recorded by serve, worker and run, in a time window')
+    .option('--from <time>', 'start: ISO 8601 date or time, or ms since the epoch (default: this UTC month)')
+    .option('--to <time>', 'end (default: now)')
+    .option('--by <group>', 'group by model, key, session, run, owner or day (default model)')
+    .option('--owner <owner>', "only this owner's usage (default: every owner)")
+    .option('--key <keyId>', "only this API key's usage")
+    .option('--session <id>', "only this session's usage")
+    .option('--run <runId>', "only this run's usage")
+    .action(act(async () => (await import('./commands/usage.js')).usageCommand))
 
   program
     .command('migrate')

@@ -20,6 +20,7 @@ import { createModelRegistry } from '../model/model-registry.js'
 import type { RunResult } from '../run/run-result.js'
 import type { RunStream } from '../run/run-stream.js'
 import { Runtime } from '../run/runtime.js'
+import { createSpend, type Spend } from '../server/spend.js'
 import type { Storage } from '../storage/storage.js'
 import { type CliConfig, RUNTIME_KEYS } from './config.js'
 import { NotFoundError } from './exit-codes.js'
@@ -61,6 +62,8 @@ export interface CliServices {
   readonly storage: Storage
   readonly runtime: Runtime
   readonly breakers: CircuitBreakers | undefined
+  /** Usage recording and budgets of this runtime (the server's `spend`). */
+  readonly spend: Spend
   // biome-ignore lint/suspicious/noExplicitAny: agents of any context and output type
   agent(name: string): Agent<any, any>
   /** Starts a run of a registered agent and streams its events. */
@@ -99,11 +102,18 @@ export async function openServices(options: ServiceOptions): Promise<CliServices
     config.circuitBreakers === false ? undefined : createCircuitBreakers(config.circuitBreakers ?? {})
   const storage = await storageChoice.open()
   let runtime: Runtime
+  let spend: Spend
   try {
+    // Every process that runs models (serve, worker, run) records usage and checks budgets.
+    spend = createSpend({ storage, ...(config.prices === undefined ? {} : { prices: config.prices }) })
     const runtimeOptions: Record<string, unknown> = {}
     for (const key of RUNTIME_KEYS) if (config[key] !== undefined) runtimeOptions[key] = config[key]
+    const hooks =
+      config.hooks === undefined ? [] : Array.isArray(config.hooks) ? config.hooks : [config.hooks]
     runtime = new Runtime({
       ...runtimeOptions,
+      hooks: [spend.hooks, ...hooks],
+      observers: [spend],
       storage,
       agents: config.agents ?? [],
       // The queue and bus the environment names: Redis (shared by serve and workers) or in-process.
@@ -140,6 +150,7 @@ export async function openServices(options: ServiceOptions): Promise<CliServices
     storage,
     runtime,
     breakers,
+    spend,
     agent(name) {
       const agent = agents.get(name)
       if (agent === undefined) {
@@ -185,6 +196,7 @@ export async function openServices(options: ServiceOptions): Promise<CliServices
     },
     async close() {
       try {
+        await spend.flush()
         await runtime.close({ graceMs: 0 })
       } finally {
         await storage.close()

@@ -77,6 +77,7 @@ export async function startHttpServer(
     agents: config.agents ?? [],
     ...(config.tools === undefined ? {} : { tools: createToolRegistry([...config.tools]) }),
     ...(services.breakers === undefined ? {} : { circuitBreakers: services.breakers }),
+    spend: services.spend,
     auth: options.auth,
     hostname: options.hostname,
     apiKeys,

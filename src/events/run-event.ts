@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { BudgetExceeded } from '../errors/budget-exceeded-error.js'
 import type { Message } from '../messages/message.js'
 import type { FinishReason } from '../model/model-response.js'
 import type { Usage } from '../model/usage.js'
@@ -212,6 +213,18 @@ export interface ContextBudgetEvent extends EventBase {
   message: string
 }
 
+/**
+ * A budget (of an owner, an API key, or the run's `maxTokens`) refused a model call before it was
+ * sent; the run then fails with `BudgetExceededError` naming it.
+ */
+export interface BudgetExceededEvent extends EventBase {
+  type: 'budget.exceeded'
+  turn: number
+  budget: BudgetExceeded
+  /** The same sentence as the error's message. */
+  message: string
+}
+
 /** A checkpoint of the run was saved to storage (durable runs only). */
 export interface CheckpointSaveEvent extends EventBase {
   type: 'checkpoint.save'
@@ -399,6 +412,7 @@ export type RunEvent =
   | ToolEndEvent
   | ContextCompactEvent
   | ContextBudgetEvent
+  | BudgetExceededEvent
   | CheckpointSaveEvent
   | CheckpointLoadEvent
   | SessionLoadEvent

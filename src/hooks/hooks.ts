@@ -33,6 +33,14 @@ export interface HookEventBase<TContext> {
 
 export interface BeforeModelEvent<TContext> extends HookEventBase<TContext> {
   request: ModelRequest
+  /** `provider:modelId` of the model the request goes to. */
+  model?: string
+  /**
+   * What the call may use, as the context budget counted it: the request's input tokens, and the
+   * output tokens it may write (`maxOutputTokens`, else the reserve). Spending limits check these
+   * before anything is sent (throw `BudgetExceededError` to refuse the call).
+   */
+  tokens?: { input: number; reservedOutput: number }
 }
 /** Return `{ request }` to send a different request, or `{ response }` to answer without calling the model. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a hook without a return statement returns void

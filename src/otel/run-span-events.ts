@@ -9,6 +9,7 @@ export type RunMarkEvent = Extract<
     type:
       | 'context.compact'
       | 'context.budget'
+      | 'budget.exceeded'
       | 'checkpoint.save'
       | 'approval.request'
       | 'agent.handoff'
@@ -47,6 +48,14 @@ export function markRunEvent(spans: SpanWriter, span: OpenSpan, event: RunMarkEv
         span,
         SPAN_EVENT.CONTEXT_BUDGET,
         { [AGENTLOOP.BUDGET_SOURCE]: event.source, [AGENTLOOP.COMPACT_BUDGET_TOKENS]: event.budgetTokens },
+        event.time,
+      )
+      return
+    case 'budget.exceeded':
+      spans.event(
+        span,
+        SPAN_EVENT.CONTEXT_BUDGET,
+        { [AGENTLOOP.EVENT_NAME]: event.type, [AGENTLOOP.BUDGET_SOURCE]: event.budget.scope },
         event.time,
       )
       return

@@ -180,6 +180,7 @@ export class RunTranslator {
       }
       case 'context.compact':
       case 'context.budget':
+      case 'budget.exceeded':
       case 'checkpoint.save':
       case 'approval.request':
       case 'agent.handoff':

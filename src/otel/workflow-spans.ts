@@ -20,6 +20,7 @@ const RUN_TYPES = new Set([
   'tool.end',
   'context.compact',
   'context.budget',
+  'budget.exceeded',
   'checkpoint.save',
   'approval.request',
   'attempt.end',

@@ -1,3 +1,4 @@
+import { BudgetExceededError } from '../errors/budget-exceeded-error.js'
 import { AgentLoopError, ModelError } from '../errors/errors.js'
 import { modelEndData } from '../events/model-end.js'
 import type { ModelRequest } from '../model/model-request.js'
@@ -35,14 +36,27 @@ export async function callModel(run: ActiveRun<unknown, unknown>): Promise<Model
   const fitted = await fitContext(run, buildRequest(run))
   let request = fitted.request
   let response: ModelResponse | undefined
+  const modelName = `${model.provider}:${model.modelId}`
   if (hooks.hasBeforeModel) {
-    const decision = await hooks.beforeModel(hookEvent(run, { request }))
+    const tokens = {
+      input: fitted.inputTokens,
+      reservedOutput: request.maxOutputTokens ?? fitted.reserveOutputTokens,
+    }
+    let decision: Awaited<ReturnType<typeof hooks.beforeModel>>
+    try {
+      decision = await hooks.beforeModel(hookEvent(run, { request, model: modelName, tokens }))
+    } catch (error) {
+      // A spending limit refused the call: say so in the run's events before the run fails.
+      if (error instanceof BudgetExceededError) {
+        await run.emit({ type: 'budget.exceeded', turn, budget: error.budget, message: error.message })
+      }
+      throw error
+    }
     if (decision.request !== request) checkRewrittenRequest(fitted.check, decision.request)
     request = decision.request
     response = decision.response
   }
 
-  const modelName = `${model.provider}:${model.modelId}`
   await run.emit({ type: 'model.start', turn, model: modelName })
   if (response === undefined) {
     response = await streamResponse(run, request)

@@ -27,7 +27,12 @@ export interface BudgetCheck {
 export async function fitContext(
   run: ActiveRun<unknown, unknown>,
   request: ModelRequest,
-): Promise<{ request: ModelRequest; check: BudgetCheck | undefined }> {
+): Promise<{
+  request: ModelRequest
+  check: BudgetCheck | undefined
+  inputTokens: number
+  reserveOutputTokens: number
+}> {
   const { agent } = run
   const settings = agent.context
   const memo = run.historyCount
@@ -39,7 +44,9 @@ export async function fitContext(
   const counter = counterFor(tokenizer)
   const counts = countRequest(run, counter, request)
   const check = { budget, counter }
-  if (counts.total <= budget.budgetTokens) return { request, check }
+  const reserveOutputTokens = budget.reserveOutputTokens
+  if (counts.total <= budget.budgetTokens)
+    return { request, check, inputTokens: counts.total, reserveOutputTokens }
 
   run.compactionMemo ??= new Map()
   const plan = await planCompaction({
@@ -89,7 +96,7 @@ export async function fitContext(
     ...(replacedByHook ? { replacedByHook } : {}),
   }
   await run.emit(event)
-  return { request: { ...request, messages }, check }
+  return { request: { ...request, messages }, check, inputTokens: tokens, reserveOutputTokens }
 }
 
 /**

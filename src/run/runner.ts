@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { BudgetExceededError } from '../errors/budget-exceeded-error.js'
 import { readableError } from '../errors/describe-error.js'
 import {
   type AgentLoopError,
@@ -700,6 +701,7 @@ export function isRetryable(caught: unknown): boolean {
     error instanceof MaxTurnsExceededError ||
     error instanceof ValidationFailedError ||
     error instanceof ContextBudgetError ||
+    error instanceof BudgetExceededError ||
     error instanceof MaxRetriesExceededError ||
     error instanceof StorageConflictError
   ) {

@@ -9,11 +9,14 @@ import { z } from 'zod'
 import { describeError } from '../errors/describe-error.js'
 import { AgentSettings, type AgentCatalog } from './agent-catalog.js'
 import { eventStream } from './event-stream.js'
-import { HttpError, notFound } from './http-error.js'
-import { mayAccess, type Ownership } from './ownership.js'
+import { BudgetExceededError } from '../errors/budget-exceeded-error.js'
+import { budgetExceeded, HttpError, notFound } from './http-error.js'
+import { mayReach } from './audit-trail.js'
+import type { Ownership } from './ownership.js'
+import type { Principal } from './principal.js'
 import { requireScope } from './principal.js'
 import type { RouteOptions } from './register-api-routes.js'
-import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody, Name } from './route-helpers.js'
+import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody, MaxTokens, Name } from './route-helpers.js'
 import type { RunLauncher } from './run-launcher.js'
 import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
@@ -55,6 +58,7 @@ const Chat = z
     message: z.string().min(1).max(200_000),
     sessionId: Id.optional().describe('Continue this session; default: a new session'),
     stream: z.boolean().optional().describe('true: answer with the run’s events as SSE'),
+    maxTokens: MaxTokens.optional(),
   })
   .strict()
   .meta({ id: 'ChatRequest' })
@@ -84,9 +88,13 @@ export function registerAgentRoutes(
   const { catalog, ownership, launcher, options } = deps
 
   /** An agent the principal may use: code agents for all, stored ones for their owner (404 otherwise). */
-  const findAgent = async (name: string, principal: Parameters<typeof mayAccess>[0]) => {
+  const findAgent = async (name: string, principal: Principal) => {
     const entry = await catalog.get(name)
-    if (entry === null || (entry.info.owner !== undefined && !mayAccess(principal, entry.info.owner))) {
+    if (
+      entry === null ||
+      (entry.info.owner !== undefined &&
+        !(await mayReach(server.storage, principal, { kind: 'agent', id: name, owner: entry.info.owner })))
+    ) {
       throw notFound('agent', name)
     }
     return entry
@@ -198,7 +206,7 @@ export function registerAgentRoutes(
       const body = context.req.valid('json')
       const { agent } = await findAgent(name, principal)
       const sessionId = await openSession(server, ownership, principal, body.sessionId)
-      const launch = { principal, agent, input: body.message, sessionId }
+      const launch = { principal, agent, input: body.message, sessionId, maxTokens: body.maxTokens }
       if (body.stream === true) {
         const stream = await launcher.start(launch)
         context.header('X-Agentloop-Run-Id', stream.runId)
@@ -228,6 +236,8 @@ export function registerAgentRoutes(
           200,
         )
       } catch (error) {
+        // A budget stopped the run before a model call: the answer says so as a 429.
+        if (error instanceof BudgetExceededError) throw budgetExceeded(error)
         const described = describeError(error)
         return context.json(
           {

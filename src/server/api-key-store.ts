@@ -11,6 +11,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import { ConfigError } from '../errors/errors.js'
 import type { Storage } from '../storage/storage.js'
+import { type Actor, audit, SERVER_AUDIT_EVENTS } from './audit-trail.js'
 import { recordCollection, serverDriver } from './record-store.js'
 
 /** What a key may do: `read` (GET), `run` (start runs, chat, sessions), `admin` (keys, providers, agents, any owner). */
@@ -49,11 +50,13 @@ export interface CreateApiKeyInput {
 /** The API keys kept in a storage. */
 export interface ApiKeyStore {
   /** Creates a key; `key` is the only copy of the secret: show it once. */
-  create(input?: CreateApiKeyInput): Promise<{ key: string; info: ApiKeyInfo }>
+  create(input?: CreateApiKeyInput, actor?: Actor): Promise<{ key: string; info: ApiKeyInfo }>
   /** Keys, newest first (revoked ones included, marked); only `owner`'s when given. */
   list(options?: { owner?: string }): Promise<ApiKeyInfo[]>
+  /** A stored key's record (revoked ones too), or null. */
+  get(keyId: string): Promise<ApiKeyInfo | null>
   /** Revokes a key at once; false when there is no such key. */
-  revoke(keyId: string): Promise<boolean>
+  revoke(keyId: string, actor?: Actor): Promise<boolean>
   /** The key's record when the key is valid (exists, matches, not revoked, not expired), else null. */
   verify(key: string, now?: number): Promise<ApiKeyInfo | null>
 }
@@ -128,7 +131,7 @@ function infoOf(stored: StoredApiKey): ApiKeyInfo {
 export function createApiKeyStore(storage: Storage | undefined): ApiKeyStore {
   const records = recordCollection(serverDriver(storage), COLLECTION, StoredApiKey)
   return {
-    async create(input = {}) {
+    async create(input = {}, actor) {
       const owner = checkOwner(input.owner ?? DEFAULT_OWNER, 'keys.create: owner')
       const scopes = checkScopes(input.scopes ?? ['read', 'run'], 'keys.create: scopes')
       if (input.name !== undefined && (typeof input.name !== 'string' || input.name.length > 200)) {
@@ -153,6 +156,14 @@ export function createApiKeyStore(storage: Storage | undefined): ApiKeyStore {
         ...(expiresAt === undefined ? {} : { expiresAt }),
       }
       await records.put(keyId, stored, { expectedRevision: null, indexes: [`owner:${owner}`] })
+      if (storage !== undefined) {
+        await audit(storage, {
+          eventType: SERVER_AUDIT_EVENTS.keyCreated,
+          action: `created API key ${keyId} for owner "${owner}"`,
+          actor: actor ?? 'cli',
+          details: { keyId, owner, scopes, ...(input.name === undefined ? {} : { name: input.name }) },
+        })
+      }
       return { key: `al_${keyId}_${secret}`, info: infoOf(stored) }
     },
     async list(options = {}) {
@@ -162,7 +173,11 @@ export function createApiKeyStore(storage: Storage | undefined): ApiKeyStore {
       })
       return rows.map((row) => infoOf(row.value))
     },
-    async revoke(keyId) {
+    async get(keyId) {
+      const found = await records.get(keyId)
+      return found === null ? null : infoOf(found.value)
+    },
+    async revoke(keyId, actor) {
       const found = await records.get(keyId)
       if (found === null) return false
       if (found.value.revokedAt === undefined) {
@@ -171,6 +186,14 @@ export function createApiKeyStore(storage: Storage | undefined): ApiKeyStore {
           { ...found.value, revokedAt: Date.now() },
           { expectedRevision: found.revision, indexes: [`owner:${found.value.owner}`] },
         )
+        if (storage !== undefined) {
+          await audit(storage, {
+            eventType: SERVER_AUDIT_EVENTS.keyRevoked,
+            action: `revoked API key ${keyId} of owner "${found.value.owner}"`,
+            actor: actor ?? 'cli',
+            details: { keyId, owner: found.value.owner },
+          })
+        }
       }
       return true
     },

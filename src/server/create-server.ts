@@ -91,6 +91,13 @@ export function createServer(input: ServerOptions): AgentLoopServer {
     },
     circuitBreakers: options.circuitBreakers,
     startedAt: Date.now(),
+    spend: options.spend,
+    configuredOwners: new Map(
+      options.apiKeys.map((entry, index) => [
+        `config:${index}`,
+        (typeof entry === 'string' ? undefined : entry.owner) ?? DEFAULT_OWNER,
+      ]),
+    ),
   }
   const auth: AuthMode =
     options.auth === 'none'

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BudgetExceededError } from '../errors/budget-exceeded-error.js'
 import { ConfigError, ModelError } from '../errors/errors.js'
 import { RecordNotFoundError, StorageConflictError, StoredDataError } from '../storage/storage-errors.js'
 
@@ -19,6 +20,7 @@ export const ERROR_TYPES = {
   unsupported_media_type: 415,
   invalid_request: 422,
   rate_limited: 429,
+  budget_exceeded: 429,
   internal: 500,
   unavailable: 503,
 } as const
@@ -78,6 +80,22 @@ export function circuitOpen(error: unknown): HttpError | undefined {
   })
 }
 
+/**
+ * A budget refused the run or its model call: 429 `budget_exceeded` with the budget named, and
+ * `Retry-After` until its period resets (none for a run's own `maxTokens`).
+ */
+export function budgetExceeded(error: BudgetExceededError): HttpError {
+  const { resetsAt } = error.budget
+  return new HttpError({
+    type: 'budget_exceeded',
+    message: error.message,
+    headers:
+      resetsAt === undefined
+        ? {}
+        : { 'Retry-After': String(Math.max(1, Math.ceil((resetsAt - Date.now()) / 1000))) },
+  })
+}
+
 /** A 404 naming what was looked for. */
 export function notFound(what: string, id: string): HttpError {
   return new HttpError({ type: 'not_found', message: `There is no ${what} "${id}".` })
@@ -90,6 +108,7 @@ export function notFound(what: string, id: string): HttpError {
  */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error
+  if (error instanceof BudgetExceededError) return budgetExceeded(error)
   const circuit = circuitOpen(error)
   if (circuit !== undefined) return circuit
   if (error instanceof RecordNotFoundError)

@@ -58,12 +58,15 @@ export function registerKeyRoutes(app: OpenAPIHono<ServerEnv>, server: ServerCon
       requireScope(principal, 'admin')
       const body = context.req.valid('json')
       const expiresAt = typeof body.expiresAt === 'string' ? Date.parse(body.expiresAt) : body.expiresAt
-      const created = await server.keys.create({
-        owner: body.owner ?? principal.owner,
-        ...(body.scopes === undefined ? {} : { scopes: body.scopes }),
-        ...(body.name === undefined ? {} : { name: body.name }),
-        ...(expiresAt === undefined ? {} : { expiresAt }),
-      })
+      const created = await server.keys.create(
+        {
+          owner: body.owner ?? principal.owner,
+          ...(body.scopes === undefined ? {} : { scopes: body.scopes }),
+          ...(body.name === undefined ? {} : { name: body.name }),
+          ...(expiresAt === undefined ? {} : { expiresAt }),
+        },
+        principal,
+      )
       context.get('logger').info({ keyId: created.info.keyId, owner: created.info.owner }, 'api key created')
       return context.json(created, 201)
     },
@@ -101,9 +104,10 @@ export function registerKeyRoutes(app: OpenAPIHono<ServerEnv>, server: ServerCon
       },
     }),
     async (context) => {
-      requireScope(context.get('principal'), 'admin')
+      const principal = context.get('principal')
+      requireScope(principal, 'admin')
       const { keyId } = context.req.valid('param')
-      if (!(await server.keys.revoke(keyId))) throw notFound('API key', keyId)
+      if (!(await server.keys.revoke(keyId, principal))) throw notFound('API key', keyId)
       context.get('logger').info({ revokedKeyId: keyId }, 'api key revoked')
       return context.json({ keyId, revoked: true as const }, 200)
     },

@@ -6,6 +6,7 @@ const OPENAI_TYPES: Record<string, string> = {
   forbidden: 'permission_error',
   not_found: 'not_found_error',
   rate_limited: 'rate_limit_error',
+  budget_exceeded: 'insufficient_quota',
   internal: 'server_error',
   unavailable: 'server_error',
 }

@@ -14,10 +14,11 @@ import { messageText } from '../messages/message.js'
 import type { RunUsage } from '../events/run-event.js'
 import type { AgentCatalog } from './agent-catalog.js'
 import { eventStream } from './event-stream.js'
-import { circuitOpen, HttpError } from './http-error.js'
+import { BudgetExceededError } from '../errors/budget-exceeded-error.js'
+import { budgetExceeded, circuitOpen, HttpError } from './http-error.js'
 import { agentForRequest } from './openai-agent.js'
 import { ChatCompletionRequest, toMessages } from './openai-messages.js'
-import { mayAccess } from './ownership.js'
+import { mayReach } from './audit-trail.js'
 import { requireScope } from './principal.js'
 import type { RouteOptions } from './register-api-routes.js'
 import { AUTH_ERRORS, BEARER, json, jsonBody } from './route-helpers.js'
@@ -163,7 +164,15 @@ export function registerOpenAIRoutes(
       requireScope(principal, 'run')
       const body = context.req.valid('json')
       const entry = await catalog.get(body.model)
-      if (entry === null || (entry.info.owner !== undefined && !mayAccess(principal, entry.info.owner))) {
+      if (
+        entry === null ||
+        (entry.info.owner !== undefined &&
+          !(await mayReach(server.storage, principal, {
+            kind: 'agent',
+            id: entry.info.name,
+            owner: entry.info.owner,
+          })))
+      ) {
         throw new HttpError({
           type: 'not_found',
           field: 'body.model',
@@ -256,6 +265,8 @@ export function registerOpenAIRoutes(
       } catch (error) {
         const unavailable = circuitOpen(error)
         if (unavailable !== undefined) throw unavailable
+        // A budget refused a model call: 429 (insufficient_quota), as before the run started.
+        if (error instanceof BudgetExceededError) throw budgetExceeded(error)
         const described = describeError(error)
         throw new HttpError({
           type: described.name === 'ConfigError' ? 'invalid_request' : 'internal',

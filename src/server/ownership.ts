@@ -9,7 +9,6 @@
 import { z } from 'zod'
 import type { StoreDriver } from '../storage/store-driver.js'
 import { DEFAULT_OWNER } from './api-key-store.js'
-import type { Principal } from './principal.js'
 import { recordCollection } from './record-store.js'
 
 /** Kinds of owned objects. */
@@ -51,9 +50,4 @@ export function createOwnership(driver: StoreDriver): Ownership {
       return rows.map((row) => ({ id: row.value.id, position: { order: row.order, key: row.key } }))
     },
   }
-}
-
-/** Whether a principal may reach an object of `owner`: its own, or any with `admin`. */
-export function mayAccess(principal: Principal, owner: string): boolean {
-  return principal.owner === owner || principal.scopes.includes('admin')
 }

@@ -7,8 +7,9 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import { z } from 'zod'
 import { notFound } from './http-error.js'
-import { mayAccess } from './ownership.js'
-import { requireScope } from './principal.js'
+import { mayReach } from './audit-trail.js'
+import type { ServerContext } from './server-context.js'
+import { type Principal, requireScope } from './principal.js'
 import { PROVIDER_TYPES, type ProviderStore } from './provider-store.js'
 import { AUTH_ERRORS, BEARER, errors, json, jsonBody, Name } from './route-helpers.js'
 import type { ServerEnv } from './server-env.js'
@@ -41,7 +42,13 @@ const PutProvider = z
 const NameParam = z.object({ name: Name })
 
 /** Adds the provider routes. */
-export function registerProviderRoutes(app: OpenAPIHono<ServerEnv>, providers: ProviderStore): void {
+export function registerProviderRoutes(
+  app: OpenAPIHono<ServerEnv>,
+  server: ServerContext,
+  providers: ProviderStore,
+): void {
+  const reach = (principal: Principal, info: { name: string; owner: string }, action: string) =>
+    mayReach(server.storage, principal, { kind: 'provider', id: info.name, owner: info.owner, action })
   app.openapi(
     createRoute({
       method: 'post',
@@ -61,7 +68,8 @@ export function registerProviderRoutes(app: OpenAPIHono<ServerEnv>, providers: P
       requireScope(principal, 'admin')
       const body = context.req.valid('json')
       const existing = await providers.get(body.name)
-      if (existing !== null && !mayAccess(principal, existing.owner)) throw notFound('provider', body.name)
+      if (existing !== null && !(await reach(principal, existing, 'replace')))
+        throw notFound('provider', body.name)
       const { info, created } = await providers.put(body, principal.owner)
       context.get('logger').info({ provider: info.name, hasApiKey: info.hasApiKey }, 'provider stored')
       return created ? context.json(info, 201) : context.json(info, 200)
@@ -101,7 +109,7 @@ export function registerProviderRoutes(app: OpenAPIHono<ServerEnv>, providers: P
       requireScope(principal, 'read')
       const { name } = context.req.valid('param')
       const info = await providers.get(name)
-      if (info === null || !mayAccess(principal, info.owner)) throw notFound('provider', name)
+      if (info === null || !(await reach(principal, info, 'read'))) throw notFound('provider', name)
       return context.json(info, 200)
     },
   )
@@ -123,7 +131,7 @@ export function registerProviderRoutes(app: OpenAPIHono<ServerEnv>, providers: P
       requireScope(principal, 'admin')
       const { name } = context.req.valid('param')
       const info = await providers.get(name)
-      if (info === null || !mayAccess(principal, info.owner)) throw notFound('provider', name)
+      if (info === null || !(await reach(principal, info, 'delete'))) throw notFound('provider', name)
       await providers.delete(name)
       return context.json({ name, deleted: true as const }, 200)
     },

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { createAgentCatalog } from './agent-catalog.js'
 import { registerAgentRoutes } from './agent-routes.js'
+import { registerBudgetRoutes } from './budget-routes.js'
 import { registerOpenAIRoutes } from './openai-routes.js'
 import { createOwnership } from './ownership.js'
 import { registerProviderRoutes } from './provider-routes.js'
@@ -15,6 +16,7 @@ import type { ServerEnv } from './server-env.js'
 import type { CheckedServerOptions } from './server-options.js'
 import { registerSessionRoutes } from './session-routes.js'
 import { registerWorkflowRoutes } from './workflow-routes.js'
+import { registerUsageRoutes } from './usage-routes.js'
 import type { Shutdown } from './shutdown.js'
 import { continueTraceContext } from './trace-context.js'
 
@@ -45,10 +47,12 @@ export function registerApiRoutes(
   })
   const launcher = createRunLauncher({ server, ownership, shutdown: options.shutdown })
   registerAgentRoutes(app, server, { catalog, ownership, launcher, options })
-  registerProviderRoutes(app, providers)
+  registerProviderRoutes(app, server, providers)
   registerSessionRoutes(app, server, ownership)
   registerOpenAIRoutes(app, server, { catalog, launcher, options })
   registerRunRoutes(app, server, { catalog, ownership, options })
   registerWorkflowRoutes(app, server, { ownership, options })
   registerRunRequestsRoute(app, server, ownership)
+  registerUsageRoutes(app, server)
+  registerBudgetRoutes(app, server)
 }

@@ -26,7 +26,7 @@ const described: Record<number, string> = {
   413: 'Body over the size limit',
   415: 'Body is not application/json',
   422: 'A field failed validation; error.field names it',
-  429: 'Rate or concurrency limit reached; Retry-After says when to retry',
+  429: 'Rate, concurrency or budget limit reached (type rate_limited or budget_exceeded); Retry-After says when to retry',
 }
 
 /** Error responses of a route, by status. */
@@ -61,6 +61,16 @@ export const Id = z
   .min(1)
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'visible ASCII characters only')
+
+/** A run's own token budget: input plus output tokens of all its model calls, resumes included. */
+export const MaxTokens = z
+  .number()
+  .int()
+  .min(1)
+  .max(1_000_000_000)
+  .describe(
+    'The run’s token budget (input + output of all its model calls); a call that would exceed it is refused',
+  )
 
 /** A name (agents, providers): letters, digits, `.`, `_`, `-`, 1–64 characters. */
 export const Name = z

@@ -30,6 +30,8 @@ export interface LaunchOptions {
   agent: Agent<any, any>
   input: RunInput
   sessionId?: string | undefined
+  /** The run's own token budget (input + output of all its model calls). */
+  maxTokens?: number | undefined
 }
 
 /** Refuses new work while the server shuts down. */
@@ -68,6 +70,25 @@ export function holdRunSlot(options: {
   }
 }
 
+/** Charges a run's usage to the principal's owner and key (and session, and its own budget). */
+export async function chargeRun(
+  server: ServerContext,
+  options: {
+    runId: string
+    principal: Principal
+    sessionId?: string | undefined
+    maxTokens?: number | undefined
+  },
+): Promise<void> {
+  await server.spend?.attribute({
+    runId: options.runId,
+    owner: options.principal.owner,
+    keyId: options.principal.keyId,
+    ...(options.sessionId === undefined ? {} : { sessionId: options.sessionId }),
+    ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
+  })
+}
+
 /** The launcher of a server. */
 export function createRunLauncher(options: {
   server: ServerContext
@@ -81,11 +102,19 @@ export function createRunLauncher(options: {
     begin: (runId: string, signal: AbortSignal) => { value: T; done: Promise<unknown> },
   ): Promise<T> {
     refuseWhileDraining(server)
+    const { principal } = options
+    await server.spend?.admit({ owner: principal.owner, keyId: principal.keyId })
     const release = server.limits.acquireRun(options.principal.keyId)
     try {
       const runId = crypto.randomUUID()
       // A run without storage cannot be looked up later, so its owner need not be recorded.
       if (server.runtime.storage !== undefined) await ownership.record('run', runId, options.principal.owner)
+      await chargeRun(server, {
+        runId,
+        principal,
+        sessionId: options.sessionId,
+        maxTokens: options.maxTokens,
+      })
       const controller = new AbortController()
       const { value, done } = begin(runId, controller.signal)
       const settled = done.then(

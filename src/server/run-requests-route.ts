@@ -14,7 +14,8 @@ import { Message } from '../messages/message-schema.js'
 import type { Message as MessageType } from '../messages/message.js'
 import { loadStoredState } from '../run/stored-run-state.js'
 import { HttpError, notFound } from './http-error.js'
-import { mayAccess, type Ownership } from './ownership.js'
+import { mayReach } from './audit-trail.js'
+import type { Ownership } from './ownership.js'
 import { requireScope } from './principal.js'
 import { AUTH_ERRORS, BEARER, errors, Id, json } from './route-helpers.js'
 import type { ServerContext } from './server-context.js'
@@ -76,7 +77,14 @@ export function registerRunRequestsRoute(
       requireScope(principal, 'read')
       const { runId } = context.req.valid('param')
       const record = await storage.runs.get(runId)
-      if (record === null || !mayAccess(principal, await ownership.ownerOf('run', runId))) {
+      if (
+        record === null ||
+        !(await mayReach(storage, principal, {
+          kind: 'run',
+          id: runId,
+          owner: await ownership.ownerOf('run', runId),
+        }))
+      ) {
         throw notFound('run', runId)
       }
       const registered = server.runtime.runnables.get(record.agentName)

@@ -15,12 +15,14 @@ import { RUN_STATUSES, type RunRecord } from '../storage/run-repository.js'
 import type { AgentCatalog } from './agent-catalog.js'
 import { HttpError, notFound } from './http-error.js'
 import { listOwnedRuns } from './owned-runs.js'
-import { mayAccess, type Ownership } from './ownership.js'
+import { mayReach } from './audit-trail.js'
+import type { Ownership } from './ownership.js'
 import { type Principal, requireScope } from './principal.js'
 import type { RouteOptions } from './register-api-routes.js'
-import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody, Name } from './route-helpers.js'
+import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody, MaxTokens, Name } from './route-helpers.js'
 import { registerRunEventsRoute } from './run-events-route.js'
-import { holdRunSlot, refuseWhileDraining } from './run-launcher.js'
+import { registerRunResumeRoute } from './run-resume-route.js'
+import { chargeRun, holdRunSlot, refuseWhileDraining } from './run-launcher.js'
 import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
 import { openSession } from './session-access.js'
@@ -58,6 +60,7 @@ const SubmitRun = z
         .describe('[] with sessionId: answer the session as it stands (after an edit or a regenerate)'),
     ]),
     sessionId: Id.optional().describe('Continue this session (its history comes before the input)'),
+    maxTokens: MaxTokens.optional(),
   })
   .strict()
   .meta({ id: 'SubmitRun' })
@@ -125,7 +128,14 @@ export function registerRunRoutes(
   /** A run the principal may reach; 404 otherwise (never 403). */
   const findRun = async (principal: Principal, runId: string): Promise<RunRecord> => {
     const record = await runs.get(runId)
-    if (record === null || !mayAccess(principal, await ownership.ownerOf('run', runId)))
+    if (
+      record === null ||
+      !(await mayReach(server.storage, principal, {
+        kind: 'run',
+        id: runId,
+        owner: await ownership.ownerOf('run', runId),
+      }))
+    )
       throw notFound('run', runId)
     return record
   }
@@ -194,7 +204,15 @@ export function registerRunRoutes(
         })
       }
       const entry = await catalog.get(body.agent)
-      if (entry === null || (entry.info.owner !== undefined && !mayAccess(principal, entry.info.owner))) {
+      if (
+        entry === null ||
+        (entry.info.owner !== undefined &&
+          !(await mayReach(server.storage, principal, {
+            kind: 'agent',
+            id: body.agent,
+            owner: entry.info.owner,
+          })))
+      ) {
         throw new HttpError({
           type: 'not_found',
           field: 'body.agent',
@@ -206,11 +224,13 @@ export function registerRunRoutes(
         body.sessionId === undefined
           ? undefined
           : await openSession(server, ownership, principal, body.sessionId)
+      await server.spend?.admit({ owner: principal.owner, keyId: principal.keyId })
       const runId = crypto.randomUUID()
       const track = holdSlot(principal, runId)
       let submitted: Promise<{ runId: string }>
       try {
         await ownership.record('run', runId, principal.owner)
+        await chargeRun(server, { runId, principal, sessionId, maxTokens: body.maxTokens })
         submitted = runtime.submit(body.agent, body.input, {
           runId,
           ...(sessionId === undefined ? {} : { session: sessionId }),
@@ -253,6 +273,8 @@ export function registerRunRoutes(
       const query = context.req.valid('query')
       const limit = query.limit ?? 50
       if (principal.scopes.includes('admin')) {
+        // Every owner's runs: a cross-owner action, audited.
+        await mayReach(server.storage, principal, { kind: 'runs', id: '*', owner: '*', action: 'list' })
         const page = await runs
           .page({
             kind: 'all',
@@ -370,4 +392,5 @@ export function registerRunRoutes(
       return context.json({ runId, status: 'running' as const }, 202)
     },
   )
+  registerRunResumeRoute(app, { server, ownership, findRun, holdSlot })
 }

@@ -4,6 +4,7 @@ import type { Runtime } from '../run/runtime.js'
 import type { Storage } from '../storage/storage.js'
 import type { ApiKeyStore } from './api-key-store.js'
 import type { Limits } from './rate-limits.js'
+import type { Spend } from './spend.js'
 
 /** What the routes share: built once by `createServer`. */
 export interface ServerContext {
@@ -20,4 +21,8 @@ export interface ServerContext {
   /** The circuit breakers shown in `/health` and reset by admins, when configured. */
   circuitBreakers: CircuitBreakers | undefined
   startedAt: number
+  /** Usage and budgets, when the server was given `spend`. */
+  spend: Spend | undefined
+  /** Owners of the keys given in `apiKeys`, by key id (`config:<n>`). */
+  configuredOwners: ReadonlyMap<string, string>
 }

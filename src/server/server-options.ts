@@ -9,6 +9,7 @@ import type { ConfiguredApiKey } from './principal.js'
 import type { LimitOptions } from './rate-limits.js'
 import type { LogOptions } from './server-logger.js'
 import { checkMcpOption, type ServerMcpOptions } from './mcp-route.js'
+import type { Spend } from './spend.js'
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -64,6 +65,12 @@ export interface ServerOptions {
    * `@modelcontextprotocol/server`; `listen` fails with a `ConfigError` without it. Default off.
    */
   mcp?: boolean | ServerMcpOptions
+  /**
+   * Usage and budgets (`createSpend({ storage, prices })`): `GET /api/usage`, budget routes, and
+   * budget checks before runs start. The runtime must record and enforce it too:
+   * `new Runtime({ observers: [spend], hooks: [spend.hooks] })`.
+   */
+  spend?: Spend
 }
 
 /** The options with defaults applied. */
@@ -95,6 +102,7 @@ const KEYS = [
   'readinessChecks',
   'circuitBreakers',
   'mcp',
+  'spend',
 ] as const
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
@@ -149,6 +157,7 @@ export function checkServerOptions(input: ServerOptions): CheckedServerOptions {
         'createServer: circuitBreakers must be a registry made by createCircuitBreakers() (from agentloop/config).',
     })
   }
+  if (options.spend !== undefined) checkSpendWiring(options.runtime, options.spend)
   if (options.cors !== undefined && !Array.isArray(options.cors?.origins)) {
     throw new ConfigError({ message: 'createServer: cors must be { origins: ["https://app.example"] }.' })
   }
@@ -162,5 +171,22 @@ export function checkServerOptions(input: ServerOptions): CheckedServerOptions {
     bodyLimitBytes: positive(options.bodyLimitBytes, 1024 * 1024, 'bodyLimitBytes'),
     shutdownGraceMs: positive(options.shutdownGraceMs, 10_000, 'shutdownGraceMs'),
     sseKeepAliveMs: positive(options.sseKeepAliveMs, 15_000, 'sseKeepAliveMs'),
+  }
+}
+
+/** A server with `spend` needs a runtime that records usage and checks budgets with the same object. */
+function checkSpendWiring(runtime: Runtime, spend: Spend): void {
+  if (typeof spend?.admit !== 'function' || typeof spend.observe !== 'function') {
+    throw new ConfigError({
+      message: 'createServer: spend must be made by createSpend({ storage, prices }).',
+    })
+  }
+  const hooks = runtime.hooks
+  const hooked = Array.isArray(hooks) ? hooks.includes(spend.hooks) : hooks === spend.hooks
+  if (runtime.observers?.includes(spend) !== true || !hooked) {
+    throw new ConfigError({
+      message:
+        'createServer: spend is given, but the runtime does not record usage or check budgets with it; create the runtime with new Runtime({ storage, observers: [spend], hooks: [spend.hooks] }) (add your own hooks to that list).',
+    })
   }
 }

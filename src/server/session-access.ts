@@ -1,6 +1,7 @@
 import type { Session } from '../storage/session-repository.js'
 import { HttpError, notFound } from './http-error.js'
-import { mayAccess, type Ownership } from './ownership.js'
+import { mayReach } from './audit-trail.js'
+import type { Ownership } from './ownership.js'
 import type { Principal } from './principal.js'
 import type { ServerContext } from './server-context.js'
 
@@ -12,7 +13,14 @@ export async function findSession(
   sessionId: string,
 ): Promise<Session> {
   const session = await server.storage.sessions.get(sessionId)
-  if (session === null || !mayAccess(principal, await ownership.ownerOf('session', sessionId))) {
+  if (
+    session === null ||
+    !(await mayReach(server.storage, principal, {
+      kind: 'session',
+      id: sessionId,
+      owner: await ownership.ownerOf('session', sessionId),
+    }))
+  ) {
     throw notFound('session', sessionId)
   }
   return session

@@ -17,6 +17,7 @@ import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody } from './route-helpers
 import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
 import { findSession } from './session-access.js'
+import { mayReach } from './audit-trail.js'
 
 const MessageSchema = Message.meta({ id: 'Message' })
 const Session = z
@@ -115,7 +116,15 @@ export function registerSessionRoutes(
       const principal = context.get('principal')
       requireScope(principal, 'read')
       const query = context.req.valid('query')
-      if (query.owner !== undefined && query.owner !== principal.owner) requireScope(principal, 'admin')
+      if (query.owner !== undefined && query.owner !== principal.owner) {
+        requireScope(principal, 'admin')
+        await mayReach(server.storage, principal, {
+          kind: 'sessions',
+          id: query.owner,
+          owner: query.owner,
+          action: 'list',
+        })
+      }
       const limit = query.limit ?? 50
       const after = decodeCursor(query.cursor)
       const ids = await ownership.list('session', query.owner ?? principal.owner, {

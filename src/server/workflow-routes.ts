@@ -3,25 +3,23 @@
  * config module's `runnables`), listed with their JSON definition, shown with a Mermaid drawing,
  * and run through the runner (202 with the run id at once; events over
  * `GET /api/runs/{runId}/events`). A run paused at a human node (`awaiting_input`) continues with
- * `POST /api/runs/{runId}/resume { input }`, in whichever process takes it from the queue.
+ * `POST /api/runs/{runId}/resume { input }` (run-resume-route.ts), in whichever process takes it.
  *
  * @module
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import { z } from 'zod'
 import { describeError } from '../errors/describe-error.js'
-import { AgentLoopError } from '../errors/errors.js'
-import { isRunnableSnapshot } from '../run/runnable-journal.js'
 import { resolveSchema } from '../tool/schema.js'
-import type { JsonObject, JsonValue } from '../util/json.js'
+import type { JsonObject } from '../util/json.js'
 import type { WorkflowDefinition } from '../workflows/workflow-definition.js'
 import { workflowDefinitionOf } from '../workflows/workflow-runnable.js'
 import { workflowToMermaid } from '../workflows/workflow-to-mermaid.js'
 import { HttpError, notFound } from './http-error.js'
-import { mayAccess, type Ownership } from './ownership.js'
+import type { Ownership } from './ownership.js'
 import { requireScope } from './principal.js'
 import type { RouteOptions } from './register-api-routes.js'
-import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody, Name } from './route-helpers.js'
+import { AUTH_ERRORS, BEARER, errors, json, jsonBody, Name } from './route-helpers.js'
 import { holdRunSlot, refuseWhileDraining } from './run-launcher.js'
 import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
@@ -50,20 +48,7 @@ const SubmitWorkflowRun = z
   })
   .strict()
   .meta({ id: 'SubmitWorkflowRun' })
-const ResumeRun = z
-  .object({
-    input: z
-      .unknown()
-      .refine((value) => value !== undefined, 'required: the answer, e.g. { "<nodeId>": <answer> }')
-      .describe('The answer: for a workflow, an object keyed by the id of each node that waits'),
-  })
-  .strict()
-  .meta({ id: 'ResumeRun' })
 const NameParam = z.object({ name: Name })
-const RunParam = z.object({ runId: Id })
-const PAUSED = new Set(['awaiting_input', 'needs_review'])
-/** How long a resume waits to see its answer stored before it answers 202 anyway. */
-const STORE_WAIT_MS = 5_000
 
 /** The workflows registered on a runtime, by name. */
 function workflowsOf(server: ServerContext): Map<string, WorkflowDefinition> {
@@ -170,100 +155,6 @@ export function registerWorkflowRoutes(
       return context.json({ runId }, 202)
     },
   )
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/api/runs/{runId}/resume',
-      tags: ['runs'],
-      summary: 'Answer a run paused for input (a workflow’s human node); it continues (202)',
-      description:
-        'For a run with status awaiting_input (or a workflow run in needs_review): `input` is checked before anything is stored (422 naming what is wrong), stored with the run, and the run continues from its checkpoint in whichever process takes it from the queue. Agent runs waiting for tool approvals use POST /api/runs/{runId}/approvals.',
-      security: BEARER,
-      request: { params: RunParam, ...jsonBody(ResumeRun) },
-      responses: {
-        202: json(z.object({ runId: z.string(), status: z.string() }), 'Stored; continuing'),
-        ...errors(400, 404, 409, 415, 422, 503, ...AUTH_ERRORS),
-      },
-    }),
-    async (context) => {
-      const principal = context.get('principal')
-      requireScope(principal, 'run')
-      refuseWhileDraining(server)
-      const { runId } = context.req.valid('param')
-      const checkpoint = await server.storage.runs.load(runId)
-      if (checkpoint === null || !mayAccess(principal, await ownership.ownerOf('run', runId)))
-        throw notFound('run', runId)
-      const { record } = checkpoint
-      if (!PAUSED.has(record.status) || !isRunnableSnapshot(checkpoint.snapshot)) {
-        throw new HttpError({
-          type: 'conflict',
-          message:
-            record.status === 'awaiting_approval' || !isRunnableSnapshot(checkpoint.snapshot)
-              ? `Run "${runId}" is an agent's run (${record.status}); decide its tool calls with POST /api/runs/${runId}/approvals.`
-              : `Run "${runId}" is ${record.status}; only a run paused with awaiting_input (or a workflow in needs_review) takes an answer.`,
-        })
-      }
-      const input = context.req.valid('json').input as JsonValue
-      const entry = runtime.runnables.get(record.agentName)
-      try {
-        if (entry?.kind === 'custom') {
-          entry.runnable.checkInput?.(structuredClone(input), {
-            state: structuredClone(checkpoint.snapshot.state),
-            request: structuredClone(checkpoint.snapshot.request),
-          })
-        }
-      } catch (error) {
-        throw new HttpError({
-          type: 'invalid_request',
-          field: 'body.input',
-          message: `body.input: ${describeError(error).message}`,
-        })
-      }
-      const track = holdRunSlot({ server, shutdown: options.shutdown, principal, runId })
-      const resumed = runtime.resume(runId, { input })
-      track(resumed)
-      // Answer once the input is stored (the record moves on), or with the error that stopped it.
-      const watching = new AbortController()
-      const outcome = await Promise.race([
-        resumed.then(
-          () => 'ended' as const,
-          (error: unknown) => ({ error }),
-        ),
-        moved(server, runId, record.revision, watching.signal),
-      ]).finally(() => watching.abort())
-      if (typeof outcome === 'object') {
-        // It failed: before its input was stored (nothing changed), or as it ran (it moved on).
-        const now = await server.storage.runs.get(runId)
-        if (now === null || now.revision === record.revision) {
-          // The runtime's refusals (resumed or cancelled meanwhile, not registered here) are
-          // conflicts with the run's state; anything else is the server's own failure.
-          if (!(outcome.error instanceof AgentLoopError)) throw outcome.error
-          throw new HttpError({ type: 'conflict', message: describeError(outcome.error).message })
-        }
-      }
-      resumed.catch((error: unknown) =>
-        context.get('logger').warn({ runId, err: describeError(error) }, 'resumed run failed'),
-      )
-      const now = await server.storage.runs.get(runId)
-      return context.json({ runId, status: now?.status ?? 'queued' }, 202)
-    },
-  )
-}
-
-/** Resolves `'moved'` once the run's stored revision is past `revision` (or after a while, or on abort). */
-async function moved(
-  server: ServerContext,
-  runId: string,
-  revision: number,
-  signal: AbortSignal,
-): Promise<'moved' | 'unknown'> {
-  const deadline = Date.now() + STORE_WAIT_MS
-  while (Date.now() < deadline && !signal.aborted) {
-    const record = await server.storage.runs.get(runId)
-    if (record !== null && record.revision !== revision) return 'moved'
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-  return 'unknown'
 }
 
 /** Checks a run's input against the workflow's input schema: 422 naming the field. */

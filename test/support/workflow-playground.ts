@@ -30,4 +30,3 @@ export function reviewWorkflow(): BoundWorkflow {
     .build()
   return bindWorkflow(definition, { services: createWorkflowServices({ agents: [writer] }) })
 }
-

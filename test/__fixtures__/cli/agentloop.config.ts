@@ -45,4 +45,6 @@ export default defineConfig({
     }),
   ],
   tools: [transfer],
+  // Per million tokens: 1 per input token and 2 per output token of the echo model.
+  prices: { 'scripted:echo': { input: 1_000_000, output: 2_000_000 } },
 })

@@ -1,0 +1,296 @@
+import { Agent, createMemoryStorage, Runtime } from 'agentloop'
+import { openaiChat } from 'agentloop/openai'
+import { createSpend } from 'agentloop/server'
+import { createFakeProviderServer, type FakeProviderServer, openaiChatStream } from 'agentloop/testing'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { ADMIN_KEY, startServer } from './support/server.js'
+
+const KEY_A1 = 'team-a-key-one-0123456789abcdef'
+const KEY_A2 = 'team-a-key-two-0123456789abcdef'
+const KEY_B = 'team-b-key-0123456789abcdefghij'
+const apiKeys = [
+  ADMIN_KEY, // config:0, owner default
+  { key: KEY_A1, owner: 'team-a', scopes: ['read', 'run'] as const }, // config:1
+  { key: KEY_A2, owner: 'team-a', scopes: ['read', 'run'] as const }, // config:2
+  { key: KEY_B, owner: 'team-b', scopes: ['read', 'run'] as const }, // config:3
+]
+
+let provider: FakeProviderServer
+beforeAll(async () => {
+  provider = await createFakeProviderServer()
+})
+afterAll(async () => {
+  await provider.close()
+})
+beforeEach(() => provider.reset())
+
+async function setup() {
+  const storage = createMemoryStorage()
+  const mini = openaiChat('gpt-4o-mini', { baseURL: `${provider.url}/v1`, apiKey: 'sk-test', maxRetries: 0 })
+  const big = openaiChat('gpt-4o', { baseURL: `${provider.url}/v1`, apiKey: 'sk-test', maxRetries: 0 })
+  const miniName = `${mini.provider}:${mini.modelId}`
+  const bigName = `${big.provider}:${big.modelId}`
+  // Prices per million tokens: only the small model has one.
+  const spend = createSpend({ storage, prices: { [miniName]: { input: 1, output: 2 } } })
+  const agents = [
+    new Agent({ name: 'mini', model: mini, modelSettings: { maxOutputTokens: 50 } }),
+    new Agent({ name: 'big', model: big, modelSettings: { maxOutputTokens: 50 } }),
+  ]
+  const runtime = new Runtime({ storage, agents, observers: [spend], hooks: [spend.hooks] })
+  const server = await startServer({ runtime, agents, spend, apiKeys })
+  return { ...server, storage, spend, miniName, bigName }
+}
+
+describe('server: usage and budgets', () => {
+  it('records usage per owner, key, session and model, with cost from the price table', async () => {
+    const { request, miniName, bigName } = await setup()
+    const chat = async (key: string, agent: string, inputTokens: number, outputTokens: number) => {
+      provider.enqueue(openaiChatStream({ text: 'ok', usage: { inputTokens, outputTokens } }))
+      const response = await request(`/api/agents/${agent}/chat`, { key, json: { message: 'hi' } })
+      expect(response.status).toBe(200)
+      const body = await response.json()
+      expect(body.status).toBe('completed')
+      return body as { runId: string; sessionId: string }
+    }
+    const first = await chat(KEY_A1, 'mini', 10, 5)
+    await chat(KEY_A1, 'mini', 20, 7)
+    await chat(KEY_A2, 'big', 30, 11)
+    await chat(KEY_B, 'mini', 40, 13)
+
+    const byModel = await (await request('/api/usage?groupBy=model', { key: KEY_A1 })).json()
+    expect(byModel.owner).toBe('team-a')
+    expect(byModel.totals).toEqual({
+      calls: 3,
+      inputTokens: 60,
+      outputTokens: 23,
+      totalTokens: 83,
+      cost: (30 * 1 + 12 * 2) / 1e6,
+      unpricedCalls: 1,
+    })
+    expect(byModel.groups).toEqual([
+      {
+        key: miniName,
+        calls: 2,
+        inputTokens: 30,
+        outputTokens: 12,
+        totalTokens: 42,
+        cost: 54e-6,
+        unpricedCalls: 0,
+      },
+      {
+        key: bigName,
+        calls: 1,
+        inputTokens: 30,
+        outputTokens: 11,
+        totalTokens: 41,
+        cost: 0,
+        unpricedCalls: 1,
+      },
+    ])
+    const byKey = await (await request('/api/usage?groupBy=key', { key: KEY_A2 })).json()
+    expect(
+      byKey.groups.map((group: { key: string; totalTokens: number }) => [group.key, group.totalTokens]),
+    ).toEqual([
+      ['config:1', 42],
+      ['config:2', 41],
+    ])
+    const bySession = await (
+      await request(`/api/usage?groupBy=session&sessionId=${first.sessionId}`, { key: KEY_A1 })
+    ).json()
+    expect(bySession.groups).toEqual([
+      expect.objectContaining({ key: first.sessionId, calls: 1, totalTokens: 15 }),
+    ])
+    const byRun = await (await request(`/api/usage?groupBy=run&runId=${first.runId}`, { key: KEY_A1 })).json()
+    expect(byRun.totals).toMatchObject({ calls: 1, inputTokens: 10, outputTokens: 5 })
+
+    // Owner B sees only its own usage, and cannot ask for another owner's.
+    const b = await (await request('/api/usage', { key: KEY_B })).json()
+    expect(b.totals).toMatchObject({
+      calls: 1,
+      inputTokens: 40,
+      outputTokens: 13,
+      totalTokens: 53,
+      cost: 66e-6,
+    })
+    expect((await request('/api/usage?owner=team-a', { key: KEY_B })).status).toBe(403)
+    // Another owner's run or session filter reads nothing of it.
+    const leaked = await (await request(`/api/usage?runId=${first.runId}`, { key: KEY_B })).json()
+    expect(leaked.totals.calls).toBe(0)
+
+    // Admins see every owner.
+    const all = await (await request('/api/usage?owner=*&groupBy=owner')).json()
+    expect(
+      all.groups.map((group: { key: string; totalTokens: number }) => [group.key, group.totalTokens]),
+    ).toEqual([
+      ['team-a', 83],
+      ['team-b', 53],
+    ])
+    // A window before the calls holds none.
+    const before = await (await request('/api/usage?from=0&to=1000', { key: KEY_A1 })).json()
+    expect(before.totals.calls).toBe(0)
+    expect((await request('/api/usage?from=2000&to=1000', { key: KEY_A1 })).status).toBe(422)
+  })
+
+  it('refuses a call over an owner budget before any provider request (429 + event), resumes once raised', async () => {
+    const { request, storage } = await setup()
+    // The call counts its input (about 10 tokens) plus 50 reserved output tokens: over 40.
+    const set = await request('/api/owners/team-a/budget', { method: 'PUT', json: { tokensPerDay: 40 } })
+    expect(set.status).toBe(200)
+    expect(await set.json()).toMatchObject({
+      scope: 'owner',
+      id: 'team-a',
+      tokensPerDay: 40,
+      standing: [{ limit: 'tokensPerDay', used: 0 }],
+    })
+
+    const refused = await request('/api/agents/mini/chat', { key: KEY_A1, json: { message: 'hi' } })
+    expect(refused.status).toBe(429)
+    expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThan(0)
+    const error = (await refused.json()).error
+    expect(error.type).toBe('budget_exceeded')
+    expect(error.message).toMatch(/daily tokens budget of owner "team-a" is 40 tokens, 0 tokens are spent/)
+    expect(provider.requests).toHaveLength(0)
+
+    // The run failed naming the budget, with a budget.exceeded event before its end.
+    const runs = await (await request('/api/runs', { key: KEY_A1 })).json()
+    const [failed] = runs.runs
+    expect(failed.status).toBe('failed')
+    const run = await (await request(`/api/runs/${failed.runId}`, { key: KEY_A1 })).json()
+    expect(run.error).toMatchObject({ name: 'BudgetExceededError' })
+    const events = await storage.runs.readEvents(failed.runId)
+    const exceeded = events.find((event) => event.type === 'budget.exceeded')
+    expect(exceeded).toMatchObject({
+      budget: { scope: 'owner', id: 'team-a', metric: 'tokens', period: 'day', limit: 40, used: 0 },
+    })
+    expect(events.at(-1)).toMatchObject({ type: 'run.end', status: 'failed' })
+
+    // Owner B has no budget: unaffected.
+    provider.enqueue(openaiChatStream({ text: 'fine', usage: { inputTokens: 3, outputTokens: 2 } }))
+    expect(
+      (await (await request('/api/agents/mini/chat', { key: KEY_B, json: { message: 'hi' } })).json()).status,
+    ).toBe('completed')
+    expect(provider.requests).toHaveLength(1)
+
+    // Raised: the failed run resumes from its checkpoint and completes.
+    expect(
+      (await request('/api/owners/team-a/budget', { method: 'PUT', json: { tokensPerDay: 10_000 } })).status,
+    ).toBe(200)
+    provider.enqueue(openaiChatStream({ text: 'done', usage: { inputTokens: 12, outputTokens: 4 } }))
+    const resumed = await request(`/api/runs/${failed.runId}/resume`, { key: KEY_A1, json: {} })
+    expect(resumed.status).toBe(202)
+    await waitFor(
+      async () =>
+        (await (await request(`/api/runs/${failed.runId}`, { key: KEY_A1 })).json()).status === 'completed',
+    )
+    expect(provider.requests).toHaveLength(2)
+    const budget = await (await request('/api/owners/team-a/budget', { key: KEY_A1 })).json()
+    expect(budget.standing).toEqual([
+      expect.objectContaining({ limit: 'tokensPerDay', value: 10_000, used: 16 }),
+    ])
+
+    // Spent: new runs are refused at once (429 before the run starts), with the reset time.
+    expect(
+      (await request('/api/owners/team-a/budget', { method: 'PUT', json: { tokensPerDay: 16 } })).status,
+    ).toBe(200)
+    const atOnce = await request('/api/runs', { key: KEY_A2, json: { agent: 'mini', input: 'hi' } })
+    expect(atOnce.status).toBe(429)
+    expect((await atOnce.json()).error.type).toBe('budget_exceeded')
+    expect(provider.requests).toHaveLength(2)
+
+    // Budget changes are audited with who made them and the limits before.
+    const audit = await storage.audit.list({ eventType: 'budget.set' })
+    expect(audit).toHaveLength(3)
+    expect(audit[0]).toMatchObject({
+      actor: 'config:0',
+      details: {
+        scope: 'owner',
+        id: 'team-a',
+        limits: { tokensPerDay: 16 },
+        previous: { tokensPerDay: 10_000 },
+      },
+    })
+  })
+
+  it('a key budget and a run’s maxTokens refuse before any provider request; cost budgets need a price', async () => {
+    const { request } = await setup()
+    expect(
+      (await request('/api/keys/config:1/budget', { method: 'PUT', json: { tokensPerMonth: 30 } })).status,
+    ).toBe(200)
+    const refused = await request('/api/agents/mini/chat', { key: KEY_A1, json: { message: 'hi' } })
+    expect(refused.status).toBe(429)
+    expect((await refused.json()).error.message).toMatch(/monthly tokens budget of key "config:1"/)
+    // The other key of the same owner is not limited by it.
+    provider.enqueue(openaiChatStream({ text: 'ok', usage: { inputTokens: 10, outputTokens: 5 } }))
+    expect(
+      (await (await request('/api/agents/mini/chat', { key: KEY_A2, json: { message: 'hi' } })).json())
+        .status,
+    ).toBe('completed')
+    expect(provider.requests).toHaveLength(1)
+
+    // A run's own budget: 55 tokens at most, but its first call may use about 10 + 50.
+    const submitted = await request('/api/runs', {
+      key: KEY_A2,
+      json: { agent: 'mini', input: 'hi', maxTokens: 55 },
+    })
+    expect(submitted.status).toBe(202)
+    const { runId } = await submitted.json()
+    await waitFor(
+      async () => (await (await request(`/api/runs/${runId}`, { key: KEY_A2 })).json()).status === 'failed',
+    )
+    const run = await (await request(`/api/runs/${runId}`, { key: KEY_A2 })).json()
+    expect(run.error.name).toBe('BudgetExceededError')
+    expect(run.error.message).toMatch(/maxTokens budget of run/)
+    expect(provider.requests).toHaveLength(1)
+    // Resumed with a higher maxTokens, it completes.
+    provider.enqueue(openaiChatStream({ text: 'ok', usage: { inputTokens: 10, outputTokens: 5 } }))
+    expect(
+      (await request(`/api/runs/${runId}/resume`, { key: KEY_A2, json: { maxTokens: 1000 } })).status,
+    ).toBe(202)
+    await waitFor(
+      async () =>
+        (await (await request(`/api/runs/${runId}`, { key: KEY_A2 })).json()).status === 'completed',
+    )
+    expect(provider.requests).toHaveLength(2)
+
+    // A cost budget cannot be checked for a model without a price: the call is refused, unsent.
+    expect(
+      (await request('/api/owners/team-b/budget', { method: 'PUT', json: { costPerDay: 5 } })).status,
+    ).toBe(200)
+    const unpriced = await (
+      await request('/api/agents/big/chat', { key: KEY_B, json: { message: 'hi' } })
+    ).json()
+    expect(unpriced.status).toBe('failed')
+    expect(unpriced.error.message).toMatch(/has no price/)
+    expect(provider.requests).toHaveLength(2)
+    // Non-admins cannot set budgets; budget input is validated.
+    expect(
+      (await request('/api/owners/team-b/budget', { key: KEY_B, method: 'PUT', json: { costPerDay: 50 } }))
+        .status,
+    ).toBe(403)
+    const bad = await request('/api/owners/team-b/budget', { method: 'PUT', json: { tokensPerDay: -1 } })
+    expect(bad.status).toBe(422)
+    expect((await bad.json()).error.field).toBe('body.tokensPerDay')
+  })
+
+  it('createServer refuses spend the runtime does not record', async () => {
+    const storage = createMemoryStorage()
+    const spend = createSpend({ storage })
+    await expect(startServer({ runtime: new Runtime({ storage }), spend })).rejects.toThrow(
+      /observers: \[spend\], hooks: \[spend.hooks\]/,
+    )
+    expect(() => createSpend({ storage, prices: { 'gpt-4o': { input: 1, output: 1 } } })).toThrow(
+      /"provider:modelId"/,
+    )
+    expect(() => createSpend({ storage, prices: { 'openai:x': { input: -1, output: 1 } } })).toThrow(
+      /input must be a number >= 0/,
+    )
+  })
+})
+
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (await check()) return
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error('condition never met')
+}
