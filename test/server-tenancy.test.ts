@@ -8,12 +8,15 @@
 import { Agent, createMemoryStorage, Runtime } from 'agentloop'
 import { createSpend } from 'agentloop/server'
 import { scriptedModel } from 'agentloop/testing'
+import { bindWorkflow, workflow } from 'agentloop/workflows'
 import { describe, expect, it } from 'vitest'
 import { ADMIN_KEY, startServer } from './support/server.js'
 
 const ADMIN_A = 'team-a-admin-key-0123456789abcd'
 const KEY_A = 'team-a-run-key-0123456789abcdef'
 const KEY_B = 'team-b-run-key-0123456789abcdef'
+/** A workflow registered in code: server-wide, run by any key with the `run` scope. */
+const SHARED_FLOW = 'shared-flow'
 const apiKeys = [
   ADMIN_KEY,
   { key: ADMIN_A, owner: 'team-a', scopes: ['admin'] as const },
@@ -33,16 +36,23 @@ interface Ids {
   keyId: string
   owner: string
   circuit: string
+  workflow: string
 }
 
 /**
  * Every route with a path parameter: the parameters (A's objects), a valid body (so the ownership
  * check is reached, not validation), and what B must get: `owned` routes answer 404; `admin`
- * routes answer B's missing scope (403) alike for existing and unknown ids.
+ * routes answer B's missing scope (403) alike for existing and unknown ids; `shared` routes
+ * (objects registered in code, readable by every key with the scope) answer B, and 404 for an
+ * unknown id.
  */
 const TABLE: Record<
   string,
-  { params: (ids: Ids) => Record<string, string>; body?: (ids: Ids) => unknown; kind: 'owned' | 'admin' }
+  {
+    params: (ids: Ids) => Record<string, string>
+    body?: (ids: Ids) => unknown
+    kind: 'owned' | 'admin' | 'shared'
+  }
 > = {
   'DELETE /api/keys/{keyId}': { params: (ids) => ({ keyId: ids.keyId }), kind: 'admin' },
   'GET /api/keys/{keyId}/budget': { params: (ids) => ({ keyId: ids.keyId }), kind: 'owned' },
@@ -108,6 +118,13 @@ const TABLE: Record<
     kind: 'owned',
   },
   'GET /api/runs/{runId}/events': { params: (ids) => ({ runId: ids.runId }), kind: 'owned' },
+  'GET /api/runs/{runId}/requests': { params: (ids) => ({ runId: ids.runId }), kind: 'owned' },
+  'GET /api/workflows/{name}': { params: (ids) => ({ name: ids.workflow }), kind: 'shared' },
+  'POST /api/workflows/{name}/runs': {
+    params: (ids) => ({ name: ids.workflow }),
+    body: () => ({ input: {} }),
+    kind: 'shared',
+  },
 }
 
 /** Ids that exist nowhere, for the same routes (the answer must not tell them apart). */
@@ -122,6 +139,7 @@ const UNKNOWN: Ids = {
   keyId: 'nosuchkey0000000',
   owner: 'no-such-owner',
   circuit: 'no-such-circuit',
+  workflow: 'no-such-workflow',
 }
 
 async function setup() {
@@ -136,6 +154,15 @@ async function setup() {
     observers: [spend],
     hooks: [spend.hooks],
   })
+  runtime.register(
+    bindWorkflow(
+      workflow(SHARED_FLOW)
+        .node('start', { type: 'start' })
+        .node('end', { type: 'end' })
+        .edge('start', 'end')
+        .build(),
+    ),
+  )
   const server = await startServer({
     runtime,
     agents: [codeAgent],
@@ -189,6 +216,7 @@ async function setup() {
     keyId: created.info.keyId,
     owner: 'team-a',
     circuit: 'openai:gpt-4o',
+    workflow: SHARED_FLOW,
   }
   /** Everything of A's that B could change, read as A's admin. */
   const snapshot = async () => {
@@ -203,11 +231,10 @@ async function setup() {
       messages: await read(`/api/sessions/${ids.sessionId}/messages`),
       sessions: await read('/api/sessions?owner=team-a'),
       run: await read(`/api/runs/${ids.runId}`),
-      runs: (await storage.runs.page({ kind: 'all', limit: 100 })).runs.map((run) => [
-        run.runId,
-        run.status,
-        run.revision,
-      ]),
+      // B may run the server-wide workflow: its own runs are not A's objects.
+      runs: (await storage.runs.page({ kind: 'all', limit: 100 })).runs
+        .filter((run) => run.agentName !== SHARED_FLOW)
+        .map((run) => [run.runId, run.status, run.revision]),
       keys: await read('/api/keys?owner=team-a'),
       ownerBudget: await read('/api/owners/team-a/budget'),
       keyBudget: await read(`/api/keys/${ids.keyId}/budget`),
@@ -258,6 +285,11 @@ describe('server: two owners, every route that takes an id', () => {
       const unknown = await call(UNKNOWN)
       const realBody = await real.json()
       const unknownBody = await unknown.json()
+      if (entry.kind === 'shared') {
+        expect(real.status, `${route} with a server-wide name`).toBeLessThan(300)
+        expect(unknown.status, `${route} with an unknown name`).toBe(404)
+        continue
+      }
       const expected = entry.kind === 'owned' ? 404 : 403
       expect(real.status, `${route} with A's id`).toBe(expected)
       expect(unknown.status, `${route} with an unknown id`).toBe(expected)

@@ -192,6 +192,8 @@ export async function runCli(
     )
     .option('--name <name>', 'the server name in the MCP handshake (default agentloop)')
     .action(act(async () => (await import('./commands/mcp.js')).mcpCommand))
+
+  program
     .command('usage')
     .description('token usage and cost recorded by serve, worker and run, in a time window')
     .option('--from <time>', 'start: ISO 8601 date or time, or ms since the epoch (default: this UTC month)')

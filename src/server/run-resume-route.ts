@@ -28,6 +28,7 @@ const ResumeRun = z
   .object({
     input: z
       .unknown()
+      .optional()
       .describe(
         'For a run paused for input: the answer; for a workflow, an object keyed by the id of each node that waits. Not allowed for a failed run.',
       ),
