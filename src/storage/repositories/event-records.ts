@@ -31,7 +31,10 @@ export interface CompactEvents {
 }
 
 /** A stored event record: one event or a batch (format 1), or a compact batch (format 2). */
-export type StoredEvents = { version: 1; event: RunEvent } | { version: 1; events: RunEvent[] } | CompactEvents
+export type StoredEvents =
+  | { version: 1; event: RunEvent }
+  | { version: 1; events: RunEvent[] }
+  | CompactEvents
 
 function eventKey(runId: string, seq: number): string {
   return compositeKey(runId, String(seq))
@@ -111,7 +114,11 @@ export function expandEvents(runId: string, batch: CompactEvents): RunEvent[] {
  * records after a `seq` finds every record holding a later event. One row per checkpoint instead
  * of one per event is what keeps a checkpoint with its events to one statement on SQL backends.
  */
-export function eventBatchOperation(runId: string, events: readonly RunEvent[], field: string): WriteOperation {
+export function eventBatchOperation(
+  runId: string,
+  events: readonly RunEvent[],
+  field: string,
+): WriteOperation {
   checkEvents(runId, events, field)
   let previous = 0
   for (const [index, event] of events.entries()) {
@@ -139,7 +146,8 @@ export function eventsOf(runId: string, decoded: readonly StoredEvents[], afterS
   const events: RunEvent[] = []
   let sorted = true
   for (const data of decoded) {
-    const batch = data.version === 2 ? expandEvents(runId, data) : 'event' in data ? [data.event] : data.events
+    const batch =
+      data.version === 2 ? expandEvents(runId, data) : 'event' in data ? [data.event] : data.events
     for (const event of batch) {
       if (event.seq <= afterSeq) continue
       if (events.length > 0 && event.seq <= (events.at(-1) as RunEvent).seq) sorted = false
