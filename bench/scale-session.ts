@@ -138,6 +138,16 @@ export async function sessionSection(): Promise<void> {
   for (const subject of subjects) {
     console.log(`  after ${RUNS} runs, ${subject.name}:\n${breakdown(subject.path)}`)
   }
+  // pruning leaves holes in the pages it emptied; VACUUM rewrites the file without them
+  const pruned = subjects[1] as Subject
+  const finalConversation = JSON.stringify(await pruned.storage.sessions.messages('support')).length
+  const vacuum = new Database(pruned.path)
+  vacuum.exec('VACUUM')
+  vacuum.close()
+  const compacted = databaseBytes(pruned.path)
+  console.log(
+    `  checkpoints pruned, then VACUUM: ${(compacted / 1024).toFixed(0)} KB, ${(compacted / finalConversation).toFixed(2)}x its conversation`,
+  )
   // what the conversation alone takes: the same database once every run's record and log are deleted
   const kept = subjects[0] as Subject
   for (;;) {
@@ -147,8 +157,12 @@ export async function sessionSection(): Promise<void> {
   }
   const conversation = JSON.stringify(await kept.storage.sessions.messages('support')).length
   const alone = databaseBytes(kept.path)
+  const keptDb = new Database(kept.path)
+  keptDb.exec('VACUUM')
+  keptDb.close()
+  const aloneCompacted = databaseBytes(kept.path)
   console.log(
-    `  the session alone (runs deleted): ${(alone / 1024).toFixed(0)} KB, ${(alone / conversation).toFixed(2)}x its conversation`,
+    `  the session alone (runs deleted): ${(alone / 1024).toFixed(0)} KB, ${(alone / conversation).toFixed(2)}x its conversation; after VACUUM ${(aloneCompacted / 1024).toFixed(0)} KB, ${(aloneCompacted / conversation).toFixed(2)}x`,
   )
   for (const subject of subjects) await subject.storage.close()
   rmSync(dir, { recursive: true, force: true })
