@@ -1,5 +1,5 @@
 import { ConfigError } from '../../errors/errors.js'
-import type { RunEvent, RunStatus } from '../../events/run-event.js'
+import type { RunStatus } from '../../events/run-event.js'
 import type { JsonObject } from '../../util/json.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
 import {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { RunEvent } from '../../events/run-event.js'
 import { createMemoryStorage } from '../memory/create-memory-storage.js'
-import { storageDriverOf } from '../create-storage.js'
+import { createStorage, storageDriverOf } from '../create-storage.js'
+import { createMemoryDriver } from '../memory/memory-driver.js'
+import type { WriteOperation } from '../store-driver.js'
 import { compactEvents, expandEvents } from './event-records.js'
 
 const event = (seq: number, time: number, data: Record<string, unknown>) =>
@@ -63,5 +65,36 @@ describe('compact event batches (run-event format 2)', () => {
     expect(JSON.stringify(stored?.data)).not.toContain('"runId"')
     expect(await storage.runs.readEvents('r1')).toEqual(events)
     expect(await storage.runs.readEvents('r1', { afterSeq: 1 })).toEqual(events.slice(1))
+  })
+})
+
+describe('what a checkpoint writes', () => {
+  it('rewrites the checkpoint record in place, leaving its group and order (and their index entries) alone', async () => {
+    const inner = createMemoryDriver()
+    const writes: WriteOperation[][] = []
+    const storage = createStorage({
+      ...inner,
+      commit(operations, now) {
+        writes.push([...operations])
+        return inner.commit(operations, now)
+      },
+    })
+    const first = await storage.runs.save({
+      runId: 'r1',
+      agentName: 'a',
+      status: 'running',
+      snapshot: { version: 1 },
+      expectedRevision: null,
+    })
+    await storage.runs.save({
+      runId: 'r1',
+      agentName: 'a',
+      status: 'running',
+      snapshot: { version: 1, turn: 2 },
+      expectedRevision: first.revision,
+    })
+    const checkpoints = writes.flat().filter((operation) => operation.collection === 'run-checkpoint')
+    expect(checkpoints).toHaveLength(2)
+    for (const operation of checkpoints) expect(operation).toMatchObject({ type: 'put', keepPosition: true })
   })
 })

@@ -144,6 +144,15 @@ describe('createSqliteStorage', () => {
     db.close()
   })
 
+  it('checkpoints its WAL every 10,000 pages and truncates it to 64 MB after', async () => {
+    const storage = createSqliteStorage({ path: nextPath(), synchronous: 'NORMAL' })
+    expect(storageDriverOf(storage)?.info?.()).toMatchObject({
+      walAutocheckpointPages: 10_000,
+      walSizeLimitBytes: 64 * 1024 * 1024,
+    })
+    await storage.close()
+  })
+
   it('applies the synchronous level asked for, FULL by default', async () => {
     const full = createSqliteStorage({ path: nextPath() })
     const normal = createSqliteStorage({ path: nextPath(), synchronous: 'NORMAL' })
