@@ -83,7 +83,10 @@ async function throughput(backend: BenchBackend): Promise<{ runsPerSecond: numbe
 /** Prints the concurrent throughput, before (one transaction per checkpoint) and after (group commit). */
 export async function concurrentSection(): Promise<void> {
   console.log(`\nconcurrent durable runs on SQLite: ${TOTAL} runs, ${IN_FLIGHT} in flight`)
-  for (const synchronous of ['FULL', 'NORMAL'] as const) {
+  for (const synchronous of (process.env.SCALE_SYNCHRONOUS ?? 'FULL,NORMAL').split(',') as (
+    | 'FULL'
+    | 'NORMAL'
+  )[]) {
     const before = await throughput(sqliteBackend(synchronous, false))
     const after = await throughput(sqliteBackend(synchronous, true))
     console.log(

@@ -2,15 +2,17 @@
  * How a conversation in a session scales in storage (issue 21): RUNS (default 500) durable runs on
  * one session, each adding 4 messages (the user's question, a tool call, its result, the answer),
  * on SQLite. Prints the database size against the conversation's own size (the JSON of the
- * session's messages) at several points; the target is at most 3x after 500 runs. Also the time
- * of a run's context budget step as the session grows (its history is not counted again).
+ * session's messages) at 100, 200 and RUNS runs, for two databases fed the same runs: one keeping
+ * everything, one with the documented retention policy (a finished run's checkpoint pruned with
+ * `runs.pruneCheckpoint` once it has ended; its record and event log stay). The target is at most
+ * 3x after 500 runs. Then where the bytes are (tables and indexes, from SQLite's dbstat).
  *
  * Section `session` of bench/scale.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Agent, type Model, type ModelStreamPart, Runtime, tool } from 'agentloop'
+import { Agent, type Model, type ModelStreamPart, Runtime, type Storage, tool } from 'agentloop'
 import { createSqliteStorage } from 'agentloop/sqlite'
 import Database from 'better-sqlite3'
 import { z } from 'zod'
@@ -57,60 +59,111 @@ const model: Model = {
 }
 const agent = new Agent({ name: 'support', model, tools: [lookup] })
 
-/** Prints the session-size curve. */
-export async function sessionSection(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'agentloop-bench-session-'))
-  const path = join(dir, 'session.sqlite')
-  const storage = createSqliteStorage({ path, synchronous: 'NORMAL' })
-  const runtime = new Runtime({ storage, agents: [agent] })
-  // the pages in use, WAL included (a reader sees the latest commit): what the data takes
-  const size = () => {
-    const db = new Database(path, { readonly: true })
-    const pages =
-      Number(db.pragma('page_count', { simple: true })) -
-      Number(db.pragma('freelist_count', { simple: true }))
-    const bytes = pages * Number(db.pragma('page_size', { simple: true }))
-    db.close()
-    return bytes
-  }
-  console.log(`${RUNS} durable runs on one session, +4 messages each, on SQLite (synchronous=NORMAL):`)
-  console.log('  runs   messages   conversation   database (pages in use)   ratio   run time')
-  const points = new Set([10, 100, 250, RUNS])
-  let elapsed = 0
-  for (let n = 1; n <= RUNS; n++) {
-    const start = performance.now()
-    await runtime.run(agent, `Where is my order number ${n}? It was placed last week.`, {
-      session: 'support',
-    })
-    elapsed += performance.now() - start
-    if (!points.has(n)) continue
-    const messages = await storage.sessions.messages('support')
-    const conversation = JSON.stringify(messages).length
-    const database = size()
-    console.log(
-      `  ${String(n).padStart(4)}   ${String(messages.length).padStart(8)}   ${(conversation / 1024).toFixed(0).padStart(9)} KB   ${(database / 1024).toFixed(0).padStart(17)} KB   ${(database / conversation).toFixed(2).padStart(5)}x   ${(elapsed / n).toFixed(2)} ms/run`,
-    )
-  }
+/** The pages in use, WAL included (a reader sees the latest commit): what the data takes. */
+function databaseBytes(path: string): number {
+  const db = new Database(path, { readonly: true })
+  const pages =
+    Number(db.pragma('page_count', { simple: true })) - Number(db.pragma('freelist_count', { simple: true }))
+  const bytes = pages * Number(db.pragma('page_size', { simple: true }))
+  db.close()
+  return bytes
+}
+
+/** Bytes per table and index (SQLite's dbstat), largest first. */
+function breakdown(path: string): string {
   const db = new Database(path, { readonly: true })
   const rows = db
+    .prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC')
+    .all() as { name: string; bytes: number }[]
+  const byCollection = db
     .prepare(
       'SELECT collection, count(*) AS n, sum(length(data)) AS bytes FROM agentloop_records GROUP BY collection ORDER BY bytes DESC',
     )
     .all() as { collection: string; n: number; bytes: number }[]
   db.close()
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`
+  return [
+    `    pages: ${rows
+      .filter((row) => row.bytes > 4096)
+      .map((row) => `${row.name.replace('agentloop_', '')} ${kb(row.bytes)}`)
+      .join(', ')}`,
+    `    JSON by collection: ${byCollection.map((row) => `${row.collection} ${kb(row.bytes)} (${row.n})`).join(', ')}`,
+  ].join('\n')
+}
+
+interface Subject {
+  name: string
+  path: string
+  storage: Storage
+  runtime: Runtime
+  prune: boolean
+}
+
+/** Prints the session-size curves. */
+export async function sessionSection(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'agentloop-bench-session-'))
+  const subjects: Subject[] = [
+    { name: 'everything kept', prune: false },
+    { name: 'checkpoints pruned', prune: true },
+  ].map(({ name, prune }) => {
+    const path = join(dir, `${prune ? 'pruned' : 'kept'}.sqlite`)
+    const storage = createSqliteStorage({ path, synchronous: 'NORMAL' })
+    return { name, path, storage, runtime: new Runtime({ storage, agents: [agent] }), prune }
+  })
+  console.log(`\n${RUNS} durable runs on one session, +4 messages each, on SQLite (synchronous=NORMAL):`)
   console.log(
-    `  after ${RUNS} runs, JSON bytes by collection: ${rows.map((row) => `${row.collection} ${(row.bytes / 1024).toFixed(0)} KB (${row.n})`).join(', ')}`,
+    '  runs   messages   conversation   everything kept       checkpoints pruned    ms/run (kept, pruned)',
+  )
+  const points = new Set([100, 200, RUNS])
+  const elapsed = subjects.map(() => 0)
+  for (let n = 1; n <= RUNS; n++) {
+    const input = `Where is my order number ${n}? It was placed last week.`
+    for (const [index, subject] of subjects.entries()) {
+      const start = performance.now()
+      const result = await subject.runtime.run(agent, input, { session: 'support' })
+      if (subject.prune) await subject.storage.runs.pruneCheckpoint(result.runId)
+      elapsed[index] = (elapsed[index] as number) + performance.now() - start
+    }
+    if (!points.has(n)) continue
+    const messages = await (subjects[0] as Subject).storage.sessions.messages('support')
+    const conversation = JSON.stringify(messages).length
+    const cells = subjects.map((subject) => {
+      const bytes = databaseBytes(subject.path)
+      return `${(bytes / 1024).toFixed(0).padStart(6)} KB ${(bytes / conversation).toFixed(2).padStart(6)}x`
+    })
+    console.log(
+      `  ${String(n).padStart(4)}   ${String(messages.length).padStart(8)}   ${(conversation / 1024).toFixed(0).padStart(9)} KB   ${cells.join('     ')}     ${elapsed.map((total) => (total / n).toFixed(2)).join(', ')}`,
+    )
+  }
+  for (const subject of subjects) {
+    console.log(`  after ${RUNS} runs, ${subject.name}:\n${breakdown(subject.path)}`)
+  }
+  // pruning leaves holes in the pages it emptied; VACUUM rewrites the file without them
+  const pruned = subjects[1] as Subject
+  const finalConversation = JSON.stringify(await pruned.storage.sessions.messages('support')).length
+  const vacuum = new Database(pruned.path)
+  vacuum.exec('VACUUM')
+  vacuum.close()
+  const compacted = databaseBytes(pruned.path)
+  console.log(
+    `  checkpoints pruned, then VACUUM: ${(compacted / 1024).toFixed(0)} KB, ${(compacted / finalConversation).toFixed(2)}x its conversation`,
   )
   // what the conversation alone takes: the same database once every run's record and log are deleted
+  const kept = subjects[0] as Subject
   for (;;) {
-    const runs = await storage.runs.list({ sessionId: 'support', kind: 'all', limit: 100 })
+    const runs = await kept.storage.runs.list({ sessionId: 'support', kind: 'all', limit: 100 })
     if (runs.length === 0) break
-    for (const run of runs) await storage.runs.delete(run.runId)
+    for (const run of runs) await kept.storage.runs.delete(run.runId)
   }
-  const conversation = JSON.stringify(await storage.sessions.messages('support')).length
+  const conversation = JSON.stringify(await kept.storage.sessions.messages('support')).length
+  const alone = databaseBytes(kept.path)
+  const keptDb = new Database(kept.path)
+  keptDb.exec('VACUUM')
+  keptDb.close()
+  const aloneCompacted = databaseBytes(kept.path)
   console.log(
-    `  the session alone (runs deleted): ${(size() / 1024).toFixed(0)} KB, ${(size() / conversation).toFixed(2)}x its conversation`,
+    `  the session alone (runs deleted): ${(alone / 1024).toFixed(0)} KB, ${(alone / conversation).toFixed(2)}x its conversation; after VACUUM ${(aloneCompacted / 1024).toFixed(0)} KB, ${(aloneCompacted / conversation).toFixed(2)}x`,
   )
-  await storage.close()
+  for (const subject of subjects) await subject.storage.close()
   rmSync(dir, { recursive: true, force: true })
 }

@@ -17,7 +17,7 @@ import {
 import type { RunEventData } from '../events/run-event.js'
 import { startExecution } from '../events/execution.js'
 import type { RunEvent } from '../events/run-event.js'
-import { requireJson } from '../storage/repositories/shared.js'
+import { copyJson, requireJson } from '../storage/repositories/shared.js'
 import { type ResolvedStep, resolveStep } from '../steps/step-definition.js'
 import type { StepEventData } from '../steps/step-event.js'
 import { deepFreeze, runStep } from '../steps/run-step.js'
@@ -141,9 +141,10 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
       await journal.emit(structuredClone(data))
     },
     async checkpoint(state, events = []) {
-      requireJson(state, 'ctx.checkpoint(state): state')
+      // Checked and copied in one walk: the journal stores this private copy as it is.
+      const copy = copyJson(state, 'ctx.checkpoint(state): state')
       for (const event of events) checkEvent(event, 'ctx.checkpoint(state, events)')
-      snapshot.state = structuredClone(state)
+      snapshot.state = copy
       // The answer of a resume is now part of the state the runnable saved.
       delete snapshot.resumeInput
       for (const event of events) journal.stage(structuredClone(event))
@@ -185,8 +186,8 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
       return { status: pause.status, output: undefined }
     }
     const output = returned as JsonValue | undefined
-    if (output !== undefined) requireJson(output, `runnable "${entry.name}" returned an output that`)
-    if (output !== undefined) snapshot.output = output
+    if (output !== undefined)
+      snapshot.output = copyJson(output, `runnable "${entry.name}" returned an output that`)
     await journal.save('completed', snapshot, {
       type: 'run.end',
       status: 'completed',

@@ -94,7 +94,10 @@ export class RunnableJournal {
     if (!this.#ended) this.#stamp(data)
   }
 
-  /** Saves the snapshot with `status` and the events emitted so far (and `end`, the run's last event). */
+  /**
+   * Saves the snapshot with `status` and the events emitted so far (and `end`, the run's last event).
+   * The caller owns the snapshot's values: it replaces them with new copies, never changes them.
+   */
   save(
     status: RunStatus,
     snapshot: RunnableSnapshot,
@@ -107,7 +110,10 @@ export class RunnableJournal {
       this.#stamp(end)
       this.#ended = true
     }
-    const copy = structuredClone(snapshot)
+    // The snapshot's values are private copies that are replaced, never changed in place (the
+    // state, each step's result, the request, the output): a copy of its two levels is enough to
+    // keep what this save stores from the changes made while it waits for earlier writes.
+    const copy: RunnableSnapshot = { ...snapshot, steps: { ...snapshot.steps } }
     return this.#enqueue(async () => {
       const events = this.#open
       this.#open = []

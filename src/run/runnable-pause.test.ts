@@ -124,3 +124,25 @@ describe('a runnable that pauses for input', () => {
     await runtime.close()
   })
 })
+
+describe('what a runnable checkpoints', () => {
+  it('is stored as it was at the call, whatever the runnable changes in place while the save waits', async () => {
+    const storage = createMemoryStorage()
+    const keeper: Runnable<unknown, JsonValue> = {
+      name: 'keeper',
+      async run(ctx) {
+        const state = { count: 1, list: [1] as number[], nested: { label: 'first' } }
+        const saving = ctx.checkpoint(state)
+        state.count = 99
+        state.list.push(99)
+        state.nested.label = 'changed'
+        await saving
+        return ctx.pause(null)
+      },
+    }
+    const runtime = new Runtime({ storage, runnables: [keeper] })
+    expect((await runtime.run(keeper, 'go', { runId: 'keep' })).status).toBe('awaiting_input')
+    const saved = (await storage.runs.load('keep'))?.snapshot as { state?: unknown }
+    expect(saved.state).toEqual({ count: 1, list: [1], nested: { label: 'first' } })
+  })
+})

@@ -10,8 +10,14 @@ import { type JsonObject, MAX_JSON_DEPTH, parseJson } from '../util/json.js'
 import { StoredDataError } from './storage-errors.js'
 import type { StoredRecord } from './store-driver.js'
 
-/** The format version agentloop writes. */
+/** The format version agentloop writes (for the collections not in `LATEST_VERSIONS`). */
 export const STORAGE_FORMAT_VERSION = 1
+
+/**
+ * Collections written in a later format than `STORAGE_FORMAT_VERSION`: `run-event` 2 is the compact
+ * event batch. Their schema reads every version up to this one.
+ */
+const LATEST_VERSIONS: Record<string, number> = { 'run-event': 2 }
 
 /**
  * Upgrades from each older version to the next, by collection: `upgrades.run[1]` would turn a
@@ -39,12 +45,13 @@ export async function decodeRecord<T>(record: StoredRecord): Promise<T> {
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
     throw fail(`its format version is ${JSON.stringify(version)}, not a positive integer.`)
   }
-  if (version > STORAGE_FORMAT_VERSION) {
+  const latest = LATEST_VERSIONS[record.collection] ?? STORAGE_FORMAT_VERSION
+  if (version > latest) {
     throw fail(
-      `it was written in format version ${version} by a newer agentloop; this one reads versions up to ${STORAGE_FORMAT_VERSION}. Upgrade agentloop.`,
+      `it was written in format version ${version} by a newer agentloop; this one reads versions up to ${latest}. Upgrade agentloop.`,
     )
   }
-  while (version < STORAGE_FORMAT_VERSION) {
+  while (version < latest) {
     const upgrade = upgrades[record.collection]?.[version]
     if (upgrade !== undefined) data = upgrade(data)
     version += 1

@@ -1,5 +1,5 @@
 /**
- * The zod schemas of every stored record, format version 1. Loaded on demand by `record-codec.ts`
+ * The zod schemas of every stored record (format version 1; `run-event` also 2). Loaded on demand by `record-codec.ts`
  * (the first read of a record), so importing agentloop does not load zod.
  *
  * @module
@@ -23,7 +23,7 @@ const storedEvent = z.looseObject({
 })
 const memoryScope = z.enum(['global', 'project', 'session', 'user'])
 
-/** The schemas of format version 1, by collection. */
+/** The schemas by collection, every format version each reads (see `LATEST_VERSIONS`). */
 export const recordSchemas: Record<string, z.ZodType> = {
   run: z.object({
     version: z.literal(1),
@@ -41,10 +41,20 @@ export const recordSchemas: Record<string, z.ZodType> = {
   }),
   // An append-only piece of a run's state, saved once with one of its checkpoints.
   'run-part': z.object({ version: z.literal(1), part: JsonObject }),
-  // One event (appendEvents) or the events of one checkpoint, in seq order.
+  // One event (appendEvents) or the events of one checkpoint, in seq order; format 2 is the
+  // compact batch (repositories/event-records.ts): runId, seq and time written once.
   'run-event': z.union([
     z.object({ version: z.literal(1), event: storedEvent }),
     z.object({ version: z.literal(1), events: z.array(storedEvent).min(1) }),
+    z.object({
+      version: z.literal(2),
+      seq: z.number().int().min(1),
+      time: timestamp,
+      events: z.array(z.looseObject({ type: z.string() })).min(1),
+      dt: z.array(z.number().int()).optional(),
+      at: z.array(timestamp).optional(),
+      seqs: z.array(z.number().int().min(1)).optional(),
+    }),
   ]),
   session: z.object({
     version: z.literal(1),

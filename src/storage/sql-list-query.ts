@@ -1,3 +1,4 @@
+import { GROUP_ONLY_COLLECTIONS, orderIndexCondition } from './sql-migrations.js'
 import type { ListOptions } from './store-driver.js'
 
 /** What differs between the SQL dialects for a list query. */
@@ -11,11 +12,15 @@ export interface SqlListDialect {
   placeholder: (position: number) => string
 }
 
+const groupOnly = new Set<string>(GROUP_ONLY_COLLECTIONS)
+
 /**
  * The SELECT of `StoreDriver.list` for SQLite and PostgreSQL, with its parameters. Every variant
  * reads an index in order, so `LIMIT n` reads about n rows: (collection, grp, ord, key) for a
  * group, (collection, ord, key) for a collection, the index table's primary key for an index
  * value (each entry joined to its record). `after` is a row-value comparison on the same columns.
+ * A list of a whole collection repeats the condition of the partial order index (migration 3) so
+ * the database can use it.
  */
 export function listQuery(
   dialect: SqlListDialect,
@@ -39,6 +44,7 @@ export function listQuery(
   ]
   if (options.index !== undefined) conditions.push(`i.index_value = ${parameter(options.index)}`)
   else if (options.group !== undefined) conditions.push(`r.grp = ${parameter(options.group)}`)
+  else if (!groupOnly.has(collection)) conditions.push(orderIndexCondition('r'))
   if (options.afterOrder !== undefined) conditions.push(`${position}.ord > ${parameter(options.afterOrder)}`)
   if (options.after !== undefined) {
     const comparison = options.descending ? '<' : '>'

@@ -72,6 +72,7 @@ describe.skipIf(skip !== undefined)('createPostgresStorage', () => {
     expect(rows).toEqual([
       { version: 1, name: 'records' },
       { version: 2, name: 'indexes and parents' },
+      { version: 3, name: 'order index without run logs and messages' },
     ])
     const info = storageDriverOf(first)?.info?.()
     expect(info?.vector).toBe((extension.rowCount ?? 0) > 0 ? 'pgvector' : 'js')

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../errors/errors.js'
-import type { RunEvent, RunStatus } from '../../events/run-event.js'
+import type { RunStatus } from '../../events/run-event.js'
 import type { JsonObject } from '../../util/json.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
 import {
@@ -14,6 +14,7 @@ import {
   type SaveRunInput,
 } from '../run-repository.js'
 import type { StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
+import { eventBatchOperation, eventOperations, eventsOf, type StoredEvents } from './event-records.js'
 import { readPage } from './list-pages.js'
 import { appendOperations, checkMessages } from './session-records.js'
 import {
@@ -57,25 +58,6 @@ function kindOf(data: StoredRun): RunKind {
   return data.kind ?? (data.agentName.startsWith('steps:') ? 'steps' : 'agent')
 }
 
-function eventKey(runId: string, seq: number): string {
-  return compositeKey(runId, String(seq))
-}
-
-function eventOperations(runId: string, events: readonly RunEvent[], field: string): WriteOperation[] {
-  checkEvents(runId, events, field)
-  return events.map((event) => {
-    return {
-      type: 'put',
-      collection: 'run-event',
-      key: eventKey(runId, event.seq),
-      group: runId,
-      order: event.seq,
-      data: { version: 1, event: event as unknown as JsonObject },
-      ifAbsent: true,
-    }
-  })
-}
-
 /**
  * The secondary index values of a run record: by status, by agent and status, by session. Listing
  * with those filters reads an index page instead of every run. (SQL migration 2 computes the same
@@ -89,69 +71,6 @@ export function runIndexes(run: Pick<StoredRun, 'status' | 'agentName' | 'sessio
 
 function optionalId(value: unknown, field: string): string | undefined {
   return value === undefined ? undefined : requireId(value, field)
-}
-
-/**
- * Events stored as one record: keyed by the first `seq`, ordered by the last, so listing the
- * records after a `seq` finds every record holding a later event. One row per checkpoint instead
- * of one per event is what keeps a checkpoint with its events to one statement on SQL backends.
- */
-function eventBatchOperation(runId: string, events: readonly RunEvent[], field: string): WriteOperation {
-  checkEvents(runId, events, field)
-  let previous = 0
-  for (const [index, event] of events.entries()) {
-    if (event.seq <= previous) {
-      throw new ConfigError({
-        message: `${field}[${index}].seq is ${event.seq}, not above the previous event's ${previous}: events must be in increasing seq order.`,
-      })
-    }
-    previous = event.seq
-  }
-  const first = events[0] as RunEvent
-  return {
-    type: 'put',
-    collection: 'run-event',
-    key: eventKey(runId, first.seq),
-    group: runId,
-    order: previous,
-    data: { version: 1, events: events as unknown as JsonObject[] },
-    ifAbsent: true,
-  }
-}
-
-function checkEvents(runId: string, events: readonly RunEvent[], field: string): void {
-  events.forEach((event, index) => {
-    if (event === null || typeof event !== 'object' || !Number.isInteger(event.seq) || event.seq < 1) {
-      throw new ConfigError({
-        message: `${field}[${index}].seq must be a positive integer; got ${JSON.stringify(event?.seq)}.`,
-      })
-    }
-    if (event.runId !== runId) {
-      throw new ConfigError({
-        message: `${field}[${index}].runId is ${JSON.stringify(event.runId)} but the events are appended to run "${runId}".`,
-      })
-    }
-  })
-}
-
-/** A stored event record: one event (written by `appendEvents`) or a batch (written by a checkpoint). */
-type StoredEvents = { version: 1; event: RunEvent } | { version: 1; events: RunEvent[] }
-
-/** The events of decoded records, in `seq` order, each `seq` once, those after `afterSeq` only. */
-function eventsOf(decoded: readonly StoredEvents[], afterSeq: number): RunEvent[] {
-  const events: RunEvent[] = []
-  let sorted = true
-  for (const data of decoded) {
-    for (const event of 'event' in data ? [data.event] : data.events) {
-      if (event.seq <= afterSeq) continue
-      if (events.length > 0 && event.seq <= (events.at(-1) as RunEvent).seq) sorted = false
-      events.push(event)
-    }
-  }
-  if (sorted) return events
-  // Records written by appendEvents in any order: sort, and keep the first stored copy of a seq.
-  events.sort((left, right) => left.seq - right.seq)
-  return events.filter((event, index) => index === 0 || (events[index - 1] as RunEvent).seq !== event.seq)
 }
 
 /** The runs repository over a store driver. */
@@ -263,6 +182,8 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
           group: '',
           // a constant order: the checkpoint is never listed, and its index entry then never moves
           order: 0,
+          // nor rewritten: the update leaves the indexed columns alone (one index page less per save)
+          keepPosition: true,
           data: { version: 1, runId, snapshot: snapshot as JsonObject },
         },
       ]
@@ -366,7 +287,7 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
         // Each record listed holds at least one event after `afterSeq`.
         ...(limit === undefined ? {} : { limit }),
       })
-      const events = eventsOf(await decodeRecords<StoredEvents>(records), afterSeq)
+      const events = eventsOf(runId, await decodeRecords<StoredEvents>(records), afterSeq)
       return limit === undefined ? events : events.slice(0, limit)
     },
 

@@ -65,6 +65,48 @@ function jsonProblem(value: unknown, depth: number): string | undefined {
   return ` is a ${typeof value}, not JSON`
 }
 
+const NOT_JSON = Symbol('not JSON')
+
+function copyValue(value: unknown, depth: number): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value
+  if (typeof value === 'number') return Number.isFinite(value) ? value : NOT_JSON
+  if (depth > 200 || typeof value !== 'object') return NOT_JSON
+  if (Array.isArray(value)) {
+    const copy: unknown[] = new Array(value.length)
+    for (let index = 0; index < value.length; index++) {
+      const item = copyValue(value[index], depth + 1)
+      if (item === NOT_JSON) return NOT_JSON
+      copy[index] = item
+    }
+    return copy
+  }
+  const prototype = Object.getPrototypeOf(value)
+  if (prototype !== Object.prototype && prototype !== null) return NOT_JSON
+  const copy: Record<string, unknown> = {}
+  for (const key in value) {
+    const field = (value as Record<string, unknown>)[key]
+    if (field === undefined) continue
+    const item = copyValue(field, depth + 1)
+    if (item === NOT_JSON) return NOT_JSON
+    copy[key] = item
+  }
+  return copy
+}
+
+/**
+ * A private copy of a JSON value, checked as `requireJson` checks it, in one walk (where
+ * `requireJson` then `structuredClone` took two, and `structuredClone` is the slower of the two).
+ * Fields that are `undefined` are dropped, as JSON would.
+ */
+export function copyJson<T>(value: T, field: string): T {
+  const copy = copyValue(value, 0)
+  if (copy === NOT_JSON) {
+    requireJson(value, field)
+    throw new ConfigError({ message: `${field} is not JSON. Store only JSON values.` })
+  }
+  return copy as T
+}
+
 /** Drops `undefined` fields, as JSON would, so the stored object and the returned one agree. */
 export function compact<T extends object>(value: T): T {
   const result: Record<string, unknown> = {}

@@ -335,6 +335,8 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
           ['OFF', 'NORMAL', 'FULL', 'EXTRA'][Number(db.pragma('synchronous', { simple: true }))] ?? 'unknown',
         file,
         groupCommit: options.groupCommit !== false,
+        walAutocheckpointPages: Number(db.pragma('wal_autocheckpoint', { simple: true })),
+        walSizeLimitBytes: Number(db.pragma('journal_size_limit', { simple: true })),
       }
     },
 

@@ -7,6 +7,7 @@ import { storageConformance } from 'agentloop/testing'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadStorageFixtures } from '../../../test/support/storage-fixtures.js'
+import { orderIndexCondition } from '../sql-migrations.js'
 
 const directory = mkdtempSync(join(tmpdir(), 'agentloop-sqlite-'))
 afterAll(() => rmSync(directory, { recursive: true, force: true }))
@@ -98,6 +99,7 @@ describe('createSqliteStorage', () => {
     expect(db.prepare('SELECT version, name FROM agentloop_migrations').all()).toEqual([
       { version: 1, name: 'records' },
       { version: 2, name: 'indexes and parents' },
+      { version: 3, name: 'order index without run logs and messages' },
     ])
     expect(db.prepare('SELECT count(*) AS n FROM agentloop_records').get()).toEqual({ n: 2 })
     db.close()
@@ -105,6 +107,50 @@ describe('createSqliteStorage', () => {
     const again = createSqliteStorage({ path, synchronous: 'NORMAL' })
     expect((await again.runs.load('r'))?.snapshot).toEqual({ version: 1, n: 1 })
     await again.close()
+  })
+
+  it('lists a whole collection through the partial order index, which holds no run logs or messages', async () => {
+    const path = nextPath()
+    const storage = createSqliteStorage({ path })
+    await storage.runs.save({
+      runId: 'r',
+      agentName: 'a',
+      status: 'running',
+      snapshot: { version: 1 },
+      expectedRevision: null,
+      events: [{ type: 'turn.start', turn: 1, runId: 'r', seq: 1, time: 1 }],
+    })
+    await storage.sessions.append('s', [{ role: 'user', content: 'hi' }])
+    expect((await storage.runs.list()).map((run) => run.runId)).toEqual(['r'])
+    await storage.close()
+    const db = new Database(path, { readonly: true })
+    const runs = db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT r.data FROM agentloop_records r WHERE r.collection = 'run' AND ${orderIndexCondition('r')} ORDER BY r.ord DESC, r.key DESC LIMIT 10`,
+      )
+      .all() as { detail: string }[]
+    expect(runs.map((row) => row.detail).join(' ')).toMatch(/USING (COVERING )?INDEX agentloop_records_order/)
+    const indexed = db
+      .prepare(
+        `SELECT collection FROM agentloop_records INDEXED BY agentloop_records_order WHERE ${orderIndexCondition()} ORDER BY collection`,
+      )
+      .all() as { collection: string }[]
+    expect(indexed.map((row) => row.collection)).toEqual(['run', 'session', 'session-branch'])
+    const definition = db
+      .prepare("SELECT sql FROM sqlite_master WHERE name = 'agentloop_records_order'")
+      .pluck()
+      .get()
+    expect(definition).toContain(orderIndexCondition())
+    db.close()
+  })
+
+  it('checkpoints its WAL every 10,000 pages and truncates it to 64 MB after', async () => {
+    const storage = createSqliteStorage({ path: nextPath(), synchronous: 'NORMAL' })
+    expect(storageDriverOf(storage)?.info?.()).toMatchObject({
+      walAutocheckpointPages: 10_000,
+      walSizeLimitBytes: 64 * 1024 * 1024,
+    })
+    await storage.close()
   })
 
   it('applies the synchronous level asked for, FULL by default', async () => {
