@@ -10,15 +10,25 @@
  *
  * Run: npm run bench:queue   (builds dist/ first; the BullMQ part needs Redis, REDIS_URL)
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Agent, createMemoryStorage, type Model, type ModelStreamPart, Runtime } from 'agentloop'
 import { createBullMqQueue, createRedisEventBus, createRedisStorage } from 'agentloop/redis'
 import { Redis } from 'ioredis'
+import {
+  clearPrefix,
+  cpuPerRun,
+  rawThroughput,
+  rawWorkerProcess,
+  spawnWorkers,
+  stopWorkers,
+} from './queue-ceiling.js'
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const RUNS = Number(process.env.RUNS ?? 2000)
 const LATENCY_SAMPLES = Number(process.env.SAMPLES ?? 300)
+/** Which parts to run (PARTS=in-process,bullmq-1,bullmq-3: the default, all). */
+const PARTS = (process.env.PARTS ?? 'in-process,bullmq-1,bullmq-3').split(',')
+const WORKER_CONCURRENCY = Number(process.env.CONCURRENCY ?? 64)
 
 const model: Model = {
   specificationVersion: 'agentloop.model.v1',
@@ -100,7 +110,7 @@ async function workerProcess(prefix: string): Promise<void> {
     queue: createBullMqQueue({ url: REDIS_URL, prefix }),
     bus: createRedisEventBus({ url: REDIS_URL, prefix }),
     agents: [agent()],
-    runner: { concurrency: 64 },
+    runner: { concurrency: WORKER_CONCURRENCY },
   })
   await runtime.work()
   process.stdout.write('ready\n')
@@ -110,22 +120,22 @@ async function workerProcess(prefix: string): Promise<void> {
 }
 
 async function bullmq(workers: number): Promise<void> {
-  const prefix = `agentloop-bench-${process.pid}-${workers}`
-  const children: ChildProcess[] = []
-  for (let index = 0; index < workers; index++) {
-    const child = spawn(
-      process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), 'worker', prefix],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: process.env,
-      },
-    )
-    children.push(child)
-    await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()))
+  const script = fileURLToPath(import.meta.url)
+  // The ceiling first: BullMQ alone, empty processor, same processes, concurrency and job options.
+  const rawPrefix = `agentloop-bench-raw-${process.pid}-${workers}`
+  let children = await spawnWorkers(script, ['raw-worker', rawPrefix], workers)
+  let ceiling: { rate: number; cpu: string }
+  try {
+    ceiling = await rawThroughput(REDIS_URL, rawPrefix, RUNS, children)
+  } finally {
+    await stopWorkers(children)
+    await clearPrefix(REDIS_URL, rawPrefix)
   }
+  const prefix = `agentloop-bench-${process.pid}-${workers}`
+  children = await spawnWorkers(script, ['worker', prefix], workers)
+  const storage = createRedisStorage({ url: REDIS_URL, prefix: `${prefix}:store:` })
   const runtime = new Runtime({
-    storage: createRedisStorage({ url: REDIS_URL, prefix: `${prefix}:store:` }),
+    storage,
     queue: createBullMqQueue({ url: REDIS_URL, prefix }),
     bus: createRedisEventBus({ url: REDIS_URL, prefix }),
     agents: [agent()],
@@ -133,31 +143,34 @@ async function bullmq(workers: number): Promise<void> {
   })
   try {
     await throughput(runtime, 100)
-    const rate = await throughput(runtime, RUNS)
-    const { p50, p99 } = await latency(runtime, Math.min(LATENCY_SAMPLES, 200))
-    console.log(
-      `BullMQ, ${workers} worker process${workers === 1 ? '' : 'es'}: ${rate.toFixed(0)} runs/s; submit to first event p50 ${format(p50)}, p99 ${format(p99)}`,
+    const { result: rate, text: cpu } = await cpuPerRun(REDIS_URL, children, RUNS, () =>
+      throughput(runtime, RUNS),
     )
+    const { p50, p99 } = await latency(runtime, Math.min(LATENCY_SAMPLES, 200))
+    const label = `BullMQ, ${workers} worker process${workers === 1 ? '' : 'es'} (concurrency ${WORKER_CONCURRENCY})`
+    console.log(
+      `${label}: ${rate.toFixed(0)} runs/s; submit to first event p50 ${format(p50)}, p99 ${format(p99)}`,
+    )
+    console.log(`  ${cpu}`)
+    console.log(
+      `  raw BullMQ ceiling (empty processor, no storage, no bus): ${ceiling.rate.toFixed(0)} jobs/s`,
+    )
+    console.log(`  ${ceiling.cpu}`)
   } finally {
-    for (const child of children) child.kill('SIGTERM')
-    await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))))
+    await stopWorkers(children)
     await runtime.close()
-    const redis = new Redis(REDIS_URL)
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-      if (keys.length > 0) await redis.del(...keys)
-      cursor = next
-    } while (cursor !== '0')
-    await redis.quit()
+    await storage.close()
+    await clearPrefix(REDIS_URL, prefix)
   }
 }
 
 if (process.argv[2] === 'worker') {
   await workerProcess(process.argv[3] as string)
+} else if (process.argv[2] === 'raw-worker') {
+  await rawWorkerProcess(REDIS_URL, process.argv[3] as string, WORKER_CONCURRENCY)
 } else {
   console.log(`runs of one model call, ${RUNS} per figure (RUNS=...)`)
-  await inProcess()
+  if (PARTS.includes('in-process')) await inProcess()
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
   const reachable = await redis
     .connect()
@@ -166,7 +179,7 @@ if (process.argv[2] === 'worker') {
   redis.disconnect()
   if (!reachable) console.log(`BullMQ: skipped, Redis is not reachable at ${REDIS_URL}`)
   else {
-    await bullmq(1)
-    await bullmq(3)
+    if (PARTS.includes('bullmq-1')) await bullmq(1)
+    if (PARTS.includes('bullmq-3')) await bullmq(3)
   }
 }
