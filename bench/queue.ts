@@ -12,7 +12,9 @@
  */
 import { fileURLToPath } from 'node:url'
 import { Agent, createMemoryStorage, type Model, type ModelStreamPart, Runtime } from 'agentloop'
+import { createPostgresStorage } from 'agentloop/postgres'
 import { createBullMqQueue, createRedisEventBus, createRedisStorage } from 'agentloop/redis'
+import pg from 'pg'
 import { Redis } from 'ioredis'
 import {
   clearPrefix,
@@ -28,6 +30,9 @@ const RUNS = Number(process.env.RUNS ?? 2000)
 const LATENCY_SAMPLES = Number(process.env.SAMPLES ?? 300)
 /** Which parts to run (PARTS=in-process,bullmq-1,bullmq-3: the default, all). */
 const PARTS = (process.env.PARTS ?? 'in-process,bullmq-1,bullmq-3').split(',')
+/** The BullMQ parts' storage: `redis` (the default) or `postgres` (DATABASE_URL). */
+const STORAGE = process.env.STORAGE ?? 'redis'
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const WORKER_CONCURRENCY = Number(process.env.CONCURRENCY ?? 64)
 
 const model: Model = {
@@ -115,10 +120,30 @@ async function inProcess(): Promise<void> {
   await queued.close()
 }
 
+const tablePrefixOf = (prefix: string) => `${prefix.replaceAll('-', '_')}_`
+
+/** The storage of the BullMQ parts (every process of one part shares it). */
+function storageOf(prefix: string) {
+  return STORAGE === 'postgres'
+    ? createPostgresStorage({ connectionString: DATABASE_URL, tablePrefix: tablePrefixOf(prefix) })
+    : createRedisStorage({ url: REDIS_URL, prefix: `${prefix}:store:` })
+}
+
+async function dropTables(tablePrefix: string): Promise<void> {
+  const client = new pg.Client({ connectionString: DATABASE_URL })
+  await client.connect()
+  const tables = await client.query<{ tablename: string }>(
+    `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE $1`,
+    [`${tablePrefix}%`],
+  )
+  for (const { tablename } of tables.rows) await client.query(`DROP TABLE IF EXISTS "${tablename}" CASCADE`)
+  await client.end()
+}
+
 /** A BullMQ worker process: `node bench/queue.ts worker <prefix>`. */
 async function workerProcess(prefix: string): Promise<void> {
   const runtime = new Runtime({
-    storage: createRedisStorage({ url: REDIS_URL, prefix: `${prefix}:store:` }),
+    storage: storageOf(prefix),
     queue: createBullMqQueue({ url: REDIS_URL, prefix }),
     bus: createRedisEventBus({ url: REDIS_URL, prefix }),
     agents: [agent()],
@@ -145,7 +170,7 @@ async function bullmq(workers: number): Promise<void> {
   }
   const prefix = `agentloop-bench-${process.pid}-${workers}`
   children = await spawnWorkers(script, ['worker', prefix], workers)
-  const storage = createRedisStorage({ url: REDIS_URL, prefix: `${prefix}:store:` })
+  const storage = storageOf(prefix)
   const runtime = new Runtime({
     storage,
     queue: createBullMqQueue({ url: REDIS_URL, prefix }),
@@ -159,7 +184,7 @@ async function bullmq(workers: number): Promise<void> {
       throughput(runtime, RUNS),
     )
     const { p50, p99 } = await latency(runtime, Math.min(LATENCY_SAMPLES, 200))
-    const label = `BullMQ, ${workers} worker process${workers === 1 ? '' : 'es'} (concurrency ${WORKER_CONCURRENCY})`
+    const label = `BullMQ, ${workers} worker process${workers === 1 ? '' : 'es'} (concurrency ${WORKER_CONCURRENCY}, ${STORAGE} storage)`
     console.log(
       `${label}: ${rate.toFixed(0)} runs/s; submit to first event p50 ${format(p50)}, p99 ${format(p99)}`,
     )
@@ -173,6 +198,7 @@ async function bullmq(workers: number): Promise<void> {
     await runtime.close()
     await storage.close()
     await clearPrefix(REDIS_URL, prefix)
+    if (STORAGE === 'postgres') await dropTables(tablePrefixOf(prefix))
   }
 }
 
