@@ -10,15 +10,30 @@
  *
  * Run: npm run bench:queue   (builds dist/ first; the BullMQ part needs Redis, REDIS_URL)
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Agent, createMemoryStorage, type Model, type ModelStreamPart, Runtime } from 'agentloop'
+import { createPostgresStorage } from 'agentloop/postgres'
 import { createBullMqQueue, createRedisEventBus, createRedisStorage } from 'agentloop/redis'
+import pg from 'pg'
 import { Redis } from 'ioredis'
+import {
+  clearPrefix,
+  cpuPerRun,
+  rawThroughput,
+  rawWorkerProcess,
+  spawnWorkers,
+  stopWorkers,
+} from './queue-ceiling.js'
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const RUNS = Number(process.env.RUNS ?? 2000)
 const LATENCY_SAMPLES = Number(process.env.SAMPLES ?? 300)
+/** Which parts to run (PARTS=in-process,bullmq-1,bullmq-3: the default, all). */
+const PARTS = (process.env.PARTS ?? 'in-process,bullmq-1,bullmq-3').split(',')
+/** The BullMQ parts' storage: `redis` (the default) or `postgres` (DATABASE_URL). */
+const STORAGE = process.env.STORAGE ?? 'redis'
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const WORKER_CONCURRENCY = Number(process.env.CONCURRENCY ?? 64)
 
 const model: Model = {
   specificationVersion: 'agentloop.model.v1',
@@ -76,31 +91,63 @@ async function inProcess(): Promise<void> {
   const direct = new Runtime({ storage, agents: [agent()] })
   const the = direct.runnables.get('one-call')
   if (the?.kind !== 'agent') throw new Error('unreachable')
+  const queued = new Runtime({ storage: createMemoryStorage(), agents: [agent()] })
   // warm-up
   await Promise.all(Array.from({ length: 200 }, () => direct.run(the.agent, 'go')))
-  let started = performance.now()
-  await Promise.all(Array.from({ length: RUNS }, () => direct.run(the.agent, 'go')))
-  const directMs = (performance.now() - started) / RUNS
-  const queued = new Runtime({ storage: createMemoryStorage(), agents: [agent()] })
   await throughput(queued, 200)
-  started = performance.now()
-  const rate = await throughput(queued, RUNS)
-  const queuedMs = (performance.now() - started) / RUNS
+  /** Wall and CPU time per run of one phase. */
+  const timed = async (phase: () => Promise<unknown>) => {
+    const cpu = process.cpuUsage()
+    const started = performance.now()
+    await phase()
+    const used = process.cpuUsage(cpu)
+    return { wall: (performance.now() - started) / RUNS, cpu: (used.user + used.system) / 1000 / RUNS }
+  }
+  // Interleaved rounds, the best of each: the machine's load hits both alike.
+  const best = { direct: { wall: Infinity, cpu: Infinity }, queued: { wall: Infinity, cpu: Infinity } }
+  for (let round = 0; round < 3; round++) {
+    const one = await timed(() =>
+      Promise.all(Array.from({ length: RUNS }, () => direct.run(the.agent, 'go'))),
+    )
+    const two = await timed(() => throughput(queued, RUNS))
+    best.direct = { wall: Math.min(best.direct.wall, one.wall), cpu: Math.min(best.direct.cpu, one.cpu) }
+    best.queued = { wall: Math.min(best.queued.wall, two.wall), cpu: Math.min(best.queued.cpu, two.cpu) }
+  }
   const { p50, p99 } = await latency(queued, LATENCY_SAMPLES)
   console.log(
-    `in-process queue: ${rate.toFixed(0)} runs/s; per run ${format(queuedMs)} vs runtime.run ${format(directMs)} (the queue, the run record and wait add ${format(queuedMs - directMs)}); submit to first event p50 ${format(p50)}, p99 ${format(p99)}`,
+    `in-process queue: ${(1000 / best.queued.wall).toFixed(0)} runs/s; per run ${format(best.queued.wall)} vs runtime.run ${format(best.direct.wall)} (the queue, the run record and wait add ${format(best.queued.wall - best.direct.wall)}); CPU per run ${format(best.queued.cpu)} vs ${format(best.direct.cpu)} (adds ${format(best.queued.cpu - best.direct.cpu)}); submit to first event p50 ${format(p50)}, p99 ${format(p99)}`,
   )
   await queued.close()
+}
+
+const tablePrefixOf = (prefix: string) => `${prefix.replaceAll('-', '_')}_`
+
+/** The storage of the BullMQ parts (every process of one part shares it). */
+function storageOf(prefix: string) {
+  return STORAGE === 'postgres'
+    ? createPostgresStorage({ connectionString: DATABASE_URL, tablePrefix: tablePrefixOf(prefix) })
+    : createRedisStorage({ url: REDIS_URL, prefix: `${prefix}:store:` })
+}
+
+async function dropTables(tablePrefix: string): Promise<void> {
+  const client = new pg.Client({ connectionString: DATABASE_URL })
+  await client.connect()
+  const tables = await client.query<{ tablename: string }>(
+    `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE $1`,
+    [`${tablePrefix}%`],
+  )
+  for (const { tablename } of tables.rows) await client.query(`DROP TABLE IF EXISTS "${tablename}" CASCADE`)
+  await client.end()
 }
 
 /** A BullMQ worker process: `node bench/queue.ts worker <prefix>`. */
 async function workerProcess(prefix: string): Promise<void> {
   const runtime = new Runtime({
-    storage: createRedisStorage({ url: REDIS_URL, prefix: `${prefix}:store:` }),
+    storage: storageOf(prefix),
     queue: createBullMqQueue({ url: REDIS_URL, prefix }),
     bus: createRedisEventBus({ url: REDIS_URL, prefix }),
     agents: [agent()],
-    runner: { concurrency: 64 },
+    runner: { concurrency: WORKER_CONCURRENCY },
   })
   await runtime.work()
   process.stdout.write('ready\n')
@@ -110,22 +157,22 @@ async function workerProcess(prefix: string): Promise<void> {
 }
 
 async function bullmq(workers: number): Promise<void> {
-  const prefix = `agentloop-bench-${process.pid}-${workers}`
-  const children: ChildProcess[] = []
-  for (let index = 0; index < workers; index++) {
-    const child = spawn(
-      process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), 'worker', prefix],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: process.env,
-      },
-    )
-    children.push(child)
-    await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()))
+  const script = fileURLToPath(import.meta.url)
+  // The ceiling first: BullMQ alone, empty processor, same processes, concurrency and job options.
+  const rawPrefix = `agentloop-bench-raw-${process.pid}-${workers}`
+  let children = await spawnWorkers(script, ['raw-worker', rawPrefix], workers)
+  let ceiling: { rate: number; cpu: string }
+  try {
+    ceiling = await rawThroughput(REDIS_URL, rawPrefix, RUNS, children)
+  } finally {
+    await stopWorkers(children)
+    await clearPrefix(REDIS_URL, rawPrefix)
   }
+  const prefix = `agentloop-bench-${process.pid}-${workers}`
+  children = await spawnWorkers(script, ['worker', prefix], workers)
+  const storage = storageOf(prefix)
   const runtime = new Runtime({
-    storage: createRedisStorage({ url: REDIS_URL, prefix: `${prefix}:store:` }),
+    storage,
     queue: createBullMqQueue({ url: REDIS_URL, prefix }),
     bus: createRedisEventBus({ url: REDIS_URL, prefix }),
     agents: [agent()],
@@ -133,31 +180,35 @@ async function bullmq(workers: number): Promise<void> {
   })
   try {
     await throughput(runtime, 100)
-    const rate = await throughput(runtime, RUNS)
-    const { p50, p99 } = await latency(runtime, Math.min(LATENCY_SAMPLES, 200))
-    console.log(
-      `BullMQ, ${workers} worker process${workers === 1 ? '' : 'es'}: ${rate.toFixed(0)} runs/s; submit to first event p50 ${format(p50)}, p99 ${format(p99)}`,
+    const { result: rate, text: cpu } = await cpuPerRun(REDIS_URL, children, RUNS, () =>
+      throughput(runtime, RUNS),
     )
+    const { p50, p99 } = await latency(runtime, Math.min(LATENCY_SAMPLES, 200))
+    const label = `BullMQ, ${workers} worker process${workers === 1 ? '' : 'es'} (concurrency ${WORKER_CONCURRENCY}, ${STORAGE} storage)`
+    console.log(
+      `${label}: ${rate.toFixed(0)} runs/s; submit to first event p50 ${format(p50)}, p99 ${format(p99)}`,
+    )
+    console.log(`  ${cpu}`)
+    console.log(
+      `  raw BullMQ ceiling (empty processor, no storage, no bus): ${ceiling.rate.toFixed(0)} jobs/s`,
+    )
+    console.log(`  ${ceiling.cpu}`)
   } finally {
-    for (const child of children) child.kill('SIGTERM')
-    await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))))
+    await stopWorkers(children)
     await runtime.close()
-    const redis = new Redis(REDIS_URL)
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-      if (keys.length > 0) await redis.del(...keys)
-      cursor = next
-    } while (cursor !== '0')
-    await redis.quit()
+    await storage.close()
+    await clearPrefix(REDIS_URL, prefix)
+    if (STORAGE === 'postgres') await dropTables(tablePrefixOf(prefix))
   }
 }
 
 if (process.argv[2] === 'worker') {
   await workerProcess(process.argv[3] as string)
+} else if (process.argv[2] === 'raw-worker') {
+  await rawWorkerProcess(REDIS_URL, process.argv[3] as string, WORKER_CONCURRENCY)
 } else {
   console.log(`runs of one model call, ${RUNS} per figure (RUNS=...)`)
-  await inProcess()
+  if (PARTS.includes('in-process')) await inProcess()
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
   const reachable = await redis
     .connect()
@@ -166,7 +217,7 @@ if (process.argv[2] === 'worker') {
   redis.disconnect()
   if (!reachable) console.log(`BullMQ: skipped, Redis is not reachable at ${REDIS_URL}`)
   else {
-    await bullmq(1)
-    await bullmq(3)
+    if (PARTS.includes('bullmq-1')) await bullmq(1)
+    if (PARTS.includes('bullmq-3')) await bullmq(3)
   }
 }

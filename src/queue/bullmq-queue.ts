@@ -93,7 +93,7 @@ export function createBullMqQueue(options: BullMqQueueOptions = {}): RunQueue {
       worker = new BullWorker(
         name,
         async (job: Job<QueuedRun>, token?: string) => {
-          const outcome = await handler(job.data)
+          const outcome = await handler(runOfJob(job))
           if (outcome === 'requeue') {
             // This worker stops: hand the job back at once, for another worker to resume the run.
             await job.moveToDelayed(Date.now(), token)
@@ -134,6 +134,19 @@ export function createBullMqQueue(options: BullMqQueueOptions = {}): RunQueue {
       await Promise.all(connections.map((connection) => connection.quit().catch(() => {})))
     },
   }
+}
+
+/**
+ * The run a job names. What submit saved (`start`) is for the first worker that takes the job:
+ * one taken again (its worker died and it stalled, or it was handed back) reads the run from
+ * storage, where the previous worker's progress is.
+ */
+export function runOfJob(
+  job: Pick<Job<QueuedRun>, 'data' | 'attemptsStarted' | 'stalledCounter'>,
+): QueuedRun {
+  if (job.attemptsStarted <= 1 && job.stalledCounter === 0) return job.data
+  const { start: _start, ...run } = job.data
+  return run
 }
 
 /** A BullMQ job id for a run id: no `:` and never an integer. */

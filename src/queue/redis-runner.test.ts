@@ -6,7 +6,9 @@ import { RunCancelledError } from '../errors/errors.js'
 import type { RunEvent } from '../events/run-event.js'
 import type { Runnable, RunnableContext } from '../run/runnable.js'
 import { Runtime } from '../run/runtime.js'
-import { jobIdOf } from './bullmq-queue.js'
+import type { QueuedRun } from '../run/run-queue.js'
+import type { Storage } from '../storage/storage.js'
+import { jobIdOf, runOfJob } from './bullmq-queue.js'
 
 const skip = await serviceSkipReason('Redis')
 // one prefix per file run and per test: parallel files never share a queue or a channel
@@ -26,17 +28,34 @@ afterAll(async () => {
   await redis.quit()
 })
 
+/** Counts the calls of each `storage.runs` method. */
+function countReads(storage: Storage): Record<string, number> {
+  const counts: Record<string, number> = {}
+  const runs = storage.runs as unknown as Record<string, unknown>
+  for (const name of ['get', 'load', 'lastEventSeq', 'readEvents', 'save', 'appendEvents']) {
+    const method = runs[name] as (...args: unknown[]) => unknown
+    runs[name] = (...args: unknown[]) => {
+      counts[name] = (counts[name] ?? 0) + 1
+      return method.apply(storage.runs, args)
+    }
+  }
+  return counts
+}
+
 /** Two runtimes as two processes would have them: one submits and watches, one works. */
-function pair(runnables: Runnable[]) {
+function pair(runnables: Runnable[], storages: Storage[] = []) {
   const prefix = nextPrefix()
-  const make = (worker: boolean) =>
-    new Runtime({
-      storage: createRedisStorage({ url: REDIS_URL, prefix: `${prefix}:store:` }),
+  const make = (worker: boolean) => {
+    const storage = createRedisStorage({ url: REDIS_URL, prefix: `${prefix}:store:` })
+    storages[worker ? 1 : 0] = storage
+    return new Runtime({
+      storage,
       queue: createBullMqQueue({ url: REDIS_URL, prefix, stalledIntervalMs: 1000, lockDurationMs: 2000 }),
       bus: createRedisEventBus({ url: REDIS_URL, prefix }),
       runnables,
       runner: { worker, retryDelayMs: 1 },
     })
+  }
   return { server: make(false), worker: make(true) }
 }
 
@@ -117,5 +136,56 @@ describe.skipIf(skip !== undefined)('BullMQ queue and Redis event bus', () => {
     } finally {
       await Promise.all([server.close(), worker.close()])
     }
+  })
+
+  it('a worker starts a job from what submit saved; wait reads the status and the checkpoint once', async () => {
+    const storages: Storage[] = []
+    const { server, worker } = pair(
+      [{ name: 'echo', run: (ctx: RunnableContext) => ctx.input.length }],
+      storages,
+    )
+    const [serverReads, workerReads] = storages.map(countReads) as [
+      Record<string, number>,
+      Record<string, number>,
+    ]
+    try {
+      await worker.work()
+      const { runId } = await server.submit('echo', 'go')
+      expect((await server.wait(runId)).output).toBe(1)
+      // The worker writes (claim, end) and reads nothing: the job carried the queued run.
+      expect(workerReads.load ?? 0).toBe(0)
+      expect(workerReads.lastEventSeq ?? 0).toBe(0)
+      // wait: the status once, then the checkpoint once when the run.end arrives; no event log.
+      expect(serverReads.get).toBe(1)
+      expect(serverReads.load).toBe(1)
+      expect(serverReads.readEvents ?? 0).toBe(0)
+      expect(serverReads.lastEventSeq ?? 0).toBe(0)
+    } finally {
+      await Promise.all([server.close(), worker.close()])
+      await Promise.all(storages.map((storage) => storage.close()))
+    }
+  })
+
+  it('a job taken again (stalled, or handed back) comes without what submit saved', () => {
+    const data: QueuedRun = {
+      runId: 'r1',
+      name: 'echo',
+      start: {
+        record: {
+          runId: 'r1',
+          kind: 'agent',
+          agentName: 'echo',
+          status: 'queued',
+          revision: 1,
+          createdAt: 1,
+          updatedAt: 1,
+        },
+        snapshot: { version: 1 },
+        parts: [],
+      },
+    }
+    expect(runOfJob({ data, attemptsStarted: 1, stalledCounter: 0 }).start).toBeDefined()
+    expect(runOfJob({ data, attemptsStarted: 2, stalledCounter: 0 })).toEqual({ runId: 'r1', name: 'echo' })
+    expect(runOfJob({ data, attemptsStarted: 1, stalledCounter: 1 })).toEqual({ runId: 'r1', name: 'echo' })
   })
 })

@@ -7,6 +7,7 @@
  * @module
  */
 import { ConfigError } from '../errors/errors.js'
+import type { RunCheckpoint } from '../storage/run-repository.js'
 
 /** One job: the run to execute, and its per-run limits. */
 export interface QueuedRun {
@@ -22,6 +23,13 @@ export interface QueuedRun {
    * tracing observer: the worker runs the job in it, so the run is a child of the submitting span.
    */
   trace?: Record<string, string>
+  /**
+   * What `submit` saved (the `queued` record and snapshot), so that the first worker to take the
+   * job starts without reading it back (its input as JSON up to 64 KiB; larger ones are read). A
+   * job taken again (a stalled job, one handed back) must come without it. A copy that is out of
+   * date is harmless: the worker's first write is a compare-and-set on its revision, and conflicts.
+   */
+  start?: RunCheckpoint
 }
 
 /**

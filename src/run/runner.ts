@@ -30,6 +30,7 @@ import type { JsonObject, JsonValue } from '../util/json.js'
 import type { RunObserver } from '../events/run-observer.js'
 import type { EventSink } from './checkpointer.js'
 import type { ControlMessage, EventBus, Unsubscribe } from './event-bus.js'
+import { awaitRunEnd } from './await-run-end.js'
 import { executeRunnable } from './execute-runnable.js'
 import { followRun } from './follow-run.js'
 import { toMessages } from './run-input.js'
@@ -110,6 +111,9 @@ export interface SubmitOptions<TContext = unknown> {
   retries?: number
 }
 
+/** The largest input (as JSON) a job carries for its worker to start from; a larger one is read from storage. */
+const START_MAX_JSON = 65_536
+
 const SUBMIT_KEYS = new Set(['runId', 'session', 'context', 'metadata', 'timeoutMs', 'retries'])
 
 /** What the runner needs from the runtime. */
@@ -138,8 +142,6 @@ export class Runner {
   readonly #options: RunnerOptions
   readonly #local = new Map<string, LocalRun>()
   readonly #contexts = new Map<string, unknown>()
-  /** What submit saved for the runs this process will execute (saves a read when they start). */
-  readonly #submitted = new Map<string, RunCheckpoint>()
   /** Cancellations seen, by run id (kept a while: a job may start after its cancel arrived). */
   readonly #cancelled = new Map<string, number>()
   /**
@@ -236,26 +238,27 @@ export class Runner {
       throw error
     }
     if (options.context !== undefined) this.#contexts.set(runId, options.context)
-    // This process will execute it: wait can take its result without reading storage, and the
-    // worker can start from what was saved without reading it back.
-    if (!queue.distributed && this.#options.settings.worker) {
-      this.#outcomeOf(runId)
-      this.#submitted.set(runId, {
-        record: {
-          runId,
-          kind: entry.kind === 'steps' ? 'steps' : 'agent',
-          agentName: name,
-          status: 'queued',
-          revision: saved.revision,
-          ...(options.session === undefined ? {} : { sessionId: options.session }),
-          ...(options.metadata === undefined ? {} : { metadata: structuredClone(options.metadata) }),
-          createdAt: saved.updatedAt,
-          updatedAt: saved.updatedAt,
-        },
-        snapshot: structuredClone(snapshot),
-        parts: [],
-      })
-    }
+    // This process will execute it: wait can take its result without reading storage.
+    if (!queue.distributed && this.#options.settings.worker) this.#outcomeOf(runId)
+    // The worker that takes the job starts from what was saved, without reading it back.
+    const start: RunCheckpoint | undefined =
+      queue.distributed && JSON.stringify(messages).length > START_MAX_JSON
+        ? undefined
+        : {
+            record: {
+              runId,
+              kind: entry.kind === 'steps' ? 'steps' : 'agent',
+              agentName: name,
+              status: 'queued',
+              revision: saved.revision,
+              ...(options.session === undefined ? {} : { sessionId: options.session }),
+              ...(options.metadata === undefined ? {} : { metadata: structuredClone(options.metadata) }),
+              createdAt: saved.updatedAt,
+              updatedAt: saved.updatedAt,
+            },
+            snapshot: structuredClone(snapshot),
+            parts: [],
+          }
     await this.#subscribeControl()
     // The submitter's trace context travels with the job: the worker's run continues its trace.
     const trace = injectContext(this.#options.observers)
@@ -265,6 +268,7 @@ export class Runner {
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.retries === undefined ? {} : { retries: options.retries }),
       ...(trace === undefined ? {} : { trace }),
+      ...(start === undefined ? {} : { start }),
     })
     if (this.#options.settings.worker) await this.work()
     return { runId }
@@ -329,21 +333,9 @@ export class Runner {
    * Waits for the run to end or pause, and returns its stored record and checkpoint. Throws
    * `ConfigError` for an unknown run.
    */
-  async settle(runId: string): Promise<RunCheckpoint> {
-    const { storage } = this.#options
-    const seq = await storage.runs.lastEventSeq(runId)
-    const record = await storage.runs.get(runId)
-    if (record === null) throw new ConfigError({ message: `wait: there is no run "${runId}".` })
-    if (OPEN.has(record.status)) {
-      for await (const event of this.events(runId, { after: seq })) if (event.type === 'run.end') break
-    }
-    const checkpoint = await storage.runs.load(runId)
-    if (checkpoint === null) {
-      throw new ConfigError({
-        message: `wait: run "${runId}" has no checkpoint any more (it was pruned); read its events with storage.runs.readEvents.`,
-      })
-    }
-    return checkpoint
+  settle(runId: string): Promise<RunCheckpoint> {
+    const { storage, bus } = this.#options
+    return awaitRunEnd({ storage, bus, runId })
   }
 
   /**
@@ -571,9 +563,8 @@ export class Runner {
   ): Promise<LocalOutcome> {
     const { storage, registry, bus, settings } = this.#options
     const { runId } = job
-    const submitted = this.#submitted.get(runId)
-    this.#submitted.delete(runId)
-    // A run submitted here starts from what submit saved (a cancel in between makes its claim conflict).
+    // A job's first attempt starts from what submit saved (a cancel in between makes its claim conflict).
+    const submitted = attempt === 1 ? job.start : undefined
     const checkpoint = submitted ?? (await storage.runs.load(runId))
     // Ended, paused or deleted meanwhile: nothing to run, and wait reads storage.
     if (checkpoint === null || !OPEN.has(checkpoint.record.status)) return { ended: false }
