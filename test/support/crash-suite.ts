@@ -118,7 +118,8 @@ export function crashSuite(backend: CrashBackend): void {
       await backend.cleanUp?.()
       rmSync(dir, { recursive: true, force: true })
       rmSync(script, { force: true })
-    })
+      // Closing a store and deleting thousands of run files took over 10 s under load (file store).
+    }, 60_000)
 
     it.for(crashPoints)(
       'resumes runs killed at %s to completion; charge never runs twice',
