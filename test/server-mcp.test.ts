@@ -56,6 +56,32 @@ describe('server: MCP at /mcp', () => {
     )
   })
 
+  it("records a run made over MCP (and its session) as the key's owner's: another owner's key gets 404", async () => {
+    const { url, request } = await startServer({ runtime: buildRuntime(), mcp: true })
+    const keyOf = async (owner: string) =>
+      (await (await request('/api/keys', { json: { owner, scopes: ['read', 'run'] } })).json()).key as string
+    const alice = await keyOf('alice')
+    const bob = await keyOf('bob')
+    const client = await officialClient(url, { Authorization: `Bearer ${alice}` })
+    let runId: string
+    try {
+      const result = await client.callTool({ name: 'echo', arguments: { input: 'mine', sessionId: 'notes' } })
+      runId = String(result._meta?.['agentloop/runId'])
+    } finally {
+      await client.close()
+    }
+    const run = await request(`/api/runs/${runId}`, { key: alice })
+    expect(run.status).toBe(200)
+    expect((await run.json()).status).toBe('completed')
+    expect((await request(`/api/runs/${runId}`, { key: bob })).status).toBe(404)
+    const listed = await (await request('/api/runs', { key: alice })).json()
+    expect(listed.runs.map((entry: { runId: string }) => entry.runId)).toContain(runId)
+    expect(JSON.stringify(await (await request('/api/runs', { key: bob })).json())).not.toContain(runId)
+    // The conversation is stored under the caller's owner (mcp:<owner>:<sessionId>), and is alice's.
+    expect((await request('/api/sessions/mcp:alice:notes', { key: alice })).status).toBe(200)
+    expect((await request('/api/sessions/mcp:alice:notes', { key: bob })).status).toBe(404)
+  })
+
   it('answers 401 without a key or with an unknown one, before any MCP handling', async () => {
     const { url, logs } = await startServer({ runtime: buildRuntime(), mcp: true })
     const missing = await listTools(url, {})

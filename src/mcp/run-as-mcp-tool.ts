@@ -30,6 +30,8 @@ export async function runAgentForMcp(options: {
   mcp: ServerContext
   context: unknown
   timeoutMs: number | undefined
+  /** Before the run starts (see `ServeMcpOptions.onRunStart`). */
+  onRunStart?: (event: { runId: string; sessionId: string | undefined }) => void | Promise<void>
 }): Promise<CallToolResult> {
   const { runtime, agent, args, mcp } = options
   if (args.sessionId !== undefined && runtime.storage === undefined) {
@@ -38,7 +40,15 @@ export async function runAgentForMcp(options: {
     )
   }
   const progress = progressReporter(mcp)
+  const runId = crypto.randomUUID()
+  try {
+    await options.onRunStart?.({ runId, sessionId: args.sessionId })
+  } catch (error) {
+    const { name, message } = describeError(error)
+    return errorResult(`The run of agent "${agent.name}" could not start (${name}): ${message}`)
+  }
   const stream = runtime.stream(agent, args.input, {
+    runId,
     signal: mcp.mcpReq.signal,
     context: options.context,
     ...(args.sessionId === undefined ? {} : { session: args.sessionId }),

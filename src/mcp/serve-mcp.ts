@@ -141,5 +141,11 @@ export async function createMcpHttpHandler(
 }
 
 function callerOf(authInfo: AuthInfo | undefined): McpCaller | undefined {
-  return authInfo === undefined ? undefined : { id: authInfo.clientId, scopes: authInfo.scopes }
+  if (authInfo === undefined) return undefined
+  const keyId = authInfo.extra?.keyId
+  return {
+    id: authInfo.clientId,
+    scopes: authInfo.scopes,
+    ...(typeof keyId === 'string' ? { keyId } : {}),
+  }
 }

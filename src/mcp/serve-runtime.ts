@@ -30,6 +30,8 @@ export interface McpCaller {
   /** Who it is (an API key's owner); it names the caller to the MCP SDK, never to the model. */
   id: string
   scopes?: readonly string[]
+  /** Which credential it used (an API key's id, never the key), for usage records. */
+  keyId?: string
 }
 
 /** Options of `serveMcpStdio` and `createMcpHttpHandler`. */
@@ -53,6 +55,16 @@ export interface ServeMcpOptions {
   /** Fails a run that takes longer than this (default: the runtime's `timeoutMs`). */
   timeoutMs?: number
   /**
+   * Called before an agent's run starts, with its id, the session it continues (as stored) and the
+   * caller: record who owns it. A throw fails the call with an error result and nothing runs.
+   */
+  onRunStart?: (event: {
+    runId: string
+    agentName: string
+    sessionId: string | undefined
+    caller: McpCaller | undefined
+  }) => void | Promise<void>
+  /**
    * Errors outside a call (a broken connection, a rejected request). Default: a line on stderr for
    * stdio; nothing for HTTP (the client gets its answer; pass your logger).
    */
@@ -70,6 +82,7 @@ const OPTION_KEYS = [
   'context',
   'timeoutMs',
   'onError',
+  'onRunStart',
 ]
 
 /** What the server serves, checked once. */
@@ -96,6 +109,11 @@ export function resolveServeOptions(
     throw new ConfigError({ message: `${field}: options must be an object; got ${describeValue(options)}.` })
   }
   checkOptionKeys(options, [...OPTION_KEYS, ...extraKeys], field)
+  if (options.onRunStart !== undefined && typeof options.onRunStart !== 'function') {
+    throw new ConfigError({
+      message: `${field}: onRunStart must be a function ({ runId, agentName, sessionId, caller }) => void; got ${describeValue(options.onRunStart)}.`,
+    })
+  }
   const agents = (options.agents ?? runtime.agents) as readonly Agent<unknown, unknown>[]
   const functions = options.functions ?? []
   const workflows = options.workflows ?? []
@@ -162,6 +180,12 @@ export async function buildMcpServer(
           mcp,
           context: context(),
           timeoutMs,
+          ...(options.onRunStart === undefined
+            ? {}
+            : {
+                onRunStart: (event: { runId: string; sessionId: string | undefined }) =>
+                  options.onRunStart?.({ ...event, agentName: agent.name, caller }),
+              }),
         }),
     )
   }
@@ -233,7 +257,12 @@ export function reportTo(options: ServeMcpOptions): (error: Error) => void {
 
 /** The caller as the MCP SDK carries it: the key itself is never put there. */
 export function authInfoOf(caller: McpCaller): AuthInfo {
-  return { token: '', clientId: caller.id, scopes: [...(caller.scopes ?? [])] }
+  return {
+    token: '',
+    clientId: caller.id,
+    scopes: [...(caller.scopes ?? [])],
+    ...(caller.keyId === undefined ? {} : { extra: { keyId: caller.keyId } }),
+  }
 }
 
 const AGENT_INPUT_SCHEMA = {

@@ -11,7 +11,10 @@ import type { MiddlewareHandler } from 'hono'
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { ConfigError } from '../errors/errors.js'
 import type { McpHttpHandler, McpHttpHandlerOptions } from '../mcp/serve-mcp.js'
+import { createOwnership } from './ownership.js'
 import { type Principal, requireScope } from './principal.js'
+import { serverDriver } from './record-store.js'
+import { chargeRun } from './run-launcher.js'
 import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
 
@@ -54,15 +57,32 @@ export function registerMcpRoute(
 ): McpMount {
   // The principal the guard found for a request, for the handler's `authenticate`.
   const principals = new WeakMap<Request, Principal>()
+  const ownership = createOwnership(serverDriver(server.storage))
   let handler: Promise<McpHttpHandler> | undefined
   const ready = () => {
     handler ??= import('../mcp/serve-mcp.js').then(({ createMcpHttpHandler }) =>
       createMcpHttpHandler(server.runtime, {
         onError: (error) => server.logger.warn({ err: error }, 'mcp request failed'),
         ...options.mcp,
+        // Runs and sessions made over MCP belong to the key's owner, and its usage to the key.
+        onRunStart: async ({ runId, sessionId, caller }) => {
+          if (caller?.keyId === undefined) return
+          const principal: Principal = {
+            keyId: caller.keyId,
+            owner: caller.id,
+            scopes: (caller.scopes ?? []) as Principal['scopes'],
+          }
+          await ownership.record('run', runId, principal.owner)
+          if (sessionId !== undefined && (await server.storage.sessions.get(sessionId)) === null) {
+            await ownership.record('session', sessionId, principal.owner)
+          }
+          await chargeRun(server, { runId, principal, sessionId })
+        },
         authenticate: (request) => {
           const principal = principals.get(request)
-          return principal === undefined ? undefined : { id: principal.owner, scopes: principal.scopes }
+          return principal === undefined
+            ? undefined
+            : { id: principal.owner, scopes: principal.scopes, keyId: principal.keyId }
         },
       }),
     )
