@@ -37,11 +37,13 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
-      exclude: ['src/**/*.test.ts', 'src/**/*.test-d.ts', 'src/**/__fixtures__/**'],
+      // The playground's screens run in the browser (test/playground.test.ts drives them in
+      // chromium), where V8's coverage of this process cannot see them.
+      exclude: ['src/**/*.test.ts', 'src/**/*.test-d.ts', 'src/**/__fixtures__/**', 'src/playground/ui/**'],
       reporter: ['text-summary', 'json-summary', 'html'],
       reportsDirectory: 'coverage',
       reportOnFailure: true,
-      // Measured on 2026-12-01: statements 88.9%, branches 81.1%, functions 92.1%, lines 90.4%.
+      // Measured on 2026-12-02 (CI, playground screens excluded): functions 87.8%, lines 89.3%.
       thresholds: { statements: 84, branches: 76, functions: 87, lines: 85 },
     },
   },
