@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { Queue, QueueEvents, Worker } from 'bullmq'
 import { Redis } from 'ioredis'
+import { clearRedisPrefix } from '../test/support/backend-cleanup.js'
 
 const JOB_OPTIONS = { attempts: 1, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } }
 
@@ -46,16 +47,7 @@ export async function stopWorkers(children: ChildProcess[]): Promise<void> {
 }
 
 /** Deletes every key under the prefix. */
-export async function clearPrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url)
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-    if (keys.length > 0) await redis.del(...keys)
-    cursor = next
-  } while (cursor !== '0')
-  await redis.quit()
-}
+export const clearPrefix = clearRedisPrefix
 
 /** Raw BullMQ jobs/s: add `runs` jobs one by one, wait until the workers completed them all. */
 export async function rawThroughput(

@@ -3,8 +3,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build as bundle } from 'esbuild'
-import { Redis } from 'ioredis'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RunCancelledError } from '../src/errors/errors.js'
 import { createBullMqQueue } from '../src/queue/bullmq-queue.js'
@@ -16,6 +14,7 @@ import type { Storage } from '../src/storage/storage.js'
 import { root } from './support/build.js'
 import { ledgerAgent, sleeper } from './support/runner-agent.js'
 import { DATABASE_URL, REDIS_URL, serviceSkipReason } from './support/services.js'
+import { clearRedisPrefix, dropPostgresTables } from './support/backend-cleanup.js'
 
 /**
  * Many processes, real services: three worker processes take runs from BullMQ on Redis and store
@@ -91,22 +90,8 @@ describe.skipIf(skip !== undefined)('runner across processes (PostgreSQL, BullMQ
     )
     await server?.close()
     await storage?.close()
-    const client = new pg.Client({ connectionString: DATABASE_URL })
-    await client.connect()
-    const tables = await client.query<{ tablename: string }>(
-      `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE $1`,
-      [`${tablePrefix}%`],
-    )
-    for (const { tablename } of tables.rows) await client.query(`DROP TABLE IF EXISTS "${tablename}" CASCADE`)
-    await client.end()
-    const redis = new Redis(REDIS_URL)
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-      if (keys.length > 0) await redis.del(...keys)
-      cursor = next
-    } while (cursor !== '0')
-    await redis.quit()
+    await dropPostgresTables(DATABASE_URL, tablePrefix)
+    await clearRedisPrefix(REDIS_URL, prefix)
     rmSync(dir, { recursive: true, force: true })
     if (existsSync(script)) rmSync(script)
   }, 60_000)

@@ -9,14 +9,13 @@ import { Runtime } from 'agentloop'
 import { createPostgresStorage } from 'agentloop/postgres'
 import { createBullMqQueue, createRedisEventBus } from 'agentloop/redis'
 import type { Storage } from 'agentloop'
-import { Redis } from 'ioredis'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { root } from './support/build.js'
 import { startServer } from './support/server.js'
 import { DATABASE_URL, REDIS_URL, serviceSkipReason } from './support/services.js'
 import { talker } from './support/sse-talker.js'
 import { eventsOf, readSse } from './support/sse.js'
+import { clearRedisPrefix, dropPostgresTables } from './support/backend-cleanup.js'
 
 const skip = (await serviceSkipReason('PostgreSQL')) ?? (await serviceSkipReason('Redis'))
 const id = `${process.pid}_${Date.now().toString(36)}`
@@ -68,22 +67,8 @@ describe.skipIf(skip !== undefined)('server: SSE resume with the run executed by
     }
     await runtime?.close()
     await storage?.close()
-    const client = new pg.Client({ connectionString: DATABASE_URL })
-    await client.connect()
-    const tables = await client.query<{ tablename: string }>(
-      `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE $1`,
-      [`${tablePrefix}%`],
-    )
-    for (const { tablename } of tables.rows) await client.query(`DROP TABLE IF EXISTS "${tablename}" CASCADE`)
-    await client.end()
-    const redis = new Redis(REDIS_URL)
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-      if (keys.length > 0) await redis.del(...keys)
-      cursor = next
-    } while (cursor !== '0')
-    await redis.quit()
+    await dropPostgresTables(DATABASE_URL, tablePrefix)
+    await clearRedisPrefix(REDIS_URL, prefix)
   }, 60_000)
 
   it('disconnect after event k, reconnect with Last-Event-ID: k: k+1… with no gap and no duplicate, live from the worker', async () => {

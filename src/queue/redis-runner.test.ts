@@ -1,5 +1,4 @@
 import { createBullMqQueue, createRedisEventBus, createRedisStorage } from 'agentloop/redis'
-import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { REDIS_URL, serviceSkipReason } from '../../test/support/services.js'
 import { RunCancelledError } from '../errors/errors.js'
@@ -9,6 +8,7 @@ import { Runtime } from '../run/runtime.js'
 import type { QueuedRun } from '../run/run-queue.js'
 import type { Storage } from '../storage/storage.js'
 import { jobIdOf, runOfJob } from './bullmq-queue.js'
+import { clearRedisPrefix } from '../../test/support/backend-cleanup.js'
 
 const skip = await serviceSkipReason('Redis')
 // one prefix per file run and per test: parallel files never share a queue or a channel
@@ -18,14 +18,7 @@ const nextPrefix = () => `${base}-${++count}`
 
 afterAll(async () => {
   if (skip !== undefined) return
-  const redis = new Redis(REDIS_URL)
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 1000)
-    if (keys.length > 0) await redis.del(...keys)
-    cursor = next
-  } while (cursor !== '0')
-  await redis.quit()
+  await clearRedisPrefix(REDIS_URL, base)
 })
 
 /** Counts the calls of each `storage.runs` method. */

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { REDIS_URL, serviceSkipReason } from '../../../test/support/services.js'
 import { loadStorageFixtures } from '../../../test/support/storage-fixtures.js'
+import { clearRedisPrefix } from '../../../test/support/backend-cleanup.js'
 
 const skip = await serviceSkipReason('Redis')
 // one key prefix per test file run and per test: parallel files and runs never collide
@@ -13,14 +14,7 @@ const nextPrefix = () => `${base}${++count}:`
 
 afterAll(async () => {
   if (skip !== undefined) return
-  const redis = new Redis(REDIS_URL)
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 1000)
-    if (keys.length > 0) await redis.del(...keys)
-    cursor = next
-  } while (cursor !== '0')
-  await redis.quit()
+  await clearRedisPrefix(REDIS_URL, base)
 })
 
 await storageConformance({
