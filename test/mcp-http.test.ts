@@ -14,6 +14,7 @@ import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureServer } from './support/mcp-fixture-server.js'
 import { buildRuntime } from './support/mcp-serve-agents.js'
+import { recordWireProgress } from './support/mcp-progress.js'
 
 const KEY = 'test-key-0123456789'
 const OTHER_KEY = 'other-key-0123456789'
@@ -48,12 +49,11 @@ afterAll(async () => {
   await close?.()
 })
 
-async function officialClient(headers: Record<string, string>): Promise<Client> {
+async function officialClient(headers: Record<string, string>): Promise<Client & { wireProgress: string[] }> {
   const client = new Client({ name: 'official-client', version: '1.0.0' })
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers } }),
-  )
-  return client
+  const transport = new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers } })
+  await client.connect(transport)
+  return Object.assign(client, { wireProgress: recordWireProgress(transport) })
 }
 
 describe('createMcpHttpHandler (official client over HTTP)', () => {
@@ -68,7 +68,9 @@ describe('createMcpHttpHandler (official client over HTTP)', () => {
         { onprogress: (event) => progress.push(event.message ?? '') },
       )
       expect(echoed.content).toEqual([{ type: 'text', text: 'You said: over http (message 1)' }])
-      expect(progress).toEqual(['turn 1', 'run completed'])
+      // Sent before the result (on the wire); onprogress saw a prefix (see support/mcp-progress.ts).
+      expect(client.wireProgress).toEqual(['turn 1', 'run completed'])
+      expect(progress).toEqual(client.wireProgress.slice(0, progress.length))
       const weather = await client.callTool({ name: 'weather', arguments: { input: 'Oslo?' } })
       expect(weather.structuredContent).toEqual({ city: 'Oslo', tempC: 4 })
     } finally {

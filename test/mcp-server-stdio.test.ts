@@ -8,16 +8,11 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { RUN_ID_META_KEY } from 'agentloop/mcp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { root } from './support/build.js'
+import { recordWireProgress } from './support/mcp-progress.js'
 
 let client: Client
 let stderr = ''
-/**
- * The messages of every progress notification, in the order they came off the wire. The official
- * client hands a notification to its handler a microtask later but drops the call's progress
- * handler as soon as the response arrives, so a last notification read in the same chunk as the
- * result can miss `onprogress`: what the server sent is checked here, on the transport.
- */
-const wireProgress: string[] = []
+let wireProgress: string[] = []
 
 beforeAll(async () => {
   const transport = new StdioClientTransport({
@@ -31,13 +26,7 @@ beforeAll(async () => {
   })
   client = new Client({ name: 'official-client', version: '1.0.0' })
   await client.connect(transport, { timeout: 30_000 })
-  const deliver = transport.onmessage
-  transport.onmessage = (message) => {
-    if ('method' in message && message.method === 'notifications/progress') {
-      wireProgress.push(String((message.params as { message?: unknown }).message))
-    }
-    deliver?.(message)
-  }
+  wireProgress = recordWireProgress(transport)
 }, 60_000)
 
 afterAll(async () => {

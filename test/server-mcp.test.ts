@@ -4,11 +4,16 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { describe, expect, it } from 'vitest'
 import { buildRuntime } from './support/mcp-serve-agents.js'
 import { ADMIN_KEY, startServer } from './support/server.js'
+import { recordWireProgress } from './support/mcp-progress.js'
 
-async function officialClient(url: string, headers: Record<string, string>): Promise<Client> {
+async function officialClient(
+  url: string,
+  headers: Record<string, string>,
+): Promise<Client & { wireProgress: string[] }> {
   const client = new Client({ name: 'official-client', version: '1.0.0' })
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers } }))
-  return client
+  const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers } })
+  await client.connect(transport)
+  return Object.assign(client, { wireProgress: recordWireProgress(transport) })
 }
 
 const listTools = (url: string, headers: Record<string, string>) =>
@@ -36,7 +41,9 @@ describe('server: MCP at /mcp', () => {
         { onprogress: (event) => progress.push(event.message ?? '') },
       )
       expect(echoed.content).toEqual([{ type: 'text', text: 'You said: through the server (message 1)' }])
-      expect(progress).toEqual(['turn 1', 'run completed'])
+      // Sent before the result (on the wire); onprogress saw a prefix (see support/mcp-progress.ts).
+      expect(client.wireProgress).toEqual(['turn 1', 'run completed'])
+      expect(progress).toEqual(client.wireProgress.slice(0, progress.length))
     } finally {
       await client.close()
     }
