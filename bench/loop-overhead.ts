@@ -7,68 +7,15 @@
  */
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { Agent, type Message, type Model, type ModelRequest, type ModelTool, run, tool } from 'agentloop'
-import { z } from 'zod'
+import { Agent, type Message, type ModelRequest, type ModelTool, run } from 'agentloop'
+import { add, lookupTool, model } from './loop-workload.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const gc = (globalThis as { gc?: () => void }).gc
 if (gc === undefined) throw new Error('Run the benchmark with node --expose-gc (npm run bench does).')
 
 let gate: Promise<void> = Promise.resolve()
-const lookup = tool({
-  name: 'lookup',
-  description: 'Look up a value',
-  parameters: z.object({ key: z.string() }),
-  execute: async ({ key }) => {
-    await gate
-    return `value of ${key}`
-  },
-})
-const add = tool({
-  name: 'add',
-  description: 'Add two numbers',
-  parameters: z.object({ a: z.number(), b: z.number() }),
-  execute: ({ a, b }) => a + b,
-})
-
-/**
- * A stateless model for the benchmark: it answers from the request alone (turn 1 asks for lookup,
- * turn 2 for add, turn 3 answers), streaming like a provider: text in 8-character deltas, tool
- * arguments in 2 deltas. Stateless, so one agent serves every run, as in a real application.
- */
-const model: Model = {
-  specificationVersion: 'agentloop.model.v1',
-  provider: 'bench',
-  modelId: 'bench-model',
-  generate: () => Promise.reject(new Error('not used')),
-  async *stream(request) {
-    let turn = 0
-    for (const message of request.messages) if (message.role === 'assistant') turn++
-    yield { type: 'response.start' }
-    if (turn < 2) {
-      const callId = `call_${turn}`
-      const args = turn === 0 ? '{"key":"x"}' : '{"a":2,"b":3}'
-      yield { type: 'tool.call.start', callId, name: turn === 0 ? 'lookup' : 'add' }
-      yield { type: 'tool.call.delta', callId, delta: args.slice(0, 5) }
-      yield { type: 'tool.call.delta', callId, delta: args.slice(5) }
-      yield { type: 'tool.call.end', callId }
-      yield {
-        type: 'finish',
-        finishReason: 'tool-calls',
-        usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 },
-      }
-      return
-    }
-    const text = 'The value is 5.'
-    for (let start = 0; start < text.length; start += 8)
-      yield { type: 'text.delta', delta: text.slice(start, start + 8) }
-    yield {
-      type: 'finish',
-      finishReason: 'stop',
-      usage: { inputTokens: 30, outputTokens: 5, totalTokens: 35 },
-    }
-  },
-}
+const lookup = lookupTool(() => gate)
 
 const agent = new Agent({ name: 'bench', instructions: 'Use tools.', model, tools: [lookup, add] })
 

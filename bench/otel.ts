@@ -38,56 +38,10 @@ import {
   SimpleSpanProcessor,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base'
-import { Agent, type Model, type RunEvent, Runtime, tool } from 'agentloop'
+import { Agent, type RunEvent, Runtime } from 'agentloop'
 import { createTracing } from 'agentloop/otel'
-import { z } from 'zod'
-const lookup = tool({
-  name: 'lookup',
-  description: 'Look up a value',
-  parameters: z.object({ key: z.string() }),
-  execute: async ({ key }) => `value of ${key}`,
-})
-const add = tool({
-  name: 'add',
-  description: 'Add two numbers',
-  parameters: z.object({ a: z.number(), b: z.number() }),
-  execute: ({ a, b }) => a + b,
-})
-
-/** The loop benchmark's stateless streaming model: lookup, then add, then the answer. */
-const model: Model = {
-  specificationVersion: 'agentloop.model.v1',
-  provider: 'bench',
-  modelId: 'bench-model',
-  generate: () => Promise.reject(new Error('not used')),
-  async *stream(request) {
-    let turn = 0
-    for (const message of request.messages) if (message.role === 'assistant') turn++
-    yield { type: 'response.start' }
-    if (turn < 2) {
-      const callId = `call_${turn}`
-      const args = turn === 0 ? '{"key":"x"}' : '{"a":2,"b":3}'
-      yield { type: 'tool.call.start', callId, name: turn === 0 ? 'lookup' : 'add' }
-      yield { type: 'tool.call.delta', callId, delta: args.slice(0, 5) }
-      yield { type: 'tool.call.delta', callId, delta: args.slice(5) }
-      yield { type: 'tool.call.end', callId }
-      yield {
-        type: 'finish',
-        finishReason: 'tool-calls',
-        usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 },
-      }
-      return
-    }
-    const text = 'The value is 5.'
-    for (let start = 0; start < text.length; start += 8)
-      yield { type: 'text.delta', delta: text.slice(start, start + 8) }
-    yield {
-      type: 'finish',
-      finishReason: 'stop',
-      usage: { inputTokens: 30, outputTokens: 5, totalTokens: 35 },
-    }
-  },
-}
+import { add, lookupTool, model } from './loop-workload.js'
+const lookup = lookupTool()
 
 const agent = new Agent({ name: 'bench', instructions: 'Use tools.', model, tools: [lookup, add] })
 
