@@ -41,6 +41,7 @@ import {
 import { Agent, type RunEvent, Runtime } from 'agentloop'
 import { createTracing } from 'agentloop/otel'
 import { add, lookupTool, model } from './loop-workload.js'
+
 const lookup = lookupTool()
 
 const agent = new Agent({ name: 'bench', instructions: 'Use tools.', model, tools: [lookup, add] })
