@@ -155,9 +155,9 @@ describe('agentloop runs', () => {
       cli([...config, 'runs', 'list', '--status', 'done'], { cwd }),
       cli([...config, 'runs', 'list', '--limit', 'ten'], { cwd }),
     ])
-    expect(show.code).toBe(4)
+    expect(show.code, show.stderr).toBe(4)
     expect(show.stderr).toContain('No run "no-such-run"')
-    expect(cancel.code).toBe(4)
+    expect(cancel.code, cancel.stdout + cancel.stderr).toBe(4)
     expect(parse(cancel.stdout)).toMatchObject({ error: { name: 'NotFoundError', exitCode: 4 } })
     expect(status.code).toBe(3)
     expect(status.stderr).toContain(

@@ -5,7 +5,7 @@ import { isSafeIdentifier } from '../sql-migrations.js'
 import type { Storage } from '../storage.js'
 import { BetterSqlite3 } from './better-sqlite3-module.js'
 import { createSqliteDriver } from './sqlite-driver.js'
-import { sqliteError } from './sqlite-errors.js'
+import { retryWhileBusy, sqliteError } from './sqlite-errors.js'
 
 /** Options of {@link createSqliteStorage}. */
 export interface SqliteStorageOptions {
@@ -88,7 +88,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   }
   try {
     try {
-      db.pragma('journal_mode = WAL')
+      retryWhileBusy(() => db.pragma('journal_mode = WAL'), busyTimeoutMs)
       db.pragma(`synchronous = ${synchronous}`)
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`)
       db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`)

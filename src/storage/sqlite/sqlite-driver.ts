@@ -10,7 +10,7 @@ import type {
   StoredRecord,
   WriteOperation,
 } from '../store-driver.js'
-import { sqliteError } from './sqlite-errors.js'
+import { retryWhileBusy, sqliteError } from './sqlite-errors.js'
 import { migrateSqlite, prepareStatements, type SqliteRow } from './sqlite-statements.js'
 
 /** The longest chain `ancestors` follows without a limit: a bound in case of a cycle (hand-edited data). */
@@ -53,7 +53,7 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
   const wrap = (error: unknown, phase: 'open' | 'read' | 'write') =>
     sqliteError(error, { file, busyTimeoutMs: options.busyTimeoutMs, phase })
   try {
-    migrateSqlite(db, options.prefix)
+    retryWhileBusy(() => migrateSqlite(db, options.prefix), options.busyTimeoutMs)
   } catch (error) {
     throw wrap(error, 'open')
   }

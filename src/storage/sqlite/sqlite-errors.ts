@@ -81,3 +81,23 @@ export function sqliteError(error: unknown, context: SqliteErrorContext): Error 
   }
   return error instanceof Error ? error : new StorageError({ message: raw, cause: error })
 }
+
+/**
+ * Runs `step` again while SQLite answers `SQLITE_BUSY`, for up to `timeoutMs`. Switching a new file
+ * to WAL needs an exclusive lock, and SQLite answers BUSY at once (without waiting for the busy
+ * timeout) when another process opening the same new file holds it: two commands started together
+ * on a fresh directory would otherwise fail one time in a few hundred.
+ */
+export function retryWhileBusy<T>(step: () => T, timeoutMs: number): T {
+  const deadline = Date.now() + timeoutMs
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+    try {
+      return step()
+    } catch (error) {
+      const code = codeOf(error)
+      if (!code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error
+      Atomics.wait(pause, 0, 0, wait)
+    }
+  }
+}

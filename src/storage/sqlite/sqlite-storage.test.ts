@@ -8,6 +8,7 @@ import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadStorageFixtures } from '../../../test/support/storage-fixtures.js'
 import { orderIndexCondition } from '../sql-migrations.js'
+import { retryWhileBusy } from './sqlite-errors.js'
 
 const directory = mkdtempSync(join(tmpdir(), 'agentloop-sqlite-'))
 afterAll(() => rmSync(directory, { recursive: true, force: true }))
@@ -239,6 +240,35 @@ describe('createSqliteStorage', () => {
       ),
     })
     expect(['StorageError', 'ConfigError']).toContain((error as Error).name)
+  })
+
+  it('retries on open what SQLite answers SQLITE_BUSY at once (a new file switched to WAL by two processes)', () => {
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })
+    let calls = 0
+    const flaky = () => {
+      calls += 1
+      if (calls < 3) throw busy
+      return 'wal'
+    }
+    expect(retryWhileBusy(flaky, 1000)).toBe('wal')
+    expect(calls).toBe(3)
+    // other errors pass at once; BUSY past the timeout is the caller's to explain
+    const notadb = Object.assign(new Error('file is not a database'), { code: 'SQLITE_NOTADB' })
+    calls = 0
+    expect(() =>
+      retryWhileBusy(() => {
+        calls += 1
+        throw notadb
+      }, 1000),
+    ).toThrow(notadb)
+    expect(calls).toBe(1)
+    const started = Date.now()
+    expect(() =>
+      retryWhileBusy(() => {
+        throw busy
+      }, 30),
+    ).toThrow(busy)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(30)
   })
 
   it('explains a write lock held past busyTimeoutMs with a StorageError naming the file and the option', async () => {
