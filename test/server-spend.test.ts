@@ -1,8 +1,18 @@
-import { Agent, createMemoryStorage, Runtime } from 'agentloop'
+import { Agent, createMemoryStorage, Runtime, summarizeOldestTurns } from 'agentloop'
 import { openaiChat } from 'agentloop/openai'
 import { createSpend } from 'agentloop/server'
-import { createFakeProviderServer, type FakeProviderServer, openaiChatStream } from 'agentloop/testing'
+import {
+  collectEvents,
+  createFakeProviderServer,
+  type FakeProviderServer,
+  openaiChatStream,
+  scriptedModel,
+} from 'agentloop/testing'
+import { bindWorkflow, createWorkflowServices, workflow } from 'agentloop/workflows'
+import { llmFunction } from 'agentloop/functions'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { totalKey } from '../src/server/usage-ledger.js'
 import { ADMIN_KEY, startServer } from './support/server.js'
 
 const KEY_A1 = 'team-a-key-one-0123456789abcdef'
@@ -294,3 +304,121 @@ async function waitFor(check: () => Promise<boolean>): Promise<void> {
   }
   throw new Error('condition never met')
 }
+
+describe('spend: model calls inside a run that are not its turns', () => {
+  it('records the summarising calls of context compaction with their own model and price', async () => {
+    const storage = createMemoryStorage()
+    const summariser = scriptedModel(
+      [{ text: 'The user asked about pages 1 to 12.', usage: { inputTokens: 900, outputTokens: 20 } }],
+      { provider: 'cheap', modelId: 'summariser' },
+    )
+    const model = scriptedModel([{ text: 'ok', usage: { inputTokens: 300, outputTokens: 2 } }], {
+      provider: 'main',
+      modelId: 'small-window',
+      capabilities: { tools: true, contextWindow: 1200, maxOutputTokens: 100 },
+    })
+    const spend = createSpend({
+      storage,
+      prices: { 'cheap:summariser': { input: 1, output: 2 }, 'main:small-window': { input: 10, output: 20 } },
+    })
+    const agent = new Agent({
+      name: 'reader',
+      model,
+      context: { strategies: [summarizeOldestTurns({ model: summariser, keepRecent: 2 })] },
+    })
+    const runtime = new Runtime({ storage, agents: [agent], observers: [spend], hooks: [spend.hooks] })
+    const history = Array.from({ length: 12 }, (_, index) => [
+      { role: 'user' as const, content: `Page ${index + 1}: ${'lorem ipsum dolor sit amet '.repeat(40)}` },
+      { role: 'assistant' as const, content: `Noted page ${index + 1}.` },
+    ]).flat()
+    const events = runtime.stream(agent, [...history, { role: 'user', content: 'What did I ask about?' }])
+    const compact = (await collectEvents(events)).filter((event) => event.type === 'context.compact')
+    const result = await events.result
+    expect(result.status).toBe('completed')
+    expect(summariser.requests).toHaveLength(1)
+    expect(compact[0]).toMatchObject({
+      steps: [{ model: 'cheap:summariser', usage: { inputTokens: 900, outputTokens: 20 } }],
+    })
+    await spend.flush()
+    const { entries } = await spend.ledger.entries({ from: 0, to: Date.now() + 1000, maxEntries: 10 })
+    const byModel = Object.fromEntries(entries.map((entry) => [entry.model, entry]))
+    expect(byModel['cheap:summariser']).toMatchObject({
+      runId: result.runId,
+      inputTokens: 900,
+      outputTokens: 20,
+      cost: (900 * 1 + 20 * 2) / 1e6,
+    })
+    expect(byModel['main:small-window']).toMatchObject({ inputTokens: 300, outputTokens: 2 })
+    // the run's total counts both, so a run's maxTokens sees what compaction spent
+    expect(await spend.ledger.total(totalKey('run', result.runId))).toMatchObject({ tokens: 1222, calls: 2 })
+  })
+
+  it('records an llmFunction’s calls when its events go to spend.observe (no Runtime needed)', async () => {
+    const storage = createMemoryStorage()
+    const spend = createSpend({ storage, prices: { 'scripted:tagger': { input: 1, output: 1 } } })
+    const tagger = llmFunction({
+      name: 'tag',
+      instructions: 'Tag the text.',
+      input: z.object({ text: z.string() }),
+      output: z.object({ tag: z.string() }),
+      model: scriptedModel([{ text: '{"tag":"billing"}', usage: { inputTokens: 40, outputTokens: 6 } }], {
+        modelId: 'tagger',
+      }),
+    })
+    const result = await tagger.run(
+      { text: 'my invoice' },
+      { onEvent: (event) => (event.type === 'attempt.end' ? undefined : spend.observe?.(event)) },
+    )
+    expect(result.output).toEqual({ tag: 'billing' })
+    await spend.flush()
+    const { entries } = await spend.ledger.entries({ from: 0, to: Date.now() + 1000, maxEntries: 10 })
+    expect(entries).toMatchObject([
+      { model: 'scripted:tagger', inputTokens: 40, outputTokens: 6, cost: 46 / 1e6 },
+    ])
+  })
+
+  it('records a workflow’s function nodes once (on the workflow run) and its agent nodes once (on their own runs)', async () => {
+    const storage = createMemoryStorage()
+    const spend = createSpend({ storage })
+    const writer = new Agent({
+      name: 'writer',
+      model: scriptedModel([{ text: 'a poem', usage: { inputTokens: 10, outputTokens: 3 } }], {
+        modelId: 'w',
+      }),
+    })
+    const rate = llmFunction({
+      name: 'rate',
+      instructions: 'Rate the text from 1 to 5.',
+      input: z.object({ text: z.string() }),
+      output: z.object({ stars: z.number() }),
+      model: scriptedModel([{ text: '{"stars": 4}', usage: { inputTokens: 20, outputTokens: 4 } }], {
+        modelId: 'r',
+      }),
+    })
+    const runtime = new Runtime({ storage, agents: [writer], observers: [spend], hooks: [spend.hooks] })
+    const pipeline = bindWorkflow(
+      workflow('pipeline')
+        .node('start', { type: 'start' })
+        .node('write', { type: 'agent', agent: 'writer', input: 'A poem' })
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow template
+        .node('rating', { type: 'function', function: 'rate', input: { text: '${write.output}' } })
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow template
+        .node('end', { type: 'end', output: '${rating.output.stars}' })
+        .edge('start', 'write')
+        .edge('write', 'rating')
+        .edge('rating', 'end')
+        .build(),
+      { services: createWorkflowServices({ agents: [writer], functions: [rate], runtime }) },
+    )
+    runtime.register(pipeline)
+    const result = await runtime.run(pipeline, '{}')
+    expect(result).toMatchObject({ status: 'completed', output: 4 })
+    await spend.flush()
+    const { entries } = await spend.ledger.entries({ from: 0, to: Date.now() + 1000, maxEntries: 10 })
+    const rows = entries.map((entry) => [entry.model, entry.inputTokens, entry.runId === result.runId])
+    expect(rows.sort()).toEqual([
+      ['scripted:r', 20, true],
+      ['scripted:w', 10, false],
+    ])
+  })
+})

@@ -36,6 +36,8 @@ export interface CompactionOutcome {
   summarizedMessages?: number
   /** Tokens a strategy spent calling a model (added to the run's usage). */
   usage?: Usage
+  /** The model those tokens were spent on, as `provider:modelId` (the usage ledger prices them). */
+  model?: string
   /** Why the strategy could not help, when it changed nothing. */
   note?: string
 }

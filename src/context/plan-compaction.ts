@@ -16,6 +16,9 @@ export interface CompactionStep {
   summarizedMessages: number
   /** Why the strategy did nothing, when it says. */
   note?: string
+  /** Tokens the strategy spent calling a model (a summary), and that model (`provider:modelId`). */
+  usage?: Usage
+  model?: string
 }
 
 /** The compacted view of a conversation that compaction proposes to send. */
@@ -101,6 +104,10 @@ export async function planCompaction(options: {
       summarizedMessages: outcome.summarizedMessages ?? 0,
     }
     if (outcome.note !== undefined) step.note = outcome.note
+    if (outcome.usage !== undefined) {
+      step.usage = outcome.usage
+      step.model = outcome.model ?? `${options.model.provider}:${options.model.modelId}`
+    }
     steps.push(step)
   }
   return {

@@ -171,6 +171,9 @@ export interface CompactionStepSummary {
   shrunkToolResults: number
   summarizedMessages: number
   note?: string
+  /** Tokens the strategy spent calling a model (a summary), and that model (`provider:modelId`). */
+  usage?: Usage
+  model?: string
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { BudgetExceededError, type BudgetExceeded } from '../errors/budget-exceeded-error.js'
 import { ConfigError } from '../errors/errors.js'
-import type { RunEvent } from '../events/run-event.js'
+import type { CompactionStepSummary } from '../events/run-event.js'
 import type { RunObserver } from '../events/run-observer.js'
 import type { BeforeModelEvent, Hooks } from '../hooks/hooks.js'
 import type { Usage } from '../model/usage.js'
@@ -186,11 +186,16 @@ export function createSpend(options: SpendOptions): Spend {
     }
   }
 
-  const recordCall = async (event: Extract<RunEvent, { type: 'model.end' }>, model: string) => {
+  /** One call's usage into the ledger, once per `id` (the event's run and seq). */
+  const recordCall = async (
+    id: string,
+    event: { runId: string; time: number },
+    usage: Usage,
+    model: string,
+  ) => {
     const attribution = await attributionOf(event.runId)
-    const usage: Usage = event.usage
     const cost = costOf(prices, model, usage)
-    await ledger.record(`${event.runId}:${event.seq}`, {
+    await ledger.record(id, {
       version: 1,
       time: event.time,
       owner: attribution.owner,
@@ -206,6 +211,20 @@ export function createSpend(options: SpendOptions): Spend {
       ...(cost === undefined ? {} : { cost }),
     })
   }
+
+  /** The summarising calls of a compaction: one entry per strategy that called a model. */
+  const recordCompaction = (
+    event: { runId: string; seq: number; time: number },
+    steps: readonly CompactionStepSummary[],
+  ) => {
+    steps.forEach((step, index) => {
+      if (step.usage === undefined) return
+      const model = step.model ?? meta.get(event.runId)?.model ?? 'unknown:unknown'
+      track(event.runId, recordCall(`${event.runId}:${event.seq}.${index}`, event, step.usage, model))
+    })
+  }
+  /** The llmFunction runs of workflow function nodes in flight, by their own run id: their model. */
+  const functionRuns = new Map<string, string>()
 
   const beforeModel = async (event: BeforeModelEvent<unknown>) => {
     if (event.tokens === undefined) return
@@ -253,7 +272,33 @@ export function createSpend(options: SpendOptions): Spend {
         }
         case 'model.end': {
           const model = meta.get(event.runId)?.model ?? 'unknown:unknown'
-          track(event.runId, recordCall(event, model))
+          track(event.runId, recordCall(`${event.runId}:${event.seq}`, event, event.usage, model))
+          return
+        }
+        case 'context.compact':
+          recordCompaction(event, event.steps)
+          return
+        case 'node.event': {
+          // A workflow's function node runs an llmFunction, whose events no observer sees but as
+          // these (an agent node's run is the runtime's own and recorded as such).
+          const { nodeRunId, event: inner } = event
+          if (nodeRunId === undefined) return
+          if (inner.type === 'run.start' && inner.kind === 'function')
+            functionRuns.set(nodeRunId, String(inner.model))
+          else if (!functionRuns.has(nodeRunId)) return
+          else if (inner.type === 'model.end')
+            track(
+              event.runId,
+              recordCall(
+                `${event.runId}:${event.seq}`,
+                event,
+                inner.usage as unknown as Usage,
+                functionRuns.get(nodeRunId) as string,
+              ),
+            )
+          else if (inner.type === 'context.compact')
+            recordCompaction(event, inner.steps as unknown as CompactionStepSummary[])
+          else if (inner.type === 'run.end') functionRuns.delete(nodeRunId)
           return
         }
         case 'run.end': {

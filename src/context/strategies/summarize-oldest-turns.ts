@@ -59,6 +59,7 @@ export function summarizeOldestTurns(options: SummarizeOldestTurnsOptions = {}):
       const reuse = previous === undefined ? -1 : removed.indexOf(previous.last)
       let text: string
       let usage: CompactionOutcome['usage']
+      let modelName: string | undefined
       if (previous !== undefined && reuse === removed.length - 1) {
         text = previous.text
       } else {
@@ -81,6 +82,7 @@ export function summarizeOldestTurns(options: SummarizeOldestTurnsOptions = {}):
             .join('')
             .trim()
           usage = response.usage
+          modelName = `${model.provider}:${model.modelId}`
         } catch (error) {
           if (input.signal.aborted) throw error
           return {
@@ -98,6 +100,7 @@ export function summarizeOldestTurns(options: SummarizeOldestTurnsOptions = {}):
         summarizedMessages: removed.length,
       }
       if (usage !== undefined) outcome.usage = usage
+      if (modelName !== undefined) outcome.model = modelName
       return outcome
     },
   }
