@@ -26,9 +26,9 @@ export interface ExecutionOptions<TEvent extends StampedEvent> {
   /** The caller's signal; its abort cancels the execution with `onSignal(reason)`. */
   signal?: AbortSignal | undefined
   onSignal?: (reason: unknown) => unknown
-  /** Cancels the execution with `onTimeout()` after this many milliseconds (an unref'd timer). */
+  /** Cancels the execution with `onTimeout(timeoutMs)` after this many milliseconds (an unref'd timer). */
   timeoutMs?: number | undefined
-  onTimeout?: () => unknown
+  onTimeout?: (timeoutMs: number) => unknown
 }
 
 /** One running execution. */
@@ -56,44 +56,77 @@ export interface Execution<TData> {
 export function startExecution<TData extends object, TEvent extends StampedEvent>(
   options: ExecutionOptions<TEvent>,
 ): Execution<TData> {
-  const controller = new AbortController()
-  const cancel = (reason: unknown) => {
-    if (!controller.signal.aborted) controller.abort(reason)
-  }
-  const userSignal = options.signal
-  const onUserAbort = () => cancel(options.onSignal?.(userSignal?.reason) ?? userSignal?.reason)
-  if (userSignal?.aborted) onUserAbort()
-  else userSignal?.addEventListener('abort', onUserAbort, { once: true })
-  const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs)
-  const onTimeout = () => cancel(options.onTimeout?.() ?? timeout?.reason)
-  timeout?.addEventListener('abort', onTimeout, { once: true })
+  return new RunningExecution<TData, TEvent>(options)
+}
 
-  const { owner, deliver, endType } = options
-  let seq = options.seq ?? 0
-  let ended = false
-  return {
-    get seq() {
-      return seq
-    },
-    continueAfter(stored) {
-      seq = Math.max(seq, stored)
-    },
-    signal: controller.signal,
-    abortable: userSignal !== undefined || timeout !== undefined || deliver !== undefined,
-    cancel,
-    emit(data) {
+/**
+ * One execution. A class so that what a caller reads rarely (`seq`, `continueAfter`, `dispose`)
+ * lives on the prototype: thousands of runs in flight each hold only `cancel` and `emit` as
+ * closures (they are passed around as functions), and a listener only for a signal or a timeout
+ * they have.
+ */
+class RunningExecution<TData extends object, TEvent extends StampedEvent> implements Execution<TData> {
+  readonly signal: AbortSignal
+  readonly abortable: boolean
+  readonly cancel: (reason: unknown) => void
+  readonly emit: (data: TData) => Promise<void> | undefined
+  #seq: number
+  #userSignal: AbortSignal | undefined
+  #onUserAbort: (() => void) | undefined
+  #timeout: AbortSignal | undefined
+  #onTimeout: (() => void) | undefined
+
+  constructor(options: ExecutionOptions<TEvent>) {
+    const controller = new AbortController()
+    const cancel = (reason: unknown) => {
+      if (!controller.signal.aborted) controller.abort(reason)
+    }
+    this.signal = controller.signal
+    this.cancel = cancel
+    this.#seq = options.seq ?? 0
+    const userSignal = options.signal
+    if (userSignal !== undefined) {
+      const onUserAbort = () => cancel(options.onSignal?.(userSignal.reason) ?? userSignal.reason)
+      if (userSignal.aborted) onUserAbort()
+      else {
+        userSignal.addEventListener('abort', onUserAbort, { once: true })
+        this.#userSignal = userSignal
+        this.#onUserAbort = onUserAbort
+      }
+    }
+    const { timeoutMs } = options
+    if (timeoutMs !== undefined) {
+      const timeout = AbortSignal.timeout(timeoutMs)
+      const onTimeout = () => cancel(options.onTimeout?.(timeoutMs) ?? timeout.reason)
+      timeout.addEventListener('abort', onTimeout, { once: true })
+      this.#timeout = timeout
+      this.#onTimeout = onTimeout
+    }
+    const { owner, deliver, endType } = options
+    this.abortable = userSignal !== undefined || this.#timeout !== undefined || deliver !== undefined
+    let ended = false
+    this.emit = (data) => {
       if (ended) return undefined
       // Stamped in place: every call site passes a fresh object literal, so no copy is needed.
       const event = data as unknown as TEvent
       if (event.type === endType) ended = true
       owner(event)
-      event.seq = ++seq
+      event.seq = ++this.#seq
       event.time = Date.now()
       return deliver?.(event)
-    },
-    dispose() {
-      userSignal?.removeEventListener('abort', onUserAbort)
-      timeout?.removeEventListener('abort', onTimeout)
-    },
+    }
+  }
+
+  get seq(): number {
+    return this.#seq
+  }
+
+  continueAfter(stored: number): void {
+    this.#seq = Math.max(this.#seq, stored)
+  }
+
+  dispose(): void {
+    if (this.#onUserAbort !== undefined) this.#userSignal?.removeEventListener('abort', this.#onUserAbort)
+    if (this.#onTimeout !== undefined) this.#timeout?.removeEventListener('abort', this.#onTimeout)
   }
 }

@@ -99,7 +99,7 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
     onSignal: (reason) =>
       reason instanceof AgentLoopError ? reason : new RunCancelledError({ cause: reason }),
     timeoutMs,
-    onTimeout: () => new RunTimeoutError({ timeoutMs: timeoutMs as number }),
+    onTimeout: (ms) => new RunTimeoutError({ timeoutMs: ms }),
   })
   const { signal } = execution
   const resumed =

@@ -823,9 +823,9 @@ export class Runtime {
       endType: 'run.end',
       deliver: sink,
       signal: options.signal,
-      onSignal: (reason) => new RunCancelledError({ cause: reason }),
+      onSignal: cancelledBy,
       timeoutMs,
-      onTimeout: () => new RunTimeoutError({ timeoutMs: timeoutMs as number }),
+      onTimeout: timedOut,
     })
     const { cancel } = execution
     onCancel?.(cancel)
@@ -931,6 +931,10 @@ function abortable(
 ) {
   return signal !== undefined || timeoutMs !== undefined || sink !== undefined
 }
+
+/** A run's end when its caller's signal aborts, and when its timeout passes (shared, not per run). */
+const cancelledBy = (reason: unknown) => new RunCancelledError({ cause: reason })
+const timedOut = (timeoutMs: number) => new RunTimeoutError({ timeoutMs })
 
 /** The status type `cancel` resolves with. */
 type RunStatusOf = Awaited<ReturnType<Runner['cancel']>>

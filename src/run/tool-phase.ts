@@ -19,6 +19,9 @@ export type ToolPhaseOutcome =
       interruptions: (Interruption & { kind: 'approval' | 'review' })[]
     }
 
+/** A call's idempotency key: unique within its run (call ids are), the same on every resume. */
+const keyOf = (state: { runId: string }, call: ToolCallPart) => `${state.runId}:${call.callId}`
+
 /**
  * Runs the tool calls of the current turn. In a durable run each call's progress is recorded in
  * the state and checkpointed (started before it runs, done with its result), so a resumed run
@@ -35,7 +38,6 @@ export async function runToolPhase(
   const results = new Map<string, ToolMessage>()
   const waiting: (Interruption & { kind: 'approval' | 'review' })[] = []
   const toRun: ToolCallPart[] = []
-  const keyOf = (call: ToolCallPart) => `${state.runId}:${call.callId}`
   const handoff = firstHandoff(run, calls)
   const handoffCalls: ToolCallPart[] = []
 
@@ -58,7 +60,7 @@ export async function runToolPhase(
         if (run.agent.getTool(call.name)?.idempotent === true) toRun.push(call)
         else {
           moveToolCall(records as Record<string, ToolCallRecord>, call.callId, 'interrupt', {
-            idempotencyKey: keyOf(call),
+            idempotencyKey: keyOf(state, call),
           })
           waiting.push({ ...interruption(call), kind: 'review' })
         }
@@ -84,23 +86,23 @@ export async function runToolPhase(
           message: `Tool "${call.name}" needs approval, so the run must pause until a decision; that needs storage. Create the Runtime with a storage (createMemoryStorage() for one process, createSqliteStorage({ path }) to survive restarts) and run the agent on it.`,
         })
       }
-      moveToolCall(records, call.callId, 'requestApproval', { idempotencyKey: keyOf(call) })
+      moveToolCall(records, call.callId, 'requestApproval', { idempotencyKey: keyOf(state, call) })
       waiting.push({ callId: call.callId, toolName: call.name, arguments: args, kind: 'approval' })
       return 'pause'
     },
   }
   if (records !== undefined && checkpointer !== undefined) {
     steps.onStart = async (call) => {
-      moveToolCall(records, call.callId, 'start', { idempotencyKey: keyOf(call) })
+      moveToolCall(records, call.callId, 'start', { idempotencyKey: keyOf(state, call) })
       await checkpointer.commit(state, 'toolStart')
     }
     steps.onDone = async (call, message) => {
-      moveToolCall(records, call.callId, 'finish', { idempotencyKey: keyOf(call), result: message })
+      moveToolCall(records, call.callId, 'finish', { idempotencyKey: keyOf(state, call), result: message })
       await checkpointer.commit(state, 'toolResult')
     }
     steps.onNestedPause = async (call, pause) => {
       moveToolCall(records, call.callId, 'awaitNested', {
-        idempotencyKey: keyOf(call),
+        idempotencyKey: keyOf(state, call),
         nested: { runId: pause.runId, agent: pause.agent, waiting: pause.waiting },
       })
       for (const entry of pause.waiting) waiting.push(nestedInterruption(entry))
