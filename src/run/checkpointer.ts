@@ -7,7 +7,7 @@ import type { Storage } from '../storage/storage.js'
 import type { JsonObject } from '../util/json.js'
 import type { RunState } from './run-state.js'
 import { vetoSave } from './state-hooks.js'
-import { storedForm } from './stored-run-state.js'
+import { type SavedParts, storedForm } from './stored-run-state.js'
 import {
   checkRunTransition,
   RUN_TRANSITIONS,
@@ -53,7 +53,7 @@ export class Checkpointer {
   /** Set once this process stored a transition of the run (it owns the run from then on). */
   #claimed = false
   /** Messages and items already stored as parts: a save appends only the newer ones. */
-  #saved = { messages: 0, items: 0 }
+  #saved: SavedParts = { messages: 0, items: 0 }
   #ended = false
   /** Set once the run's last transition is done: a tool still running in the background saves nothing. */
   #closed = false
@@ -326,7 +326,7 @@ export class Checkpointer {
       })
       this.#revision = saved.revision
       this.#storedPhase = status
-      this.#saved = { messages: stored.snapshot.messageCount, items: stored.snapshot.itemCount }
+      this.#saved = stored.saved
       this.#claimed = true
     } catch (thrown) {
       this.#unwritten.push(...events)

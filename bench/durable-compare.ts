@@ -1,0 +1,135 @@
+/**
+ * The CPU cost of a durable checkpoint, this build against another one, in one process: the agent
+ * of bench/durable-runs.ts (8 checkpoints per run) run without storage and with SQLite
+ * (synchronous=NORMAL) on both builds, rounds alternated, medians of CPU time (process.cpuUsage)
+ * and wall time per run. Per checkpoint = (run with storage - run without) / 8.
+ *
+ * Run: npm run build, copy dist/ of the base build to BASE (default node_modules/.base-dist), then
+ *   TSX_TSCONFIG_PATH=bench/tsconfig.json node --import tsx bench/durable-compare.ts
+ * ROUNDS (default 11), RUNS per round (default 100), MODE=sqlite|memory|both (default sqlite).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { z } from 'zod'
+
+const ROUNDS = Number(process.env.ROUNDS ?? 11)
+const RUNS = Number(process.env.RUNS ?? 100)
+const BASE = resolve(process.env.BASE ?? 'node_modules/.base-dist')
+const MODES =
+  (process.env.MODE ?? 'sqlite') === 'both' ? ['sqlite', 'memory'] : [process.env.MODE ?? 'sqlite']
+
+type Lib = typeof import('agentloop')
+type Sqlite = typeof import('agentloop/sqlite')
+
+async function load(dir: string): Promise<{ lib: Lib; sqlite: Sqlite }> {
+  const lib = (await import(pathToFileURL(join(dir, 'index.js')).href)) as Lib
+  const sqlite = (await import(pathToFileURL(join(dir, 'storage/sqlite/index.js')).href)) as Sqlite
+  return { lib, sqlite }
+}
+
+function agentOf(lib: Lib) {
+  const lookup = lib.tool({
+    name: 'lookup',
+    description: 'Look up a value',
+    parameters: z.object({ key: z.string() }),
+    execute: ({ key }) => `value of ${key}`,
+  })
+  const add = lib.tool({
+    name: 'add',
+    description: 'Add two numbers',
+    parameters: z.object({ a: z.number(), b: z.number() }),
+    execute: ({ a, b }) => a + b,
+  })
+  const model: import('agentloop').Model = {
+    specificationVersion: 'agentloop.model.v1',
+    provider: 'bench',
+    modelId: 'stateless',
+    async *stream(request) {
+      const results = request.messages.filter((message) => message.role === 'tool').length
+      yield { type: 'response.start' }
+      if (results === 0 || results === 1) {
+        const [name, args] = results === 0 ? ['lookup', '{"key":"x"}'] : ['add', '{"a":2,"b":3}']
+        yield { type: 'text.delta', delta: 'Let me check. ' }
+        yield { type: 'tool.call.start', callId: `c${results}`, name: name as string }
+        yield { type: 'tool.call.delta', callId: `c${results}`, delta: args as string }
+        yield { type: 'tool.call.end', callId: `c${results}` }
+      } else {
+        yield { type: 'text.delta', delta: 'The answer is 5.' }
+      }
+      yield {
+        type: 'finish',
+        finishReason: results < 2 ? 'tool-calls' : 'stop',
+        usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 },
+      }
+    },
+    generate: () => Promise.reject(new Error('not used')),
+  }
+  return new lib.Agent({ name: 'bench', instructions: 'Use tools.', model, tools: [lookup, add] })
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'agentloop-durable-compare-'))
+const builds = { base: await load(BASE), now: await load(resolve('dist')) }
+type Variant = { name: string; round: () => Promise<{ cpu: number; wall: number }> }
+const variants: Variant[] = []
+for (const [label, { lib, sqlite }] of Object.entries(builds)) {
+  const agent = agentOf(lib)
+  const plain = new lib.Runtime({})
+  const runtimes: [string, InstanceType<Lib['Runtime']>][] = [[`${label} no storage`, plain]]
+  for (const mode of MODES) {
+    const storage =
+      mode === 'memory'
+        ? lib.createMemoryStorage()
+        : sqlite.createSqliteStorage({ path: join(dir, `${label}.sqlite`), synchronous: 'NORMAL' })
+    runtimes.push([`${label} ${mode}`, new lib.Runtime({ storage, agents: [agent] })])
+  }
+  for (const [name, runtime] of runtimes) {
+    for (let i = 0; i < 30; i++) await runtime.run(agent, 'warm up')
+    variants.push({
+      name,
+      async round() {
+        const cpu = process.cpuUsage()
+        const start = process.hrtime.bigint()
+        for (let i = 0; i < RUNS; i++) await runtime.run(agent, 'What is 2 + 3?')
+        const used = process.cpuUsage(cpu)
+        return {
+          cpu: (used.user + used.system) / RUNS,
+          wall: Number(process.hrtime.bigint() - start) / 1e3 / RUNS,
+        }
+      },
+    })
+  }
+}
+const samples = new Map<string, { cpu: number[]; wall: number[] }>()
+for (let round = 0; round < ROUNDS; round++) {
+  const order = round % 2 === 0 ? variants : [...variants].reverse()
+  for (const variant of order) {
+    const { cpu, wall } = await variant.round()
+    const entry = samples.get(variant.name) ?? { cpu: [], wall: [] }
+    entry.cpu.push(cpu)
+    entry.wall.push(wall)
+    samples.set(variant.name, entry)
+  }
+}
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] as number
+}
+const { loadavg } = await import('node:os')
+console.log(
+  `${ROUNDS} rounds of ${RUNS} runs, medians per run (load average ${loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ')}):`,
+)
+for (const [name, { cpu, wall }] of samples) {
+  const [label] = name.split(' ')
+  const base = samples.get(`${label} no storage`) as { cpu: number[]; wall: number[] }
+  const extra = name.endsWith('no storage')
+    ? ''
+    : `  per checkpoint: +${((median(cpu) - median(base.cpu)) / 8).toFixed(0)} us CPU, +${((median(wall) - median(base.wall)) / 8).toFixed(0)} us wall`
+  console.log(
+    `  ${name.padEnd(22)} CPU ${median(cpu).toFixed(0).padStart(6)} us  wall ${median(wall).toFixed(0).padStart(6)} us${extra}`,
+  )
+}
+rmSync(dir, { recursive: true, force: true })
