@@ -4,9 +4,12 @@
  * (synchronous=NORMAL) on both builds, rounds alternated, medians of CPU time (process.cpuUsage)
  * and wall time per run. Per checkpoint = (run with storage - run without) / 8.
  *
- * Run: npm run build, copy dist/ of the base build to BASE (default node_modules/.base-dist), then
+ * Run: npm run build, copy dist/ of the base build to BASE (default node_modules/.base-dist: inside
+ * node_modules so that its imports resolve), then
  *   TSX_TSCONFIG_PATH=bench/tsconfig.json node --import tsx bench/durable-compare.ts
- * ROUNDS (default 11), RUNS per round (default 100), MODE=sqlite|memory|both (default sqlite).
+ * ROUNDS (default 11), RUNS per round (default 100), MODE=sqlite|memory|both (default sqlite),
+ * IN_FLIGHT (default 1: sequential runs; more: that many runs at a time, throughput printed too),
+ * BUILDS=name=dir,name=dir (default base=$BASE,now=dist) to compare other builds.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,6 +20,7 @@ import { z } from 'zod'
 const ROUNDS = Number(process.env.ROUNDS ?? 11)
 const RUNS = Number(process.env.RUNS ?? 100)
 const BASE = resolve(process.env.BASE ?? 'node_modules/.base-dist')
+const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 1)
 const MODES =
   (process.env.MODE ?? 'sqlite') === 'both' ? ['sqlite', 'memory'] : [process.env.MODE ?? 'sqlite']
 
@@ -70,8 +74,23 @@ function agentOf(lib: Lib) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'agentloop-durable-compare-'))
-const builds = { base: await load(BASE), now: await load(resolve('dist')) }
+const builds: Record<string, { lib: Lib; sqlite: Sqlite }> = {}
+for (const entry of (process.env.BUILDS ?? `base=${BASE},now=dist`).split(',')) {
+  const [label, path] = entry.split('=') as [string, string]
+  builds[label] = await load(resolve(path))
+}
 type Variant = { name: string; round: () => Promise<{ cpu: number; wall: number }> }
+/** RUNS runs, IN_FLIGHT at a time. */
+async function runAll(run: () => Promise<unknown>): Promise<void> {
+  let started = 0
+  const worker = async () => {
+    while (started < RUNS) {
+      started++
+      await run()
+    }
+  }
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker))
+}
 const variants: Variant[] = []
 for (const [label, { lib, sqlite }] of Object.entries(builds)) {
   const agent = agentOf(lib)
@@ -91,7 +110,7 @@ for (const [label, { lib, sqlite }] of Object.entries(builds)) {
       async round() {
         const cpu = process.cpuUsage()
         const start = process.hrtime.bigint()
-        for (let i = 0; i < RUNS; i++) await runtime.run(agent, 'What is 2 + 3?')
+        await runAll(() => runtime.run(agent, 'What is 2 + 3?'))
         const used = process.cpuUsage(cpu)
         return {
           cpu: (used.user + used.system) / RUNS,

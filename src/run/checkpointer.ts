@@ -3,11 +3,12 @@ import type { CheckpointSaveEvent, RunEndEvent, RunEvent, RunEventData } from '.
 import type { HookChain } from '../hooks/hook-chain.js'
 import type { Message } from '../messages/message.js'
 import { StorageConflictError } from '../storage/storage-errors.js'
+import type { RunSnapshot, SaveRunInput } from '../storage/run-repository.js'
 import type { Storage } from '../storage/storage.js'
 import type { JsonObject } from '../util/json.js'
 import type { RunState } from './run-state.js'
 import { vetoSave } from './state-hooks.js'
-import { type SavedParts, storedForm } from './stored-run-state.js'
+import { type SavedParts, type StoredRunState, storedForm } from './stored-run-state.js'
 import {
   checkRunTransition,
   RUN_TRANSITIONS,
@@ -312,18 +313,20 @@ export class Checkpointer {
     }
     const stored = storedForm(state, this.#saved)
     try {
-      const saved = await this.storage.runs.save({
+      // Fields set one by one, not spread from `{}`s: this runs on every checkpoint.
+      const input: SaveRunInput<StoredRunState & RunSnapshot> = {
         runId: state.runId,
         agentName: state.agentName,
         status,
-        snapshot: stored.snapshot,
-        ...(stored.part === undefined ? {} : { part: stored.part as unknown as JsonObject }),
+        snapshot: stored.snapshot as StoredRunState & RunSnapshot,
         expectedRevision: this.#revision,
         events,
-        ...(state.session === undefined ? {} : { sessionId: state.session.id }),
-        ...(this.#metadata === undefined ? {} : { metadata: this.#metadata }),
-        ...(append === undefined ? {} : { sessionAppend: append }),
-      })
+      }
+      if (stored.part !== undefined) input.part = stored.part as unknown as JsonObject
+      if (state.session !== undefined) input.sessionId = state.session.id
+      if (this.#metadata !== undefined) input.metadata = this.#metadata
+      if (append !== undefined) input.sessionAppend = append
+      const saved = await this.storage.runs.save(input)
       this.#revision = saved.revision
       this.#storedPhase = status
       this.#saved = stored.saved
