@@ -4,10 +4,10 @@
  * (synchronous=NORMAL) on both builds, rounds alternated, medians of CPU time (process.cpuUsage)
  * and wall time per run. Per checkpoint = (run with storage - run without) / 8.
  *
- * Run: npm run build, copy dist/ of the base build to BASE (default node_modules/.base-dist: inside
- * node_modules so that its imports resolve), then
- *   TSX_TSCONFIG_PATH=bench/tsconfig.json node --import tsx bench/durable-compare.ts
- * ROUNDS (default 11), RUNS per round (default 100), MODE=sqlite|memory|both (default sqlite),
+ * Run: copy dist/ of the base build to BASE (default node_modules/.base-dist: inside node_modules so
+ * that its imports resolve), then npm run bench:durable-compare (builds dist/ first).
+ * ROUNDS (default 11), RUNS per round (default 100), MODE: a list of sqlite (NORMAL), memory,
+ * postgres, redis (DATABASE_URL / REDIS_URL), or both (sqlite,memory); default sqlite.
  * IN_FLIGHT (default 1: sequential runs; more: that many runs at a time, throughput printed too),
  * BUILDS=name=dir,name=dir (default base=$BASE,now=dist) to compare other builds.
  */
@@ -21,8 +21,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 11)
 const RUNS = Number(process.env.RUNS ?? 100)
 const BASE = resolve(process.env.BASE ?? 'node_modules/.base-dist')
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 1)
-const MODES =
-  (process.env.MODE ?? 'sqlite') === 'both' ? ['sqlite', 'memory'] : [process.env.MODE ?? 'sqlite']
+const MODES = (process.env.MODE ?? 'sqlite').replace('both', 'sqlite,memory').split(',')
 
 type Lib = typeof import('agentloop')
 type Sqlite = typeof import('agentloop/sqlite')
@@ -73,11 +72,46 @@ function agentOf(lib: Lib) {
   return new lib.Agent({ name: 'bench', instructions: 'Use tools.', model, tools: [lookup, add] })
 }
 
+/** A storage of `mode` for the build `label` (its own file, schema or key prefix). */
+async function open(mode: string, label: string, dir: string, lib: Lib, sqlite: Sqlite) {
+  const tag = `cmp_${process.pid}_${label}`
+  switch (mode) {
+    case 'memory':
+      return lib.createMemoryStorage()
+    case 'postgres': {
+      const { createPostgresStorage } = (await import(
+        pathToFileURL(join(buildDirs[label] as string, 'storage/postgres/index.js')).href
+      )) as typeof import('agentloop/postgres')
+      cleanUps.push(async () => {
+        const pg = await import('pg')
+        const client = new pg.default.Client({ connectionString: DATABASE_URL })
+        await client.connect()
+        await client.query(`DROP SCHEMA IF EXISTS ${tag} CASCADE`)
+        await client.end()
+      })
+      return createPostgresStorage({ connectionString: DATABASE_URL, schema: tag })
+    }
+    case 'redis': {
+      const { createRedisStorage } = (await import(
+        pathToFileURL(join(buildDirs[label] as string, 'storage/redis/index.js')).href
+      )) as typeof import('agentloop/redis')
+      return createRedisStorage({ url: REDIS_URL, prefix: `${tag}:` })
+    }
+    default:
+      return sqlite.createSqliteStorage({ path: join(dir, `${label}.sqlite`), synchronous: 'NORMAL' })
+  }
+}
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const cleanUps: (() => Promise<void>)[] = []
+const buildDirs: Record<string, string> = {}
+
 const dir = mkdtempSync(join(tmpdir(), 'agentloop-durable-compare-'))
 const builds: Record<string, { lib: Lib; sqlite: Sqlite }> = {}
 for (const entry of (process.env.BUILDS ?? `base=${BASE},now=dist`).split(',')) {
   const [label, path] = entry.split('=') as [string, string]
   builds[label] = await load(resolve(path))
+  buildDirs[label] = resolve(path)
 }
 type Variant = { name: string; round: () => Promise<{ cpu: number; wall: number }> }
 /** RUNS runs, IN_FLIGHT at a time. */
@@ -97,10 +131,7 @@ for (const [label, { lib, sqlite }] of Object.entries(builds)) {
   const plain = new lib.Runtime({})
   const runtimes: [string, InstanceType<Lib['Runtime']>][] = [[`${label} no storage`, plain]]
   for (const mode of MODES) {
-    const storage =
-      mode === 'memory'
-        ? lib.createMemoryStorage()
-        : sqlite.createSqliteStorage({ path: join(dir, `${label}.sqlite`), synchronous: 'NORMAL' })
+    const storage = await open(mode, label, dir, lib, sqlite)
     runtimes.push([`${label} ${mode}`, new lib.Runtime({ storage, agents: [agent] })])
   }
   for (const [name, runtime] of runtimes) {
@@ -137,7 +168,7 @@ const median = (values: number[]) => {
 }
 const { loadavg } = await import('node:os')
 console.log(
-  `${ROUNDS} rounds of ${RUNS} runs, medians per run (load average ${loadavg()
+  `${ROUNDS} rounds of ${RUNS} runs, ${IN_FLIGHT} in flight, medians per run (load average ${loadavg()
     .map((n) => n.toFixed(1))
     .join(' ')}):`,
 )
@@ -148,7 +179,9 @@ for (const [name, { cpu, wall }] of samples) {
     ? ''
     : `  per checkpoint: +${((median(cpu) - median(base.cpu)) / 8).toFixed(0)} us CPU, +${((median(wall) - median(base.wall)) / 8).toFixed(0)} us wall`
   console.log(
-    `  ${name.padEnd(22)} CPU ${median(cpu).toFixed(0).padStart(6)} us  wall ${median(wall).toFixed(0).padStart(6)} us${extra}`,
+    `  ${name.padEnd(22)} CPU ${median(cpu).toFixed(0).padStart(6)} us  wall ${median(wall).toFixed(0).padStart(6)} us (${(1e6 / median(wall)).toFixed(0)} runs/s)${extra}`,
   )
 }
 rmSync(dir, { recursive: true, force: true })
+for (const cleanUp of cleanUps) await cleanUp()
+process.exit(0)
