@@ -176,6 +176,16 @@ describe('stored run state (format 3)', () => {
       'reply',
       'question',
     ])
+    // Continued in format 3: the format 2 parts, then the new answer in the tail, nothing twice.
+    const loaded = await storage.runs.load('older')
+    expect(loaded?.snapshot).toMatchObject({ version: 3, messageCount: 4 })
+    expect([
+      ...(loaded?.parts ?? []).flatMap((part) => part.messages as unknown[]),
+      ...tailOf(loaded),
+    ]).toEqual(result.messages)
+    expect((await new Runtime({ storage, agents: [agent] }).resume('older')).messages).toEqual(
+      result.messages,
+    )
   })
 
   it('resumes a run stored in format 1 (the whole state in the snapshot) and continues in format 3', async () => {
