@@ -3,11 +3,12 @@ import type { CheckpointSaveEvent, RunEndEvent, RunEvent, RunEventData } from '.
 import type { HookChain } from '../hooks/hook-chain.js'
 import type { Message } from '../messages/message.js'
 import { StorageConflictError } from '../storage/storage-errors.js'
+import type { RunSnapshot, SaveRunInput } from '../storage/run-repository.js'
 import type { Storage } from '../storage/storage.js'
 import type { JsonObject } from '../util/json.js'
 import type { RunState } from './run-state.js'
 import { vetoSave } from './state-hooks.js'
-import { storedForm } from './stored-run-state.js'
+import { type SavedParts, type StoredRunState, storedForm } from './stored-run-state.js'
 import {
   checkRunTransition,
   RUN_TRANSITIONS,
@@ -53,7 +54,7 @@ export class Checkpointer {
   /** Set once this process stored a transition of the run (it owns the run from then on). */
   #claimed = false
   /** Messages and items already stored as parts: a save appends only the newer ones. */
-  #saved = { messages: 0, items: 0 }
+  #saved: SavedParts = { messages: 0, items: 0 }
   #ended = false
   /** Set once the run's last transition is done: a tool still running in the background saves nothing. */
   #closed = false
@@ -312,21 +313,23 @@ export class Checkpointer {
     }
     const stored = storedForm(state, this.#saved)
     try {
-      const saved = await this.storage.runs.save({
+      // Fields set one by one, not spread from `{}`s: this runs on every checkpoint.
+      const input: SaveRunInput<StoredRunState & RunSnapshot> = {
         runId: state.runId,
         agentName: state.agentName,
         status,
-        snapshot: stored.snapshot,
-        ...(stored.part === undefined ? {} : { part: stored.part as unknown as JsonObject }),
+        snapshot: stored.snapshot as StoredRunState & RunSnapshot,
         expectedRevision: this.#revision,
         events,
-        ...(state.session === undefined ? {} : { sessionId: state.session.id }),
-        ...(this.#metadata === undefined ? {} : { metadata: this.#metadata }),
-        ...(append === undefined ? {} : { sessionAppend: append }),
-      })
+      }
+      if (stored.part !== undefined) input.part = stored.part as unknown as JsonObject
+      if (state.session !== undefined) input.sessionId = state.session.id
+      if (this.#metadata !== undefined) input.metadata = this.#metadata
+      if (append !== undefined) input.sessionAppend = append
+      const saved = await this.storage.runs.save(input)
       this.#revision = saved.revision
       this.#storedPhase = status
-      this.#saved = { messages: stored.snapshot.messageCount, items: stored.snapshot.itemCount }
+      this.#saved = stored.saved
       this.#claimed = true
     } catch (thrown) {
       this.#unwritten.push(...events)

@@ -47,7 +47,7 @@ import type { RunStateV1 } from './run-state-schema.js'
 import type { RunStream } from './run-stream.js'
 import { loadSessionHistory } from './session-history.js'
 import { checkpointHooks, vetoResume } from './state-hooks.js'
-import { loadStoredState } from './stored-run-state.js'
+import { loadStoredState, savedParts } from './stored-run-state.js'
 import { checkDecisions, pendingCalls } from './tool-phase.js'
 import { createInProcessEventBus, type EventBus } from './event-bus.js'
 import { createInProcessQueue, type RunQueue } from './run-queue.js'
@@ -416,10 +416,7 @@ export class Runtime {
       stored: {
         revision: record.revision,
         seq: request.seq,
-        saved:
-          (checkpoint.snapshot as { version?: unknown }).version === 2
-            ? { messages: state.messages.length, items: state.items.length }
-            : { messages: 0, items: 0 },
+        saved: savedParts(checkpoint.snapshot, state),
       },
     }
     return this.#start(active, undefined, options, request.sink, undefined, launch)
@@ -542,11 +539,7 @@ export class Runtime {
       stored: {
         revision: checkpoint.record.revision,
         seq: await storage.runs.lastEventSeq(runId),
-        // A format 1 snapshot has no parts yet: its next save writes every message as one.
-        saved:
-          (checkpoint.snapshot as { version?: unknown }).version === 2
-            ? { messages: state.messages.length, items: state.items.length }
-            : { messages: 0, items: 0 },
+        saved: savedParts(checkpoint.snapshot, state),
       },
     }
   }

@@ -36,9 +36,10 @@ describe('runs of a session refer to its history', () => {
     const stored = last?.snapshot as { session?: { historyLength: number; headId?: string | null } }
     const entries = await storage.sessions.entries('s')
     expect(stored.session).toEqual({ id: 's', historyLength: 8, headId: entries[7]?.id })
-    // The parts hold the run's own two messages, not the 8 before them.
+    // The parts and the snapshot's tail hold the run's own two messages, not the 8 before them.
     const parts = (last?.parts ?? []) as unknown as { messages: Message[] }[]
-    expect(parts.flatMap((part) => part.messages)).toEqual([
+    const tail = (last?.snapshot as { messages?: Message[] } | undefined)?.messages ?? []
+    expect([...parts.flatMap((part) => part.messages), ...tail]).toEqual([
       { role: 'user', content: 'question 5' },
       expect.objectContaining({ role: 'assistant' }),
     ])

@@ -153,15 +153,13 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
           message: `runs.save: kind ${JSON.stringify(input.kind)} is not a run kind ('agent' or 'steps').`,
         })
       }
-      const run: StoredRun = compact({
-        version: 1,
-        runId,
-        kind: input.kind === 'steps' ? 'steps' : undefined,
-        agentName: input.agentName,
-        status: input.status,
-        sessionId: input.sessionId,
-        metadata: input.metadata,
-      })
+      // Built field by field (no `undefined` to drop afterwards): this runs on every checkpoint.
+      const run = { version: 1, runId } as StoredRun
+      if (input.kind === 'steps') run.kind = 'steps'
+      run.agentName = input.agentName
+      run.status = input.status
+      if (input.sessionId !== undefined) run.sessionId = input.sessionId
+      if (input.metadata !== undefined) run.metadata = input.metadata
       const operations: WriteOperation[] = [
         {
           type: 'put',
@@ -173,7 +171,7 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
           keepPosition: true,
           indexes: runIndexes(run),
           data: run as unknown as JsonObject,
-          ...(input.expectedRevision === undefined ? {} : { expectedRevision: input.expectedRevision }),
+          expectedRevision: input.expectedRevision,
         },
         {
           type: 'put',

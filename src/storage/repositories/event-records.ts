@@ -42,7 +42,8 @@ function eventKey(runId: string, seq: number): string {
 
 /** Checks that events belong to the run and have a positive integer `seq`. */
 export function checkEvents(runId: string, events: readonly RunEvent[], field: string): void {
-  events.forEach((event, index) => {
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index] as RunEvent
     if (event === null || typeof event !== 'object' || !Number.isInteger(event.seq) || event.seq < 1) {
       throw new ConfigError({
         message: `${field}[${index}].seq must be a positive integer; got ${JSON.stringify(event?.seq)}.`,
@@ -53,7 +54,7 @@ export function checkEvents(runId: string, events: readonly RunEvent[], field: s
         message: `${field}[${index}].runId is ${JSON.stringify(event.runId)} but the events are appended to run "${runId}".`,
       })
     }
-  })
+  }
 }
 
 /** One record per event (format 1), each skipped when its `seq` is stored: `appendEvents` without a revision. */
@@ -77,7 +78,8 @@ export function compactEvents(events: readonly RunEvent[]): CompactEvents {
   let consecutive = true
   let sameTime = true
   let integerTimes = true
-  for (const [index, event] of events.entries()) {
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index] as RunEvent
     // A copy without the three stamped fields (a loop: object rest is slow in V8).
     const copy: Record<string, unknown> = {}
     const fields = event as unknown as Record<string, unknown>
@@ -121,7 +123,8 @@ export function eventBatchOperation(
 ): WriteOperation {
   checkEvents(runId, events, field)
   let previous = 0
-  for (const [index, event] of events.entries()) {
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index] as RunEvent
     if (event.seq <= previous) {
       throw new ConfigError({
         message: `${field}[${index}].seq is ${event.seq}, not above the previous event's ${previous}: events must be in increasing seq order.`,
