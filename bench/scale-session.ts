@@ -121,7 +121,7 @@ export async function sessionSection(): Promise<void> {
     for (const [index, subject] of subjects.entries()) {
       const start = performance.now()
       const result = await subject.runtime.run(agent, input, { session: 'support' })
-      if (subject.prune) await subject.storage.runs.pruneCheckpoint(result.runId)
+      if (subject.prune) await subject.storage.runs.compact(result.runId)
       elapsed[index] = (elapsed[index] as number) + performance.now() - start
     }
     if (!points.has(n)) continue
