@@ -185,7 +185,10 @@ export async function messageRecords(
 ): Promise<Map<string, StoredRecord>> {
   const records = await driver.list('session-message', { group: sessionId })
   const byId = new Map<string, StoredRecord>()
-  for (const record of records) byId.set(messageIdOf(record), record)
+  for (const record of records) {
+    const id = record.data.version === 1 ? record.data.id : undefined
+    byId.set(typeof id === 'string' ? id : messageIdOf(record), record)
+  }
   return byId
 }
 
