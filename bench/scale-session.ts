@@ -12,7 +12,7 @@
  * Section `session` of bench/scale.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Agent, type Model, type ModelStreamPart, Runtime, type Storage, tool } from 'agentloop'
 import { createSqliteStorage } from 'agentloop/sqlite'
@@ -133,13 +133,22 @@ export async function sessionSection(): Promise<void> {
   const points = new Set([100, 200, RUNS])
   const elapsed = subjects.map(() => 0)
   const compacted = subjects[2] as Subject
+  let compactMs = 0
+  let compactCpu = 0
   for (let n = 1; n <= RUNS; n++) {
     const input = `Where is my order number ${n}? It was placed last week.`
     for (const [index, subject] of subjects.entries()) {
       const start = performance.now()
       const result = await subject.runtime.run(agent, input, { session: 'support' })
       if (subject.retention === 'prune') await subject.storage.runs.pruneCheckpoint(result.runId)
-      if (subject.retention === 'compact') await subject.storage.runs.compact(result.runId)
+      if (subject.retention === 'compact') {
+        const cpu = process.cpuUsage()
+        const started = performance.now()
+        await subject.storage.runs.compact(result.runId)
+        compactMs += performance.now() - started
+        const used = process.cpuUsage(cpu)
+        compactCpu += (used.user + used.system) / 1000
+      }
       elapsed[index] = (elapsed[index] as number) + performance.now() - start
     }
     if (!points.has(n)) continue
