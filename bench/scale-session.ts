@@ -164,6 +164,9 @@ export async function sessionSection(): Promise<void> {
       `  ${String(n).padStart(4)}   ${String(messages.length).padStart(8)}   ${(conversation / 1024).toFixed(0).padStart(9)} KB   ${cells.join('   ')}   ${elapsed.map((total) => (total / n).toFixed(2)).join(', ')} (VACUUM ${vacuumMs.toFixed(0)} ms)`,
     )
   }
+  console.log(
+    `  runs.compact: ${(compactMs / RUNS).toFixed(2)} ms per run (${(compactCpu / RUNS).toFixed(2)} ms of CPU), load average ${loadavg()[0]?.toFixed(1)}`,
+  )
   for (const subject of subjects) {
     console.log(
       `  after ${RUNS} runs, ${subject.name}${subject === compacted ? ' and VACUUM' : ''}:\n${breakdown(subject.path)}`,

@@ -357,7 +357,7 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
       if (!archived && records.length > 0) {
         const keys = records.map((record) => record.key)
         const events = eventsOf(runId, decoded, 0, keys)
-        const archive = archiveEvents(events)
+        const archive = await archiveEvents(events)
         const key = compositeKey(runId, `a${archive.last}`)
         // the archive first, then the records it replaces: one atomic write, the log is never empty
         operations.push({

@@ -50,9 +50,9 @@ function runLog(runId: string): RunEvent[] {
 }
 
 describe('archived event logs (run-event format 3)', () => {
-  it('read back exactly the events archived, in a fraction of their JSON', () => {
+  it('read back exactly the events archived, in a fraction of their JSON', async () => {
     const events = runLog('r1')
-    const archive = archiveEvents(events)
+    const archive = await archiveEvents(events)
     expect(archive).toMatchObject({ version: 3, seq: 1, last: 13, count: 13, codec: 'deflate-raw/events-1' })
     expect(unarchiveEvents('r1', archive, 'k')).toEqual(events)
     const json = JSON.stringify(events).length
@@ -62,16 +62,16 @@ describe('archived event logs (run-event format 3)', () => {
     expect(archive.data.length).toBeLessThan(plain.length * 0.75)
   })
 
-  it('keep strings JSON cannot carry raw and odd seqs and times', () => {
+  it('keep strings JSON cannot carry raw and odd seqs and times', async () => {
     const events = [
       { type: 'custom', name: 'n', data: 'nul \u0000 lone \udc00 🚀', runId: 'r', seq: 3, time: 1.5 },
       { type: 'custom', name: 'n', runId: 'r', seq: 9, time: 2 },
     ] as unknown as RunEvent[]
-    expect(unarchiveEvents('r', archiveEvents(events), 'k')).toEqual(events)
+    expect(unarchiveEvents('r', await archiveEvents(events), 'k')).toEqual(events)
   })
 
-  it('refuse a damaged archive or an unknown codec with a StoredDataError naming the record', () => {
-    const archive = archiveEvents(runLog('r1'))
+  it('refuse a damaged archive or an unknown codec with a StoredDataError naming the record', async () => {
+    const archive = await archiveEvents(runLog('r1'))
     const damaged = { ...archive, data: `AAAA${archive.data.slice(8)}` }
     expect(() => unarchiveEvents('r1', damaged, '2:r13:a13')).toThrow(StoredDataError)
     expect(() => unarchiveEvents('r1', damaged, '2:r13:a13')).toThrow(/run-event "2:r13:a13" is unreadable/)

@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import { promisify } from 'node:util'
+import { deflateRaw, inflateRawSync } from 'node:zlib'
 import type { RunEvent } from '../../events/run-event.js'
 import { StoredDataError } from '../storage-errors.js'
 import { type CompactEvents, compactEvents, expandEvents } from './event-batch.js'
@@ -38,11 +39,16 @@ export interface ArchivedEvents {
   data: string
 }
 
-/** The archive of `events` (in increasing `seq` order, at least one). */
-export function archiveEvents(events: readonly RunEvent[]): ArchivedEvents {
+const deflate = promisify(deflateRaw)
+
+/**
+ * The archive of `events` (in increasing `seq` order, at least one). Deflates on libuv's thread
+ * pool: a long log does not block the event loop (1.6 MB of JSON: about 75 ms of deflate).
+ */
+export async function archiveEvents(events: readonly RunEvent[]): Promise<ArchivedEvents> {
   const { version: _version, ...batch } = compactEvents(events)
   const dictionary = DICTIONARIES[ARCHIVE_CODEC] as Buffer
-  const compressed = deflateRawSync(JSON.stringify(batch), { level: 9, memLevel: 9, dictionary })
+  const compressed = await deflate(JSON.stringify(batch), { level: 6, memLevel: 9, dictionary })
   return {
     version: 3,
     seq: (events[0] as RunEvent).seq,
