@@ -359,7 +359,9 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
         const events = eventsOf(runId, decoded, 0, keys)
         const archive = await archiveEvents(events)
         const key = compositeKey(runId, `a${archive.last}`)
-        // the archive first, then the records it replaces: one atomic write, the log is never empty
+        // The archive first, then the records it replaces: one atomic write, the log is never
+        // empty. It overwrites an archive of the same last seq: it holds all that one held, and
+        // events appended since inside its range (a gap filled late).
         operations.push({
           type: 'put',
           collection: 'run-event',
@@ -367,7 +369,6 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
           group: runId,
           order: archive.last,
           data: archive as unknown as JsonObject,
-          ifAbsent: true,
         })
         for (const old of keys) {
           if (old !== key) operations.push({ type: 'delete', collection: 'run-event', key: old })

@@ -79,6 +79,19 @@ export function retentionTests({ describe, it }: SuiteContext): void {
       assert.equal(await storage.runs.compact('r'), true)
       assert.equal((await driverOf(storage).list('run-event', { group: 'r' })).length, 1)
       assert.deepEqual(await storage.runs.readEvents('r'), [...before, ...logOf('r', 24, 24)])
+      // an event filling a gap inside the archived range is kept too
+      await storage.runs.save({
+        runId: 'gap',
+        agentName: 'planner',
+        status: 'completed',
+        snapshot: { version: 1 },
+        events: [...logOf('gap', 1, 2), ...logOf('gap', 4, 5)],
+      })
+      assert.equal(await storage.runs.compact('gap'), true)
+      await storage.runs.appendEvents('gap', logOf('gap', 3, 3))
+      assert.equal(await storage.runs.compact('gap'), true)
+      assert.deepEqual(await storage.runs.readEvents('gap'), logOf('gap', 1, 5))
+      assert.equal((await driverOf(storage).list('run-event', { group: 'gap' })).length, 1)
       // delete still removes everything
       assert.equal(await storage.runs.delete('r'), true)
       assert.deepEqual(await storage.runs.readEvents('r'), [])
