@@ -189,6 +189,9 @@ export async function sessionSection(): Promise<void> {
     sameShape(await (subjects[0] as Subject).storage.runs.readEvents(kept?.runId ?? ''))
   )
     throw new Error('a compacted run lost events')
+  const keptMessages = JSON.stringify(await (subjects[0] as Subject).storage.sessions.messages('support'))
+  if (JSON.stringify(await compacted.storage.sessions.messages('support')) !== keptMessages)
+    throw new Error('compaction changed the session')
   // what the conversation alone takes: the same database once every run's record and log are deleted
   const keptSubject = subjects[0] as Subject
   for (;;) {
