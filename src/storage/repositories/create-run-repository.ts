@@ -14,9 +14,9 @@ import {
   type SaveRunInput,
 } from '../run-repository.js'
 import type { StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
-import { archiveEvents } from './event-archive.js'
 import { eventBatchOperation, eventOperations, eventsOf, type StoredEvents } from './event-records.js'
 import { readPage } from './list-pages.js'
+import { compactRun, pruneCheckpoint } from './run-retention.js'
 import { appendOperations, checkMessages } from './session-records.js'
 import {
   commitOrThrow,
@@ -68,24 +68,6 @@ export function runIndexes(run: Pick<StoredRun, 'status' | 'agentName' | 'sessio
   const values = [`s:${run.status}`, `a:${run.status}:${run.agentName}`]
   if (run.sessionId !== undefined) values.push(`x:${run.sessionId}`)
   return values
-}
-
-/** Throws unless the run is completed, failed or cancelled (what retention may touch). */
-async function requireFinished(run: StoredRecord, field: string): Promise<void> {
-  const { status } = await decodeRecord<StoredRun>(run)
-  if (status !== 'completed' && status !== 'failed' && status !== 'cancelled') {
-    throw new ConfigError({
-      message: `${field}: run "${run.key}" is ${status}; only a completed, failed or cancelled run can be pruned or compacted (a paused or running run still needs its checkpoint to resume).`,
-    })
-  }
-}
-
-/** Deletes a run's checkpoint and its parts. */
-function dropCheckpoint(runId: string): WriteOperation[] {
-  return [
-    { type: 'delete', collection: 'run-checkpoint', key: runId },
-    { type: 'deleteGroup', collection: 'run-part', group: runId },
-  ]
 }
 
 function optionalId(value: unknown, field: string): string | undefined {
@@ -322,60 +304,11 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
     },
 
     async pruneCheckpoint(runId) {
-      requireId(runId, 'runs.pruneCheckpoint: runId')
-      const [run, checkpoint] = await Promise.all([
-        driver.get('run', runId),
-        driver.get('run-checkpoint', runId),
-      ])
-      if (run === null || checkpoint === null) return false
-      await requireFinished(run, 'runs.pruneCheckpoint')
-      // Guarded by the run's revision: a run resumed meanwhile keeps its checkpoint.
-      await commitOrThrow(driver, [
-        { type: 'check', collection: 'run', key: runId, expectedRevision: run.revision },
-        ...dropCheckpoint(runId),
-      ])
-      return true
+      return pruneCheckpoint(driver, requireId(runId, 'runs.pruneCheckpoint: runId'))
     },
 
     async compact(runId) {
-      requireId(runId, 'runs.compact: runId')
-      const run = await driver.get('run', runId)
-      if (run === null) return false
-      await requireFinished(run, 'runs.compact')
-      const [checkpoint, records] = await Promise.all([
-        driver.get('run-checkpoint', runId),
-        driver.list('run-event', { group: runId }),
-      ])
-      const decoded = await decodeRecords<StoredEvents>(records)
-      const archived = records.length === 1 && decoded[0]?.version === 3
-      if (checkpoint === null && (archived || records.length === 0)) return false
-      // Guarded by the run's revision: a run resumed meanwhile keeps its checkpoint and its log.
-      const operations: WriteOperation[] = [
-        { type: 'check', collection: 'run', key: runId, expectedRevision: run.revision },
-        ...dropCheckpoint(runId),
-      ]
-      if (!archived && records.length > 0) {
-        const keys = records.map((record) => record.key)
-        const events = eventsOf(runId, decoded, 0, keys)
-        const archive = await archiveEvents(events)
-        const key = compositeKey(runId, `a${archive.last}`)
-        // The archive first, then the records it replaces: one atomic write, the log is never
-        // empty. It overwrites an archive of the same last seq: it holds all that one held, and
-        // events appended since inside its range (a gap filled late).
-        operations.push({
-          type: 'put',
-          collection: 'run-event',
-          key,
-          group: runId,
-          order: archive.last,
-          data: archive as unknown as JsonObject,
-        })
-        for (const old of keys) {
-          if (old !== key) operations.push({ type: 'delete', collection: 'run-event', key: old })
-        }
-      }
-      await commitOrThrow(driver, operations)
-      return true
+      return compactRun(driver, requireId(runId, 'runs.compact: runId'))
     },
 
     async delete(runId) {
