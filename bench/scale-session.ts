@@ -2,15 +2,17 @@
  * How a conversation in a session scales in storage (issue 21): RUNS (default 500) durable runs on
  * one session, each adding 4 messages (the user's question, a tool call, its result, the answer),
  * on SQLite. Prints the database size against the conversation's own size (the JSON of the
- * session's messages) at 100, 200 and RUNS runs, for two databases fed the same runs: one keeping
- * everything, one with the documented retention policy (a finished run's checkpoint pruned with
- * `runs.pruneCheckpoint` once it has ended; its record and event log stay). The target is at most
- * 3x after 500 runs. Then where the bytes are (tables and indexes, from SQLite's dbstat).
+ * session's messages) at 100, 200 and RUNS runs, for three databases fed the same runs: one keeping
+ * everything, one whose finished runs' checkpoints are pruned (`runs.pruneCheckpoint`), and one
+ * with the documented retention policy: each finished run compacted (`runs.compact`: checkpoint
+ * dropped, event log archived in one compressed record), and a `VACUUM` at each measuring point
+ * (sizes before and after it). The target is at most 3x after 500 runs. Then where the bytes are
+ * (tables and indexes, from SQLite's dbstat).
  *
  * Section `session` of bench/scale.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Agent, type Model, type ModelStreamPart, Runtime, type Storage, tool } from 'agentloop'
 import { createSqliteStorage } from 'agentloop/sqlite'
@@ -91,76 +93,116 @@ function breakdown(path: string): string {
   ].join('\n')
 }
 
+type Retention = 'none' | 'prune' | 'compact'
+
 interface Subject {
   name: string
   path: string
   storage: Storage
   runtime: Runtime
-  prune: boolean
+  retention: Retention
 }
+
+function vacuum(path: string): void {
+  const db = new Database(path)
+  db.exec('VACUUM')
+  db.close()
+}
+
+const cell = (bytes: number, conversation: number) =>
+  `${(bytes / 1024).toFixed(0).padStart(5)} KB ${(bytes / conversation).toFixed(2).padStart(6)}x`
 
 /** Prints the session-size curves. */
 export async function sessionSection(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'agentloop-bench-session-'))
-  const subjects: Subject[] = [
-    { name: 'everything kept', prune: false },
-    { name: 'checkpoints pruned', prune: true },
-  ].map(({ name, prune }) => {
-    const path = join(dir, `${prune ? 'pruned' : 'kept'}.sqlite`)
+  const subjects: Subject[] = (
+    [
+      ['everything kept', 'none'],
+      ['checkpoints pruned', 'prune'],
+      ['runs compacted', 'compact'],
+    ] as const
+  ).map(([name, retention]) => {
+    const path = join(dir, `${retention}.sqlite`)
     const storage = createSqliteStorage({ path, synchronous: 'NORMAL' })
-    return { name, path, storage, runtime: new Runtime({ storage, agents: [agent] }), prune }
+    return { name, path, storage, runtime: new Runtime({ storage, agents: [agent] }), retention }
   })
   console.log(`\n${RUNS} durable runs on one session, +4 messages each, on SQLite (synchronous=NORMAL):`)
   console.log(
-    '  runs   messages   conversation   everything kept       checkpoints pruned    ms/run (kept, pruned)',
+    '  runs   messages   conversation   everything kept     checkpoints pruned  compacted           compacted + VACUUM  ms/run (kept, pruned, compacted)',
   )
   const points = new Set([100, 200, RUNS])
   const elapsed = subjects.map(() => 0)
+  const compacted = subjects[2] as Subject
+  let compactMs = 0
+  let compactCpu = 0
   for (let n = 1; n <= RUNS; n++) {
     const input = `Where is my order number ${n}? It was placed last week.`
     for (const [index, subject] of subjects.entries()) {
       const start = performance.now()
       const result = await subject.runtime.run(agent, input, { session: 'support' })
-      if (subject.prune) await subject.storage.runs.pruneCheckpoint(result.runId)
+      if (subject.retention === 'prune') await subject.storage.runs.pruneCheckpoint(result.runId)
+      if (subject.retention === 'compact') {
+        const cpu = process.cpuUsage()
+        const started = performance.now()
+        await subject.storage.runs.compact(result.runId)
+        compactMs += performance.now() - started
+        const used = process.cpuUsage(cpu)
+        compactCpu += (used.user + used.system) / 1000
+      }
       elapsed[index] = (elapsed[index] as number) + performance.now() - start
     }
     if (!points.has(n)) continue
     const messages = await (subjects[0] as Subject).storage.sessions.messages('support')
     const conversation = JSON.stringify(messages).length
-    const cells = subjects.map((subject) => {
-      const bytes = databaseBytes(subject.path)
-      return `${(bytes / 1024).toFixed(0).padStart(6)} KB ${(bytes / conversation).toFixed(2).padStart(6)}x`
-    })
+    const cells = subjects.map((subject) => cell(databaseBytes(subject.path), conversation))
+    // the policy's periodic VACUUM (the storage's own connection is idle between runs)
+    const vacuumStart = performance.now()
+    vacuum(compacted.path)
+    const vacuumMs = performance.now() - vacuumStart
+    cells.push(cell(databaseBytes(compacted.path), conversation))
     console.log(
-      `  ${String(n).padStart(4)}   ${String(messages.length).padStart(8)}   ${(conversation / 1024).toFixed(0).padStart(9)} KB   ${cells.join('     ')}     ${elapsed.map((total) => (total / n).toFixed(2)).join(', ')}`,
+      `  ${String(n).padStart(4)}   ${String(messages.length).padStart(8)}   ${(conversation / 1024).toFixed(0).padStart(9)} KB   ${cells.join('   ')}   ${elapsed.map((total) => (total / n).toFixed(2)).join(', ')} (VACUUM ${vacuumMs.toFixed(0)} ms)`,
     )
   }
+  console.log(
+    `  runs.compact: ${(compactMs / RUNS).toFixed(2)} ms per run (${(compactCpu / RUNS).toFixed(2)} ms of CPU), load average ${loadavg()[0]?.toFixed(1)}`,
+  )
   for (const subject of subjects) {
-    console.log(`  after ${RUNS} runs, ${subject.name}:\n${breakdown(subject.path)}`)
+    console.log(
+      `  after ${RUNS} runs, ${subject.name}${subject === compacted ? ' and VACUUM' : ''}:\n${breakdown(subject.path)}`,
+    )
   }
-  // pruning leaves holes in the pages it emptied; VACUUM rewrites the file without them
   const pruned = subjects[1] as Subject
   const finalConversation = JSON.stringify(await pruned.storage.sessions.messages('support')).length
-  const vacuum = new Database(pruned.path)
-  vacuum.exec('VACUUM')
-  vacuum.close()
-  const compacted = databaseBytes(pruned.path)
+  vacuum(pruned.path)
+  const prunedCompacted = databaseBytes(pruned.path)
   console.log(
-    `  checkpoints pruned, then VACUUM: ${(compacted / 1024).toFixed(0)} KB, ${(compacted / finalConversation).toFixed(2)}x its conversation`,
+    `  checkpoints pruned, then VACUUM: ${(prunedCompacted / 1024).toFixed(0)} KB, ${(prunedCompacted / finalConversation).toFixed(2)}x its conversation`,
   )
+  // the compacted runs still give back their whole event logs
+  const [last] = await compacted.storage.runs.list({ sessionId: 'support', limit: 1 })
+  const [kept] = await (subjects[0] as Subject).storage.runs.list({ sessionId: 'support', limit: 1 })
+  const sameShape = (events: { type: string }[]) => events.map((event) => event.type).join()
+  const lastEvents = await compacted.storage.runs.readEvents(last?.runId ?? '')
+  if (
+    sameShape(lastEvents) !==
+    sameShape(await (subjects[0] as Subject).storage.runs.readEvents(kept?.runId ?? ''))
+  )
+    throw new Error('a compacted run lost events')
+  const keptMessages = JSON.stringify(await (subjects[0] as Subject).storage.sessions.messages('support'))
+  if (JSON.stringify(await compacted.storage.sessions.messages('support')) !== keptMessages)
+    throw new Error('compaction changed the session')
   // what the conversation alone takes: the same database once every run's record and log are deleted
-  const kept = subjects[0] as Subject
+  const keptSubject = subjects[0] as Subject
   for (;;) {
-    const runs = await kept.storage.runs.list({ sessionId: 'support', kind: 'all', limit: 100 })
+    const runs = await keptSubject.storage.runs.list({ sessionId: 'support', kind: 'all', limit: 100 })
     if (runs.length === 0) break
-    for (const run of runs) await kept.storage.runs.delete(run.runId)
+    for (const run of runs) await keptSubject.storage.runs.delete(run.runId)
   }
-  const conversation = JSON.stringify(await kept.storage.sessions.messages('support')).length
-  const alone = databaseBytes(kept.path)
-  const keptDb = new Database(kept.path)
-  keptDb.exec('VACUUM')
-  keptDb.close()
-  const aloneCompacted = databaseBytes(kept.path)
+  const conversation = JSON.stringify(await keptSubject.storage.sessions.messages('support')).length
+  const alone = databaseBytes(keptSubject.path)
+  vacuum(keptSubject.path)
+  const aloneCompacted = databaseBytes(keptSubject.path)
   console.log(
     `  the session alone (runs deleted): ${(alone / 1024).toFixed(0)} KB, ${(alone / conversation).toFixed(2)}x its conversation; after VACUUM ${(aloneCompacted / 1024).toFixed(0)} KB, ${(aloneCompacted / conversation).toFixed(2)}x`,
   )

@@ -15,9 +15,9 @@ export const STORAGE_FORMAT_VERSION = 1
 
 /**
  * Collections written in a later format than `STORAGE_FORMAT_VERSION`: `run-event` 2 is the compact
- * event batch. Their schema reads every version up to this one.
+ * event batch, 3 a finished run's archived log; `session-message` 2 leaves out the ids its key holds. Their schema reads every version up to this one.
  */
-const LATEST_VERSIONS: Record<string, number> = { 'run-event': 2 }
+const LATEST_VERSIONS: Record<string, number> = { 'run-event': 3, 'session-message': 2 }
 
 /**
  * Upgrades from each older version to the next, by collection: `upgrades.run[1]` would turn a

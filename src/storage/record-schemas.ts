@@ -1,5 +1,5 @@
 /**
- * The zod schemas of every stored record (format version 1; `run-event` also 2). Loaded on demand by `record-codec.ts`
+ * The zod schemas of every stored record (format version 1; `run-event` also 2 and 3). Loaded on demand by `record-codec.ts`
  * (the first read of a record), so importing agentloop does not load zod.
  *
  * @module
@@ -55,6 +55,15 @@ export const recordSchemas: Record<string, z.ZodType> = {
       at: z.array(timestamp).optional(),
       seqs: z.array(z.number().int().min(1)).optional(),
     }),
+    // a finished run's whole log, compressed by runs.compact (repositories/event-archive.ts)
+    z.object({
+      version: z.literal(3),
+      seq: z.number().int().min(1),
+      last: z.number().int().min(1),
+      count: z.number().int().min(1),
+      codec: z.string(),
+      data: z.string(),
+    }),
   ]),
   session: z.object({
     version: z.literal(1),
@@ -73,13 +82,17 @@ export const recordSchemas: Record<string, z.ZodType> = {
     headId: id.nullable(),
     forkedFrom: z.object({ branchId: id, messageId: id }).optional(),
   }),
-  'session-message': z.object({
-    version: z.literal(1),
-    sessionId: id,
-    id,
-    parentId: id.nullable(),
-    message: Message,
-  }),
+  // format 2 leaves out the session and the message id (the record's group and key hold them)
+  'session-message': z.union([
+    z.object({
+      version: z.literal(1),
+      sessionId: id,
+      id,
+      parentId: id.nullable(),
+      message: Message,
+    }),
+    z.object({ version: z.literal(2), parentId: id.nullable(), message: Message }),
+  ]),
   memory: z.object({
     version: z.literal(1),
     scope: memoryScope,

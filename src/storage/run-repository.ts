@@ -166,6 +166,15 @@ export interface RunRepository {
    * pruned run can no longer be resumed. Only `delete` removes the event log.
    */
   pruneCheckpoint(runId: string): Promise<boolean>
+  /**
+   * Retention of a finished run (completed, failed or cancelled): drops its checkpoint (snapshot
+   * and parts) as `pruneCheckpoint` does, and rewrites its event log as one compressed archive
+   * record. `readEvents` and `lastEventSeq` answer exactly as before; the run's record stays. A
+   * compacted run can no longer be resumed. False when there was nothing left to do (no
+   * checkpoint, and the log already archived or empty). Compressing costs CPU here, once per run,
+   * never on the checkpoint path.
+   */
+  compact(runId: string): Promise<boolean>
   /** Deletes the run, its checkpoint and its events; false when it did not exist. */
   delete(runId: string): Promise<boolean>
 }

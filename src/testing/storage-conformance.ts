@@ -18,6 +18,7 @@ import { generalTests } from './storage-conformance/general-tests.js'
 import { knowledgeTests } from './storage-conformance/knowledge-tests.js'
 import { listingTests } from './storage-conformance/listing-tests.js'
 import { memoryTests } from './storage-conformance/memory-tests.js'
+import { retentionTests } from './storage-conformance/retention-tests.js'
 import { runTests } from './storage-conformance/run-tests.js'
 import { sessionTests } from './storage-conformance/session-tests.js'
 import type { StorageFixture, SuiteContext, TestApi } from './storage-conformance/suite-context.js'
@@ -71,6 +72,7 @@ export async function storageConformance(options: StorageConformanceOptions): Pr
       fixtures: options.fixtures ?? [],
     }
     runTests(context)
+    retentionTests(context)
     sessionTests(context)
     memoryTests(context)
     taskTests(context)

@@ -16,6 +16,7 @@ import {
 import type { StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
 import { eventBatchOperation, eventOperations, eventsOf, type StoredEvents } from './event-records.js'
 import { readPage } from './list-pages.js'
+import { compactRun, pruneCheckpoint } from './run-retention.js'
 import { appendOperations, checkMessages } from './session-records.js'
 import {
   commitOrThrow,
@@ -285,7 +286,12 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
         // Each record listed holds at least one event after `afterSeq`.
         ...(limit === undefined ? {} : { limit }),
       })
-      const events = eventsOf(runId, await decodeRecords<StoredEvents>(records), afterSeq)
+      const events = eventsOf(
+        runId,
+        await decodeRecords<StoredEvents>(records),
+        afterSeq,
+        records.map((record) => record.key),
+      )
       return limit === undefined ? events : events.slice(0, limit)
     },
 
@@ -296,25 +302,11 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
     },
 
     async pruneCheckpoint(runId) {
-      requireId(runId, 'runs.pruneCheckpoint: runId')
-      const [run, checkpoint] = await Promise.all([
-        driver.get('run', runId),
-        driver.get('run-checkpoint', runId),
-      ])
-      if (run === null || checkpoint === null) return false
-      const { status } = await decodeRecord<StoredRun>(run)
-      if (status !== 'completed' && status !== 'failed' && status !== 'cancelled') {
-        throw new ConfigError({
-          message: `runs.pruneCheckpoint: run "${runId}" is ${status}; only a completed, failed or cancelled run's checkpoint can be pruned (a paused or running run still needs it to resume).`,
-        })
-      }
-      // Guarded by the run's revision: a run resumed meanwhile keeps its checkpoint.
-      await commitOrThrow(driver, [
-        { type: 'check', collection: 'run', key: runId, expectedRevision: run.revision },
-        { type: 'delete', collection: 'run-checkpoint', key: runId },
-        { type: 'deleteGroup', collection: 'run-part', group: runId },
-      ])
-      return true
+      return pruneCheckpoint(driver, requireId(runId, 'runs.pruneCheckpoint: runId'))
+    },
+
+    async compact(runId) {
+      return compactRun(driver, requireId(runId, 'runs.compact: runId'))
     },
 
     async delete(runId) {

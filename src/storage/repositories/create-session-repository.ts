@@ -1,6 +1,5 @@
 import { ConfigError } from '../../errors/errors.js'
 import type { Message } from '../../messages/message.js'
-import type { JsonObject } from '../../util/json.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
 import type {
   Branch,
@@ -12,7 +11,7 @@ import type {
   SessionRepository,
 } from '../session-repository.js'
 import { RecordNotFoundError } from '../storage-errors.js'
-import type { PutOperation, StoreDriver, StoredRecord } from '../store-driver.js'
+import type { StoreDriver, StoredRecord } from '../store-driver.js'
 import { readPage } from './list-pages.js'
 import {
   appendOperations,
@@ -21,11 +20,13 @@ import {
   chain,
   checkMessages,
   MAIN,
+  messagePut,
   type StoredBranch,
   type StoredMessage,
   type StoredSession,
   sessionPut,
   toBranch,
+  toEntry,
   toSession,
 } from './session-records.js'
 import {
@@ -84,7 +85,7 @@ export function createSessionRepository(driver: StoreDriver): SessionRepository 
         message: `Session "${sessionId}" has no message "${messageId}". Take ids from sessions.entries().`,
       })
     }
-    return decodeRecord<StoredMessage>(record)
+    return toEntry(record, await decodeRecord<StoredMessage>(record))
   }
 
   async function entriesOf(
@@ -113,7 +114,7 @@ export function createSessionRepository(driver: StoreDriver): SessionRepository 
   async function branchOff(
     sessionId: string,
     messageId: string,
-    parentOf: (original: StoredMessage) => string | null,
+    parentOf: (original: SessionEntry) => string | null,
     messages: readonly Message[],
   ): Promise<Branch> {
     return retryOnConflict(async () => {
@@ -327,24 +328,7 @@ export function createSessionRepository(driver: StoreDriver): SessionRepository 
         [
           sessionPut(forked, now, null),
           branchPut({ version: 1, sessionId: newSessionId, branchId: MAIN, headId }, now, null),
-          ...path.map(
-            (entry): PutOperation => ({
-              type: 'put',
-              collection: 'session-message',
-              key: compositeKey(newSessionId, entry.id),
-              group: newSessionId,
-              order: now,
-              data: {
-                version: 1,
-                sessionId: newSessionId,
-                id: entry.id,
-                parentId: entry.parentId,
-                message: entry.message,
-              } as unknown as JsonObject,
-              expectedRevision: null,
-              parent: entry.parentId === null ? null : compositeKey(newSessionId, entry.parentId),
-            }),
-          ),
+          ...path.map((entry) => messagePut(newSessionId, entry.id, entry.parentId, entry.message, now)),
         ],
         now,
       )

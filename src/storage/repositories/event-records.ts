@@ -3,7 +3,8 @@
  * on SQL backends), in a compact form (format 2 of `run-event`): what every event of the batch
  * repeats is written once. The run id is the record's group, `seq` counts up from the first one,
  * and `time` is kept as offsets from the first event's. Reading restores the events exactly as
- * they were written. Records of format 1 (one event, or a batch of whole events) are still read.
+ * they were written. Records of format 1 (one event, or a batch of whole events) are still read,
+ * and so is a finished run's archived log (format 3, `event-archive.ts`).
  *
  * @module
  */
@@ -11,32 +12,23 @@ import { ConfigError } from '../../errors/errors.js'
 import type { RunEvent } from '../../events/run-event.js'
 import type { JsonObject } from '../../util/json.js'
 import type { WriteOperation } from '../store-driver.js'
+import { type ArchivedEvents, unarchiveEvents } from './event-archive.js'
+import { type CompactEvents, compactEvents, expandEvents } from './event-batch.js'
 import { compositeKey } from './shared.js'
 
-/** A batch of events in format 2: the fields each event repeats are written once. */
-export interface CompactEvents {
-  version: 2
-  /** The first event's `seq`; the others follow it one by one, unless `seqs` is given. */
-  seq: number
-  /** The first event's `time`. */
-  time: number
-  /** The events without `runId`, `seq` and `time`. */
-  events: JsonObject[]
-  /** Each event's `time` minus the first's (integers), when they are not all the same. */
-  dt?: number[]
-  /** Each event's `time`, when they are not all integers (an offset could round). */
-  at?: number[]
-  /** Each event's `seq`, when they do not count up one by one. */
-  seqs?: number[]
-}
+export { type CompactEvents, compactEvents, expandEvents }
 
-/** A stored event record: one event or a batch (format 1), or a compact batch (format 2). */
+/**
+ * A stored event record: one event or a batch (format 1), a compact batch (format 2), or a
+ * finished run's whole log, compressed (format 3, `event-archive.ts`).
+ */
 export type StoredEvents =
   | { version: 1; event: RunEvent }
   | { version: 1; events: RunEvent[] }
   | CompactEvents
+  | ArchivedEvents
 
-function eventKey(runId: string, seq: number): string {
+export function eventKey(runId: string, seq: number): string {
   return compositeKey(runId, String(seq))
 }
 
@@ -69,46 +61,6 @@ export function eventOperations(runId: string, events: readonly RunEvent[], fiel
     data: { version: 1, event: event as unknown as JsonObject },
     ifAbsent: true,
   }))
-}
-
-/** The compact form of a batch (in increasing `seq` order, checked by the caller). */
-export function compactEvents(events: readonly RunEvent[]): CompactEvents {
-  const first = events[0] as RunEvent
-  const stripped: JsonObject[] = []
-  let consecutive = true
-  let sameTime = true
-  let integerTimes = true
-  for (let index = 0; index < events.length; index++) {
-    const event = events[index] as RunEvent
-    // A copy without the three stamped fields (a loop: object rest is slow in V8).
-    const copy: Record<string, unknown> = {}
-    const fields = event as unknown as Record<string, unknown>
-    for (const key in fields) {
-      if (key !== 'runId' && key !== 'seq' && key !== 'time') copy[key] = fields[key]
-    }
-    stripped.push(copy as JsonObject)
-    if (event.seq !== first.seq + index) consecutive = false
-    if (event.time !== first.time) sameTime = false
-    if (!Number.isSafeInteger(event.time)) integerTimes = false
-  }
-  const batch: CompactEvents = { version: 2, seq: first.seq, time: first.time, events: stripped }
-  if (!sameTime) {
-    if (integerTimes) batch.dt = events.map((event) => event.time - first.time)
-    else batch.at = events.map((event) => event.time)
-  }
-  if (!consecutive) batch.seqs = events.map((event) => event.seq)
-  return batch
-}
-
-/** The events of a compact batch, as they were written. */
-export function expandEvents(runId: string, batch: CompactEvents): RunEvent[] {
-  return batch.events.map((stripped, index) => {
-    const event = { ...stripped } as unknown as RunEvent
-    event.runId = runId
-    event.seq = batch.seqs?.[index] ?? batch.seq + index
-    event.time = batch.at?.[index] ?? batch.time + (batch.dt?.[index] ?? 0)
-    return event
-  })
 }
 
 /**
@@ -144,13 +96,27 @@ export function eventBatchOperation(
   }
 }
 
-/** The events of decoded records, in `seq` order, each `seq` once, those after `afterSeq` only. */
-export function eventsOf(runId: string, decoded: readonly StoredEvents[], afterSeq: number): RunEvent[] {
+/** The events of one decoded record (`key` names it in errors). */
+function recordEvents(runId: string, data: StoredEvents, key: string): RunEvent[] {
+  if (data.version === 3) return unarchiveEvents(runId, data, key)
+  if (data.version === 2) return expandEvents(runId, data)
+  return 'event' in data ? [data.event] : data.events
+}
+
+/**
+ * The events of decoded records (`keys`: their keys, for errors), in `seq` order, each `seq` once,
+ * those after `afterSeq` only.
+ */
+export function eventsOf(
+  runId: string,
+  decoded: readonly StoredEvents[],
+  afterSeq: number,
+  keys: readonly string[] = [],
+): RunEvent[] {
   const events: RunEvent[] = []
   let sorted = true
-  for (const data of decoded) {
-    const batch =
-      data.version === 2 ? expandEvents(runId, data) : 'event' in data ? [data.event] : data.events
+  for (const [index, data] of decoded.entries()) {
+    const batch = recordEvents(runId, data, keys[index] ?? runId)
     for (const event of batch) {
       if (event.seq <= afterSeq) continue
       if (events.length > 0 && event.seq <= (events.at(-1) as RunEvent).seq) sorted = false

@@ -10,9 +10,9 @@ import type { Message } from '../../messages/message.js'
 import type { JsonObject } from '../../util/json.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
 import type { Branch, Session, SessionEntry } from '../session-repository.js'
-import { RecordNotFoundError } from '../storage-errors.js'
+import { RecordNotFoundError, StoredDataError } from '../storage-errors.js'
 import type { PutOperation, StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
-import { compact, compositeKey, newId } from './shared.js'
+import { compact, compositeKey, newMessageId } from './shared.js'
 
 export interface StoredSession {
   version: 1
@@ -32,12 +32,59 @@ export interface StoredBranch {
   forkedFrom?: { branchId: string; messageId: string }
 }
 
-export interface StoredMessage {
-  version: 1
-  sessionId: string
-  id: string
-  parentId: string | null
-  message: Message
+/**
+ * A message record. Format 2 (written since) leaves out what the envelope already holds: the
+ * session (the record's group) and the message's id (the end of its key); format 1 repeated both.
+ */
+export type StoredMessage =
+  | { version: 1; sessionId: string; id: string; parentId: string | null; message: Message }
+  | { version: 2; parentId: string | null; message: Message }
+
+/** A message id, from the key of its record (`compositeKey(sessionId, id)`, the group being the session). */
+export function messageIdOf(record: Pick<StoredRecord, 'key' | 'group'>): string {
+  const prefix = `${record.group.length}:${record.group}`
+  const rest = record.key.startsWith(prefix) ? record.key.slice(prefix.length) : ''
+  const colon = rest.indexOf(':')
+  const id = rest.slice(colon + 1)
+  if (colon < 1 || String(id.length) !== rest.slice(0, colon) || id.length === 0) {
+    throw new StoredDataError({
+      message: `Stored session-message "${record.key}" is unreadable: its key is not the message id of a message of session "${record.group}". Repair or delete the record.`,
+      collection: 'session-message',
+      key: record.key,
+    })
+  }
+  return id
+}
+
+/** The entry a stored message is, whatever its format. */
+export function toEntry(record: StoredRecord, data: StoredMessage): SessionEntry {
+  return {
+    id: data.version === 1 ? data.id : messageIdOf(record),
+    parentId: data.parentId,
+    message: data.message,
+    createdAt: record.createdAt,
+  }
+}
+
+/** Writes one message (format 2) of a session. */
+export function messagePut(
+  sessionId: string,
+  id: string,
+  parentId: string | null,
+  message: Message,
+  now: number,
+): PutOperation {
+  const data: StoredMessage = { version: 2, parentId, message }
+  return {
+    type: 'put',
+    collection: 'session-message',
+    key: compositeKey(sessionId, id),
+    group: sessionId,
+    order: now,
+    data: data as unknown as JsonObject,
+    expectedRevision: null,
+    parent: parentId === null ? null : compositeKey(sessionId, parentId),
+  }
 }
 
 export const MAIN = 'main'
@@ -123,19 +170,9 @@ export function chain(sessionId: string, parentId: string | null, messages: read
   const operations: PutOperation[] = []
   let parent = parentId
   for (const message of messages) {
-    const id = newId()
+    const id = newMessageId()
     entries.push({ id, parentId: parent, message, createdAt: now })
-    const data: StoredMessage = { version: 1, sessionId, id, parentId: parent, message }
-    operations.push({
-      type: 'put',
-      collection: 'session-message',
-      key: compositeKey(sessionId, id),
-      group: sessionId,
-      order: now,
-      data: data as unknown as JsonObject,
-      expectedRevision: null,
-      parent: parent === null ? null : compositeKey(sessionId, parent),
-    })
+    operations.push(messagePut(sessionId, id, parent, message, now))
     parent = id
   }
   return { entries, operations, headId: parent }
@@ -148,7 +185,10 @@ export async function messageRecords(
 ): Promise<Map<string, StoredRecord>> {
   const records = await driver.list('session-message', { group: sessionId })
   const byId = new Map<string, StoredRecord>()
-  for (const record of records) byId.set(String(record.data.id), record)
+  for (const record of records) {
+    const id = record.data.version === 1 ? record.data.id : undefined
+    byId.set(typeof id === 'string' ? id : messageIdOf(record), record)
+  }
   return byId
 }
 
@@ -171,12 +211,7 @@ export async function branchPath(
   }
   chain.reverse()
   const decoded = await decodeRecords<StoredMessage>(chain)
-  return decoded.map((data, index) => ({
-    id: data.id,
-    parentId: data.parentId,
-    message: data.message,
-    createdAt: (chain[index] as StoredRecord).createdAt,
-  }))
+  return decoded.map((data, index) => toEntry(chain[index] as StoredRecord, data))
 }
 
 /** The path from the root to `headId`, decoded. */
@@ -197,12 +232,7 @@ export async function pathTo(
   }
   path.reverse()
   const decoded = await decodeRecords<StoredMessage>(path)
-  return decoded.map((data, index) => ({
-    id: data.id,
-    parentId: data.parentId,
-    message: data.message,
-    createdAt: (path[index] as StoredRecord).createdAt,
-  }))
+  return decoded.map((data, index) => toEntry(path[index] as StoredRecord, data))
 }
 
 /**

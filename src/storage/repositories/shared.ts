@@ -18,6 +18,39 @@ export function newId(): string {
   return globalThis.crypto.randomUUID()
 }
 
+let lastTime = 0
+let timePrefix = ''
+let sequence = 0
+const pool = new Uint8Array(4096)
+let poolIndex = pool.length
+
+/**
+ * A new message id: 16 characters, the time in base 36 (8, so ids of one process sort by creation
+ * and index pages fill in order), a counter within the millisecond (2) and 36 random bits (6).
+ * Shorter than a UUID because a message id is stored five times (its key, its index entries, the
+ * next message's parent link and parent id).
+ */
+export function newMessageId(): string {
+  const now = Date.now()
+  if (now === lastTime) sequence = (sequence + 1) % 1296
+  else {
+    lastTime = now
+    timePrefix = now.toString(36).padStart(8, '0')
+    sequence = 0
+  }
+  // random bytes drawn from a pool refilled 4 KB at a time: one getRandomValues call per id costs
+  // about 10 us, as much as the rest of a message's append
+  if (poolIndex + 6 > pool.length) {
+    globalThis.crypto.getRandomValues(pool)
+    poolIndex = 0
+  }
+  let id = timePrefix + (sequence < 36 ? '0' : '') + sequence.toString(36)
+  for (let index = 0; index < 6; index++) id += ALPHABET[(pool[poolIndex++] as number) & 63]
+  return id
+}
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_'
+
 /** Checks that an id given by the caller is a non-empty string. */
 export function requireId(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0) {
