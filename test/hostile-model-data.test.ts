@@ -71,8 +71,9 @@ describe.each(backends)('hostile model and tool data on $name', ({ skip, create 
         expect(String(toolMessages[0]?.content)).toMatch(/nested more than 1000 levels deep/)
         const stored = await storage.runs.load(result.runId)
         expect(stored?.record.status).toBe('completed')
-        // the conversation is stored incrementally: in the parts saved with the checkpoints
-        const contents = JSON.stringify(stored?.parts)
+        // the conversation is stored incrementally: in the parts saved with the checkpoints, and
+        // its newest small messages in the checkpoint's own tail (run state format 3)
+        const contents = JSON.stringify([stored?.parts, stored?.snapshot])
         expect(contents).toContain(JSON.stringify(hostile).slice(1, -1))
         const events = await storage.runs.readEvents(result.runId)
         expect(events.at(-1)?.type).toBe('run.end')
