@@ -5,12 +5,18 @@
  * follower covers (it reads the stored log on a gap, a drop or a quiet spell). Events published in
  * one tick for one run travel as one message.
  *
+ * A run's `run.end` also goes to the run's end channel, alone (with the run's result when the
+ * worker sends it along, up to 64 KiB of JSON): `runtime.wait` listens there, so a waiter receives
+ * one message per run, and is not a follower. Whether a run has followers (`watched`) is asked of
+ * Redis (`PUBSUB NUMSUB` of its event channel, at most once a second per run): a run nobody follows
+ * stores the events between its checkpoints with the next checkpoint rather than one write each.
+ *
  * @module
  */
 import type { Redis } from 'ioredis'
 import { ConfigError } from '../errors/errors.js'
-import type { RunEvent } from '../events/run-event.js'
-import type { ControlMessage, EventBus } from '../run/event-bus.js'
+import type { RunEndEvent, RunEvent } from '../events/run-event.js'
+import type { ControlMessage, EventBus, RunEndNotice } from '../run/event-bus.js'
 import { RedisClient } from '../storage/redis/ioredis-module.js'
 
 /** Options of {@link createRedisEventBus}. */
@@ -21,6 +27,20 @@ export interface RedisEventBusOptions {
   connection?: Redis
   /** The channel prefix (default `agentloop`): one per deployment, or per test. */
   prefix?: string
+}
+
+/** The largest result (as JSON) that travels with a `run.end` to its waiters; a larger one is read from storage. */
+export const MAX_END_RESULT_JSON = 65_536
+/** How long a run's follower count (`PUBSUB NUMSUB`) is trusted before it is asked again. */
+const WATCH_REFRESH_MS = 1000
+/** Runs whose follower count is remembered; the oldest are forgotten beyond this. */
+const MAX_WATCH_ENTRIES = 10_000
+
+/** A run's follower count as last read from Redis. */
+interface Followers {
+  count: number | undefined
+  at: number
+  asking: boolean
 }
 
 /** Creates the Redis event bus (`agentloop/redis`; needs the optional peer `ioredis`). */
@@ -35,13 +55,20 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
   const connect = () =>
     options.connection !== undefined ? options.connection.duplicate() : new RedisClient(options.url as string)
   const runChannel = (runId: string) => `${prefix}:run-events:${runId}`
+  const endChannel = (runId: string) => `${prefix}:run-end:${runId}`
+  const runPrefix = runChannel('')
+  const endPrefix = endChannel('')
   const controlChannel = `${prefix}:control`
   let publisher: Redis | undefined
   let subscriber: Redis | undefined
   const runs = new Map<string, Set<(event: RunEvent) => void>>()
+  const ends = new Map<string, Set<(notice: RunEndNotice) => void>>()
   const control = new Set<(message: ControlMessage) => void>()
+  const followers = new Map<string, Followers>()
   /** Events waiting for the end of the tick, by run. */
   let pending: Map<string, RunEvent[]> | undefined
+  /** End notices waiting for the end of the tick (after their run's events), as JSON, by run. */
+  let pendingEnds: Map<string, string> | undefined
 
   const subscriberOf = () => {
     if (subscriber === undefined) {
@@ -57,7 +84,15 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
           }
           return
         }
-        const runId = channel.slice(runChannel('').length)
+        if (channel.startsWith(endPrefix)) {
+          const listeners = ends.get(channel.slice(endPrefix.length))
+          if (listeners === undefined) return
+          const notice = parse(text) as RunEndNotice | undefined
+          if (notice?.event?.type !== 'run.end') return
+          for (const listener of listeners) listener(notice)
+          return
+        }
+        const runId = channel.slice(runPrefix.length)
         const listeners = runs.get(runId)
         if (listeners === undefined) return
         const events = parse(text)
@@ -76,19 +111,57 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
   }
   const flush = () => {
     const batch = pending
+    const endBatch = pendingEnds
     pending = undefined
+    pendingEnds = undefined
     if (batch === undefined) return
     const connection = publisherOf()
     for (const [runId, events] of batch) {
       connection.publish(runChannel(runId), JSON.stringify(events)).catch(() => {
         // Lost: subscribers find the events in the stored log.
       })
+      const end = endBatch?.get(runId)
+      if (end !== undefined) {
+        connection.publish(endChannel(runId), end).catch(() => {
+          // Lost: waiters read the stored status again (every 2 s).
+        })
+      }
     }
+  }
+  /** Asks Redis how many processes follow the run's events. */
+  const askFollowers = (runId: string, entry: Followers) => {
+    entry.asking = true
+    ;(publisherOf().pubsub('NUMSUB', runChannel(runId)) as Promise<unknown[]>)
+      .then((reply) => {
+        entry.count = Number(reply[1])
+        entry.at = Date.now()
+      })
+      .catch(() => {
+        // Unknown: the run counts as watched.
+      })
+      .finally(() => {
+        entry.asking = false
+      })
   }
 
   return {
     backend: 'redis',
-    publish(runId, events) {
+    watched(runId) {
+      if (runs.has(runId)) return true
+      let entry = followers.get(runId)
+      if (entry === undefined) {
+        if (followers.size >= MAX_WATCH_ENTRIES) {
+          const oldest = followers.keys().next().value
+          if (oldest !== undefined) followers.delete(oldest)
+        }
+        entry = { count: undefined, at: 0, asking: false }
+        followers.set(runId, entry)
+      }
+      if (!entry.asking && Date.now() - entry.at >= WATCH_REFRESH_MS) askFollowers(runId, entry)
+      // Not known yet: watched, so that a follower never waits for the next checkpoint.
+      return entry.count === undefined || entry.count > 0
+    },
+    publish(runId, events, end) {
       if (events.length === 0) return
       if (pending === undefined) {
         pending = new Map()
@@ -97,6 +170,12 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
       const list = pending.get(runId)
       if (list === undefined) pending.set(runId, [...events])
       else list.push(...events)
+      for (const event of events) {
+        if (event.type !== 'run.end') continue
+        followers.delete(runId)
+        pendingEnds ??= new Map()
+        pendingEnds.set(runId, endNotice(event, end))
+      }
     },
     async subscribe(runId, listener) {
       let listeners = runs.get(runId)
@@ -114,6 +193,22 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
         }
       }
     },
+    async subscribeEnd(runId, listener) {
+      let listeners = ends.get(runId)
+      if (listeners === undefined) {
+        listeners = new Set()
+        ends.set(runId, listeners)
+        await subscriberOf().subscribe(endChannel(runId))
+      }
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+        if (listeners.size === 0 && ends.get(runId) === listeners) {
+          ends.delete(runId)
+          subscriber?.unsubscribe(endChannel(runId)).catch(() => {})
+        }
+      }
+    },
     async publishControl(message) {
       await publisherOf().publish(controlChannel, JSON.stringify(message))
     },
@@ -127,12 +222,29 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
     async close() {
       flush()
       runs.clear()
+      ends.clear()
       control.clear()
+      followers.clear()
       await Promise.all([publisher?.quit().catch(() => {}), subscriber?.quit().catch(() => {})])
       publisher = undefined
       subscriber = undefined
     },
   }
+}
+
+/** A run's end notice as JSON: its `run.end`, and its result when given and its JSON is small enough. */
+export function endNotice(event: RunEndEvent, end: { result: unknown } | undefined): string {
+  const head = `{"event":${JSON.stringify(event)}`
+  if (end === undefined) return `${head}}`
+  let result: string | undefined
+  try {
+    result = JSON.stringify(end.result)
+  } catch {
+    result = undefined
+  }
+  return result === undefined || result.length > MAX_END_RESULT_JSON
+    ? `${head}}`
+    : `${head},"result":${result}}`
 }
 
 function parse(text: string): unknown {

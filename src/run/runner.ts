@@ -30,7 +30,7 @@ import type { JsonObject, JsonValue } from '../util/json.js'
 import type { RunObserver } from '../events/run-observer.js'
 import type { EventSink } from './checkpointer.js'
 import type { ControlMessage, EventBus, Unsubscribe } from './event-bus.js'
-import { awaitRunEnd } from './await-run-end.js'
+import { awaitRunEnd, type RunEnding } from './await-run-end.js'
 import { executeRunnable } from './execute-runnable.js'
 import { followRun } from './follow-run.js'
 import { toMessages } from './run-input.js'
@@ -330,10 +330,10 @@ export class Runner {
   }
 
   /**
-   * Waits for the run to end or pause, and returns its stored record and checkpoint. Throws
-   * `ConfigError` for an unknown run.
+   * Waits for the run to end or pause, and returns its stored record and checkpoint, or the result
+   * its worker sent with its `run.end` (see `awaitRunEnd`). Throws `ConfigError` for an unknown run.
    */
-  settle(runId: string): Promise<RunCheckpoint> {
+  settle(runId: string): Promise<RunEnding> {
     const { storage, bus } = this.#options
     return awaitRunEnd({ storage, bus, runId })
   }
@@ -583,8 +583,13 @@ export class Runner {
     // A run submitted here has no events yet (a cancel ends it instead of starting it); a queued run
     // may have some (a paused runnable answered with runtime.resume is queued again).
     const seq = submitted !== undefined ? 0 : await storage.runs.lastEventSeq(runId)
+    // An agent run's run.end waits for the run's result, to travel with it to the run's waiters
+    // (a bus with end channels): `wait` in another process then reads nothing back.
+    const holdEnd = entry.kind === 'agent' && bus.subscribeEnd !== undefined
+    let heldEnd: RunEvent | undefined
     const publish: EventSink = (event) => {
-      bus.publish(runId, [event])
+      if (holdEnd && event.type === 'run.end') heldEnd = event
+      else bus.publish(runId, [event])
       return undefined
     }
     // An agent run's events reach the observers in the runtime; a runnable's here.
@@ -594,17 +599,32 @@ export class Runner {
       ? this.#contexts.get(runId)
       : settings.context?.({ runId, name: entry.name, metadata: record.metadata })
     if (entry.kind === 'agent') {
-      const value = await this.#options.startAgent({
-        agent: entry.agent,
-        checkpoint,
-        seq,
-        context,
-        signal: local.controller.signal,
-        timeoutMs,
-        sink,
-        watched: bus.watched === undefined ? undefined : () => bus.watched?.(runId) === true,
-        willRetry,
-      })
+      // Asks the bus early whether anyone follows the run, so that the answer is in before its first event.
+      bus.watched?.(runId)
+      let value: unknown
+      try {
+        value = await this.#options.startAgent({
+          agent: entry.agent,
+          checkpoint,
+          seq,
+          context,
+          signal: local.controller.signal,
+          timeoutMs,
+          sink,
+          watched: bus.watched === undefined ? undefined : () => bus.watched?.(runId) === true,
+          willRetry,
+        })
+      } finally {
+        if (heldEnd !== undefined) {
+          const completed = heldEnd.type === 'run.end' && heldEnd.status === 'completed'
+          const result = value as { status?: unknown } | undefined
+          bus.publish(
+            runId,
+            [heldEnd],
+            completed && result?.status === 'completed' ? { result: value } : undefined,
+          )
+        }
+      }
       return { ended: true, value }
     }
     const snapshot = checkpoint.snapshot
