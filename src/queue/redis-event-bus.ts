@@ -9,7 +9,8 @@
  * worker sends it along, up to 64 KiB of JSON): `runtime.wait` listens there, so a waiter receives
  * one message per run, and is not a follower. Whether a run has followers (`watched`) is asked of
  * Redis (`PUBSUB NUMSUB` of its event channel, at most once a second per run): a run nobody follows
- * stores the events between its checkpoints with the next checkpoint rather than one write each.
+ * stores the events between its checkpoints with the next checkpoint rather than one write each (a
+ * follower that subscribes within that second gets them with that checkpoint).
  *
  * @module
  */
@@ -120,12 +121,11 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
       connection.publish(runChannel(runId), JSON.stringify(events)).catch(() => {
         // Lost: subscribers find the events in the stored log.
       })
-      const end = endBatch?.get(runId)
-      if (end !== undefined) {
-        connection.publish(endChannel(runId), end).catch(() => {
-          // Lost: waiters read the stored status again (every 2 s).
-        })
-      }
+    }
+    for (const [runId, end] of endBatch ?? []) {
+      connection.publish(endChannel(runId), end).catch(() => {
+        // Lost: waiters read the stored status again (every 2 s).
+      })
     }
   }
   /** Asks Redis how many processes follow the run's events. */

@@ -583,14 +583,23 @@ export class Runner {
     // A run submitted here has no events yet (a cancel ends it instead of starting it); a queued run
     // may have some (a paused runnable answered with runtime.resume is queued again).
     const seq = submitted !== undefined ? 0 : await storage.runs.lastEventSeq(runId)
-    // An agent run's run.end waits for the run's result, to travel with it to the run's waiters
-    // (a bus with end channels): `wait` in another process then reads nothing back.
-    const holdEnd = entry.kind === 'agent' && bus.subscribeEnd !== undefined
+    // A run's run.end waits for the run's result, to travel with it to the run's waiters (a bus
+    // with end channels): `wait` in another process then reads nothing back.
+    const holdEnd = bus.subscribeEnd !== undefined
     let heldEnd: RunEvent | undefined
     const publish: EventSink = (event) => {
       if (holdEnd && event.type === 'run.end') heldEnd = event
       else bus.publish(runId, [event])
       return undefined
+    }
+    /** Publishes the held run.end, with the run's result when it completed. */
+    const releaseEnd = (outcome: LocalOutcome) => {
+      const end = heldEnd
+      heldEnd = undefined
+      if (end === undefined) return
+      const value = 'value' in outcome ? (outcome.value as { status?: unknown } | undefined) : undefined
+      const completed = end.type === 'run.end' && end.status === 'completed' && value?.status === 'completed'
+      bus.publish(runId, [end], completed ? { result: value } : undefined)
     }
     // An agent run's events reach the observers in the runtime; a runnable's here.
     const sink = entry.kind === 'agent' ? publish : observed(this.#options.observers, publish)
@@ -598,12 +607,12 @@ export class Runner {
     const context = this.#contexts.has(runId)
       ? this.#contexts.get(runId)
       : settings.context?.({ runId, name: entry.name, metadata: record.metadata })
-    if (entry.kind === 'agent') {
-      // Asks the bus early whether anyone follows the run, so that the answer is in before its first event.
-      bus.watched?.(runId)
-      let value: unknown
-      try {
-        value = await this.#options.startAgent({
+    // Asks the bus early whether anyone follows the run, so that the answer is in before its first event.
+    bus.watched?.(runId)
+    let outcome: LocalOutcome = { ended: false }
+    try {
+      if (entry.kind === 'agent') {
+        const value = await this.#options.startAgent({
           agent: entry.agent,
           checkpoint,
           seq,
@@ -614,56 +623,50 @@ export class Runner {
           watched: bus.watched === undefined ? undefined : () => bus.watched?.(runId) === true,
           willRetry,
         })
-      } finally {
-        if (heldEnd !== undefined) {
-          const completed = heldEnd.type === 'run.end' && heldEnd.status === 'completed'
-          const result = value as { status?: unknown } | undefined
-          bus.publish(
-            runId,
-            [heldEnd],
-            completed && result?.status === 'completed' ? { result: value } : undefined,
-          )
-        }
+        outcome = { ended: true, value }
+        return outcome
       }
-      return { ended: true, value }
-    }
-    const snapshot = checkpoint.snapshot
-    if (!isRunnableSnapshot(snapshot)) {
-      throw new ConfigError({
-        message: `Run "${runId}" of "${entry.name}" has a checkpoint that is not a runnable's; it cannot be executed.`,
-      })
-    }
-    const outcome = await executeRunnable({
-      entry,
-      storage,
-      runId,
-      revision: record.revision,
-      snapshot: { ...snapshot, attempts: attempt - 1 },
-      seq,
-      metadata: record.metadata,
-      context,
-      signal: local.controller.signal,
-      timeoutMs,
-      attempt,
-      willRetry,
-      sink,
-    })
-    // Paused (awaiting input, or review): wait reads the stored run, which says what it waits for.
-    if (outcome.status !== 'completed') return { ended: false }
-    return {
-      ended: true,
-      value: {
+      const snapshot = checkpoint.snapshot
+      if (!isRunnableSnapshot(snapshot)) {
+        throw new ConfigError({
+          message: `Run "${runId}" of "${entry.name}" has a checkpoint that is not a runnable's; it cannot be executed.`,
+        })
+      }
+      const executed = await executeRunnable({
+        entry,
+        storage,
         runId,
-        input: snapshot.input,
-        status: 'completed',
-        output: outcome.output,
-        items: [],
-        messages: snapshot.input,
-        usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
-        turns: 0,
-        interruptions: [],
-        lastAgent: entry.name,
-      },
+        revision: record.revision,
+        snapshot: { ...snapshot, attempts: attempt - 1 },
+        seq,
+        metadata: record.metadata,
+        context,
+        signal: local.controller.signal,
+        timeoutMs,
+        attempt,
+        willRetry,
+        sink,
+      })
+      // Paused (awaiting input, or review): wait reads the stored run, which says what it waits for.
+      if (executed.status !== 'completed') return outcome
+      outcome = {
+        ended: true,
+        value: {
+          runId,
+          input: snapshot.input,
+          status: 'completed',
+          output: executed.output,
+          items: [],
+          messages: snapshot.input,
+          usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
+          turns: 0,
+          interruptions: [],
+          lastAgent: entry.name,
+        },
+      }
+      return outcome
+    } finally {
+      releaseEnd(outcome)
     }
   }
 
