@@ -70,6 +70,9 @@ describe.skipIf(skip !== undefined)('Redis event bus: end channel and followers'
       await server.subscribeEnd?.('lonely', () => {})
       expect(worker.watched?.('lonely')).toBe(true) // not known yet
       await until(() => worker.watched?.('lonely') === false)
+      // watch: known once it resolves
+      await worker.watch?.('alone')
+      expect(worker.watched?.('alone')).toBe(false)
       await server.subscribe('followed', () => {})
       worker.watched?.('followed')
       await new Promise((resolve) => setTimeout(resolve, 100))

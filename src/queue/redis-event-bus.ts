@@ -42,6 +42,8 @@ interface Followers {
   count: number | undefined
   at: number
   asking: boolean
+  /** The last question's answer, once in. */
+  answer: Promise<void> | undefined
 }
 
 /** Creates the Redis event bus (`agentloop/redis`; needs the optional peer `ioredis`). */
@@ -129,9 +131,9 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
     }
   }
   /** Asks Redis how many processes follow the run's events. */
-  const askFollowers = (runId: string, entry: Followers) => {
+  const askFollowers = (runId: string, entry: Followers): Promise<void> => {
     entry.asking = true
-    ;(publisherOf().pubsub('NUMSUB', runChannel(runId)) as Promise<unknown[]>)
+    entry.answer = (publisherOf().pubsub('NUMSUB', runChannel(runId)) as Promise<unknown[]>)
       .then((reply) => {
         entry.count = Number(reply[1])
         entry.at = Date.now()
@@ -142,24 +144,34 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
       .finally(() => {
         entry.asking = false
       })
+    return entry.answer
+  }
+  /** The run's follower count entry, created (and asked for) when stale. */
+  const followersOf = (runId: string): Followers => {
+    let entry = followers.get(runId)
+    if (entry === undefined) {
+      if (followers.size >= MAX_WATCH_ENTRIES) {
+        const oldest = followers.keys().next().value
+        if (oldest !== undefined) followers.delete(oldest)
+      }
+      entry = { count: undefined, at: 0, asking: false, answer: undefined }
+      followers.set(runId, entry)
+    }
+    if (!entry.asking && Date.now() - entry.at >= WATCH_REFRESH_MS) void askFollowers(runId, entry)
+    return entry
   }
 
   return {
     backend: 'redis',
     watched(runId) {
       if (runs.has(runId)) return true
-      let entry = followers.get(runId)
-      if (entry === undefined) {
-        if (followers.size >= MAX_WATCH_ENTRIES) {
-          const oldest = followers.keys().next().value
-          if (oldest !== undefined) followers.delete(oldest)
-        }
-        entry = { count: undefined, at: 0, asking: false }
-        followers.set(runId, entry)
-      }
-      if (!entry.asking && Date.now() - entry.at >= WATCH_REFRESH_MS) askFollowers(runId, entry)
+      const entry = followersOf(runId)
       // Not known yet: watched, so that a follower never waits for the next checkpoint.
       return entry.count === undefined || entry.count > 0
+    },
+    async watch(runId) {
+      if (runs.has(runId)) return
+      await followersOf(runId).answer
     },
     publish(runId, events, end) {
       if (events.length === 0) return

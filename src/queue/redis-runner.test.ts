@@ -236,9 +236,7 @@ describe.skipIf(skip !== undefined)('BullMQ queue and Redis event bus', () => {
         storage,
         queue: createBullMqQueue({ url: REDIS_URL, prefix }),
         bus: createRedisEventBus({ url: REDIS_URL, prefix }),
-        agents: [
-          new Agent({ name: 'talk', model: scriptedModel([{ text: 'a' }, { text: 'b' }, { text: 'c' }]) }),
-        ],
+        agents: [new Agent({ name: 'talk', model: scriptedModel([{ text: 'a' }, { text: 'b' }]) })],
         runner: { worker },
       })
     }
@@ -247,9 +245,6 @@ describe.skipIf(skip !== undefined)('BullMQ queue and Redis event bus', () => {
     const workerWrites = countReads(storages[1] as Storage)
     try {
       await worker.work()
-      // The first run opens the connection that asks Redis for followers: until its answer is in,
-      // a run counts as followed. The next one is known to be alone before its first event.
-      await server.wait((await server.submit('talk', 'hello')).runId)
       const before = { ...workerWrites }
       const alone = await server.submit('talk', 'hello')
       expect((await server.wait(alone.runId)).status).toBe('completed')

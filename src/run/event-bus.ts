@@ -35,6 +35,11 @@ export interface EventBus {
    */
   watched?(runId: string): boolean
   /**
+   * Finds out whether the run has subscribers now (a shared bus asks its server), so that
+   * `watched` knows before the run's first event; resolves when it does. Never rejects.
+   */
+  watch?(runId: string): Promise<void>
+  /**
    * Publishes events of one run, already stored, in `seq` order (fire and forget). With a
    * `run.end` among them, `end.result` (JSON: the run's stored result) may travel with it to the
    * run's end waiters (`subscribeEnd`).

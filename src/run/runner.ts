@@ -607,8 +607,8 @@ export class Runner {
     const context = this.#contexts.has(runId)
       ? this.#contexts.get(runId)
       : settings.context?.({ runId, name: entry.name, metadata: record.metadata })
-    // Asks the bus early whether anyone follows the run, so that the answer is in before its first event.
-    bus.watched?.(runId)
+    // Whether anyone follows the run, known before its first event (a round trip on a shared bus).
+    await bus.watch?.(runId)
     let outcome: LocalOutcome = { ended: false }
     try {
       if (entry.kind === 'agent') {
