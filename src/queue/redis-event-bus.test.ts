@@ -1,4 +1,5 @@
 import { createRedisEventBus } from 'agentloop/redis'
+import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
 import { REDIS_URL, serviceSkipReason } from '../../test/support/services.js'
 import type { RunEvent } from '../events/run-event.js'
@@ -81,6 +82,30 @@ describe.skipIf(skip !== undefined)('Redis event bus: end channel and followers'
       await worker.subscribe('local', () => {})
       expect(worker.watched?.('local')).toBe(true)
     } finally {
+      await Promise.all([worker.close(), server.close()])
+    }
+  })
+
+  it('a run nobody follows publishes no events on its channel, only its run.end on the end channel', async () => {
+    const prefix = nextPrefix()
+    const worker = createRedisEventBus({ url: REDIS_URL, prefix })
+    const server = createRedisEventBus({ url: REDIS_URL, prefix })
+    const spy = new Redis(REDIS_URL)
+    try {
+      const published: string[] = []
+      await spy.psubscribe(`${prefix}:*`)
+      spy.on('pmessage', (_pattern: string, channel: string) => published.push(channel))
+      const notices: RunEndNotice[] = []
+      await server.subscribeEnd?.('r2', (notice) => notices.push(notice))
+      await worker.watch?.('r2')
+      worker.publish('r2', [event('r2', 1)])
+      worker.publish('r2', [runEnd('r2', 2)], { result: 7 })
+      await until(() => notices.length === 1)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(notices[0]?.result).toBe(7)
+      expect(published).toEqual([`${prefix}:run-end:r2`])
+    } finally {
+      await spy.quit()
       await Promise.all([worker.close(), server.close()])
     }
   })

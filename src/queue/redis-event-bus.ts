@@ -9,8 +9,10 @@
  * worker sends it along, up to 64 KiB of JSON): `runtime.wait` listens there, so a waiter receives
  * one message per run, and is not a follower. Whether a run has followers (`watched`) is asked of
  * Redis (`PUBSUB NUMSUB` of its event channel, at most once a second per run): a run nobody follows
- * stores the events between its checkpoints with the next checkpoint rather than one write each (a
- * follower that subscribes within that second gets them with that checkpoint).
+ * stores the events between its checkpoints with the next checkpoint rather than one write each,
+ * and publishes none on its event channel: only its `run.end`, on the end channel. A follower
+ * subscribes to both channels, so one that arrives within that second hears the `run.end` (or the
+ * next batch, once the count is asked again) and reads what it missed from the stored log.
  *
  * @module
  */
@@ -117,9 +119,9 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
     const endBatch = pendingEnds
     pending = undefined
     pendingEnds = undefined
-    if (batch === undefined) return
+    if (batch === undefined && endBatch === undefined) return
     const connection = publisherOf()
-    for (const [runId, events] of batch) {
+    for (const [runId, events] of batch ?? []) {
       connection.publish(runChannel(runId), JSON.stringify(events)).catch(() => {
         // Lost: subscribers find the events in the stored log.
       })
@@ -145,6 +147,12 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
         entry.asking = false
       })
     return entry.answer
+  }
+  /** Whether Redis said, less than `WATCH_REFRESH_MS` ago, that nobody follows the run. */
+  const unfollowed = (runId: string): boolean => {
+    if (runs.has(runId)) return false
+    const entry = followers.get(runId)
+    return entry?.count === 0 && Date.now() - entry.at < WATCH_REFRESH_MS
   }
   /** The run's follower count entry, created (and asked for) when stale. */
   const followersOf = (runId: string): Followers => {
@@ -175,13 +183,16 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
     },
     publish(runId, events, end) {
       if (events.length === 0) return
-      if (pending === undefined) {
-        pending = new Map()
-        queueMicrotask(flush)
+      if (pending === undefined && pendingEnds === undefined) queueMicrotask(flush)
+      // Nobody follows the run (Redis said so within the last second): its events stay in the
+      // stored log; a follower that subscribed since hears the run.end on the end channel (it
+      // subscribes there too) and reads what it missed from the log.
+      if (!unfollowed(runId)) {
+        pending ??= new Map()
+        const list = pending.get(runId)
+        if (list === undefined) pending.set(runId, [...events])
+        else list.push(...events)
       }
-      const list = pending.get(runId)
-      if (list === undefined) pending.set(runId, [...events])
-      else list.push(...events)
       for (const event of events) {
         if (event.type !== 'run.end') continue
         followers.delete(runId)

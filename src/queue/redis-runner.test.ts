@@ -264,4 +264,31 @@ describe.skipIf(skip !== undefined)('BullMQ queue and Redis event bus', () => {
       await Promise.all(storages.map((storage) => storage.close()))
     }
   })
+
+  it('a follower that arrives after the worker counted none still gets every event, gap-free and promptly', async () => {
+    const { server, worker } = pair([
+      {
+        name: 'slow',
+        async run(ctx: RunnableContext) {
+          await ctx.emit('tick', 1)
+          await new Promise((resolve) => setTimeout(resolve, 300))
+          await ctx.emit('tock', 2)
+          return 'ok'
+        },
+      },
+    ])
+    try {
+      await worker.work()
+      const { runId } = await server.submit('slow', 'go')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const began = Date.now()
+      const events = await collect(server.events(runId))
+      expect(Date.now() - began).toBeLessThan(1500)
+      expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1))
+      expect(events.filter((event) => event.type === 'custom')).toHaveLength(2)
+      expect(events.at(-1)?.type).toBe('run.end')
+    } finally {
+      await Promise.all([server.close(), worker.close()])
+    }
+  })
 })
