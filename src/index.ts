@@ -200,6 +200,7 @@ export {
   type ControlMessage,
   createInProcessEventBus,
   type EventBus,
+  type RunEndNotice,
   type Unsubscribe,
 } from './run/event-bus.js'
 export {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { startExecution } from './execution.js'
 
 type Data = { type: string }
@@ -59,5 +59,38 @@ describe('startExecution', () => {
     disposed.abort('ignored')
     expect(quiet.signal.aborted).toBe(false)
     expect(startExecution<Data, Event>({ owner: () => {}, endType: 'done' }).abortable).toBe(false)
+  })
+
+  it('times out after timeoutMs, also beyond the longest setTimeout delay; dispose stops the timer', () => {
+    vi.useFakeTimers()
+    try {
+      const options = {
+        owner: () => {},
+        endType: 'done',
+        onTimeout: () => new Error('timed out'),
+      }
+      const short = startExecution<Data, Event>({ ...options, timeoutMs: 50 })
+      vi.advanceTimersByTime(49)
+      expect(short.signal.aborted).toBe(false)
+      vi.advanceTimersByTime(1)
+      expect((short.signal.reason as Error).message).toBe('timed out')
+      // 30 days: more than setTimeout's 2^31-1 ms, which would otherwise fire at once
+      const day = 86_400_000
+      const long = startExecution<Data, Event>({ ...options, timeoutMs: 30 * day })
+      vi.advanceTimersByTime(29 * day)
+      expect(long.signal.aborted).toBe(false)
+      vi.advanceTimersByTime(day)
+      expect(long.signal.aborted).toBe(true)
+      const disposed = startExecution<Data, Event>({ ...options, timeoutMs: 50 })
+      disposed.dispose()
+      vi.advanceTimersByTime(100)
+      expect(disposed.signal.aborted).toBe(false)
+      // without onTimeout the reason is a TimeoutError, as AbortSignal.timeout gives
+      const plain = startExecution<Data, Event>({ owner: () => {}, endType: 'done', timeoutMs: 5 })
+      vi.advanceTimersByTime(5)
+      expect((plain.signal.reason as DOMException).name).toBe('TimeoutError')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

@@ -4,7 +4,9 @@ import { REDIS_URL, serviceSkipReason } from '../../test/support/services.js'
 import { RunCancelledError } from '../errors/errors.js'
 import type { RunEvent } from '../events/run-event.js'
 import type { Runnable, RunnableContext } from '../run/runnable.js'
+import { Agent } from '../agent/agent.js'
 import { Runtime } from '../run/runtime.js'
+import { scriptedModel } from '../testing/scripted-model.js'
 import type { QueuedRun } from '../run/run-queue.js'
 import type { Storage } from '../storage/storage.js'
 import { jobIdOf, runOfJob } from './bullmq-queue.js'
@@ -131,7 +133,7 @@ describe.skipIf(skip !== undefined)('BullMQ queue and Redis event bus', () => {
     }
   })
 
-  it('a worker starts a job from what submit saved; wait reads the status and the checkpoint once', async () => {
+  it('a worker starts a job from what submit saved; wait reads the status once, the result comes with the run.end', async () => {
     const storages: Storage[] = []
     const { server, worker } = pair(
       [{ name: 'echo', run: (ctx: RunnableContext) => ctx.input.length }],
@@ -148,9 +150,9 @@ describe.skipIf(skip !== undefined)('BullMQ queue and Redis event bus', () => {
       // The worker writes (claim, end) and reads nothing: the job carried the queued run.
       expect(workerReads.load ?? 0).toBe(0)
       expect(workerReads.lastEventSeq ?? 0).toBe(0)
-      // wait: the status once, then the checkpoint once when the run.end arrives; no event log.
+      // wait: the status once; the result came with the run.end (no checkpoint read); no event log.
       expect(serverReads.get).toBe(1)
-      expect(serverReads.load).toBe(1)
+      expect(serverReads.load ?? 0).toBe(0)
       expect(serverReads.readEvents ?? 0).toBe(0)
       expect(serverReads.lastEventSeq ?? 0).toBe(0)
     } finally {
@@ -180,5 +182,113 @@ describe.skipIf(skip !== undefined)('BullMQ queue and Redis event bus', () => {
     expect(runOfJob({ data, attemptsStarted: 1, stalledCounter: 0 }).start).toBeDefined()
     expect(runOfJob({ data, attemptsStarted: 2, stalledCounter: 0 })).toEqual({ runId: 'r1', name: 'echo' })
     expect(runOfJob({ data, attemptsStarted: 1, stalledCounter: 1 })).toEqual({ runId: 'r1', name: 'echo' })
+  })
+
+  it('an agent run: the result told with its run.end equals the stored one; a large one is read from storage', async () => {
+    const storages: Storage[] = []
+    const prefix = nextPrefix()
+    const make = (worker: boolean, text: string) => {
+      const storage = createRedisStorage({ url: REDIS_URL, prefix: `${prefix}:store:` })
+      storages.push(storage)
+      return new Runtime({
+        storage,
+        queue: createBullMqQueue({ url: REDIS_URL, prefix }),
+        bus: createRedisEventBus({ url: REDIS_URL, prefix }),
+        agents: [new Agent({ name: 'talk', model: scriptedModel([{ text }, { text }]) })],
+        runner: { worker },
+      })
+    }
+    const large = 'x'.repeat(70_000)
+    const server = make(false, '')
+    const worker = make(true, 'short')
+    const serverReads = countReads(storages[0] as Storage)
+    try {
+      await worker.work()
+      const { runId } = await server.submit('talk', 'hello')
+      const told = await server.wait(runId)
+      expect(told.output).toBe('short')
+      expect(serverReads.load ?? 0).toBe(0)
+      // The run has ended: a second wait reads the stored run, and finds the same result.
+      const stored = await server.wait(runId)
+      expect(serverReads.load).toBe(1)
+      expect(stored).toEqual(told)
+      await worker.close()
+      // A result over 64 KiB of JSON does not travel: wait reads it from storage.
+      const bigWorker = make(true, large)
+      await bigWorker.work()
+      const second = await server.submit('talk', 'hello')
+      expect((await server.wait(second.runId)).output).toBe(large)
+      expect(serverReads.load).toBe(2)
+      await bigWorker.close()
+    } finally {
+      await Promise.all([server.close(), worker.close()])
+      await Promise.all(storages.map((storage) => storage.close()))
+    }
+  })
+
+  it('a run nobody follows stores its events with its checkpoints; a followed one stores them as they come', async () => {
+    const storages: Storage[] = []
+    const prefix = nextPrefix()
+    const make = (worker: boolean) => {
+      const storage = createRedisStorage({ url: REDIS_URL, prefix: `${prefix}:store:` })
+      storages.push(storage)
+      return new Runtime({
+        storage,
+        queue: createBullMqQueue({ url: REDIS_URL, prefix }),
+        bus: createRedisEventBus({ url: REDIS_URL, prefix }),
+        agents: [new Agent({ name: 'talk', model: scriptedModel([{ text: 'a' }, { text: 'b' }]) })],
+        runner: { worker },
+      })
+    }
+    const server = make(false)
+    const worker = make(true)
+    const workerWrites = countReads(storages[1] as Storage)
+    try {
+      await worker.work()
+      const before = { ...workerWrites }
+      const alone = await server.submit('talk', 'hello')
+      expect((await server.wait(alone.runId)).status).toBe('completed')
+      expect((workerWrites.appendEvents ?? 0) - (before.appendEvents ?? 0)).toBe(0)
+      expect((workerWrites.save ?? 0) - (before.save ?? 0)).toBe(2) // the claim and the end
+      // A follower that subscribed before the run started: events are stored and told as they come.
+      const runId = 'followed-run'
+      const following = collect(server.events(runId))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      await server.submit('talk', 'hello', { runId })
+      const events = await following
+      expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1))
+      expect(events.at(-1)?.type).toBe('run.end')
+      expect(workerWrites.appendEvents ?? 0).toBeGreaterThan(0)
+    } finally {
+      await Promise.all([server.close(), worker.close()])
+      await Promise.all(storages.map((storage) => storage.close()))
+    }
+  })
+
+  it('a follower that arrives after the worker counted none still gets every event, gap-free and promptly', async () => {
+    const { server, worker } = pair([
+      {
+        name: 'slow',
+        async run(ctx: RunnableContext) {
+          await ctx.emit('tick', 1)
+          await new Promise((resolve) => setTimeout(resolve, 300))
+          await ctx.emit('tock', 2)
+          return 'ok'
+        },
+      },
+    ])
+    try {
+      await worker.work()
+      const { runId } = await server.submit('slow', 'go')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const began = Date.now()
+      const events = await collect(server.events(runId))
+      expect(Date.now() - began).toBeLessThan(1500)
+      expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1))
+      expect(events.filter((event) => event.type === 'custom')).toHaveLength(2)
+      expect(events.at(-1)?.type).toBe('run.end')
+    } finally {
+      await Promise.all([server.close(), worker.close()])
+    }
   })
 })

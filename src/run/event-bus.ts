@@ -7,10 +7,20 @@
  *
  * @module
  */
-import type { RunEvent } from '../events/run-event.js'
+import type { RunEndEvent, RunEvent } from '../events/run-event.js'
 
 /** A message to every process of the deployment (not tied to one run's event stream). */
 export type ControlMessage = { type: 'cancel'; runId: string }
+
+/**
+ * What a waiter for a run's end (`runtime.wait`) receives: the run's `run.end`, already stored,
+ * and, when the process that executed the run sent it along, the run's result (what `wait`
+ * returns), so that the waiter need not read the run back.
+ */
+export interface RunEndNotice {
+  event: RunEndEvent
+  result?: unknown
+}
 
 /** Stops a subscription. */
 export type Unsubscribe = () => void
@@ -24,10 +34,24 @@ export interface EventBus {
    * Runs nobody watches store their events with their checkpoints rather than one write each.
    */
   watched?(runId: string): boolean
-  /** Publishes events of one run, already stored, in `seq` order (fire and forget). */
-  publish(runId: string, events: readonly RunEvent[]): void
+  /**
+   * Finds out whether the run has subscribers now (a shared bus asks its server), so that
+   * `watched` knows before the run's first event; resolves when it does. Never rejects.
+   */
+  watch?(runId: string): Promise<void>
+  /**
+   * Publishes events of one run, already stored, in `seq` order (fire and forget). With a
+   * `run.end` among them, `end.result` (JSON: the run's stored result) may travel with it to the
+   * run's end waiters (`subscribeEnd`).
+   */
+  publish(runId: string, events: readonly RunEvent[], end?: { result: unknown }): void
   /** Receives the run's events published from now on; resolves once the subscription is live. */
   subscribe(runId: string, listener: (event: RunEvent) => void): Promise<Unsubscribe>
+  /**
+   * Receives only the run's `run.end` (with its result when one travels along), not its other
+   * events; a subscriber here does not make the run `watched`. Without it, waiters use `subscribe`.
+   */
+  subscribeEnd?(runId: string, listener: (notice: RunEndNotice) => void): Promise<Unsubscribe>
   /** Sends a control message to every process (this one included). */
   publishControl(message: ControlMessage): Promise<void>
   /** Receives control messages; resolves once the subscription is live. */

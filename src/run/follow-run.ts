@@ -40,7 +40,7 @@ export async function* followRun(options: FollowRunOptions): AsyncGenerator<RunE
   let buffer: RunEvent[] = []
   let dropped = false
   let wake: (() => void) | undefined
-  const unsubscribe = await bus.subscribe(runId, (event) => {
+  const onEvent = (event: RunEvent) => {
     if (event.seq <= last) return
     if (dropped) return
     if (buffer.length >= maxBuffered) {
@@ -51,7 +51,22 @@ export async function* followRun(options: FollowRunOptions): AsyncGenerator<RunE
       buffer.push(event)
     }
     wake?.()
-  })
+  }
+  const unsubscribeEvents = await bus.subscribe(runId, onEvent)
+  // A bus with end channels may publish only the run.end of a run it thinks nobody follows: heard
+  // there, it ends the run or reveals a gap (the log then has the rest). A duplicate is ignored.
+  const unsubscribeEnd = await bus
+    .subscribeEnd?.(runId, (notice) => {
+      if (!buffer.some((event) => event.seq === notice.event.seq)) onEvent(notice.event)
+    })
+    .catch((error: unknown) => {
+      unsubscribeEvents()
+      throw error
+    })
+  const unsubscribe = () => {
+    unsubscribeEvents()
+    unsubscribeEnd?.()
+  }
   const stop = options.signal
   const onStop = () => wake?.()
   stop?.addEventListener('abort', onStop)

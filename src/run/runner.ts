@@ -30,7 +30,7 @@ import type { JsonObject, JsonValue } from '../util/json.js'
 import type { RunObserver } from '../events/run-observer.js'
 import type { EventSink } from './checkpointer.js'
 import type { ControlMessage, EventBus, Unsubscribe } from './event-bus.js'
-import { awaitRunEnd } from './await-run-end.js'
+import { awaitRunEnd, type RunEnding } from './await-run-end.js'
 import { executeRunnable } from './execute-runnable.js'
 import { followRun } from './follow-run.js'
 import { toMessages } from './run-input.js'
@@ -330,10 +330,10 @@ export class Runner {
   }
 
   /**
-   * Waits for the run to end or pause, and returns its stored record and checkpoint. Throws
-   * `ConfigError` for an unknown run.
+   * Waits for the run to end or pause, and returns its stored record and checkpoint, or the result
+   * its worker sent with its `run.end` (see `awaitRunEnd`). Throws `ConfigError` for an unknown run.
    */
-  settle(runId: string): Promise<RunCheckpoint> {
+  settle(runId: string): Promise<RunEnding> {
     const { storage, bus } = this.#options
     return awaitRunEnd({ storage, bus, runId })
   }
@@ -583,9 +583,23 @@ export class Runner {
     // A run submitted here has no events yet (a cancel ends it instead of starting it); a queued run
     // may have some (a paused runnable answered with runtime.resume is queued again).
     const seq = submitted !== undefined ? 0 : await storage.runs.lastEventSeq(runId)
+    // A run's run.end waits for the run's result, to travel with it to the run's waiters (a bus
+    // with end channels): `wait` in another process then reads nothing back.
+    const holdEnd = bus.subscribeEnd !== undefined
+    let heldEnd: RunEvent | undefined
     const publish: EventSink = (event) => {
-      bus.publish(runId, [event])
+      if (holdEnd && event.type === 'run.end') heldEnd = event
+      else bus.publish(runId, [event])
       return undefined
+    }
+    /** Publishes the held run.end, with the run's result when it completed. */
+    const releaseEnd = (outcome: LocalOutcome) => {
+      const end = heldEnd
+      heldEnd = undefined
+      if (end === undefined) return
+      const value = 'value' in outcome ? (outcome.value as { status?: unknown } | undefined) : undefined
+      const completed = end.type === 'run.end' && end.status === 'completed' && value?.status === 'completed'
+      bus.publish(runId, [end], completed ? { result: value } : undefined)
     }
     // An agent run's events reach the observers in the runtime; a runnable's here.
     const sink = entry.kind === 'agent' ? publish : observed(this.#options.observers, publish)
@@ -593,57 +607,66 @@ export class Runner {
     const context = this.#contexts.has(runId)
       ? this.#contexts.get(runId)
       : settings.context?.({ runId, name: entry.name, metadata: record.metadata })
-    if (entry.kind === 'agent') {
-      const value = await this.#options.startAgent({
-        agent: entry.agent,
-        checkpoint,
+    // Whether anyone follows the run, known before its first event (a round trip on a shared bus).
+    await bus.watch?.(runId)
+    let outcome: LocalOutcome = { ended: false }
+    try {
+      if (entry.kind === 'agent') {
+        const value = await this.#options.startAgent({
+          agent: entry.agent,
+          checkpoint,
+          seq,
+          context,
+          signal: local.controller.signal,
+          timeoutMs,
+          sink,
+          watched: bus.watched === undefined ? undefined : () => bus.watched?.(runId) === true,
+          willRetry,
+        })
+        outcome = { ended: true, value }
+        return outcome
+      }
+      const snapshot = checkpoint.snapshot
+      if (!isRunnableSnapshot(snapshot)) {
+        throw new ConfigError({
+          message: `Run "${runId}" of "${entry.name}" has a checkpoint that is not a runnable's; it cannot be executed.`,
+        })
+      }
+      const executed = await executeRunnable({
+        entry,
+        storage,
+        runId,
+        revision: record.revision,
+        snapshot: { ...snapshot, attempts: attempt - 1 },
         seq,
+        metadata: record.metadata,
         context,
         signal: local.controller.signal,
         timeoutMs,
-        sink,
-        watched: bus.watched === undefined ? undefined : () => bus.watched?.(runId) === true,
+        attempt,
         willRetry,
+        sink,
       })
-      return { ended: true, value }
-    }
-    const snapshot = checkpoint.snapshot
-    if (!isRunnableSnapshot(snapshot)) {
-      throw new ConfigError({
-        message: `Run "${runId}" of "${entry.name}" has a checkpoint that is not a runnable's; it cannot be executed.`,
-      })
-    }
-    const outcome = await executeRunnable({
-      entry,
-      storage,
-      runId,
-      revision: record.revision,
-      snapshot: { ...snapshot, attempts: attempt - 1 },
-      seq,
-      metadata: record.metadata,
-      context,
-      signal: local.controller.signal,
-      timeoutMs,
-      attempt,
-      willRetry,
-      sink,
-    })
-    // Paused (awaiting input, or review): wait reads the stored run, which says what it waits for.
-    if (outcome.status !== 'completed') return { ended: false }
-    return {
-      ended: true,
-      value: {
-        runId,
-        input: snapshot.input,
-        status: 'completed',
-        output: outcome.output,
-        items: [],
-        messages: snapshot.input,
-        usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
-        turns: 0,
-        interruptions: [],
-        lastAgent: entry.name,
-      },
+      // Paused (awaiting input, or review): wait reads the stored run, which says what it waits for.
+      if (executed.status !== 'completed') return outcome
+      outcome = {
+        ended: true,
+        value: {
+          runId,
+          input: snapshot.input,
+          status: 'completed',
+          output: executed.output,
+          items: [],
+          messages: snapshot.input,
+          usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
+          turns: 0,
+          interruptions: [],
+          lastAgent: entry.name,
+        },
+      }
+      return outcome
+    } finally {
+      releaseEnd(outcome)
     }
   }
 

@@ -289,8 +289,10 @@ export class Runtime {
       // A paused run may have been decided on or cancelled since: read it back.
       if (result.status === 'completed') return result
     }
-    const checkpoint = await runner.settle(runId)
-    return storedResult<TOutput>(checkpoint, (stored) => this.#parseCheckpoint(stored))
+    const ending = await runner.settle(runId)
+    // The result the worker sent with the run's end (stored before it was sent), or the stored run.
+    if ('result' in ending) return ending.result as RunResult<TOutput>
+    return storedResult<TOutput>(ending.checkpoint, (stored) => this.#parseCheckpoint(stored))
   }
 
   /** Cancels the run wherever it executes; resolves with the status it had. */

@@ -23,16 +23,16 @@ local function record_key(c, k) return prefix .. 'r:' .. c .. ':' .. k end
 local function group_key(c, g) return prefix .. 'g:' .. c .. ':' .. g end
 local function collection_key(c) return prefix .. 'c:' .. c end
 local function index_key(c, v) return prefix .. 'i:' .. c .. ':' .. v end
-local function unindex(c, k, key)
-  local old = redis.call('HGET', key, 'idx')
+local function unindex_values(c, k, old)
   if old then for _, value in ipairs(cjson.decode(old)) do redis.call('ZREM', index_key(c, value), k) end end
 end
+local function unindex(c, k, key) unindex_values(c, k, redis.call('HGET', key, 'idx')) end
 
 -- check every condition first: a failed batch writes nothing
 local current = {}
 for i, op in ipairs(operations) do
   if op.t ~= 'deleteGroup' then
-    local found = redis.call('HMGET', record_key(op.c, op.k), 'rev', 'grp', 'ord')
+    local found = redis.call('HMGET', record_key(op.c, op.k), 'rev', 'grp', 'ord', 'exp')
     current[i] = found
     local exists = found[1] ~= false
     if op.e ~= nil then
@@ -62,13 +62,13 @@ for i, op in ipairs(operations) do
         updated = op.r[3]
       else
         revision = exists and (tonumber(found[1]) + 1) or 1
-        if exists then created = redis.call('HGET', key, 'ca') end
       end
       if op.kp and exists and op.r == nil then
-        -- keep the stored group and order: the indexes do not change
+        -- keep the stored group and order (and creation time): the indexes do not change
         order = found[3]
         redis.call('HSET', key, 'rev', revision, 'ua', updated, 'exp', op.x or '', 'data', ARGV[3 + op.d], 'par', op.p or '')
       else
+        if exists and op.r == nil then created = redis.call('HGET', key, 'ca') end
         if exists and found[2] ~= op.g then redis.call('ZREM', group_key(op.c, found[2]), op.k) end
         redis.call('HSET', key, 'rev', revision, 'grp', op.g, 'ord', op.o, 'ca', created, 'ua', updated,
           'exp', op.x or '', 'data', ARGV[3 + op.d], 'par', op.p or '')
@@ -76,11 +76,18 @@ for i, op in ipairs(operations) do
         redis.call('ZADD', collection_key(op.c), op.o, op.k)
       end
       if op.ix ~= nil then
-        unindex(op.c, op.k, key)
-        for _, value in ipairs(op.ix) do redis.call('ZADD', index_key(op.c, value), order, op.k) end
-        redis.call('HSET', key, 'idx', cjson.encode(op.ix))
+        local values = cjson.encode(op.ix)
+        local old = exists and redis.call('HGET', key, 'idx') or false
+        -- the same values at the same order (a save that keeps status and position): nothing to move
+        if not (op.kp and exists and op.r == nil and old == values) then
+          unindex_values(op.c, op.k, old)
+          for _, value in ipairs(op.ix) do redis.call('ZADD', index_key(op.c, value), order, op.k) end
+          redis.call('HSET', key, 'idx', values)
+        end
       end
-      if op.x then redis.call('PEXPIREAT', key, op.x) else redis.call('PERSIST', key) end
+      -- a key without an expiry (a new one, or one stored without) needs no PERSIST
+      if op.x then redis.call('PEXPIREAT', key, op.x)
+      elseif exists and found[4] ~= false and found[4] ~= '' then redis.call('PERSIST', key) end
     end
   elseif op.t == 'delete' then
     local found = current[i]
