@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { z } from 'zod'
+import { durableAgent } from './durable-workload.js'
 
 const ROUNDS = Number(process.env.ROUNDS ?? 11)
 const RUNS = Number(process.env.RUNS ?? 100)
@@ -30,46 +30,6 @@ async function load(dir: string): Promise<{ lib: Lib; sqlite: Sqlite }> {
   const lib = (await import(pathToFileURL(join(dir, 'index.js')).href)) as Lib
   const sqlite = (await import(pathToFileURL(join(dir, 'storage/sqlite/index.js')).href)) as Sqlite
   return { lib, sqlite }
-}
-
-function agentOf(lib: Lib) {
-  const lookup = lib.tool({
-    name: 'lookup',
-    description: 'Look up a value',
-    parameters: z.object({ key: z.string() }),
-    execute: ({ key }) => `value of ${key}`,
-  })
-  const add = lib.tool({
-    name: 'add',
-    description: 'Add two numbers',
-    parameters: z.object({ a: z.number(), b: z.number() }),
-    execute: ({ a, b }) => a + b,
-  })
-  const model: import('agentloop').Model = {
-    specificationVersion: 'agentloop.model.v1',
-    provider: 'bench',
-    modelId: 'stateless',
-    async *stream(request) {
-      const results = request.messages.filter((message) => message.role === 'tool').length
-      yield { type: 'response.start' }
-      if (results === 0 || results === 1) {
-        const [name, args] = results === 0 ? ['lookup', '{"key":"x"}'] : ['add', '{"a":2,"b":3}']
-        yield { type: 'text.delta', delta: 'Let me check. ' }
-        yield { type: 'tool.call.start', callId: `c${results}`, name: name as string }
-        yield { type: 'tool.call.delta', callId: `c${results}`, delta: args as string }
-        yield { type: 'tool.call.end', callId: `c${results}` }
-      } else {
-        yield { type: 'text.delta', delta: 'The answer is 5.' }
-      }
-      yield {
-        type: 'finish',
-        finishReason: results < 2 ? 'tool-calls' : 'stop',
-        usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 },
-      }
-    },
-    generate: () => Promise.reject(new Error('not used')),
-  }
-  return new lib.Agent({ name: 'bench', instructions: 'Use tools.', model, tools: [lookup, add] })
 }
 
 /** A storage of `mode` for the build `label` (its own file, schema or key prefix). */
@@ -127,7 +87,7 @@ async function runAll(run: () => Promise<unknown>): Promise<void> {
 }
 const variants: Variant[] = []
 for (const [label, { lib, sqlite }] of Object.entries(builds)) {
-  const agent = agentOf(lib)
+  const agent = durableAgent(lib)
   const plain = new lib.Runtime({})
   const runtimes: [string, InstanceType<Lib['Runtime']>][] = [[`${label} no storage`, plain]]
   for (const mode of MODES) {

@@ -10,63 +10,17 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  Agent,
-  createMemoryStorage,
-  type Model,
-  type ModelStreamPart,
-  Runtime,
-  type Storage,
-  tool,
-} from 'agentloop'
+import { Agent, createMemoryStorage, Runtime, type Storage, tool } from 'agentloop'
 import { createPostgresStorage } from 'agentloop/postgres'
 import { createRedisStorage } from 'agentloop/redis'
 import { createSqliteStorage } from 'agentloop/sqlite'
-import { z } from 'zod'
+import { durableAgent } from './durable-workload.js'
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const RUNS = Number(process.env.RUNS ?? 300)
 
-const lookup = tool({
-  name: 'lookup',
-  description: 'Look up a value',
-  parameters: z.object({ key: z.string() }),
-  execute: ({ key }) => `value of ${key}`,
-})
-const add = tool({
-  name: 'add',
-  description: 'Add two numbers',
-  parameters: z.object({ a: z.number(), b: z.number() }),
-  execute: ({ a, b }) => a + b,
-})
-const model: Model = {
-  specificationVersion: 'agentloop.model.v1',
-  provider: 'bench',
-  modelId: 'stateless',
-  async *stream(request): AsyncIterable<ModelStreamPart> {
-    const results = request.messages.filter((message) => message.role === 'tool').length
-    yield { type: 'response.start' }
-    if (results === 0 || results === 1) {
-      const [name, args] = results === 0 ? ['lookup', '{"key":"x"}'] : ['add', '{"a":2,"b":3}']
-      yield { type: 'text.delta', delta: 'Let me check. ' }
-      yield { type: 'tool.call.start', callId: `c${results}`, name }
-      yield { type: 'tool.call.delta', callId: `c${results}`, delta: args }
-      yield { type: 'tool.call.end', callId: `c${results}` }
-    } else {
-      yield { type: 'text.delta', delta: 'The answer is 5.' }
-    }
-    yield {
-      type: 'finish',
-      finishReason: results < 2 ? 'tool-calls' : 'stop',
-      usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 },
-    }
-  },
-  async generate() {
-    throw new Error('not used')
-  },
-}
-const agent = new Agent({ name: 'bench', instructions: 'Use tools.', model, tools: [lookup, add] })
+const agent = durableAgent({ Agent, tool })
 
 async function measure(storage: Storage | undefined): Promise<{ perRun: number; checkpoints: number }> {
   const runtime = new Runtime(storage === undefined ? {} : { storage, agents: [agent] })

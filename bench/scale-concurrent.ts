@@ -4,52 +4,14 @@
  * transaction per checkpoint (`groupCommit: false`, as before group commit) and with group commit
  * (the default). Prints runs per second and the p99 time of one run.
  */
-import { Agent, type Model, type ModelStreamPart, Runtime, tool } from 'agentloop'
-import { z } from 'zod'
+import { Agent, Runtime, tool } from 'agentloop'
+import { durableAgent } from './durable-workload.js'
 import { type BenchBackend, sqliteBackend } from './scale-backends.js'
 
 const IN_FLIGHT = Number(process.env.SCALE_IN_FLIGHT ?? 100)
 const TOTAL = Number(process.env.SCALE_CONCURRENT_RUNS ?? 1000)
 
-const lookup = tool({
-  name: 'lookup',
-  description: 'Look up a value',
-  parameters: z.object({ key: z.string() }),
-  execute: ({ key }) => `value of ${key}`,
-})
-const add = tool({
-  name: 'add',
-  description: 'Add two numbers',
-  parameters: z.object({ a: z.number(), b: z.number() }),
-  execute: ({ a, b }) => a + b,
-})
-const model: Model = {
-  specificationVersion: 'agentloop.model.v1',
-  provider: 'bench',
-  modelId: 'stateless',
-  async *stream(request): AsyncIterable<ModelStreamPart> {
-    const results = request.messages.filter((message) => message.role === 'tool').length
-    yield { type: 'response.start' }
-    if (results < 2) {
-      const [name, args] = results === 0 ? ['lookup', '{"key":"x"}'] : ['add', '{"a":2,"b":3}']
-      yield { type: 'text.delta', delta: 'Let me check. ' }
-      yield { type: 'tool.call.start', callId: `c${results}`, name }
-      yield { type: 'tool.call.delta', callId: `c${results}`, delta: args }
-      yield { type: 'tool.call.end', callId: `c${results}` }
-    } else {
-      yield { type: 'text.delta', delta: 'The answer is 5.' }
-    }
-    yield {
-      type: 'finish',
-      finishReason: results < 2 ? 'tool-calls' : 'stop',
-      usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 },
-    }
-  },
-  async generate() {
-    throw new Error('not used')
-  },
-}
-const agent = new Agent({ name: 'bench', instructions: 'Use tools.', model, tools: [lookup, add] })
+const agent = durableAgent({ Agent, tool })
 
 async function throughput(backend: BenchBackend): Promise<{ runsPerSecond: number; p99: number }> {
   const storage = backend.open()
