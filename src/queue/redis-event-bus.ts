@@ -75,6 +75,30 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
   /** End notices waiting for the end of the tick (after their run's events), as JSON, by run. */
   let pendingEnds: Map<string, string> | undefined
 
+  /** Adds a listener of one run's channel (subscribing on the first); the returned function removes it. */
+  const listen = async <T>(
+    table: Map<string, Set<T>>,
+    channel: string,
+    runId: string,
+    listener: T,
+  ): Promise<() => void> => {
+    let listeners = table.get(runId)
+    if (listeners === undefined) {
+      listeners = new Set()
+      table.set(runId, listeners)
+      await subscriberOf().subscribe(channel)
+    }
+    const own = listeners
+    own.add(listener)
+    return () => {
+      own.delete(listener)
+      if (own.size === 0 && table.get(runId) === own) {
+        table.delete(runId)
+        subscriber?.unsubscribe(channel).catch(() => {})
+      }
+    }
+  }
+
   const subscriberOf = () => {
     if (subscriber === undefined) {
       subscriber = connect()
@@ -200,38 +224,8 @@ export function createRedisEventBus(options: RedisEventBusOptions = {}): EventBu
         pendingEnds.set(runId, endNotice(event, end))
       }
     },
-    async subscribe(runId, listener) {
-      let listeners = runs.get(runId)
-      if (listeners === undefined) {
-        listeners = new Set()
-        runs.set(runId, listeners)
-        await subscriberOf().subscribe(runChannel(runId))
-      }
-      listeners.add(listener)
-      return () => {
-        listeners.delete(listener)
-        if (listeners.size === 0 && runs.get(runId) === listeners) {
-          runs.delete(runId)
-          subscriber?.unsubscribe(runChannel(runId)).catch(() => {})
-        }
-      }
-    },
-    async subscribeEnd(runId, listener) {
-      let listeners = ends.get(runId)
-      if (listeners === undefined) {
-        listeners = new Set()
-        ends.set(runId, listeners)
-        await subscriberOf().subscribe(endChannel(runId))
-      }
-      listeners.add(listener)
-      return () => {
-        listeners.delete(listener)
-        if (listeners.size === 0 && ends.get(runId) === listeners) {
-          ends.delete(runId)
-          subscriber?.unsubscribe(endChannel(runId)).catch(() => {})
-        }
-      }
-    },
+    subscribe: (runId, listener) => listen(runs, runChannel(runId), runId, listener),
+    subscribeEnd: (runId, listener) => listen(ends, endChannel(runId), runId, listener),
     async publishControl(message) {
       await publisherOf().publish(controlChannel, JSON.stringify(message))
     },
