@@ -4,7 +4,7 @@ import { createMemoryStorage } from '../memory/create-memory-storage.js'
 import { createStorage, storageDriverOf } from '../create-storage.js'
 import { createMemoryDriver } from '../memory/memory-driver.js'
 import type { WriteOperation } from '../store-driver.js'
-import { compactEvents, expandEvents } from './event-records.js'
+import { compactEvents, expandEvents } from './event-batch.js'
 
 const event = (seq: number, time: number, data: Record<string, unknown>) =>
   ({ ...data, runId: 'r1', seq, time }) as unknown as RunEvent

@@ -16,8 +16,6 @@ import { type ArchivedEvents, unarchiveEvents } from './event-archive.js'
 import { type CompactEvents, compactEvents, expandEvents } from './event-batch.js'
 import { compositeKey } from './shared.js'
 
-export { type CompactEvents, compactEvents, expandEvents }
-
 /**
  * A stored event record: one event or a batch (format 1), a compact batch (format 2), or a
  * finished run's whole log, compressed (format 3, `event-archive.ts`).
@@ -28,7 +26,7 @@ export type StoredEvents =
   | CompactEvents
   | ArchivedEvents
 
-export function eventKey(runId: string, seq: number): string {
+function eventKey(runId: string, seq: number): string {
   return compositeKey(runId, String(seq))
 }
 
