@@ -8,6 +8,7 @@
  * that its imports resolve), then npm run bench:durable-compare (builds dist/ first).
  * ROUNDS (default 11), RUNS per round (default 100), MODE: a list of sqlite (NORMAL), memory,
  * postgres, redis (DATABASE_URL / REDIS_URL), or both (sqlite,memory); default sqlite.
+ * SYNCHRONOUS (NORMAL, the default, or FULL: the SQLite mode of both builds),
  * IN_FLIGHT (default 1: sequential runs; more: that many runs at a time, throughput printed too),
  * BUILDS=name=dir,name=dir (default base=$BASE,now=dist) to compare other builds.
  */
@@ -21,6 +22,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 11)
 const RUNS = Number(process.env.RUNS ?? 100)
 const BASE = resolve(process.env.BASE ?? 'node_modules/.base-dist')
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 1)
+const SYNCHRONOUS = (process.env.SYNCHRONOUS ?? 'NORMAL') as 'FULL' | 'NORMAL'
 const MODES = (process.env.MODE ?? 'sqlite').replace('both', 'sqlite,memory').split(',')
 
 type Lib = typeof import('agentloop')
@@ -58,7 +60,7 @@ async function open(mode: string, label: string, dir: string, lib: Lib, sqlite: 
       return createRedisStorage({ url: REDIS_URL, prefix: `${tag}:` })
     }
     default:
-      return sqlite.createSqliteStorage({ path: join(dir, `${label}.sqlite`), synchronous: 'NORMAL' })
+      return sqlite.createSqliteStorage({ path: join(dir, `${label}.sqlite`), synchronous: SYNCHRONOUS })
   }
 }
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
