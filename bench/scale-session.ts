@@ -7,7 +7,8 @@
  * with the documented retention policy: each finished run compacted (`runs.compact`: checkpoint
  * dropped, event log archived in one compressed record), and a `VACUUM` at each measuring point
  * (sizes before and after it). The target is at most 3x after 500 runs. Then where the bytes are
- * (tables and indexes, from SQLite's dbstat).
+ * (tables and indexes, from SQLite's dbstat). SESSION_TOOL_OUTPUT=order makes the tool answer with
+ * an order's record (about 300 bytes per message instead of 117).
  *
  * Section `session` of bench/scale.ts.
  */
@@ -20,12 +21,55 @@ import Database from 'better-sqlite3'
 import { z } from 'zod'
 
 const RUNS = Number(process.env.SESSION_RUNS ?? 500)
+/**
+ * The tool's answer: `short` (the default, one sentence: 117 bytes of JSON per message on average)
+ * or `order` (the order's record as JSON, about 750 characters: about 300 bytes per message, the
+ * size of the conversation the issue measured, 0.6 MB after 500 runs).
+ */
+const TOOL_OUTPUT = process.env.SESSION_TOOL_OUTPUT ?? 'short'
+if (TOOL_OUTPUT !== 'short' && TOOL_OUTPUT !== 'order')
+  throw new Error(`SESSION_TOOL_OUTPUT must be short or order, not "${TOOL_OUTPUT}"`)
+
+const products = ['USB-C cable 2 m', 'Laptop stand, aluminium', 'Wireless mouse', 'Notebook A5, dotted']
+/** An order's record as a shop's API would answer it: varied numbers, dates and items. */
+function orderRecord(order: number): string {
+  const items = [0, 1].map((index) => ({
+    sku: `SKU-${(order * 7919 + index * 104729) % 100000}`,
+    name: products[(order + index) % products.length],
+    quantity: 1 + ((order + index) % 3),
+    unitPrice: Number((9.99 + ((order * 13 + index * 7) % 90)).toFixed(2)),
+  }))
+  return JSON.stringify({
+    order,
+    status: 'shipped',
+    placedAt: new Date(Date.UTC(2026, 10, 1 + (order % 28), 9, order % 60)).toISOString(),
+    shippedAt: new Date(Date.UTC(2026, 10, 2 + (order % 28), 14, (order * 7) % 60)).toISOString(),
+    carrier: order % 2 === 0 ? 'DHL Express' : 'UPS Standard',
+    tracking: `1Z${String(order * 982451653)
+      .padStart(16, '0')
+      .slice(0, 16)}`,
+    items,
+    total: Number(items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0).toFixed(2)),
+    shippingAddress: {
+      name: 'Alex Doe',
+      street: `${order % 200} Market Street`,
+      city: 'Springfield',
+      postcode: `${10000 + (order % 89999)}`,
+      country: 'US',
+    },
+    estimatedDelivery: new Date(Date.UTC(2026, 10, 5 + (order % 25))).toISOString().slice(0, 10),
+    notes: 'Leave the parcel at the front desk if nobody answers the door.',
+  })
+}
 
 const lookup = tool({
   name: 'lookup',
   description: 'Look up an order',
   parameters: z.object({ order: z.number() }),
-  execute: ({ order }) => `Order ${order}: 2 items, shipped on Monday, arriving on Thursday by courier.`,
+  execute: ({ order }) =>
+    TOOL_OUTPUT === 'order'
+      ? orderRecord(order)
+      : `Order ${order}: 2 items, shipped on Monday, arriving on Thursday by courier.`,
 })
 const model: Model = {
   specificationVersion: 'agentloop.model.v1',
@@ -126,7 +170,9 @@ export async function sessionSection(): Promise<void> {
     const storage = createSqliteStorage({ path, synchronous: 'NORMAL' })
     return { name, path, storage, runtime: new Runtime({ storage, agents: [agent] }), retention }
   })
-  console.log(`\n${RUNS} durable runs on one session, +4 messages each, on SQLite (synchronous=NORMAL):`)
+  console.log(
+    `\n${RUNS} durable runs on one session, +4 messages each (tool output: ${TOOL_OUTPUT}), on SQLite (synchronous=NORMAL):`,
+  )
   console.log(
     '  runs   messages   conversation   everything kept     checkpoints pruned  compacted           compacted + VACUUM  ms/run (kept, pruned, compacted)',
   )
