@@ -112,6 +112,7 @@ export type {
   ErrorHookEvent,
   HookEventBase,
   Hooks,
+  ModelCallPurpose,
   ResumeHookEvent,
   SaveHookEvent,
   SessionAppendHookEvent,

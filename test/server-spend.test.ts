@@ -353,6 +353,41 @@ describe('spend: model calls inside a run that are not its turns', () => {
     expect(await spend.ledger.total(totalKey('run', result.runId))).toMatchObject({ tokens: 1222, calls: 2 })
   })
 
+  it('checks a compaction summary against the budgets before it is sent', async () => {
+    const storage = createMemoryStorage()
+    const summariser = scriptedModel([{ text: 'never sent' }], { provider: 'cheap', modelId: 'summariser' })
+    const model = scriptedModel([{ text: 'never sent either' }], {
+      provider: 'main',
+      modelId: 'small-window',
+      capabilities: { tools: true, contextWindow: 1200, maxOutputTokens: 100 },
+    })
+    const spend = createSpend({
+      storage,
+      prices: { 'cheap:summariser': { input: 1, output: 2 }, 'main:small-window': { input: 10, output: 20 } },
+    })
+    // room for the turn after compaction (about 1,200 tokens), not for the summary's transcript
+    await spend.budgets.put('owner', 'default', { tokensPerDay: 1500 }, 'test')
+    const agent = new Agent({
+      name: 'reader',
+      model,
+      context: { strategies: [summarizeOldestTurns({ model: summariser, keepRecent: 2 })] },
+    })
+    const runtime = new Runtime({ storage, agents: [agent], observers: [spend], hooks: [spend.hooks] })
+    const history = Array.from({ length: 12 }, (_, index) => [
+      { role: 'user' as const, content: `Page ${index + 1}: ${'lorem ipsum dolor sit amet '.repeat(40)}` },
+      { role: 'assistant' as const, content: `Noted page ${index + 1}.` },
+    ]).flat()
+    const events = runtime.stream(agent, [...history, { role: 'user', content: 'What did I ask about?' }])
+    await collectEvents(events).catch(() => undefined)
+    await expect(events.result).rejects.toThrow(/budget/)
+    expect(summariser.requests).toHaveLength(0)
+    expect(model.requests).toHaveLength(0)
+    const stored = await storage.runs.readEvents((await storage.runs.list({ limit: 1 }))[0]?.runId ?? '')
+    expect(stored.find((event) => event.type === 'budget.exceeded')).toMatchObject({
+      budget: { scope: 'owner', id: 'default', metric: 'tokens', limit: 1500 },
+    })
+  })
+
   it('records an llmFunction’s calls when its events go to spend.observe (no Runtime needed)', async () => {
     const storage = createMemoryStorage()
     const spend = createSpend({ storage, prices: { 'scripted:tagger': { input: 1, output: 1 } } })

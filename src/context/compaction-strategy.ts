@@ -1,5 +1,7 @@
 import type { Message } from '../messages/message.js'
 import type { Model } from '../model/model.js'
+import type { ModelRequest } from '../model/model-request.js'
+import type { ModelResponse } from '../model/model-response.js'
 import type { Usage } from '../model/usage.js'
 import type { MaybePromise } from '../util/types.js'
 
@@ -15,6 +17,14 @@ export interface CompactionInput {
   count(message: Message): number
   /** The agent's model (a summarising strategy may use it). */
   readonly model: Model
+  /**
+   * Calls a model on the run's behalf: a strategy that writes summaries calls its model through
+   * this, not `model.generate`, so the call passes the run's `beforeModel` and `afterModel` hooks
+   * (with `purpose: 'compaction'`: spending limits are checked before it is sent) and the run's
+   * signal. A hook may refuse it by throwing (`BudgetExceededError`), which the strategy lets
+   * through.
+   */
+  generate(model: Model, request: ModelRequest): Promise<ModelResponse>
   readonly turn: number
   /** Aborted when the run is cancelled. */
   readonly signal: AbortSignal

@@ -1,6 +1,8 @@
 import { ConfigError } from '../errors/errors.js'
 import type { Message } from '../messages/message.js'
 import type { Model } from '../model/model.js'
+import type { ModelRequest } from '../model/model-request.js'
+import type { ModelResponse } from '../model/model-response.js'
 import { addUsage, emptyUsage, type Usage } from '../model/usage.js'
 import type { CompactionOutcome, CompactionStrategy } from './compaction-strategy.js'
 import { findBrokenToolPair } from './message-groups.js'
@@ -52,6 +54,8 @@ export async function planCompaction(options: {
   turn: number
   signal: AbortSignal
   memo: Map<string, unknown>
+  /** How strategies call a model (default: `model.generate` with `signal`, no hooks). */
+  generate?: (model: Model, request: ModelRequest) => Promise<ModelResponse>
 }): Promise<CompactionPlan> {
   const { counter, fixedTokens, budgetTokens } = options
   const original = options.messages
@@ -62,6 +66,9 @@ export async function planCompaction(options: {
   const steps: CompactionStep[] = []
   const usage = emptyUsage()
   const count = (message: Message) => counter.message(message)
+  const generate =
+    options.generate ??
+    ((model: Model, request: ModelRequest) => model.generate(request, { signal: options.signal }))
 
   for (const strategy of options.strategies) {
     if (fixedTokens + messageTokens <= budgetTokens) break
@@ -74,6 +81,7 @@ export async function planCompaction(options: {
       turn: options.turn,
       signal: options.signal,
       memo: options.memo,
+      generate,
     })
     if (result === undefined) continue
     const outcome: CompactionOutcome = Array.isArray(result) ? { messages: result } : result

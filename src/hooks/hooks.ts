@@ -31,8 +31,16 @@ export interface HookEventBase<TContext> {
   context: TContext
 }
 
+/**
+ * Why a run calls a model: `turn`, a turn of the agent; `compaction`, a summary that a compaction
+ * strategy writes to fit the context (`summarizeOldestTurns`).
+ */
+export type ModelCallPurpose = 'turn' | 'compaction'
+
 export interface BeforeModelEvent<TContext> extends HookEventBase<TContext> {
   request: ModelRequest
+  /** A turn of the agent, or a compaction summary (its request is the summary model's, not the turn's). */
+  purpose: ModelCallPurpose
   /** `provider:modelId` of the model the request goes to. */
   model?: string
   /**
@@ -48,6 +56,8 @@ export type BeforeModelResult = { request?: ModelRequest; response?: ModelRespon
 
 export interface AfterModelEvent<TContext> extends HookEventBase<TContext> {
   request: ModelRequest
+  /** A turn of the agent, or a compaction summary. */
+  purpose: ModelCallPurpose
   response: ModelResponse
 }
 /** Return `{ response }` to replace the model's answer. */

@@ -1,4 +1,3 @@
-import { BudgetExceededError } from '../errors/budget-exceeded-error.js'
 import { AgentLoopError, ModelError } from '../errors/errors.js'
 import { modelEndData } from '../events/model-end.js'
 import type { ModelRequest } from '../model/model-request.js'
@@ -7,6 +6,7 @@ import type { ModelStreamPart } from '../model/model-stream-part.js'
 import { createResponseCollector } from '../model/response-collector.js'
 import { type ActiveRun, hookEvent } from './active-run.js'
 import { checkRewrittenRequest, fitContext } from './fit-context.js'
+import { beforeModelCall } from './model-hooks.js'
 import { requestMessages } from './handoff-phase.js'
 
 /** Builds the request of the current turn from the run state. */
@@ -26,7 +26,7 @@ export function buildRequest(run: ActiveRun<unknown, unknown>): ModelRequest {
 }
 
 /**
- * One model call: `beforeModel` hooks, the streamed call (forwarding deltas as events), then
+ * One model call of a turn: `beforeModel` hooks (`model-hooks.ts`), the streamed call (forwarding deltas as events), then
  * `afterModel` hooks. Returns the complete response; a stream that ends early throws `ModelError`.
  */
 export async function callModel(run: ActiveRun<unknown, unknown>): Promise<ModelResponse> {
@@ -42,16 +42,7 @@ export async function callModel(run: ActiveRun<unknown, unknown>): Promise<Model
       input: fitted.inputTokens,
       reservedOutput: request.maxOutputTokens ?? fitted.reserveOutputTokens,
     }
-    let decision: Awaited<ReturnType<typeof hooks.beforeModel>>
-    try {
-      decision = await hooks.beforeModel(hookEvent(run, { request, model: modelName, tokens }))
-    } catch (error) {
-      // A spending limit refused the call: say so in the run's events before the run fails.
-      if (error instanceof BudgetExceededError) {
-        await run.emit({ type: 'budget.exceeded', turn, budget: error.budget, message: error.message })
-      }
-      throw error
-    }
+    const decision = await beforeModelCall(run, { request, model: modelName, tokens, purpose: 'turn' })
     if (decision.request !== request) checkRewrittenRequest(fitted.check, decision.request)
     request = decision.request
     response = decision.response
@@ -65,7 +56,9 @@ export async function callModel(run: ActiveRun<unknown, unknown>): Promise<Model
       if (part.type === 'text') await run.emit({ type: 'text.delta', turn, delta: part.text })
     }
   }
-  if (hooks.hasAfterModel) response = await hooks.afterModel(hookEvent(run, { request, response }))
+  if (hooks.hasAfterModel) {
+    response = await hooks.afterModel(hookEvent(run, { request, response, purpose: 'turn' as const }))
+  }
   assignUniqueCallIds(response, turn)
   await run.emit(modelEndData(turn, response))
   return response

@@ -9,6 +9,7 @@ import type { ModelRequest } from '../model/model-request.js'
 import type { Tokenizer } from '../model/tokenizer.js'
 import { addUsage } from '../model/usage.js'
 import { type ActiveRun, type HistoryCount, hookEvent } from './active-run.js'
+import { compactionGenerate } from './model-hooks.js'
 import { keptCounts } from './session-history.js'
 
 /** The budget a request was checked against, to check a hook's rewrite against the same one. */
@@ -59,6 +60,7 @@ export async function fitContext(
     turn: run.state.turn,
     signal: run.signal,
     memo: run.compactionMemo,
+    generate: compactionGenerate(run, counter),
   })
   addUsage(run.state.usage, plan.usage)
 

@@ -53,6 +53,7 @@ function input(
     turn: 1,
     signal: new AbortController().signal,
     memo,
+    generate: (called, request) => called.generate(request, {}),
   }
 }
 

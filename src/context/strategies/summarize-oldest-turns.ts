@@ -1,3 +1,4 @@
+import { BudgetExceededError } from '../../errors/budget-exceeded-error.js'
 import { errorMessage } from '../../errors/describe-error.js'
 import { ConfigError } from '../../errors/errors.js'
 import type { Message } from '../../messages/message.js'
@@ -34,8 +35,10 @@ interface SummaryMemo {
 /**
  * Replaces the oldest messages (whole groups, as `dropOldestTurns` picks them) with one user
  * message holding a model-written summary of them. Within a run, a later turn extends the previous
- * summary with the newly removed messages instead of summarising everything again. If the summary
- * call fails, the strategy changes nothing and the next strategy runs.
+ * summary with the newly removed messages instead of summarising everything again. The summary
+ * model is called through `input.generate` (the run's model hooks: budgets are checked before it is
+ * sent). If the summary call fails, the strategy changes nothing and the next strategy runs; a
+ * refusal by a hook (`BudgetExceededError`) or a cancelled run is thrown instead.
  */
 export function summarizeOldestTurns(options: SummarizeOldestTurnsOptions = {}): CompactionStrategy {
   checkKeepOptions(options, 'summarizeOldestTurns')
@@ -67,16 +70,13 @@ export function summarizeOldestTurns(options: SummarizeOldestTurnsOptions = {}):
         const earlier = reuse === -1 ? undefined : previous?.text
         const model = options.model ?? input.model
         try {
-          const response = await model.generate(
-            {
-              instructions: options.instructions ?? DEFAULT_INSTRUCTIONS,
-              messages: [{ role: 'user', content: transcript(fresh, earlier, maxChars) }],
-              tools: [],
-              toolChoice: 'none',
-              maxOutputTokens: maxSummaryTokens,
-            },
-            { signal: input.signal },
-          )
+          const response = await input.generate(model, {
+            instructions: options.instructions ?? DEFAULT_INSTRUCTIONS,
+            messages: [{ role: 'user', content: transcript(fresh, earlier, maxChars) }],
+            tools: [],
+            toolChoice: 'none',
+            maxOutputTokens: maxSummaryTokens,
+          })
           text = response.content
             .map((part) => (part.type === 'text' ? part.text : ''))
             .join('')
@@ -84,7 +84,8 @@ export function summarizeOldestTurns(options: SummarizeOldestTurnsOptions = {}):
           usage = response.usage
           modelName = `${model.provider}:${model.modelId}`
         } catch (error) {
-          if (input.signal.aborted) throw error
+          // A cancelled run, or a hook refusing the call (a spending limit), is not a failed summary.
+          if (input.signal.aborted || error instanceof BudgetExceededError) throw error
           return {
             messages: [...input.messages],
             note: `the summary model failed: ${errorMessage(error)}`,
