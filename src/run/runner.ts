@@ -38,6 +38,7 @@ import { storeResumeInput } from './resume-runnable.js'
 import { injectContext, observed, withContext } from './observe-runs.js'
 import type { QueuedRun, RunQueue } from './run-queue.js'
 import type { RegisteredRunnable, RunnableRegistry } from './runnable.js'
+import type { ResolvedRunnerSettings } from './runner-settings.js'
 import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
 
 /** How a run executed in this process ended: its result or error, or not here (`ended: false`). */
@@ -62,34 +63,6 @@ export interface AgentLaunch {
   /** Whether anyone watches the run (see `EventBus.watched`). */
   watched: (() => boolean) | undefined
   willRetry(error: unknown): boolean
-}
-
-/** The runner's settings (`new Runtime({ runner })`); every one has a default. */
-export interface RunnerSettings {
-  /** Runs this process executes at once (default 16). */
-  concurrency?: number
-  /** Retries of a failed run, each continuing from its last checkpoint (default 3). */
-  retries?: number
-  /** A submitted run's timeout in milliseconds (default 300,000: 5 minutes). */
-  timeoutMs?: number
-  /** The wait before the first retry, doubled for each next one up to 10 s (default 250 ms). */
-  retryDelayMs?: number
-  /**
-   * A `queued` or `running` run that no process executes and that has not been written for this
-   * long is an orphan: it is resumed from its checkpoint, or failed when it cannot be (default
-   * 60,000 ms). Checked when the worker starts and then every `orphanAfterMs`.
-   */
-  orphanAfterMs?: number
-  /**
-   * Whether this runtime executes queued runs (default: true for the in-process queue, false for
-   * a distributed one; `runtime.work()` or `startWorker()` turns it on).
-   */
-  worker?: boolean
-  /**
-   * The run context of runs that arrive without one (through a distributed queue, or after a
-   * restart): called with the run's id, runnable name and metadata. Never stored.
-   */
-  context?: (run: { runId: string; name: string; metadata: JsonObject | undefined }) => unknown
 }
 
 /** Options of `runtime.submit`. */
@@ -122,7 +95,7 @@ export interface RunnerOptions {
   queue: RunQueue
   bus: EventBus
   registry: RunnableRegistry
-  settings: Required<Omit<RunnerSettings, 'context'>> & Pick<RunnerSettings, 'context'>
+  settings: ResolvedRunnerSettings
   startAgent(launch: AgentLaunch): Promise<unknown>
   /** Whether the runtime executes the run outside the runner (`run`, `stream`, `resume`). */
   executingHere(runId: string): boolean

@@ -67,7 +67,8 @@ import {
   runRunnable,
   streamRunnable,
 } from './run-runnable.js'
-import { type AgentLaunch, Runner, type RunnerSettings, type SubmitOptions } from './runner.js'
+import { type AgentLaunch, Runner, type SubmitOptions } from './runner.js'
+import { type RunnerSettings, resolveRunnerSettings } from './runner-settings.js'
 import type { RunPhase } from './run-transitions.js'
 import { storedResult } from './stored-result.js'
 
@@ -343,31 +344,12 @@ export class Runtime {
   #runnerOf(): Runner {
     if (this.#runner !== undefined) return this.#runner
     const queue = this.#queue ?? createInProcessQueue()
-    const settings = this.#runnerSettings
-    const where = 'new Runtime({ runner })'
     this.#runner = new Runner({
       storage: this.storage ?? createMemoryStorage(),
       queue,
       bus: this.#bus ?? createInProcessEventBus(),
       registry: this.runnables,
-      settings: {
-        concurrency: positiveInteger(settings.concurrency, 16, `${where}: concurrency`),
-        retries: nonNegativeInteger(settings.retries, 3, `${where}: retries`),
-        timeoutMs:
-          settings.timeoutMs === undefined
-            ? 300_000
-            : positiveMilliseconds(settings.timeoutMs, `${where}: timeoutMs`),
-        retryDelayMs:
-          settings.retryDelayMs === undefined
-            ? 250
-            : positiveMilliseconds(settings.retryDelayMs, `${where}: retryDelayMs`),
-        orphanAfterMs:
-          settings.orphanAfterMs === undefined
-            ? 60_000
-            : positiveMilliseconds(settings.orphanAfterMs, `${where}: orphanAfterMs`),
-        worker: settings.worker ?? !queue.distributed,
-        ...(settings.context === undefined ? {} : { context: settings.context }),
-      },
+      settings: resolveRunnerSettings(this.#runnerSettings, queue),
       startAgent: (launch) => this.#launchAgent(launch),
       executingHere: (runId) => this.#executing.has(runId),
       observers: this.observers,
@@ -933,14 +915,6 @@ const timedOut = (timeoutMs: number) => new RunTimeoutError({ timeoutMs })
 
 /** The status type `cancel` resolves with. */
 type RunStatusOf = Awaited<ReturnType<Runner['cancel']>>
-
-function nonNegativeInteger(value: unknown, fallback: number, field: string): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new ConfigError({ message: `${field} must be an integer >= 0; got ${JSON.stringify(value)}.` })
-  }
-  return value
-}
 
 function modelRegistryOf(models: RuntimeOptions['models']): ModelRegistry {
   if (models === undefined) return getDefaultModelRegistry()
