@@ -224,7 +224,7 @@ export type {
 } from './run/runnable.js'
 export type { RunnableRunOptions } from './run/run-runnable.js'
 export type { RunnableSnapshot } from './run/runnable-journal.js'
-export type { SubmitOptions } from './run/runner.js'
+export type { SubmitOptions } from './run/submit-run.js'
 export type { RunnerSettings } from './run/runner-settings.js'
 export type { JobResult, JobRunOptions } from './steps/execute-job.js'
 export type {

@@ -22,23 +22,22 @@ import {
 import type { RunEvent, RunStatus } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
 import type { RunCheckpoint, RunRecord } from '../storage/run-repository.js'
-import { requireJson } from '../storage/repositories/shared.js'
 import { StorageConflictError } from '../storage/storage-errors.js'
 import type { Storage } from '../storage/storage.js'
 import { sleep } from '../util/abort.js'
-import type { JsonObject, JsonValue } from '../util/json.js'
+import type { JsonValue } from '../util/json.js'
 import type { RunObserver } from '../events/run-observer.js'
 import type { EventSink } from './checkpointer.js'
 import type { ControlMessage, EventBus, Unsubscribe } from './event-bus.js'
 import { awaitRunEnd, type RunEnding } from './await-run-end.js'
 import { executeRunnable } from './execute-runnable.js'
 import { followRun } from './follow-run.js'
-import { toMessages } from './run-input.js'
 import { storeResumeInput } from './resume-runnable.js'
 import { injectContext, observed, withContext } from './observe-runs.js'
 import type { QueuedRun, RunQueue } from './run-queue.js'
 import type { RegisteredRunnable, RunnableRegistry } from './runnable.js'
 import type { ResolvedRunnerSettings } from './runner-settings.js'
+import { storeSubmittedRun, type SubmitOptions } from './submit-run.js'
 import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
 
 /** How a run executed in this process ended: its result or error, or not here (`ended: false`). */
@@ -64,30 +63,6 @@ export interface AgentLaunch {
   watched: (() => boolean) | undefined
   willRetry(error: unknown): boolean
 }
-
-/** Options of `runtime.submit`. */
-export interface SubmitOptions<TContext = unknown> {
-  /** Use this id instead of a generated one (a UUID). */
-  runId?: string
-  /** A session id (agents): its history is loaded before the input, the new turn appended at the end. */
-  session?: string
-  /**
-   * The run context (user id, db handle, secrets): never stored. It reaches the run only through
-   * the in-process queue; with a distributed queue, give workers their context instead.
-   */
-  context?: TContext
-  /** Your JSON data, stored with the run and given to a runnable as `ctx.metadata`. */
-  metadata?: JsonObject
-  /** This run's timeout in milliseconds (default: the runner's, 300,000). */
-  timeoutMs?: number
-  /** This run's retries (default: the runner's, 3). */
-  retries?: number
-}
-
-/** The largest input (as JSON) a job carries for its worker to start from; a larger one is read from storage. */
-const START_MAX_JSON = 65_536
-
-const SUBMIT_KEYS = new Set(['runId', 'session', 'context', 'metadata', 'timeoutMs', 'retries'])
 
 /** What the runner needs from the runtime. */
 export interface RunnerOptions {
@@ -156,82 +131,10 @@ export class Runner {
     const { registry, queue, storage } = this.#options
     if (this.#closing)
       throw new ConfigError({ message: 'submit: the runtime is closing; no run can be submitted.' })
-    if (typeof name !== 'string' || name === '') {
-      throw new ConfigError({
-        message: `submit(name, input): name must be a registered runnable's name; got ${JSON.stringify(name)}.`,
-      })
-    }
-    const entry = registry.get(name)
-    if (entry === undefined) {
-      const names = registry.list().map((each) => each.name)
-      throw new ConfigError({
-        message: `submit: no runnable named "${name}" is registered (registered: ${names.join(', ') || 'none'}). Register it with runtime.register(...) or new Runtime({ agents, runnables }).`,
-      })
-    }
-    checkSubmitOptions(options)
-    if (options.context !== undefined && queue.distributed) {
-      throw new ConfigError({
-        message: `submit: options.context cannot travel through the ${queue.backend} queue (the run context is never stored or sent). Give the workers their context (startWorker({ context })), or use the in-process queue.`,
-      })
-    }
-    if (options.session !== undefined && entry.kind !== 'agent') {
-      throw new ConfigError({
-        message: `submit: session is for agents; "${name}" is a ${entry.kind === 'steps' ? 'step job' : 'runnable'}.`,
-      })
-    }
-    const messages = await toMessages(input)
-    const runId = options.runId ?? crypto.randomUUID()
-    const snapshot: RunnableSnapshot = {
-      version: 1,
-      format: 'runnable',
-      input: messages,
-      steps: {},
-      attempts: 0,
-      ...(options.session === undefined ? {} : { session: options.session }),
-    }
-    let saved: { revision: number; updatedAt: number }
-    try {
-      saved = await storage.runs.save({
-        runId,
-        kind: entry.kind === 'steps' ? 'steps' : 'agent',
-        agentName: name,
-        status: 'queued',
-        snapshot,
-        expectedRevision: null,
-        ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
-        ...(options.session === undefined ? {} : { sessionId: options.session }),
-      })
-    } catch (error) {
-      if (error instanceof StorageConflictError) {
-        throw new ConfigError({
-          message: `submit: a run with id "${runId}" already exists. Use another runId, or runtime.wait("${runId}") for it.`,
-          cause: error,
-        })
-      }
-      throw error
-    }
+    const { runId, start } = await storeSubmittedRun({ storage, queue, registry, name, input, options })
     if (options.context !== undefined) this.#contexts.set(runId, options.context)
     // This process will execute it: wait can take its result without reading storage.
     if (!queue.distributed && this.#options.settings.worker) this.#outcomeOf(runId)
-    // The worker that takes the job starts from what was saved, without reading it back.
-    const start: RunCheckpoint | undefined =
-      queue.distributed && JSON.stringify(messages).length > START_MAX_JSON
-        ? undefined
-        : {
-            record: {
-              runId,
-              kind: entry.kind === 'steps' ? 'steps' : 'agent',
-              agentName: name,
-              status: 'queued',
-              revision: saved.revision,
-              ...(options.session === undefined ? {} : { sessionId: options.session }),
-              ...(options.metadata === undefined ? {} : { metadata: structuredClone(options.metadata) }),
-              createdAt: saved.updatedAt,
-              updatedAt: saved.updatedAt,
-            },
-            snapshot: structuredClone(snapshot),
-            parts: [],
-          }
     await this.#subscribeControl()
     // The submitter's trace context travels with the job: the worker's run continues its trace.
     const trace = injectContext(this.#options.observers)
@@ -703,48 +606,4 @@ function ownedElsewhere(error: unknown): boolean {
     error instanceof StorageConflictError ||
     (error instanceof ConfigError && error.cause instanceof StorageConflictError)
   )
-}
-
-function checkSubmitOptions(options: SubmitOptions): void {
-  if (options === null || typeof options !== 'object') {
-    throw new ConfigError({ message: 'submit(name, input, options): options must be an object.' })
-  }
-  for (const key of Object.keys(options)) {
-    if (!SUBMIT_KEYS.has(key)) {
-      throw new ConfigError({
-        message: `submit options: unknown option "${key}" (known: ${[...SUBMIT_KEYS].join(', ')}).`,
-      })
-    }
-  }
-  const { runId, session, metadata, timeoutMs, retries } = options
-  if (runId !== undefined && (typeof runId !== 'string' || runId === '')) {
-    throw new ConfigError({
-      message: `submit options: runId must be a non-empty string; got ${JSON.stringify(runId)}.`,
-    })
-  }
-  if (session !== undefined && (typeof session !== 'string' || session === '')) {
-    throw new ConfigError({
-      message: `submit options: session must be a non-empty string (a session id); got ${JSON.stringify(session)}.`,
-    })
-  }
-  if (
-    metadata !== undefined &&
-    (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
-  ) {
-    throw new ConfigError({ message: 'submit options: metadata must be a JSON object.' })
-  }
-  if (metadata !== undefined) requireJson(metadata, 'submit options: metadata')
-  if (
-    timeoutMs !== undefined &&
-    !(typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs))
-  ) {
-    throw new ConfigError({
-      message: `submit options: timeoutMs must be a positive number of milliseconds; got ${JSON.stringify(timeoutMs)}.`,
-    })
-  }
-  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
-    throw new ConfigError({
-      message: `submit options: retries must be an integer >= 0; got ${JSON.stringify(retries)}.`,
-    })
-  }
 }

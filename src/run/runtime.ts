@@ -67,7 +67,8 @@ import {
   runRunnable,
   streamRunnable,
 } from './run-runnable.js'
-import { type AgentLaunch, Runner, type SubmitOptions } from './runner.js'
+import { type AgentLaunch, Runner } from './runner.js'
+import type { SubmitOptions } from './submit-run.js'
 import { type RunnerSettings, resolveRunnerSettings } from './runner-settings.js'
 import type { RunPhase } from './run-transitions.js'
 import { storedResult } from './stored-result.js'
