@@ -9,7 +9,6 @@
 import { BudgetExceededError } from '../errors/budget-exceeded-error.js'
 import { readableError } from '../errors/describe-error.js'
 import {
-  type AgentLoopError,
   ConfigError,
   ContextBudgetError,
   MaxRetriesExceededError,
@@ -21,7 +20,7 @@ import {
 } from '../errors/errors.js'
 import type { RunEvent, RunStatus } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
-import type { RunCheckpoint, RunRecord } from '../storage/run-repository.js'
+import type { RunCheckpoint } from '../storage/run-repository.js'
 import { StorageConflictError } from '../storage/storage-errors.js'
 import type { Storage } from '../storage/storage.js'
 import { sleep } from '../util/abort.js'
@@ -38,7 +37,9 @@ import type { QueuedRun, RunQueue } from './run-queue.js'
 import type { RegisteredRunnable, RunnableRegistry } from './runnable.js'
 import type { ResolvedRunnerSettings } from './runner-settings.js'
 import { storeSubmittedRun, type SubmitOptions } from './submit-run.js'
-import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
+import { endStoredRun } from './end-stored-run.js'
+import { recoverOrphans } from './recover-orphans.js'
+import { isRunnableSnapshot } from './runnable-journal.js'
 
 /** How a run executed in this process ended: its result or error, or not here (`ended: false`). */
 export type LocalOutcome =
@@ -232,11 +233,15 @@ export class Runner {
       // Nobody executes a queued or paused run: cancel it in storage (compare-and-set: if a worker
       // claims it first, the message above stops it there).
       await queue.remove(runId).catch(() => false)
-      await this.#endStored(
+      await endStoredRun({
+        storage,
+        bus,
         record,
-        'cancelled',
-        new RunCancelledError({ message: `Run "${runId}" was cancelled (runtime.cancel) before it ran.` }),
-      ).catch((error: unknown) => {
+        status: 'cancelled',
+        error: new RunCancelledError({
+          message: `Run "${runId}" was cancelled (runtime.cancel) before it ran.`,
+        }),
+      }).catch((error: unknown) => {
         if (!(error instanceof StorageConflictError)) throw error
       })
     }
@@ -264,44 +269,17 @@ export class Runner {
     await this.#control
   }
 
-  /**
-   * Finds runs left `queued` or `running` with no process executing them (not written for
-   * `olderThanMs`, and no job for them in the queue) and queues them again: they resume from their
-   * checkpoint. A run whose runnable this runtime does not know is failed with a `run.end`.
-   * Returns how many runs it queued or failed.
-   */
-  async recoverOrphans(options: { olderThanMs?: number } = {}): Promise<number> {
-    const { storage, queue, registry, settings } = this.#options
-    const olderThan = Date.now() - (options.olderThanMs ?? settings.orphanAfterMs)
-    let found = 0
-    let cursor: string | undefined
-    do {
-      const page = await storage.runs.page({
-        kind: 'all',
-        status: ['queued', 'running'],
-        limit: 200,
-        ...(cursor === undefined ? {} : { cursor }),
-      })
-      for (const record of page.runs) {
-        if (this.#local.has(record.runId) || this.#options.executingHere(record.runId)) continue
-        if (record.updatedAt > olderThan) continue
-        if (await queue.has(record.runId)) continue
-        found++
-        if (registry.get(record.agentName) === undefined) {
-          await this.#endStored(
-            record,
-            'failed',
-            new ConfigError({
-              message: `Run "${record.runId}" was left ${record.status} by a process that stopped, and no runnable "${record.agentName}" is registered here to resume it.`,
-            }),
-          ).catch(() => {})
-          continue
-        }
-        await queue.enqueue({ runId: record.runId, name: record.agentName })
-      }
-      cursor = page.nextCursor ?? undefined
-    } while (cursor !== undefined)
-    return found
+  /** Queues again the runs a stopped process left (recover-orphans.ts); returns how many it found. */
+  recoverOrphans(options: { olderThanMs?: number } = {}): Promise<number> {
+    const { storage, queue, bus, registry, settings } = this.#options
+    return recoverOrphans({
+      storage,
+      queue,
+      bus,
+      registry,
+      olderThanMs: options.olderThanMs ?? settings.orphanAfterMs,
+      executingHere: (runId) => this.#local.has(runId) || this.#options.executingHere(runId),
+    })
   }
 
   /**
@@ -447,13 +425,15 @@ export class Runner {
     const { record } = checkpoint
     const entry = registry.get(record.agentName)
     if (entry === undefined) {
-      await this.#endStored(
+      await endStoredRun({
+        storage,
+        bus,
         record,
-        'failed',
-        new ConfigError({
+        status: 'failed',
+        error: new ConfigError({
           message: `No runnable named "${record.agentName}" is registered on the worker that took run "${runId}". Register it in the worker's config module.`,
         }),
-      )
+      })
       return { ended: false }
     }
     // A run submitted here has no events yet (a cancel ends it instead of starting it); a queued run
@@ -544,39 +524,6 @@ export class Runner {
     } finally {
       releaseEnd(outcome)
     }
-  }
-
-  /** Ends a run nobody executes (queued, paused or orphaned): its status and `run.end`, saved then published. */
-  async #endStored(record: RunRecord, status: 'cancelled' | 'failed', error: AgentLoopError): Promise<void> {
-    const { storage, bus } = this.#options
-    const checkpoint = await storage.runs.load(record.runId)
-    const seq = await storage.runs.lastEventSeq(record.runId)
-    const runEnd: RunEvent = {
-      type: 'run.end',
-      runId: record.runId,
-      seq: seq + 1,
-      time: Date.now(),
-      status,
-      error: { name: error.name, message: error.message },
-      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
-      turns: 0,
-    }
-    const snapshot = checkpoint?.snapshot ?? { version: 1 }
-    const stored = isRunnableSnapshot(snapshot)
-      ? { ...snapshot, error: runEnd.error }
-      : { ...(snapshot as object), status, error: runEnd.error }
-    await storage.runs.save({
-      runId: record.runId,
-      kind: record.kind,
-      agentName: record.agentName,
-      status,
-      snapshot: stored as RunnableSnapshot,
-      expectedRevision: record.revision,
-      events: [runEnd],
-      ...(record.metadata === undefined ? {} : { metadata: record.metadata }),
-      ...(record.sessionId === undefined ? {} : { sessionId: record.sessionId }),
-    })
-    bus.publish(record.runId, [runEnd])
   }
 }
 
