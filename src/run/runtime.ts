@@ -67,7 +67,8 @@ import {
   runRunnable,
   streamRunnable,
 } from './run-runnable.js'
-import { type AgentLaunch, Runner } from './runner.js'
+import type { AgentLaunch } from './run-attempt.js'
+import { Runner } from './runner.js'
 import type { SubmitOptions } from './submit-run.js'
 import { type RunnerSettings, resolveRunnerSettings } from './runner-settings.js'
 import type { RunPhase } from './run-transitions.js'
