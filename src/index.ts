@@ -195,7 +195,8 @@ export type {
   ToolCallRecord,
 } from './run/run-state.js'
 export type { RunStream } from './run/run-stream.js'
-export { type ResumeOptions, type RunOptions, Runtime, type RuntimeOptions } from './run/runtime.js'
+export { Runtime } from './run/runtime.js'
+export type { ResumeOptions, RunOptions, RuntimeOptions } from './run/runtime-options.js'
 export {
   type ControlMessage,
   createInProcessEventBus,
