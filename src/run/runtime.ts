@@ -6,11 +6,9 @@
  */
 
 import type { Agent } from '../agent/agent.js'
-import { checkHandoffGraph } from '../agent/resolve-handoffs.js'
-import { ConfigError, describeError, RunCancelledError, RunTimeoutError } from '../errors/errors.js'
+import { ConfigError, RunCancelledError } from '../errors/errors.js'
 import { createEventChannel, resultStream } from '../events/event-channel.js'
-import { startExecution } from '../events/execution.js'
-import type { RunEvent, RunEventData } from '../events/run-event.js'
+import type { RunEvent } from '../events/run-event.js'
 import type { RunObserver } from '../events/run-observer.js'
 import { createHookChain, type HookChain, type HooksInput } from '../hooks/hook-chain.js'
 import { isModelReference } from '../model/model-reference.js'
@@ -18,8 +16,7 @@ import type { ModelRegistry } from '../model/model-registry.js'
 import type { RunCheckpoint } from '../storage/run-repository.js'
 import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
 import type { Storage } from '../storage/storage.js'
-import type { JsonObject } from '../util/json.js'
-import type { ActiveRun, ApprovalDecision } from './active-run.js'
+import type { ApprovalDecision } from './active-run.js'
 import {
   checkAgent,
   checkRunOptions,
@@ -27,22 +24,22 @@ import {
   positiveInteger,
   positiveMilliseconds,
 } from './check-run-options.js'
-import { Checkpointer, type EventSink } from './checkpointer.js'
+import type { EventSink } from './checkpointer.js'
+import { type Launch, type RunEnvironment, startRun } from './start-run.js'
 import { findAgent } from './handoff-phase.js'
 import { waitsForDecision } from './nested-decisions.js'
-import { checkInputKind, type RunInput, toMessages } from './run-input.js'
-import { checkObservers, observed } from './observe-runs.js'
-import { completedResult, runLoop } from './run-loop.js'
+import type { RunInput } from './run-input.js'
+import { checkObservers } from './observe-runs.js'
+import { completedResult } from './run-loop.js'
 import type { RunResult } from './run-result.js'
 import { activeAgentOf } from './run-result.js'
 import type { NestedRunRequest, RunServices } from './run-services.js'
 import { createRunState, type RunState } from './run-state.js'
 import { parseRunState } from './parse-run-state.js'
 import type { RunStream } from './run-stream.js'
-import { loadSessionHistory } from './session-history.js'
-import { checkpointHooks, vetoResume } from './state-hooks.js'
+import { vetoResume } from './state-hooks.js'
 import { loadStoredState, savedParts } from './stored-run-state.js'
-import { checkDecisions, pendingCalls } from './tool-phase.js'
+import { checkDecisions } from './tool-phase.js'
 import { createInProcessEventBus, type EventBus } from './event-bus.js'
 import { createInProcessQueue, type RunQueue } from './run-queue.js'
 import {
@@ -71,34 +68,12 @@ import {
   type RunOptions,
   type RuntimeOptions,
 } from './runtime-options.js'
-import type { RunPhase } from './run-transitions.js'
 import { storedResult } from './stored-result.js'
 
 /** A stored run, loaded and validated. */
 interface LoadedRun {
   state: RunState
   stored: { revision: number; seq: number; saved: { messages: number; items: number } }
-}
-
-/** What starting a run needs besides the agent and options. */
-interface Launch {
-  state: RunState
-  /** The agent the run started with, when a handoff made another one active. */
-  entry?: Agent<unknown, unknown>
-  /** Converts the input into the state's messages (new runs only). */
-  input?: RunInput
-  /** A resumed run (or a submitted one): where its stored copy stands. */
-  stored?: { revision: number; seq: number; saved: { messages: number; items: number } }
-  approvals?: ReadonlyMap<string, ApprovalDecision>
-  /** The stored status, when it is not the state's own (`queued` for a submitted run). */
-  phase?: RunPhase
-  /** The storage of the run, when not the runtime's (submitted runs of a runtime without storage). */
-  storage?: Storage
-  metadata?: JsonObject | undefined
-  /** Whether the runner retries after this error (then the run does not end). */
-  willRetry?: (error: unknown) => boolean
-  /** Whether anyone watches the run (the bus knows): events between checkpoints are written eagerly only then. */
-  watched?: (() => boolean) | undefined
 }
 
 /** Runs agents. Holds what runs share; safe to use for any number of concurrent runs. */
@@ -127,6 +102,8 @@ export class Runtime {
   }
   /** Durable runs executing in this process (run, stream, resume or the runner): never orphans. */
   readonly #executing = new Set<string>()
+  /** What starting a run takes from this runtime. */
+  readonly #environment: RunEnvironment
 
   constructor(runtimeOptions: RuntimeOptions = {}) {
     const options = checkRuntimeOptions(runtimeOptions)
@@ -163,6 +140,17 @@ export class Runtime {
       this.runnables.register(agent)
     }
     for (const runnable of options.runnables ?? []) this.runnables.register(runnable)
+    this.#environment = {
+      storage: this.storage,
+      models: this.models,
+      observers: this.observers,
+      toolConcurrency: this.toolConcurrency,
+      timeoutMs: this.timeoutMs,
+      runnables: this.runnables,
+      services: this.#services,
+      hookChain: (agent) => this.#hookChain(agent),
+      executing: this.#executing,
+    }
     this.#queue = options.queue
     this.#bus = options.bus
     this.#runnerSettings = options.runner ?? {}
@@ -306,7 +294,13 @@ export class Runtime {
         phase: 'queued',
         stored: { revision: record.revision, seq: request.seq, saved: { messages: 0, items: 0 } },
       }
-      return this.#start(agent, snapshot.input, options, request.sink, undefined, launch)
+      return startRun(this.#environment, {
+        agent,
+        input: snapshot.input,
+        options,
+        delivery: request.sink,
+        resumed: launch,
+      })
     }
     const state = await this.#parseCheckpoint(checkpoint)
     const active = this.#activeAgent(agent, state)
@@ -320,7 +314,13 @@ export class Runtime {
         saved: savedParts(checkpoint.snapshot, state),
       },
     }
-    return this.#start(active, undefined, options, request.sink, undefined, launch)
+    return startRun(this.#environment, {
+      agent: active,
+      input: undefined,
+      options,
+      delivery: request.sink,
+      resumed: launch,
+    })
   }
 
   /**
@@ -478,7 +478,13 @@ export class Runtime {
       messages: state.messages.length,
     })
     const launch: Launch = { state, approvals, stored: loaded.stored, entry }
-    return this.#start(agent, undefined, options, extra.sink, undefined, launch)
+    return startRun(this.#environment, {
+      agent,
+      input: undefined,
+      options,
+      delivery: extra.sink,
+      resumed: launch,
+    })
   }
 
   /** Starts the nested run of an agent tool call, or continues it when it is stored. */
@@ -492,14 +498,13 @@ export class Runtime {
         dropStale: true,
       })
     }
-    return this.#start(
-      request.agent,
-      request.input,
-      { ...options, runId: request.runId },
-      request.sink,
-      undefined,
-      { parent: request.parent },
-    )
+    return startRun(this.#environment, {
+      agent: request.agent,
+      input: request.input,
+      options: { ...options, runId: request.runId },
+      delivery: request.sink,
+      resumed: { parent: request.parent },
+    })
   }
 
   /** A runnable's paused run: its answer stored and queued, then waited for. */
@@ -565,12 +570,12 @@ export class Runtime {
     if (isRunnableValue(agent))
       return runRunnable(this.#runnableCalls(), agent, input, options) as Promise<RunResult<TOutput>>
     checkAgent(agent, 'run(agent, input, options)')
-    return this.#start(
-      agent as Agent<TContext, TOutput>,
+    return startRun(this.#environment, {
+      agent: agent as Agent<TContext, TOutput>,
       input,
-      checkRunOptions(options as RunOptions<TContext>, 'run options'),
-      undefined,
-    )
+      options: checkRunOptions(options as RunOptions<TContext>, 'run options'),
+      delivery: undefined,
+    })
   }
 
   /**
@@ -609,12 +614,12 @@ export class Runtime {
     })
     let abandon = () => {}
     const runId = options.runId ?? crypto.randomUUID()
-    const result = this.#start(
+    const result = startRun(this.#environment, {
       agent,
       input,
-      { ...options, runId },
-      (event) => channel.push(event),
-      (cancel) => {
+      options: { ...options, runId },
+      delivery: (event) => channel.push(event),
+      onCancel: (cancel) => {
         abandon = () =>
           cancel(
             new RunCancelledError({
@@ -622,7 +627,7 @@ export class Runtime {
             }),
           )
       },
-    )
+    })
     return Object.assign(resultStream(channel, result), { runId })
   }
 
@@ -635,200 +640,7 @@ export class Runtime {
     }
     return chain
   }
-
-  #start<TContext, TOutput>(
-    agent: Agent<TContext, TOutput>,
-    input: RunInput | undefined,
-    options: RunOptions<TContext>,
-    delivery: EventSink | undefined,
-    onCancel?: (cancel: (reason: unknown) => void) => void,
-    resumed?: Launch | { parent: { runId: string; callId: string } },
-  ): Promise<RunResult<TOutput>> {
-    const maxTurns =
-      options.maxTurns === undefined
-        ? agent.maxTurns
-        : positiveInteger(options.maxTurns, 0, 'run options: maxTurns')
-    const timeoutMs =
-      options.timeoutMs === undefined
-        ? this.timeoutMs
-        : positiveMilliseconds(options.timeoutMs, 'run options: timeoutMs')
-    if (options.runId !== undefined && (typeof options.runId !== 'string' || options.runId === '')) {
-      throw new ConfigError({ message: 'run options: runId must be a non-empty string.' })
-    }
-    // Once per agent: the agents its handoffs reach (functions resolved) have distinct names.
-    checkHandoffGraph(resumed !== undefined && 'entry' in resumed ? (resumed.entry ?? agent) : agent)
-    let launch: Launch
-    if (resumed !== undefined && 'state' in resumed) {
-      launch = resumed
-    } else {
-      checkInputKind(input as RunInput)
-      if (options.session !== undefined) {
-        if (typeof options.session !== 'string' || options.session === '') {
-          throw new ConfigError({
-            message: 'run options: session must be a non-empty string (a session id).',
-          })
-        }
-        if (this.storage === undefined) {
-          throw new ConfigError({
-            message: `run options: session "${options.session}" needs a Runtime with storage: new Runtime({ storage }) and runtime.run(...).`,
-          })
-        }
-      }
-      const runId = options.runId ?? crypto.randomUUID()
-      const state = createRunState({
-        runId,
-        agentName: agent.name,
-        messages: [],
-        toolChoice: agent.toolChoice,
-      })
-      if (options.session !== undefined) state.session = { id: options.session, historyLength: 0 }
-      if (resumed !== undefined) state.parent = resumed.parent
-      if (options.executeInputToolCalls !== undefined && typeof options.executeInputToolCalls !== 'boolean') {
-        throw new ConfigError({
-          message: `run options: executeInputToolCalls must be true or false; got ${JSON.stringify(options.executeInputToolCalls)}.`,
-        })
-      }
-      launch = { state, input: input as RunInput }
-    }
-    const { state } = launch
-    const runId = state.runId
-    const storage = launch.storage ?? this.storage
-    const sink = observed(this.observers, delivery)
-    const checkpointer =
-      storage === undefined
-        ? undefined
-        : new Checkpointer({
-            storage,
-            runId,
-            revision: launch.stored?.revision ?? null,
-            phase: launch.phase ?? (launch.stored === undefined ? 'new' : state.status),
-            seq: launch.stored?.seq ?? 0,
-            ...(launch.stored === undefined ? {} : { saved: launch.stored.saved }),
-            sink,
-            metadata: launch.metadata,
-            hooks: checkpointHooks(this.#hookChain(agent) as HookChain<unknown>, agent.name, options.context),
-            watched: launch.watched,
-          })
-
-    const execution = startExecution<RunEventData, RunEvent>({
-      owner: (event) => {
-        event.runId = runId
-      },
-      endType: 'run.end',
-      deliver: sink,
-      signal: options.signal,
-      onSignal: cancelledBy,
-      timeoutMs,
-      onTimeout: timedOut,
-    })
-    const { cancel } = execution
-    onCancel?.(cancel)
-    // A durable run's events go through its journal (stored, then delivered); the others straight out.
-    const emit = checkpointer !== undefined ? (data: RunEventData) => checkpointer.emit(data) : execution.emit
-
-    const active: ActiveRun<TContext, TOutput> = {
-      agent,
-      entryAgent: launch.entry ?? agent,
-      services: this.#services,
-      model: agent.model,
-      // Only a signal, a timeout or a stream consumer can stop a run midway; without them no race is
-      // needed (observers cannot stop a run, so they do not count).
-      abortable:
-        this.observers === undefined ? execution.abortable : abortable(options.signal, timeoutMs, delivery),
-      state,
-      context: options.context as TContext,
-      signal: execution.signal,
-      hooks: this.#hookChain(agent),
-      instructions: typeof agent.instructions === 'string' ? agent.instructions : undefined,
-      maxTurns,
-      toolConcurrency: this.toolConcurrency,
-      emit,
-      checkpointer,
-      approvals: launch.approvals,
-      resumed: launch.stored !== undefined && launch.input === undefined,
-      ...(launch.stored === undefined || launch.input !== undefined
-        ? {}
-        : { resumedFrom: { revision: launch.stored.revision, status: state.status } }),
-      executeInputToolCalls: options.executeInputToolCalls === true,
-      willRetry: launch.willRetry,
-    }
-    const durable = storage !== undefined
-    if (durable) this.#executing.add(runId)
-    const cleanUp = () => {
-      execution.dispose()
-      if (durable) this.#executing.delete(runId)
-    }
-    const promise = begin(active, launch.input, storage, this.models, launch.phase === 'queued')
-    promise.then(cleanUp, (error: unknown) => {
-      cleanUp()
-      // A failed run may leave sibling tool calls running: tell them to stop.
-      cancel(error)
-    })
-    return promise
-  }
 }
-
-/** Validates the input messages, then runs the loop; a bad message ends the run before it starts. */
-async function begin<TContext, TOutput>(
-  active: ActiveRun<TContext, TOutput>,
-  input: RunInput | undefined,
-  storage: Storage | undefined,
-  models: ModelRegistry,
-  /** A submitted run: a failure before it starts is stored (nothing else would end it). */
-  queued = false,
-): Promise<RunResult<TOutput>> {
-  const { state } = active
-  try {
-    if (isModelReference(active.model)) active.model = await models.resolve(active.model.reference)
-    if (input !== undefined) {
-      const messages =
-        typeof input === 'string' ? [{ role: 'user' as const, content: input }] : await toMessages(input)
-      if (state.session !== undefined && storage !== undefined) {
-        const history = await loadSessionHistory(
-          active as unknown as ActiveRun<unknown, unknown>,
-          storage,
-          state.session,
-        )
-        state.messages = [...history, ...messages]
-      } else {
-        state.messages = messages
-      }
-      const pending = pendingCalls(state.messages)
-      if (pending.length > 0 && active.executeInputToolCalls !== true) {
-        throw new ConfigError({
-          message: `run input ends with an assistant message whose tool calls have no results (${pending.map((call) => `${call.name} "${call.callId}"`).join(', ')}), and a run does not execute tool calls it did not get from the model. Add their tool messages (role 'tool', with the callId), drop the message, or pass { executeInputToolCalls: true } if you produced this conversation yourself.`,
-        })
-      }
-      state.inputLength = state.messages.length
-    }
-  } catch (error) {
-    state.status = 'failed'
-    const runEnd = {
-      type: 'run.end' as const,
-      status: 'failed' as const,
-      error: describeError(error),
-      usage: state.usage,
-      turns: state.turn,
-    }
-    // Nothing of the run was stored (or changed, for a resumed run): the end is only delivered.
-    if (active.checkpointer !== undefined) await active.checkpointer.finish(state, runEnd, queued)
-    else await active.emit(runEnd)
-    throw error
-  }
-  return runLoop(active)
-}
-
-function abortable(
-  signal: AbortSignal | undefined,
-  timeoutMs: number | undefined,
-  sink: EventSink | undefined,
-) {
-  return signal !== undefined || timeoutMs !== undefined || sink !== undefined
-}
-
-/** A run's end when its caller's signal aborts, and when its timeout passes (shared, not per run). */
-const cancelledBy = (reason: unknown) => new RunCancelledError({ cause: reason })
-const timedOut = (timeoutMs: number) => new RunTimeoutError({ timeoutMs })
 
 /** The status type `cancel` resolves with. */
 type RunStatusOf = Awaited<ReturnType<Runner['cancel']>>
