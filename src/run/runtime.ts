@@ -16,7 +16,6 @@ import type { ModelRegistry } from '../model/model-registry.js'
 import type { RunCheckpoint } from '../storage/run-repository.js'
 import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
 import type { Storage } from '../storage/storage.js'
-import type { ApprovalDecision } from './active-run.js'
 import {
   checkAgent,
   checkRunOptions,
@@ -24,33 +23,25 @@ import {
   positiveInteger,
   positiveMilliseconds,
 } from './check-run-options.js'
-import type { EventSink } from './checkpointer.js'
-import { type Launch, type RunEnvironment, startRun } from './start-run.js'
-import { findAgent } from './handoff-phase.js'
-import { waitsForDecision } from './nested-decisions.js'
+import { type RunEnvironment, startRun } from './start-run.js'
+import { resumeAgentRun, runNested } from './continue-run.js'
+import { checkpointState, loadCheckpoint } from './load-run.js'
+import { launchQueuedAgent } from './queued-agent-run.js'
 import type { RunInput } from './run-input.js'
 import { checkObservers } from './observe-runs.js'
-import { completedResult } from './run-loop.js'
 import type { RunResult } from './run-result.js'
-import { activeAgentOf } from './run-result.js'
-import type { NestedRunRequest, RunServices } from './run-services.js'
-import { createRunState, type RunState } from './run-state.js'
-import { parseRunState } from './parse-run-state.js'
+import type { RunServices } from './run-services.js'
 import type { RunStream } from './run-stream.js'
-import { vetoResume } from './state-hooks.js'
-import { loadStoredState, savedParts } from './stored-run-state.js'
-import { checkDecisions } from './tool-phase.js'
 import { createInProcessEventBus, type EventBus } from './event-bus.js'
 import { createInProcessQueue, type RunQueue } from './run-queue.js'
 import {
   createRunnableRegistry,
-  type RegisteredRunnable,
   type Runnable,
   type RunnableInput,
   type RunnableRegistry,
   type RunnableSource,
 } from './runnable.js'
-import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
+import { isRunnableSnapshot } from './runnable-journal.js'
 import {
   isRunnableValue,
   type RunnableCalls,
@@ -58,7 +49,6 @@ import {
   runRunnable,
   streamRunnable,
 } from './run-runnable.js'
-import type { AgentLaunch } from './run-attempt.js'
 import { Runner } from './runner.js'
 import type { SubmitOptions } from './submit-run.js'
 import { type RunnerSettings, resolveRunnerSettings } from './runner-settings.js'
@@ -69,12 +59,6 @@ import {
   type RuntimeOptions,
 } from './runtime-options.js'
 import { storedResult } from './stored-result.js'
-
-/** A stored run, loaded and validated. */
-interface LoadedRun {
-  state: RunState
-  stored: { revision: number; seq: number; saved: { messages: number; items: number } }
-}
 
 /** Runs agents. Holds what runs share; safe to use for any number of concurrent runs. */
 export class Runtime {
@@ -98,7 +82,7 @@ export class Runtime {
     hooksOf: (agent) => this.#hookChain(agent),
     modelOf: async (agent) =>
       isModelReference(agent.model) ? await this.models.resolve(agent.model.reference) : agent.model,
-    runNested: (request) => this.#runNested(request),
+    runNested: (request) => runNested(this.#environment, request),
   }
   /** Durable runs executing in this process (run, stream, resume or the runner): never orphans. */
   readonly #executing = new Set<string>()
@@ -198,7 +182,7 @@ export class Runtime {
     const ending = await runner.settle(runId)
     // The result the worker sent with the run's end (stored before it was sent), or the stored run.
     if ('result' in ending) return ending.result as RunResult<TOutput>
-    return storedResult<TOutput>(ending.checkpoint, (stored) => this.#parseCheckpoint(stored))
+    return storedResult<TOutput>(ending.checkpoint, (stored) => checkpointState(runner.storage, stored))
   }
 
   /** Cancels the run wherever it executes; resolves with the status it had. */
@@ -249,102 +233,18 @@ export class Runtime {
   #runnerOf(): Runner {
     if (this.#runner !== undefined) return this.#runner
     const queue = this.#queue ?? createInProcessQueue()
+    const storage = this.storage ?? createMemoryStorage()
     this.#runner = new Runner({
-      storage: this.storage ?? createMemoryStorage(),
+      storage,
       queue,
       bus: this.#bus ?? createInProcessEventBus(),
       registry: this.runnables,
       settings: resolveRunnerSettings(this.#runnerSettings, queue),
-      startAgent: (launch) => this.#launchAgent(launch),
+      startAgent: (request) => launchQueuedAgent(this.#environment, { storage, request }),
       executingHere: (runId) => this.#executing.has(runId),
       observers: this.observers,
     })
     return this.#runner
-  }
-
-  /** Starts (or continues) an agent run the runner took from the queue. */
-  async #launchAgent(request: AgentLaunch): Promise<unknown> {
-    const { checkpoint, agent } = request
-    const { record } = checkpoint
-    const storage = this.#runnerOf().storage
-    const options = {
-      context: request.context,
-      signal: request.signal,
-      timeoutMs: request.timeoutMs,
-    }
-    const common = {
-      storage,
-      metadata: record.metadata,
-      willRetry: request.willRetry,
-      watched: request.watched,
-    }
-    if (record.status === 'queued') {
-      const snapshot = checkpoint.snapshot as unknown as RunnableSnapshot
-      const state = createRunState({
-        runId: record.runId,
-        agentName: agent.name,
-        messages: [],
-        toolChoice: agent.toolChoice,
-      })
-      if (snapshot.session !== undefined) state.session = { id: snapshot.session, historyLength: 0 }
-      const launch: Launch = {
-        ...common,
-        state,
-        input: snapshot.input,
-        phase: 'queued',
-        stored: { revision: record.revision, seq: request.seq, saved: { messages: 0, items: 0 } },
-      }
-      return startRun(this.#environment, {
-        agent,
-        input: snapshot.input,
-        options,
-        delivery: request.sink,
-        resumed: launch,
-      })
-    }
-    const state = await this.#parseCheckpoint(checkpoint)
-    const active = this.#activeAgent(agent, state)
-    const launch: Launch = {
-      ...common,
-      state,
-      entry: agent,
-      stored: {
-        revision: record.revision,
-        seq: request.seq,
-        saved: savedParts(checkpoint.snapshot, state),
-      },
-    }
-    return startRun(this.#environment, {
-      agent: active,
-      input: undefined,
-      options,
-      delivery: request.sink,
-      resumed: launch,
-    })
-  }
-
-  /**
-   * The agent that continues a run of `entry`: the one active at its last checkpoint (after a
-   * handoff), found among the agents `entry` reaches through handoffs, else among the registered ones.
-   */
-  #activeAgent<TOutput>(entry: Agent<unknown, TOutput>, state: RunState): Agent<unknown, TOutput> {
-    const activeName = activeAgentOf(state)
-    if (activeName === entry.name) return entry
-    const registered = this.runnables.get(activeName)
-    const agent =
-      findAgent(entry, activeName) ?? (registered?.kind === 'agent' ? registered.agent : undefined)
-    if (agent === undefined) {
-      throw new ConfigError({
-        message: `resume: run "${state.runId}" was handed off to agent "${activeName}", which agent "${entry.name}" does not reach through its handoffs and which is not among this runtime's agents. Pass it in new Runtime({ agents: [...] }).`,
-      })
-    }
-    return agent as Agent<unknown, TOutput>
-  }
-
-  /** An agent run's state from its checkpoint, validated. */
-  async #parseCheckpoint(checkpoint: RunCheckpoint): Promise<RunState> {
-    const { runId } = checkpoint.record
-    return parseRunState(await loadStoredState(this.#runnerOf().storage, runId, checkpoint), runId)
   }
 
   /** The registered agents, in registration order (what `agentloop/mcp` serves). */
@@ -370,141 +270,9 @@ export class Runtime {
     if (typeof runId !== 'string' || runId === '') {
       throw new ConfigError({ message: 'resume: runId must be a non-empty string.' })
     }
-    const checkpoint = await this.#loadCheckpoint(runId)
+    const checkpoint = await loadCheckpoint(storage, runId)
     if (isRunnableSnapshot(checkpoint.snapshot)) return this.#resumeRunnable<TOutput>(checkpoint, options)
-    if (options.input !== undefined) {
-      throw new ConfigError({
-        message: `resume: run "${runId}" is an agent's run; input answers a runnable paused with awaiting_input. Decide its tool calls with { approvals }.`,
-      })
-    }
-    const loaded = await this.#loadedRun(checkpoint)
-    const registered = this.runnables.get(loaded.state.agentName)
-    if (registered?.kind !== 'agent') {
-      const agents = this.runnables
-        .list()
-        .filter((entry): entry is Extract<RegisteredRunnable, { kind: 'agent' }> => entry.kind === 'agent')
-        .map((entry) => entry.name)
-      throw new ConfigError({
-        message: `resume: run "${runId}" belongs to agent "${loaded.state.agentName}", which is not among this runtime's agents (${agents.join(', ') || 'none'}). Pass it in new Runtime({ agents: [...] }).`,
-      })
-    }
-    // Watchers of the run (runtime.events) see a resumed run's events when the runner is in use.
-    const runner = this.#runner
-    runner?.forget(runId)
-    const sink: EventSink | undefined =
-      runner === undefined
-        ? undefined
-        : (event) => {
-            runner.publish(runId, event)
-            return undefined
-          }
-    return this.#continue(registered.agent as Agent<unknown, TOutput>, loaded, options, {
-      decisions: options.approvals ?? [],
-      ...(sink === undefined ? {} : { sink }),
-    })
-  }
-
-  /** The stored agent run `runId`, validated (needs storage). */
-  async #load(runId: string): Promise<LoadedRun> {
-    return this.#loadedRun(await this.#loadCheckpoint(runId))
-  }
-
-  /** The stored checkpoint of `runId` (needs storage); a queued or pruned run is a `ConfigError`. */
-  async #loadCheckpoint(runId: string): Promise<RunCheckpoint> {
-    const storage = this.storage as Storage
-    const checkpoint = await storage.runs.load(runId)
-    if (checkpoint?.record.status === 'queued') {
-      throw new ConfigError({
-        message: `resume: run "${runId}" is queued (submitted, not started yet): runtime.wait("${runId}") waits for it.`,
-      })
-    }
-    if (checkpoint === null) {
-      const record = await storage.runs.get(runId)
-      throw new ConfigError({
-        message:
-          record === null
-            ? `resume: there is no stored run "${runId}".`
-            : `resume: run "${runId}" (${record.status}) has no checkpoint any more (it was pruned); its record and event log remain (storage.runs.readEvents). Start a new run instead.`,
-      })
-    }
-    return checkpoint
-  }
-
-  /** An agent run's state from its stored checkpoint, validated, with where its stored copy stands. */
-  async #loadedRun(checkpoint: RunCheckpoint): Promise<LoadedRun> {
-    const storage = this.storage as Storage
-    const { runId } = checkpoint.record
-    const state = await parseRunState(await loadStoredState(storage, runId, checkpoint), runId)
-    return {
-      state,
-      stored: {
-        revision: checkpoint.record.revision,
-        seq: await storage.runs.lastEventSeq(runId),
-        saved: savedParts(checkpoint.snapshot, state),
-      },
-    }
-  }
-
-  /** Continues a loaded run of `entry` (the agent it started with) with the agent that was active. */
-  async #continue<TOutput>(
-    entry: Agent<unknown, TOutput>,
-    loaded: LoadedRun,
-    options: ResumeOptions,
-    extra: { decisions: readonly ApprovalDecision[]; sink?: EventSink; dropStale?: boolean },
-  ): Promise<RunResult<TOutput>> {
-    const { state } = loaded
-    if (state.status === 'completed') return completedResult(state, state.output as TOutput)
-    const agent = this.#activeAgent(entry, state)
-    const approvals = new Map<string, ApprovalDecision>()
-    for (const [index, decision] of extra.decisions.entries()) {
-      if (typeof decision?.callId !== 'string' || typeof decision.approve !== 'boolean') {
-        throw new ConfigError({
-          message: `resume: approvals[${index}] must be { callId, approve: true | false, message? }.`,
-        })
-      }
-      // A nested run is given the decisions its caller stored: those it already applied are done.
-      if (extra.dropStale === true && !waitsForDecision(state, decision.callId)) continue
-      approvals.set(decision.callId, decision)
-    }
-    // Checked before the run is claimed: a bad decision, or a hook's veto, changes nothing stored.
-    checkDecisions(state, approvals)
-    await vetoResume(this.#hookChain(agent) as HookChain<unknown>, {
-      runId: state.runId,
-      agentName: state.agentName,
-      turn: state.turn,
-      context: options.context,
-      revision: loaded.stored.revision,
-      status: state.status,
-      messages: state.messages.length,
-    })
-    const launch: Launch = { state, approvals, stored: loaded.stored, entry }
-    return startRun(this.#environment, {
-      agent,
-      input: undefined,
-      options,
-      delivery: extra.sink,
-      resumed: launch,
-    })
-  }
-
-  /** Starts the nested run of an agent tool call, or continues it when it is stored. */
-  async #runNested(request: NestedRunRequest): Promise<RunResult<unknown>> {
-    const options = { context: request.context, signal: request.signal }
-    if (this.storage !== undefined && (await this.storage.runs.get(request.runId)) !== null) {
-      const loaded = await this.#load(request.runId)
-      return this.#continue(request.agent, loaded, options, {
-        decisions: request.approvals,
-        sink: request.sink,
-        dropStale: true,
-      })
-    }
-    return startRun(this.#environment, {
-      agent: request.agent,
-      input: request.input,
-      options: { ...options, runId: request.runId },
-      delivery: request.sink,
-      resumed: { parent: request.parent },
-    })
+    return resumeAgentRun<TOutput>(this.#environment, { checkpoint, options, runner: () => this.#runner })
   }
 
   /** A runnable's paused run: its answer stored and queued, then waited for. */
