@@ -6,8 +6,7 @@
  */
 
 import type { Agent } from '../agent/agent.js'
-import { ConfigError, RunCancelledError } from '../errors/errors.js'
-import { createEventChannel, resultStream } from '../events/event-channel.js'
+import { ConfigError } from '../errors/errors.js'
 import type { RunEvent } from '../events/run-event.js'
 import type { RunObserver } from '../events/run-observer.js'
 import { createHookChain, type HookChain, type HooksInput } from '../hooks/hook-chain.js'
@@ -24,6 +23,7 @@ import {
   positiveMilliseconds,
 } from './check-run-options.js'
 import { type RunEnvironment, startRun } from './start-run.js'
+import { streamRun } from './stream-run.js'
 import { resumeAgentRun, runNested } from './continue-run.js'
 import { checkpointState, loadCheckpoint } from './load-run.js'
 import { launchQueuedAgent } from './queued-agent-run.js'
@@ -376,27 +376,7 @@ export class Runtime {
     const options = runOptions as RunOptions<TContext>
     checkAgent(agent, 'stream(agent, input, options)')
     checkRunOptions(options, 'run options')
-    const channel = createEventChannel<RunEvent>({
-      highWaterMark: this.streamHighWaterMark,
-      onAbandon: () => abandon(),
-    })
-    let abandon = () => {}
-    const runId = options.runId ?? crypto.randomUUID()
-    const result = startRun(this.#environment, {
-      agent,
-      input,
-      options: { ...options, runId },
-      delivery: (event) => channel.push(event),
-      onCancel: (cancel) => {
-        abandon = () =>
-          cancel(
-            new RunCancelledError({
-              message: 'The run was cancelled because its stream consumer stopped reading.',
-            }),
-          )
-      },
-    })
-    return Object.assign(resultStream(channel, result), { runId })
+    return streamRun(this.#environment, { agent, input, options, highWaterMark: this.streamHighWaterMark })
   }
 
   /** The composed hooks of an agent on this runtime, built once per agent. */
