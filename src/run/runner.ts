@@ -13,9 +13,8 @@ import type { RunCheckpoint } from '../storage/run-repository.js'
 import { StorageConflictError } from '../storage/storage-errors.js'
 import type { Storage } from '../storage/storage.js'
 import { sleep } from '../util/abort.js'
-import type { JsonValue } from '../util/json.js'
 import type { ControlMessage, Unsubscribe } from './event-bus.js'
-import { awaitRunEnd, type RunEnding } from './await-run-end.js'
+import { awaitRunEnd } from './await-run-end.js'
 import { followRun } from './follow-run.js'
 import { storeResumeInput } from './resume-runnable.js'
 import { injectContext } from './observe-runs.js'
@@ -23,7 +22,11 @@ import type { RunQueue } from './run-queue.js'
 import { storeSubmittedRun, type SubmitOptions } from './submit-run.js'
 import { endStoredRun } from './end-stored-run.js'
 import { recoverOrphans } from './recover-orphans.js'
-import type { JobServices, LocalOutcome } from './run-attempt.js'
+import type { JobServices } from './run-attempt.js'
+import { checkpointState } from './load-run.js'
+import type { RunResult } from './run-result.js'
+import type { ResumeOptions } from './runtime-options.js'
+import { storedResult } from './stored-result.js'
 import { RunWorker } from './run-worker.js'
 
 /** What the runner needs from the runtime. */
@@ -89,17 +92,24 @@ export class Runner {
   }
 
   /**
-   * Stores the answer to a paused runnable's run and queues it (`runtime.resume(runId, { input })`):
-   * the run continues from its last checkpoint in the process that takes it. A bad answer stores
-   * nothing.
+   * `runtime.resume` of a runnable's paused run: stores its answer (`options.input`) and queues
+   * it, then waits for it. The run continues from its last checkpoint in the process that takes
+   * it; a bad answer stores nothing. A completed run resolves with its result.
    */
-  async resumeRunnable(
+  async resumeRunnable<TOutput>(
     checkpoint: RunCheckpoint,
-    input: JsonValue | undefined,
-    options: { context?: unknown; timeoutMs?: number } = {},
-  ): Promise<void> {
+    options: ResumeOptions,
+  ): Promise<RunResult<TOutput>> {
     const { storage, registry, queue } = this.#options
     const { runId, agentName } = checkpoint.record
+    if (checkpoint.record.status === 'completed') return this.wait<TOutput>(runId)
+    if (options.approvals !== undefined || options.maxTurns !== undefined) {
+      throw new ConfigError({
+        message: `resume: run "${runId}" is a runnable's run ("${agentName}"): it takes { input, context, timeoutMs, signal }, not approvals or maxTurns.`,
+      })
+    }
+    // What this process remembers of the run's earlier end is stale once it continues.
+    this.forget(runId)
     if (this.#closing)
       throw new ConfigError({ message: 'resume: the runtime is closing; no run can be resumed.' })
     if (options.context !== undefined && queue.distributed) {
@@ -107,7 +117,7 @@ export class Runner {
         message: `resume: options.context cannot travel through the ${queue.backend} queue (the run context is never stored or sent). Give the workers their context instead.`,
       })
     }
-    await storeResumeInput({ storage, registry, checkpoint, input })
+    await storeResumeInput({ storage, registry, checkpoint, input: options.input })
     if (options.context !== undefined) this.#worker.giveContext(runId, options.context)
     await this.#subscribeControl()
     await queue.enqueue({
@@ -116,6 +126,13 @@ export class Runner {
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     })
     if (this.#options.settings.worker) await this.work()
+    const onAbort = () => void this.cancel(runId).catch(() => {})
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await this.wait<TOutput>(runId)
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort)
+    }
   }
 
   /** Follows the run: its stored log after `after`, then live events, up to `run.end`. */
@@ -144,12 +161,24 @@ export class Runner {
   }
 
   /**
-   * Waits for the run to end or pause, and returns its stored record and checkpoint, or the result
-   * its worker sent with its `run.end` (see `awaitRunEnd`). Throws `ConfigError` for an unknown run.
+   * Waits until the run ends (or pauses) and returns its result; rejects with its error when it
+   * failed or was cancelled. Throws `ConfigError` for an unknown run.
    */
-  settle(runId: string): Promise<RunEnding> {
+  async wait<TOutput>(runId: string): Promise<RunResult<TOutput>> {
     const { storage, bus } = this.#options
-    return awaitRunEnd({ storage, bus, runId })
+    // A run executed in this process: its result without reading it back.
+    const local = await this.#worker.outcome(runId)
+    if (local?.ended === true) {
+      if ('error' in local) throw local.error
+      const result = local.value as RunResult<TOutput>
+      // A paused run may have been decided on or cancelled since: read it back.
+      if (result.status === 'completed') return result
+    }
+    // The run's end, or its pause (see `awaitRunEnd`).
+    const ending = await awaitRunEnd({ storage, bus, runId })
+    // The result the worker sent with the run's end (stored before it was sent), or the stored run.
+    if ('result' in ending) return ending.result as RunResult<TOutput>
+    return storedResult<TOutput>(ending.checkpoint, (stored) => checkpointState(storage, stored))
   }
 
   /**
@@ -241,11 +270,6 @@ export class Runner {
   #onControl(message: ControlMessage): void {
     if (message.type !== 'cancel') return
     this.#worker.cancel(message.runId)
-  }
-
-  /** The outcome of a run executed in this process, if it is (or was, in the last minute). */
-  localOutcome(runId: string): Promise<LocalOutcome> | undefined {
-    return this.#worker.outcome(runId)
   }
 
   /** Drops what this process remembers of a run's end (it continues: a resume). */

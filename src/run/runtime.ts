@@ -12,7 +12,6 @@ import type { RunObserver } from '../events/run-observer.js'
 import { createHookChain, type HookChain, type HooksInput } from '../hooks/hook-chain.js'
 import { isModelReference } from '../model/model-reference.js'
 import type { ModelRegistry } from '../model/model-registry.js'
-import type { RunCheckpoint } from '../storage/run-repository.js'
 import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
 import type { Storage } from '../storage/storage.js'
 import {
@@ -25,7 +24,7 @@ import {
 import { type RunEnvironment, startRun } from './start-run.js'
 import { streamRun } from './stream-run.js'
 import { resumeAgentRun, runNested } from './continue-run.js'
-import { checkpointState, loadCheckpoint } from './load-run.js'
+import { loadCheckpoint } from './load-run.js'
 import { launchQueuedAgent } from './queued-agent-run.js'
 import type { RunInput } from './run-input.js'
 import { checkObservers } from './observe-runs.js'
@@ -58,7 +57,6 @@ import {
   type RunOptions,
   type RuntimeOptions,
 } from './runtime-options.js'
-import { storedResult } from './stored-result.js'
 
 /** Runs agents. Holds what runs share; safe to use for any number of concurrent runs. */
 export class Runtime {
@@ -170,19 +168,7 @@ export class Runtime {
    * error when it failed or was cancelled. Works for a run executing in any process.
    */
   async wait<TOutput = unknown>(runId: string): Promise<RunResult<TOutput>> {
-    const runner = this.#runnerOf()
-    // A run executed in this process: its result without reading it back.
-    const local = await runner.localOutcome(runId)
-    if (local?.ended === true) {
-      if ('error' in local) throw local.error
-      const result = local.value as RunResult<TOutput>
-      // A paused run may have been decided on or cancelled since: read it back.
-      if (result.status === 'completed') return result
-    }
-    const ending = await runner.settle(runId)
-    // The result the worker sent with the run's end (stored before it was sent), or the stored run.
-    if ('result' in ending) return ending.result as RunResult<TOutput>
-    return storedResult<TOutput>(ending.checkpoint, (stored) => checkpointState(runner.storage, stored))
+    return this.#runnerOf().wait<TOutput>(runId)
   }
 
   /** Cancels the run wherever it executes; resolves with the status it had. */
@@ -271,36 +257,9 @@ export class Runtime {
       throw new ConfigError({ message: 'resume: runId must be a non-empty string.' })
     }
     const checkpoint = await loadCheckpoint(storage, runId)
-    if (isRunnableSnapshot(checkpoint.snapshot)) return this.#resumeRunnable<TOutput>(checkpoint, options)
+    if (isRunnableSnapshot(checkpoint.snapshot))
+      return this.#runnerOf().resumeRunnable<TOutput>(checkpoint, options)
     return resumeAgentRun<TOutput>(this.#environment, { checkpoint, options, runner: () => this.#runner })
-  }
-
-  /** A runnable's paused run: its answer stored and queued, then waited for. */
-  async #resumeRunnable<TOutput>(
-    checkpoint: RunCheckpoint,
-    options: ResumeOptions,
-  ): Promise<RunResult<TOutput>> {
-    const runId = checkpoint.record.runId
-    if (checkpoint.record.status === 'completed') return this.wait<TOutput>(runId)
-    if (options.approvals !== undefined || options.maxTurns !== undefined) {
-      throw new ConfigError({
-        message: `resume: run "${runId}" is a runnable's run ("${checkpoint.record.agentName}"): it takes { input, context, timeoutMs, signal }, not approvals or maxTurns.`,
-      })
-    }
-    const runner = this.#runnerOf()
-    // What this process remembers of the run's earlier end is stale once it continues.
-    runner.forget(runId)
-    await runner.resumeRunnable(checkpoint, options.input, {
-      ...(options.context === undefined ? {} : { context: options.context }),
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    })
-    const onAbort = () => void runner.cancel(runId).catch(() => {})
-    options.signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      return await this.wait<TOutput>(runId)
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort)
-    }
   }
 
   /** What running a registered runnable with `run`/`stream` uses. */
