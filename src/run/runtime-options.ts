@@ -1,10 +1,12 @@
 /**
  * The options of a `Runtime` and of the runs it starts (`run`, `stream`, `resume`), and how the
- * runtime's `models` option becomes a model registry.
+ * runtime reads its own: values checked, defaults filled in, `models` made a model registry, the
+ * agents and runnables given registered.
  *
  * @module
  */
 import type { Agent } from '../agent/agent.js'
+import { ConfigError } from '../errors/errors.js'
 import type { RunObserver } from '../events/run-observer.js'
 import type { HooksInput } from '../hooks/hook-chain.js'
 import {
@@ -17,8 +19,10 @@ import type { Storage } from '../storage/storage.js'
 import type { JsonValue } from '../util/json.js'
 import type { ApprovalDecision } from './active-run.js'
 import type { EventBus } from './event-bus.js'
+import { positiveInteger, positiveMilliseconds } from './check-run-options.js'
+import { checkObservers } from './observe-runs.js'
 import type { RunQueue } from './run-queue.js'
-import type { RunnableInput } from './runnable.js'
+import { createRunnableRegistry, type RunnableInput, type RunnableRegistry } from './runnable.js'
 import type { RunnerSettings } from './runner-settings.js'
 
 /** Options of one run. */
@@ -106,8 +110,52 @@ export interface RuntimeOptions {
   runner?: RunnerSettings
 }
 
+/** The runtime's settings read from its options, each checked (a bad one is a `ConfigError`). */
+export interface ResolvedRuntimeOptions {
+  toolConcurrency: number
+  timeoutMs: number | undefined
+  streamHighWaterMark: number
+  models: ModelRegistry
+  observers: readonly RunObserver[] | undefined
+  /** The agents and runnables given, registered. */
+  runnables: RunnableRegistry
+}
+
+/** Checks the values of `new Runtime(options)` (their keys are checked already) and fills in the defaults. */
+export function resolveRuntimeOptions(options: RuntimeOptions): ResolvedRuntimeOptions {
+  const toolConcurrency = positiveInteger(options.toolConcurrency, 8, 'Runtime: toolConcurrency')
+  const timeoutMs =
+    options.timeoutMs === undefined
+      ? undefined
+      : positiveMilliseconds(options.timeoutMs, 'Runtime: timeoutMs')
+  const streamHighWaterMark = positiveInteger(options.streamHighWaterMark, 64, 'Runtime: streamHighWaterMark')
+  const models = modelRegistryOf(options.models)
+  const observers = checkObservers(options.observers)
+  const { storage } = options
+  if (storage !== undefined && typeof storage.runs?.save !== 'function') {
+    throw new ConfigError({
+      message:
+        'Runtime: storage must be a Storage, such as createMemoryStorage() or createSqliteStorage({ path }).',
+    })
+  }
+  const runnables = createRunnableRegistry('runtime')
+  for (const [index, agent] of (options.agents ?? []).entries()) {
+    if (typeof agent?.name !== 'string' || typeof agent.getTool !== 'function') {
+      throw new ConfigError({ message: `Runtime: agents[${index}] is not an Agent.` })
+    }
+    if (runnables.get(agent.name) !== undefined) {
+      throw new ConfigError({
+        message: `Runtime: two agents are named "${agent.name}"; resume finds agents by name, so names must be unique.`,
+      })
+    }
+    runnables.register(agent)
+  }
+  for (const runnable of options.runnables ?? []) runnables.register(runnable)
+  return { toolConcurrency, timeoutMs, streamHighWaterMark, models, observers, runnables }
+}
+
 /** The registry of `RuntimeOptions.models`: the default one, the registry given, or one with the factories given. */
-export function modelRegistryOf(models: RuntimeOptions['models']): ModelRegistry {
+function modelRegistryOf(models: RuntimeOptions['models']): ModelRegistry {
   if (models === undefined) return getDefaultModelRegistry()
   const registry = models as ModelRegistry
   if (typeof registry.resolve === 'function' && typeof registry.register === 'function') return registry

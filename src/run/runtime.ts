@@ -14,32 +14,19 @@ import { isModelReference } from '../model/model-reference.js'
 import type { ModelRegistry } from '../model/model-registry.js'
 import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
 import type { Storage } from '../storage/storage.js'
-import {
-  checkAgent,
-  checkRunOptions,
-  checkRuntimeOptions,
-  positiveInteger,
-  positiveMilliseconds,
-} from './check-run-options.js'
+import { checkAgent, checkRunOptions, checkRuntimeOptions } from './check-run-options.js'
 import { type RunEnvironment, startRun } from './start-run.js'
 import { streamRun } from './stream-run.js'
 import { resumeAgentRun, runNested } from './continue-run.js'
 import { loadCheckpoint } from './load-run.js'
 import { launchQueuedAgent } from './queued-agent-run.js'
 import type { RunInput } from './run-input.js'
-import { checkObservers } from './observe-runs.js'
 import type { RunResult } from './run-result.js'
 import type { RunServices } from './run-services.js'
 import type { RunStream } from './run-stream.js'
 import { createInProcessEventBus, type EventBus } from './event-bus.js'
 import { createInProcessQueue, type RunQueue } from './run-queue.js'
-import {
-  createRunnableRegistry,
-  type Runnable,
-  type RunnableInput,
-  type RunnableRegistry,
-  type RunnableSource,
-} from './runnable.js'
+import type { Runnable, RunnableInput, RunnableRegistry, RunnableSource } from './runnable.js'
 import { isRunnableSnapshot } from './runnable-journal.js'
 import {
   isRunnableValue,
@@ -52,7 +39,7 @@ import { Runner } from './runner.js'
 import type { SubmitOptions } from './submit-run.js'
 import { type RunnerSettings, resolveRunnerSettings } from './runner-settings.js'
 import {
-  modelRegistryOf,
+  resolveRuntimeOptions,
   type ResumeOptions,
   type RunOptions,
   type RuntimeOptions,
@@ -89,39 +76,15 @@ export class Runtime {
 
   constructor(runtimeOptions: RuntimeOptions = {}) {
     const options = checkRuntimeOptions(runtimeOptions)
+    const resolved = resolveRuntimeOptions(options)
     this.hooks = options.hooks
-    this.toolConcurrency = positiveInteger(options.toolConcurrency, 8, 'Runtime: toolConcurrency')
-    this.timeoutMs =
-      options.timeoutMs === undefined
-        ? undefined
-        : positiveMilliseconds(options.timeoutMs, 'Runtime: timeoutMs')
-    this.streamHighWaterMark = positiveInteger(
-      options.streamHighWaterMark,
-      64,
-      'Runtime: streamHighWaterMark',
-    )
+    this.toolConcurrency = resolved.toolConcurrency
+    this.timeoutMs = resolved.timeoutMs
+    this.streamHighWaterMark = resolved.streamHighWaterMark
     this.storage = options.storage
-    this.models = modelRegistryOf(options.models)
-    this.observers = checkObservers(options.observers)
-    if (this.storage !== undefined && typeof this.storage.runs?.save !== 'function') {
-      throw new ConfigError({
-        message:
-          'Runtime: storage must be a Storage, such as createMemoryStorage() or createSqliteStorage({ path }).',
-      })
-    }
-    this.runnables = createRunnableRegistry('runtime')
-    for (const [index, agent] of (options.agents ?? []).entries()) {
-      if (typeof agent?.name !== 'string' || typeof agent.getTool !== 'function') {
-        throw new ConfigError({ message: `Runtime: agents[${index}] is not an Agent.` })
-      }
-      if (this.runnables.get(agent.name) !== undefined) {
-        throw new ConfigError({
-          message: `Runtime: two agents are named "${agent.name}"; resume finds agents by name, so names must be unique.`,
-        })
-      }
-      this.runnables.register(agent)
-    }
-    for (const runnable of options.runnables ?? []) this.runnables.register(runnable)
+    this.models = resolved.models
+    this.observers = resolved.observers
+    this.runnables = resolved.runnables
     this.#environment = {
       storage: this.storage,
       models: this.models,
