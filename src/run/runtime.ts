@@ -1,6 +1,9 @@
 /**
- * The runtime: what is shared across runs (hooks, limits, and later storage, tracing and the model
- * registry). `run()` and `stream()` use a default runtime; create your own to configure it.
+ * The runtime: what is shared across runs (hooks, limits, storage, the model registry, observers,
+ * the runnables it runs by name). `run()` and `stream()` use a default runtime; create your own to
+ * configure it. This class is the public face; the work happens in files named for it: a run
+ * starts in start-run.ts (stream-run.ts for `stream`), continues in continue-run.ts, and a
+ * submitted run goes through runner.ts (queue, workers, wait, cancel, events).
  *
  * @module
  */
@@ -178,7 +181,7 @@ export class Runtime {
     await this.#runner?.close(options)
   }
 
-  /** The storage submitted runs use: the runtime's, or one in memory. */
+  /** The runner of submitted runs, created on first use (its storage: the runtime's, or one in memory). */
   #runnerOf(): Runner {
     if (this.#runner !== undefined) return this.#runner
     const queue = this.#queue ?? createInProcessQueue()
