@@ -18,19 +18,13 @@ import type { ModelRegistry } from '../model/model-registry.js'
 import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
 import type { Storage } from '../storage/storage.js'
 import { checkAgent, checkRunOptions, checkRuntimeOptions } from './check-run-options.js'
-import { type RunEnvironment, startRun } from './start-run.js'
-import { streamRun } from './stream-run.js'
 import { resumeAgentRun, runNested } from './continue-run.js'
+import { createInProcessEventBus, type EventBus } from './event-bus.js'
 import { loadCheckpoint } from './load-run.js'
 import { launchQueuedAgent } from './queued-agent-run.js'
 import type { RunInput } from './run-input.js'
-import type { RunResult } from './run-result.js'
-import type { RunServices } from './run-services.js'
-import type { RunStream } from './run-stream.js'
-import { createInProcessEventBus, type EventBus } from './event-bus.js'
 import { createInProcessQueue, type RunQueue } from './run-queue.js'
-import type { Runnable, RunnableInput, RunnableRegistry, RunnableSource } from './runnable.js'
-import { isRunnableSnapshot } from './runnable-journal.js'
+import type { RunResult } from './run-result.js'
 import {
   isRunnableValue,
   type RunnableCalls,
@@ -38,15 +32,21 @@ import {
   runRunnable,
   streamRunnable,
 } from './run-runnable.js'
+import type { RunServices } from './run-services.js'
+import type { RunStream } from './run-stream.js'
+import type { Runnable, RunnableInput, RunnableRegistry, RunnableSource } from './runnable.js'
+import { isRunnableSnapshot } from './runnable-journal.js'
 import { Runner } from './runner.js'
-import type { SubmitOptions } from './submit-run.js'
 import { type RunnerSettings, resolveRunnerSettings } from './runner-settings.js'
 import {
-  resolveRuntimeOptions,
   type ResumeOptions,
   type RunOptions,
   type RuntimeOptions,
+  resolveRuntimeOptions,
 } from './runtime-options.js'
+import { type RunEnvironment, startRun } from './start-run.js'
+import { streamRun } from './stream-run.js'
+import type { SubmitOptions } from './submit-run.js'
 
 /** Runs agents. Holds what runs share; safe to use for any number of concurrent runs. */
 export class Runtime {

@@ -82,7 +82,10 @@ export interface RunStart<TContext, TOutput> {
   resumed?: Launch | { parent: { runId: string; callId: string } }
 }
 
-/** Starts the run; resolves with its result, rejects if it fails or is cancelled. */
+/**
+ * Starts the run and returns the promise of its result (rejected if the run fails or is cancelled);
+ * bad options or input throw here, synchronously.
+ */
 export function startRun<TContext, TOutput>(
   env: RunEnvironment,
   start: RunStart<TContext, TOutput>,

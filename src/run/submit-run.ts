@@ -7,10 +7,10 @@
  */
 import { ConfigError } from '../errors/errors.js'
 import type { Message } from '../messages/message.js'
-import type { RunCheckpoint } from '../storage/run-repository.js'
 import { requireJson } from '../storage/repositories/shared.js'
-import { StorageConflictError } from '../storage/storage-errors.js'
+import type { RunCheckpoint } from '../storage/run-repository.js'
 import type { Storage } from '../storage/storage.js'
+import { StorageConflictError } from '../storage/storage-errors.js'
 import type { JsonObject } from '../util/json.js'
 import { toMessages } from './run-input.js'
 import type { RunQueue } from './run-queue.js'
