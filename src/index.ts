@@ -196,7 +196,8 @@ export type {
   ToolCallRecord,
 } from './run/run-state.js'
 export type { RunStream } from './run/run-stream.js'
-export { type ResumeOptions, type RunOptions, Runtime, type RuntimeOptions } from './run/runtime.js'
+export { Runtime } from './run/runtime.js'
+export type { ResumeOptions, RunOptions, RuntimeOptions } from './run/runtime-options.js'
 export {
   type ControlMessage,
   createInProcessEventBus,
@@ -225,7 +226,8 @@ export type {
 } from './run/runnable.js'
 export type { RunnableRunOptions } from './run/run-runnable.js'
 export type { RunnableSnapshot } from './run/runnable-journal.js'
-export type { RunnerSettings, SubmitOptions } from './run/runner.js'
+export type { SubmitOptions } from './run/submit-run.js'
+export type { RunnerSettings } from './run/runner-settings.js'
 export type { JobResult, JobRunOptions } from './steps/execute-job.js'
 export type {
   RetryDelay,

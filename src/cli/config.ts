@@ -12,7 +12,7 @@ import { ConfigError } from '../errors/errors.js'
 import type { CircuitBreakersOptions } from '../model/circuit-breakers.js'
 import type { ModelFactory } from '../model/model-registry.js'
 import type { AgentLoopConfig as EnvironmentConfig } from '../config/load-config.js'
-import type { RuntimeOptions } from '../run/runtime.js'
+import type { RuntimeOptions } from '../run/runtime-options.js'
 import type { Storage } from '../storage/storage.js'
 import type { Tool } from '../tool/tool.js'
 

@@ -13,7 +13,7 @@ import type { RunInput } from './run-input.js'
 import type { RunResult } from './run-result.js'
 import type { RunStream } from './run-stream.js'
 import { classifyRunnable, type RunnableRegistry } from './runnable.js'
-import type { SubmitOptions } from './runner.js'
+import type { SubmitOptions } from './submit-run.js'
 
 /** The options `run` and `stream` take for a runnable. */
 export interface RunnableRunOptions<TContext = unknown> {

@@ -2,7 +2,8 @@ import type { Agent } from '../agent/agent.js'
 import type { RunInput } from './run-input.js'
 import type { RunResult } from './run-result.js'
 import type { RunStream } from './run-stream.js'
-import { type RunOptions, Runtime } from './runtime.js'
+import { Runtime } from './runtime.js'
+import type { RunOptions } from './runtime-options.js'
 
 let defaultRuntime: Runtime | undefined
 

@@ -1,157 +1,45 @@
 /**
  * The runner behind `runtime.submit / wait / cancel / events`: stores a submitted run as `queued`,
- * hands it to the queue, executes the jobs it takes (retries from the last checkpoint, a timeout
- * per run), publishes stored events on the bus, carries cancellations to the process running the
- * run, and finds orphan runs (left `running` or `queued` by a process that died).
+ * hands it to the queue, has its worker (run-worker.ts) execute the jobs it takes, publishes
+ * stored events on the bus, carries cancellations to the process running the run, and finds
+ * orphan runs (left `running` or `queued` by a process that died; recover-orphans.ts).
  *
  * @module
  */
-import { BudgetExceededError } from '../errors/budget-exceeded-error.js'
-import { readableError } from '../errors/describe-error.js'
-import {
-  type AgentLoopError,
-  ConfigError,
-  ContextBudgetError,
-  MaxRetriesExceededError,
-  MaxTurnsExceededError,
-  ModelError,
-  RunCancelledError,
-  RunTimeoutError,
-  ValidationFailedError,
-} from '../errors/errors.js'
+import { ConfigError, RunCancelledError } from '../errors/errors.js'
 import type { RunEvent, RunStatus } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
-import type { RunCheckpoint, RunRecord } from '../storage/run-repository.js'
-import { requireJson } from '../storage/repositories/shared.js'
-import { StorageConflictError } from '../storage/storage-errors.js'
+import type { RunCheckpoint } from '../storage/run-repository.js'
 import type { Storage } from '../storage/storage.js'
+import { StorageConflictError } from '../storage/storage-errors.js'
 import { sleep } from '../util/abort.js'
-import type { JsonObject, JsonValue } from '../util/json.js'
-import type { RunObserver } from '../events/run-observer.js'
-import type { EventSink } from './checkpointer.js'
-import type { ControlMessage, EventBus, Unsubscribe } from './event-bus.js'
-import { awaitRunEnd, type RunEnding } from './await-run-end.js'
-import { executeRunnable } from './execute-runnable.js'
+import { awaitRunEnd } from './await-run-end.js'
+import { endStoredRun } from './end-stored-run.js'
+import type { ControlMessage, Unsubscribe } from './event-bus.js'
 import { followRun } from './follow-run.js'
-import { toMessages } from './run-input.js'
+import { checkpointState } from './load-run.js'
+import { injectContext } from './observe-runs.js'
+import { recoverOrphans } from './recover-orphans.js'
 import { storeResumeInput } from './resume-runnable.js'
-import { injectContext, observed, withContext } from './observe-runs.js'
-import type { QueuedRun, RunQueue } from './run-queue.js'
-import type { RegisteredRunnable, RunnableRegistry } from './runnable.js'
-import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
-
-/** How a run executed in this process ended: its result or error, or not here (`ended: false`). */
-export type LocalOutcome =
-  | { ended: false }
-  | { ended: true; value: unknown }
-  | { ended: true; error: unknown }
-
-/** Statuses a run leaves only by executing. */
-const OPEN: ReadonlySet<RunStatus> = new Set(['queued', 'running'])
-
-/** What the runtime does for an agent run the runner executes. */
-export interface AgentLaunch {
-  agent: Extract<RegisteredRunnable, { kind: 'agent' }>['agent']
-  checkpoint: RunCheckpoint
-  /** The last stored event `seq`. */
-  seq: number
-  context: unknown
-  signal: AbortSignal
-  timeoutMs: number
-  sink: EventSink
-  /** Whether anyone watches the run (see `EventBus.watched`). */
-  watched: (() => boolean) | undefined
-  willRetry(error: unknown): boolean
-}
-
-/** The runner's settings (`new Runtime({ runner })`); every one has a default. */
-export interface RunnerSettings {
-  /** Runs this process executes at once (default 16). */
-  concurrency?: number
-  /** Retries of a failed run, each continuing from its last checkpoint (default 3). */
-  retries?: number
-  /** A submitted run's timeout in milliseconds (default 300,000: 5 minutes). */
-  timeoutMs?: number
-  /** The wait before the first retry, doubled for each next one up to 10 s (default 250 ms). */
-  retryDelayMs?: number
-  /**
-   * A `queued` or `running` run that no process executes and that has not been written for this
-   * long is an orphan: it is resumed from its checkpoint, or failed when it cannot be (default
-   * 60,000 ms). Checked when the worker starts and then every `orphanAfterMs`.
-   */
-  orphanAfterMs?: number
-  /**
-   * Whether this runtime executes queued runs (default: true for the in-process queue, false for
-   * a distributed one; `runtime.work()` or `startWorker()` turns it on).
-   */
-  worker?: boolean
-  /**
-   * The run context of runs that arrive without one (through a distributed queue, or after a
-   * restart): called with the run's id, runnable name and metadata. Never stored.
-   */
-  context?: (run: { runId: string; name: string; metadata: JsonObject | undefined }) => unknown
-}
-
-/** Options of `runtime.submit`. */
-export interface SubmitOptions<TContext = unknown> {
-  /** Use this id instead of a generated one (a UUID). */
-  runId?: string
-  /** A session id (agents): its history is loaded before the input, the new turn appended at the end. */
-  session?: string
-  /**
-   * The run context (user id, db handle, secrets): never stored. It reaches the run only through
-   * the in-process queue; with a distributed queue, give workers their context instead.
-   */
-  context?: TContext
-  /** Your JSON data, stored with the run and given to a runnable as `ctx.metadata`. */
-  metadata?: JsonObject
-  /** This run's timeout in milliseconds (default: the runner's, 300,000). */
-  timeoutMs?: number
-  /** This run's retries (default: the runner's, 3). */
-  retries?: number
-}
-
-/** The largest input (as JSON) a job carries for its worker to start from; a larger one is read from storage. */
-const START_MAX_JSON = 65_536
-
-const SUBMIT_KEYS = new Set(['runId', 'session', 'context', 'metadata', 'timeoutMs', 'retries'])
+import type { JobServices } from './run-attempt.js'
+import type { RunQueue } from './run-queue.js'
+import type { RunResult } from './run-result.js'
+import { RunWorker } from './run-worker.js'
+import type { ResumeOptions } from './runtime-options.js'
+import { storedResult } from './stored-result.js'
+import { type SubmitOptions, storeSubmittedRun } from './submit-run.js'
 
 /** What the runner needs from the runtime. */
-export interface RunnerOptions {
-  storage: Storage
+export interface RunnerOptions extends JobServices {
   queue: RunQueue
-  bus: EventBus
-  registry: RunnableRegistry
-  settings: Required<Omit<RunnerSettings, 'context'>> & Pick<RunnerSettings, 'context'>
-  startAgent(launch: AgentLaunch): Promise<unknown>
   /** Whether the runtime executes the run outside the runner (`run`, `stream`, `resume`). */
   executingHere(runId: string): boolean
-  /** The runtime's observers: they see runnables' events, and carry trace context through the queue. */
-  observers?: readonly RunObserver[] | undefined
-}
-
-/** A run this process executes. */
-interface LocalRun {
-  controller: AbortController
-  /** Set when the worker stops: the run is left at its checkpoint for another worker. */
-  shutdown: boolean
 }
 
 /** See the module comment. */
 export class Runner {
   readonly #options: RunnerOptions
-  readonly #local = new Map<string, LocalRun>()
-  readonly #contexts = new Map<string, unknown>()
-  /** Cancellations seen, by run id (kept a while: a job may start after its cancel arrived). */
-  readonly #cancelled = new Map<string, number>()
-  /**
-   * How runs executed here ended, for `wait` in this process (no storage read), kept a minute
-   * after the run ends.
-   */
-  readonly #outcomes = new Map<
-    string,
-    { promise: Promise<LocalOutcome>; settle(outcome: LocalOutcome): void }
-  >()
+  readonly #worker: RunWorker
   #control: Promise<Unsubscribe> | undefined
   #working: Promise<void> | undefined
   #orphanTimer: ReturnType<typeof setInterval> | undefined
@@ -159,6 +47,7 @@ export class Runner {
 
   constructor(options: RunnerOptions) {
     this.#options = options
+    this.#worker = new RunWorker(options)
   }
 
   get storage(): Storage {
@@ -172,7 +61,7 @@ export class Runner {
 
   /** Runs executing in this process. */
   get active(): number {
-    return this.#local.size
+    return this.#worker.active
   }
 
   async submit(
@@ -183,82 +72,10 @@ export class Runner {
     const { registry, queue, storage } = this.#options
     if (this.#closing)
       throw new ConfigError({ message: 'submit: the runtime is closing; no run can be submitted.' })
-    if (typeof name !== 'string' || name === '') {
-      throw new ConfigError({
-        message: `submit(name, input): name must be a registered runnable's name; got ${JSON.stringify(name)}.`,
-      })
-    }
-    const entry = registry.get(name)
-    if (entry === undefined) {
-      const names = registry.list().map((each) => each.name)
-      throw new ConfigError({
-        message: `submit: no runnable named "${name}" is registered (registered: ${names.join(', ') || 'none'}). Register it with runtime.register(...) or new Runtime({ agents, runnables }).`,
-      })
-    }
-    checkSubmitOptions(options)
-    if (options.context !== undefined && queue.distributed) {
-      throw new ConfigError({
-        message: `submit: options.context cannot travel through the ${queue.backend} queue (the run context is never stored or sent). Give the workers their context (startWorker({ context })), or use the in-process queue.`,
-      })
-    }
-    if (options.session !== undefined && entry.kind !== 'agent') {
-      throw new ConfigError({
-        message: `submit: session is for agents; "${name}" is a ${entry.kind === 'steps' ? 'step job' : 'runnable'}.`,
-      })
-    }
-    const messages = await toMessages(input)
-    const runId = options.runId ?? crypto.randomUUID()
-    const snapshot: RunnableSnapshot = {
-      version: 1,
-      format: 'runnable',
-      input: messages,
-      steps: {},
-      attempts: 0,
-      ...(options.session === undefined ? {} : { session: options.session }),
-    }
-    let saved: { revision: number; updatedAt: number }
-    try {
-      saved = await storage.runs.save({
-        runId,
-        kind: entry.kind === 'steps' ? 'steps' : 'agent',
-        agentName: name,
-        status: 'queued',
-        snapshot,
-        expectedRevision: null,
-        ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
-        ...(options.session === undefined ? {} : { sessionId: options.session }),
-      })
-    } catch (error) {
-      if (error instanceof StorageConflictError) {
-        throw new ConfigError({
-          message: `submit: a run with id "${runId}" already exists. Use another runId, or runtime.wait("${runId}") for it.`,
-          cause: error,
-        })
-      }
-      throw error
-    }
-    if (options.context !== undefined) this.#contexts.set(runId, options.context)
+    const { runId, start } = await storeSubmittedRun({ storage, queue, registry, name, input, options })
+    if (options.context !== undefined) this.#worker.giveContext(runId, options.context)
     // This process will execute it: wait can take its result without reading storage.
-    if (!queue.distributed && this.#options.settings.worker) this.#outcomeOf(runId)
-    // The worker that takes the job starts from what was saved, without reading it back.
-    const start: RunCheckpoint | undefined =
-      queue.distributed && JSON.stringify(messages).length > START_MAX_JSON
-        ? undefined
-        : {
-            record: {
-              runId,
-              kind: entry.kind === 'steps' ? 'steps' : 'agent',
-              agentName: name,
-              status: 'queued',
-              revision: saved.revision,
-              ...(options.session === undefined ? {} : { sessionId: options.session }),
-              ...(options.metadata === undefined ? {} : { metadata: structuredClone(options.metadata) }),
-              createdAt: saved.updatedAt,
-              updatedAt: saved.updatedAt,
-            },
-            snapshot: structuredClone(snapshot),
-            parts: [],
-          }
+    if (!queue.distributed && this.#options.settings.worker) this.#worker.expectOutcome(runId)
     await this.#subscribeControl()
     // The submitter's trace context travels with the job: the worker's run continues its trace.
     const trace = injectContext(this.#options.observers)
@@ -275,17 +92,24 @@ export class Runner {
   }
 
   /**
-   * Stores the answer to a paused runnable's run and queues it (`runtime.resume(runId, { input })`):
-   * the run continues from its last checkpoint in the process that takes it. A bad answer stores
-   * nothing.
+   * `runtime.resume` of a runnable's paused run: stores its answer (`options.input`) and queues
+   * it, then waits for it. The run continues from its last checkpoint in the process that takes
+   * it; a bad answer stores nothing. A completed run resolves with its result.
    */
-  async resumeRunnable(
+  async resumeRunnable<TOutput>(
     checkpoint: RunCheckpoint,
-    input: JsonValue | undefined,
-    options: { context?: unknown; timeoutMs?: number } = {},
-  ): Promise<void> {
+    options: ResumeOptions,
+  ): Promise<RunResult<TOutput>> {
     const { storage, registry, queue } = this.#options
     const { runId, agentName } = checkpoint.record
+    if (checkpoint.record.status === 'completed') return this.wait<TOutput>(runId)
+    if (options.approvals !== undefined || options.maxTurns !== undefined) {
+      throw new ConfigError({
+        message: `resume: run "${runId}" is a runnable's run ("${agentName}"): it takes { input, context, timeoutMs, signal }, not approvals or maxTurns.`,
+      })
+    }
+    // What this process remembers of the run's earlier end is stale once it continues.
+    this.forget(runId)
     if (this.#closing)
       throw new ConfigError({ message: 'resume: the runtime is closing; no run can be resumed.' })
     if (options.context !== undefined && queue.distributed) {
@@ -293,8 +117,8 @@ export class Runner {
         message: `resume: options.context cannot travel through the ${queue.backend} queue (the run context is never stored or sent). Give the workers their context instead.`,
       })
     }
-    await storeResumeInput({ storage, registry, checkpoint, input })
-    if (options.context !== undefined) this.#contexts.set(runId, options.context)
+    await storeResumeInput({ storage, registry, checkpoint, input: options.input })
+    if (options.context !== undefined) this.#worker.giveContext(runId, options.context)
     await this.#subscribeControl()
     await queue.enqueue({
       runId,
@@ -302,6 +126,13 @@ export class Runner {
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     })
     if (this.#options.settings.worker) await this.work()
+    const onAbort = () => void this.cancel(runId).catch(() => {})
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await this.wait<TOutput>(runId)
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort)
+    }
   }
 
   /** Follows the run: its stored log after `after`, then live events, up to `run.end`. */
@@ -330,12 +161,24 @@ export class Runner {
   }
 
   /**
-   * Waits for the run to end or pause, and returns its stored record and checkpoint, or the result
-   * its worker sent with its `run.end` (see `awaitRunEnd`). Throws `ConfigError` for an unknown run.
+   * Waits until the run ends (or pauses) and returns its result; rejects with its error when it
+   * failed or was cancelled. Throws `ConfigError` for an unknown run.
    */
-  settle(runId: string): Promise<RunEnding> {
+  async wait<TOutput>(runId: string): Promise<RunResult<TOutput>> {
     const { storage, bus } = this.#options
-    return awaitRunEnd({ storage, bus, runId })
+    // A run executed in this process: its result without reading it back.
+    const local = await this.#worker.outcome(runId)
+    if (local?.ended === true) {
+      if ('error' in local) throw local.error
+      const result = local.value as RunResult<TOutput>
+      // A paused run may have been decided on or cancelled since: read it back.
+      if (result.status === 'completed') return result
+    }
+    // The run's end, or its pause (see `awaitRunEnd`).
+    const ending = await awaitRunEnd({ storage, bus, runId })
+    // The result the worker sent with the run's end (stored before it was sent), or the stored run.
+    if ('result' in ending) return ending.result as RunResult<TOutput>
+    return storedResult<TOutput>(ending.checkpoint, (stored) => checkpointState(storage, stored))
   }
 
   /**
@@ -349,18 +192,22 @@ export class Runner {
     if (record === null) throw new ConfigError({ message: `cancel: there is no run "${runId}".` })
     if (record.status === 'completed' || record.status === 'failed' || record.status === 'cancelled')
       return record.status
-    this.#noteCancel(runId)
+    this.#worker.noteCancel(runId)
     await this.#subscribeControl()
     await bus.publishControl({ type: 'cancel', runId })
     if (record.status !== 'running') {
       // Nobody executes a queued or paused run: cancel it in storage (compare-and-set: if a worker
       // claims it first, the message above stops it there).
       await queue.remove(runId).catch(() => false)
-      await this.#endStored(
+      await endStoredRun({
+        storage,
+        bus,
         record,
-        'cancelled',
-        new RunCancelledError({ message: `Run "${runId}" was cancelled (runtime.cancel) before it ran.` }),
-      ).catch((error: unknown) => {
+        status: 'cancelled',
+        error: new RunCancelledError({
+          message: `Run "${runId}" was cancelled (runtime.cancel) before it ran.`,
+        }),
+      }).catch((error: unknown) => {
         if (!(error instanceof StorageConflictError)) throw error
       })
     }
@@ -372,7 +219,7 @@ export class Runner {
     this.#working ??= (async () => {
       await this.#subscribeControl()
       const { queue, settings } = this.#options
-      await queue.process((job) => this.#execute(job), { concurrency: settings.concurrency })
+      await queue.process((job) => this.#worker.execute(job), { concurrency: settings.concurrency })
       await this.recoverOrphans({ olderThanMs: queue.distributed ? settings.orphanAfterMs : 0 })
       this.#orphanTimer = setInterval(() => {
         void this.recoverOrphans().catch(() => {})
@@ -388,44 +235,17 @@ export class Runner {
     await this.#control
   }
 
-  /**
-   * Finds runs left `queued` or `running` with no process executing them (not written for
-   * `olderThanMs`, and no job for them in the queue) and queues them again: they resume from their
-   * checkpoint. A run whose runnable this runtime does not know is failed with a `run.end`.
-   * Returns how many runs it queued or failed.
-   */
-  async recoverOrphans(options: { olderThanMs?: number } = {}): Promise<number> {
-    const { storage, queue, registry, settings } = this.#options
-    const olderThan = Date.now() - (options.olderThanMs ?? settings.orphanAfterMs)
-    let found = 0
-    let cursor: string | undefined
-    do {
-      const page = await storage.runs.page({
-        kind: 'all',
-        status: ['queued', 'running'],
-        limit: 200,
-        ...(cursor === undefined ? {} : { cursor }),
-      })
-      for (const record of page.runs) {
-        if (this.#local.has(record.runId) || this.#options.executingHere(record.runId)) continue
-        if (record.updatedAt > olderThan) continue
-        if (await queue.has(record.runId)) continue
-        found++
-        if (registry.get(record.agentName) === undefined) {
-          await this.#endStored(
-            record,
-            'failed',
-            new ConfigError({
-              message: `Run "${record.runId}" was left ${record.status} by a process that stopped, and no runnable "${record.agentName}" is registered here to resume it.`,
-            }),
-          ).catch(() => {})
-          continue
-        }
-        await queue.enqueue({ runId: record.runId, name: record.agentName })
-      }
-      cursor = page.nextCursor ?? undefined
-    } while (cursor !== undefined)
-    return found
+  /** Queues again the runs a stopped process left (recover-orphans.ts); returns how many it found. */
+  recoverOrphans(options: { olderThanMs?: number } = {}): Promise<number> {
+    const { storage, queue, bus, registry, settings } = this.#options
+    return recoverOrphans({
+      storage,
+      queue,
+      bus,
+      registry,
+      olderThanMs: options.olderThanMs ?? settings.orphanAfterMs,
+      executingHere: (runId) => this.#worker.executes(runId) || this.#options.executingHere(runId),
+    })
   }
 
   /**
@@ -439,15 +259,8 @@ export class Runner {
     const { queue, bus } = this.#options
     const closing = queue.close()
     const deadline = Date.now() + graceMs
-    while (this.#local.size > 0 && Date.now() < deadline) await sleep(Math.min(20, graceMs))
-    for (const local of this.#local.values()) {
-      local.shutdown = true
-      local.controller.abort(
-        new RunCancelledError({
-          message: 'The worker is shutting down; the run continues from its checkpoint elsewhere.',
-        }),
-      )
-    }
+    while (this.#worker.active > 0 && Date.now() < deadline) await sleep(Math.min(20, graceMs))
+    this.#worker.shutdown()
     await closing
     const control = await this.#control
     control?.()
@@ -456,322 +269,11 @@ export class Runner {
 
   #onControl(message: ControlMessage): void {
     if (message.type !== 'cancel') return
-    this.#noteCancel(message.runId)
-    this.#local
-      .get(message.runId)
-      ?.controller.abort(
-        new RunCancelledError({ message: `Run "${message.runId}" was cancelled (runtime.cancel).` }),
-      )
-  }
-
-  #noteCancel(runId: string): void {
-    const now = Date.now()
-    this.#cancelled.set(runId, now)
-    // Forget old ones: a cancel matters only to a job that starts soon after it.
-    if (this.#cancelled.size > 10_000) {
-      for (const [id, time] of this.#cancelled) if (now - time > 600_000) this.#cancelled.delete(id)
-    }
-  }
-
-  /** Executes one job: attempts until the run ends, retrying failures from the last checkpoint. */
-  /** The outcome of a run executed in this process, if it is (or was, in the last minute). */
-  localOutcome(runId: string): Promise<LocalOutcome> | undefined {
-    return this.#outcomes.get(runId)?.promise
+    this.#worker.cancel(message.runId)
   }
 
   /** Drops what this process remembers of a run's end (it continues: a resume). */
   forget(runId: string): void {
-    const entry = this.#outcomes.get(runId)
-    if (entry !== undefined && !this.#local.has(runId)) this.#outcomes.delete(runId)
-  }
-
-  /** The deferred outcome of a run this process executes (created at submit with a local queue). */
-  #outcomeOf(runId: string): { promise: Promise<LocalOutcome>; settle(outcome: LocalOutcome): void } {
-    let entry = this.#outcomes.get(runId)
-    if (entry === undefined) {
-      let settle: (outcome: LocalOutcome) => void = () => {}
-      const promise = new Promise<LocalOutcome>((resolve) => {
-        settle = resolve
-      })
-      entry = { promise, settle }
-      this.#outcomes.set(runId, entry)
-    }
-    return entry
-  }
-
-  async #execute(job: QueuedRun): Promise<'done' | 'requeue'> {
-    const { runId } = job
-    if (this.#local.has(runId)) return 'done'
-    const outcome = this.#outcomeOf(runId)
-    let ended: LocalOutcome = { ended: false }
-    try {
-      const result = await this.#executeAttempts(job)
-      if (result === 'requeue') return 'requeue'
-      ended = result
-      return 'done'
-    } finally {
-      outcome.settle(ended)
-      // Kept a while for a `wait` that comes late; after that, wait reads storage.
-      setTimeout(() => {
-        if (this.#outcomes.get(runId) === outcome) this.#outcomes.delete(runId)
-      }, 60_000).unref?.()
-    }
-  }
-
-  async #executeAttempts(job: QueuedRun): Promise<LocalOutcome | 'requeue'> {
-    const { runId } = job
-    const { settings } = this.#options
-    const local: LocalRun = { controller: new AbortController(), shutdown: false }
-    if (this.#cancelled.has(runId)) {
-      local.controller.abort(
-        new RunCancelledError({ message: `Run "${runId}" was cancelled (runtime.cancel).` }),
-      )
-    }
-    this.#local.set(runId, local)
-    try {
-      const retries = job.retries ?? settings.retries
-      for (let attempt = 1; ; attempt++) {
-        let retrying = false
-        const willRetry = (error: unknown) => {
-          // A worker that shuts down leaves the run at its checkpoint, like a retry would.
-          if (local.shutdown) return true
-          retrying = attempt <= retries && !local.controller.signal.aborted && isRetryable(error)
-          return retrying
-        }
-        try {
-          return await withContext(this.#options.observers, job.trace, () =>
-            this.#attempt(job, attempt, local, willRetry),
-          )
-        } catch (error) {
-          if (local.shutdown) return 'requeue'
-          if (!retrying) return ownedElsewhere(error) ? { ended: false } : { ended: true, error }
-          const delay = Math.min(settings.retryDelayMs * 2 ** (attempt - 1), 10_000)
-          await sleep(delay, local.controller.signal).catch(() => {})
-        }
-      }
-    } finally {
-      this.#local.delete(runId)
-      this.#contexts.delete(runId)
-    }
-  }
-
-  async #attempt(
-    job: QueuedRun,
-    attempt: number,
-    local: LocalRun,
-    willRetry: (error: unknown) => boolean,
-  ): Promise<LocalOutcome> {
-    const { storage, registry, bus, settings } = this.#options
-    const { runId } = job
-    // A job's first attempt starts from what submit saved (a cancel in between makes its claim conflict).
-    const submitted = attempt === 1 ? job.start : undefined
-    const checkpoint = submitted ?? (await storage.runs.load(runId))
-    // Ended, paused or deleted meanwhile: nothing to run, and wait reads storage.
-    if (checkpoint === null || !OPEN.has(checkpoint.record.status)) return { ended: false }
-    const { record } = checkpoint
-    const entry = registry.get(record.agentName)
-    if (entry === undefined) {
-      await this.#endStored(
-        record,
-        'failed',
-        new ConfigError({
-          message: `No runnable named "${record.agentName}" is registered on the worker that took run "${runId}". Register it in the worker's config module.`,
-        }),
-      )
-      return { ended: false }
-    }
-    // A run submitted here has no events yet (a cancel ends it instead of starting it); a queued run
-    // may have some (a paused runnable answered with runtime.resume is queued again).
-    const seq = submitted !== undefined ? 0 : await storage.runs.lastEventSeq(runId)
-    // A run's run.end waits for the run's result, to travel with it to the run's waiters (a bus
-    // with end channels): `wait` in another process then reads nothing back.
-    const holdEnd = bus.subscribeEnd !== undefined
-    let heldEnd: RunEvent | undefined
-    const publish: EventSink = (event) => {
-      if (holdEnd && event.type === 'run.end') heldEnd = event
-      else bus.publish(runId, [event])
-      return undefined
-    }
-    /** Publishes the held run.end, with the run's result when it completed. */
-    const releaseEnd = (outcome: LocalOutcome) => {
-      const end = heldEnd
-      heldEnd = undefined
-      if (end === undefined) return
-      const value = 'value' in outcome ? (outcome.value as { status?: unknown } | undefined) : undefined
-      const completed = end.type === 'run.end' && end.status === 'completed' && value?.status === 'completed'
-      bus.publish(runId, [end], completed ? { result: value } : undefined)
-    }
-    // An agent run's events reach the observers in the runtime; a runnable's here.
-    const sink = entry.kind === 'agent' ? publish : observed(this.#options.observers, publish)
-    const timeoutMs = job.timeoutMs ?? settings.timeoutMs
-    const context = this.#contexts.has(runId)
-      ? this.#contexts.get(runId)
-      : settings.context?.({ runId, name: entry.name, metadata: record.metadata })
-    // Whether anyone follows the run, known before its first event (a round trip on a shared bus).
-    await bus.watch?.(runId)
-    let outcome: LocalOutcome = { ended: false }
-    try {
-      if (entry.kind === 'agent') {
-        const value = await this.#options.startAgent({
-          agent: entry.agent,
-          checkpoint,
-          seq,
-          context,
-          signal: local.controller.signal,
-          timeoutMs,
-          sink,
-          watched: bus.watched === undefined ? undefined : () => bus.watched?.(runId) === true,
-          willRetry,
-        })
-        outcome = { ended: true, value }
-        return outcome
-      }
-      const snapshot = checkpoint.snapshot
-      if (!isRunnableSnapshot(snapshot)) {
-        throw new ConfigError({
-          message: `Run "${runId}" of "${entry.name}" has a checkpoint that is not a runnable's; it cannot be executed.`,
-        })
-      }
-      const executed = await executeRunnable({
-        entry,
-        storage,
-        runId,
-        revision: record.revision,
-        snapshot: { ...snapshot, attempts: attempt - 1 },
-        seq,
-        metadata: record.metadata,
-        context,
-        signal: local.controller.signal,
-        timeoutMs,
-        attempt,
-        willRetry,
-        sink,
-      })
-      // Paused (awaiting input, or review): wait reads the stored run, which says what it waits for.
-      if (executed.status !== 'completed') return outcome
-      outcome = {
-        ended: true,
-        value: {
-          runId,
-          input: snapshot.input,
-          status: 'completed',
-          output: executed.output,
-          items: [],
-          messages: snapshot.input,
-          usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
-          turns: 0,
-          interruptions: [],
-          lastAgent: entry.name,
-        },
-      }
-      return outcome
-    } finally {
-      releaseEnd(outcome)
-    }
-  }
-
-  /** Ends a run nobody executes (queued, paused or orphaned): its status and `run.end`, saved then published. */
-  async #endStored(record: RunRecord, status: 'cancelled' | 'failed', error: AgentLoopError): Promise<void> {
-    const { storage, bus } = this.#options
-    const checkpoint = await storage.runs.load(record.runId)
-    const seq = await storage.runs.lastEventSeq(record.runId)
-    const runEnd: RunEvent = {
-      type: 'run.end',
-      runId: record.runId,
-      seq: seq + 1,
-      time: Date.now(),
-      status,
-      error: { name: error.name, message: error.message },
-      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, modelCalls: 0, toolCalls: 0 },
-      turns: 0,
-    }
-    const snapshot = checkpoint?.snapshot ?? { version: 1 }
-    const stored = isRunnableSnapshot(snapshot)
-      ? { ...snapshot, error: runEnd.error }
-      : { ...(snapshot as object), status, error: runEnd.error }
-    await storage.runs.save({
-      runId: record.runId,
-      kind: record.kind,
-      agentName: record.agentName,
-      status,
-      snapshot: stored as RunnableSnapshot,
-      expectedRevision: record.revision,
-      events: [runEnd],
-      ...(record.metadata === undefined ? {} : { metadata: record.metadata }),
-      ...(record.sessionId === undefined ? {} : { sessionId: record.sessionId }),
-    })
-    bus.publish(record.runId, [runEnd])
-  }
-}
-
-/** Whether a failure may be retried from the last checkpoint: not a decision, a limit or a cancellation. */
-export function isRetryable(caught: unknown): boolean {
-  const error = readableError(caught)
-  if (error instanceof ModelError) return error.isRetryable
-  if (
-    error instanceof RunCancelledError ||
-    error instanceof RunTimeoutError ||
-    error instanceof ConfigError ||
-    error instanceof MaxTurnsExceededError ||
-    error instanceof ValidationFailedError ||
-    error instanceof ContextBudgetError ||
-    error instanceof BudgetExceededError ||
-    error instanceof MaxRetriesExceededError ||
-    error instanceof StorageConflictError
-  ) {
-    return false
-  }
-  return true
-}
-
-/** A failure because another process took the run over: the run goes on there. */
-function ownedElsewhere(error: unknown): boolean {
-  return (
-    error instanceof StorageConflictError ||
-    (error instanceof ConfigError && error.cause instanceof StorageConflictError)
-  )
-}
-
-function checkSubmitOptions(options: SubmitOptions): void {
-  if (options === null || typeof options !== 'object') {
-    throw new ConfigError({ message: 'submit(name, input, options): options must be an object.' })
-  }
-  for (const key of Object.keys(options)) {
-    if (!SUBMIT_KEYS.has(key)) {
-      throw new ConfigError({
-        message: `submit options: unknown option "${key}" (known: ${[...SUBMIT_KEYS].join(', ')}).`,
-      })
-    }
-  }
-  const { runId, session, metadata, timeoutMs, retries } = options
-  if (runId !== undefined && (typeof runId !== 'string' || runId === '')) {
-    throw new ConfigError({
-      message: `submit options: runId must be a non-empty string; got ${JSON.stringify(runId)}.`,
-    })
-  }
-  if (session !== undefined && (typeof session !== 'string' || session === '')) {
-    throw new ConfigError({
-      message: `submit options: session must be a non-empty string (a session id); got ${JSON.stringify(session)}.`,
-    })
-  }
-  if (
-    metadata !== undefined &&
-    (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
-  ) {
-    throw new ConfigError({ message: 'submit options: metadata must be a JSON object.' })
-  }
-  if (metadata !== undefined) requireJson(metadata, 'submit options: metadata')
-  if (
-    timeoutMs !== undefined &&
-    !(typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs))
-  ) {
-    throw new ConfigError({
-      message: `submit options: timeoutMs must be a positive number of milliseconds; got ${JSON.stringify(timeoutMs)}.`,
-    })
-  }
-  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
-    throw new ConfigError({
-      message: `submit options: retries must be an integer >= 0; got ${JSON.stringify(retries)}.`,
-    })
+    this.#worker.forget(runId)
   }
 }

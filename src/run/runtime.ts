@@ -1,65 +1,30 @@
 /**
- * The runtime: what is shared across runs (hooks, limits, and later storage, tracing and the model
- * registry). `run()` and `stream()` use a default runtime; create your own to configure it.
+ * The runtime: what is shared across runs (hooks, limits, storage, the model registry, observers,
+ * the runnables it runs by name). `run()` and `stream()` use a default runtime; create your own to
+ * configure it. This class is the public face; the work happens in files named for it: a run
+ * starts in start-run.ts (stream-run.ts for `stream`), continues in continue-run.ts, and a
+ * submitted run goes through runner.ts (queue, workers, wait, cancel, events).
  *
  * @module
  */
 
-import type { z } from 'zod'
 import type { Agent } from '../agent/agent.js'
-import { checkHandoffGraph } from '../agent/resolve-handoffs.js'
-import { ConfigError, describeError, RunCancelledError, RunTimeoutError } from '../errors/errors.js'
-import { createEventChannel, resultStream } from '../events/event-channel.js'
-import { startExecution } from '../events/execution.js'
-import type { RunEvent, RunEventData } from '../events/run-event.js'
+import { ConfigError } from '../errors/errors.js'
+import type { RunEvent } from '../events/run-event.js'
 import type { RunObserver } from '../events/run-observer.js'
 import { createHookChain, type HookChain, type HooksInput } from '../hooks/hook-chain.js'
 import { isModelReference } from '../model/model-reference.js'
-import {
-  createModelRegistry,
-  getDefaultModelRegistry,
-  type ModelFactory,
-  type ModelRegistry,
-} from '../model/model-registry.js'
-import type { RunCheckpoint } from '../storage/run-repository.js'
+import type { ModelRegistry } from '../model/model-registry.js'
 import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
 import type { Storage } from '../storage/storage.js'
-import type { JsonObject, JsonValue } from '../util/json.js'
-import type { ActiveRun, ApprovalDecision } from './active-run.js'
-import {
-  checkAgent,
-  checkRunOptions,
-  checkRuntimeOptions,
-  positiveInteger,
-  positiveMilliseconds,
-} from './check-run-options.js'
-import { Checkpointer, type EventSink } from './checkpointer.js'
-import { findAgent } from './handoff-phase.js'
-import { waitsForDecision } from './nested-decisions.js'
-import { checkInputKind, type RunInput, toMessages } from './run-input.js'
-import { checkObservers, observed } from './observe-runs.js'
-import { completedResult, runLoop } from './run-loop.js'
-import type { RunResult } from './run-result.js'
-import { activeAgentOf } from './run-result.js'
-import type { NestedRunRequest, RunServices } from './run-services.js'
-import { createRunState, type RunState, type ToolCallRecord } from './run-state.js'
-import type { RunStateV1 } from './run-state-schema.js'
-import type { RunStream } from './run-stream.js'
-import { loadSessionHistory } from './session-history.js'
-import { checkpointHooks, vetoResume } from './state-hooks.js'
-import { loadStoredState, savedParts } from './stored-run-state.js'
-import { checkDecisions, pendingCalls } from './tool-phase.js'
+import { checkAgent, checkRunOptions, checkRuntimeOptions } from './check-run-options.js'
+import { resumeAgentRun, runNested } from './continue-run.js'
 import { createInProcessEventBus, type EventBus } from './event-bus.js'
+import { loadCheckpoint } from './load-run.js'
+import { launchQueuedAgent } from './queued-agent-run.js'
+import type { RunInput } from './run-input.js'
 import { createInProcessQueue, type RunQueue } from './run-queue.js'
-import {
-  createRunnableRegistry,
-  type RegisteredRunnable,
-  type Runnable,
-  type RunnableInput,
-  type RunnableRegistry,
-  type RunnableSource,
-} from './runnable.js'
-import { isRunnableSnapshot, type RunnableSnapshot } from './runnable-journal.js'
+import type { RunResult } from './run-result.js'
 import {
   isRunnableValue,
   type RunnableCalls,
@@ -67,121 +32,21 @@ import {
   runRunnable,
   streamRunnable,
 } from './run-runnable.js'
-import { type AgentLaunch, Runner, type RunnerSettings, type SubmitOptions } from './runner.js'
-import type { RunPhase } from './run-transitions.js'
-import { storedResult } from './stored-result.js'
-
-/** Options of one run. */
-export interface RunOptions<TContext = unknown> {
-  /** Your data for tools and hooks (user id, db handle, secrets). Never sent to the model, events or stores. */
-  context?: TContext
-  /** Cancels the run: it rejects with `RunCancelledError` at once, and the signal reaches the model and the tools. */
-  signal?: AbortSignal
-  /** Fails the run with `RunTimeoutError` after this many milliseconds. */
-  timeoutMs?: number
-  /** Overrides the agent's `maxTurns` for this run. */
-  maxTurns?: number
-  /** Use this id instead of a generated one (a UUID). */
-  runId?: string
-  /**
-   * A session id (needs a runtime with storage): the session's active branch is loaded as the
-   * conversation before the input, and the run's new messages are appended to it when it completes.
-   */
-  session?: string
-  /**
-   * Run the tool calls of an input that ends with an assistant message whose calls have no results
-   * (default `false`: such an input is a `ConfigError`). Only turn it on for conversations you
-   * produced yourself: a client that sends history could otherwise make the run execute any tool
-   * call it writes, without a model ever asking for it.
-   */
-  executeInputToolCalls?: boolean
-}
-
-/** Options of `runtime.resume`. */
-export interface ResumeOptions<TContext = unknown> {
-  /** Decisions on the tool calls in `result.interruptions` (awaiting approval or review). */
-  approvals?: readonly ApprovalDecision[]
-  /** The run context, given again (it is never stored). */
-  context?: TContext
-  signal?: AbortSignal
-  timeoutMs?: number
-  maxTurns?: number
-  /**
-   * The answer to a runnable's run paused with `awaiting_input` or `needs_review` (a workflow's
-   * human nodes: `{ [nodeId]: answer }`). Checked before anything is stored; the run then
-   * continues from its checkpoint in whichever process takes it from the queue.
-   */
-  input?: JsonValue
-}
-
-/** Options of `new Runtime(...)`. */
-export interface RuntimeOptions {
-  /** Hooks applied to every run, around the agent's own hooks. */
-  hooks?: HooksInput<unknown>
-  /** Tool calls of one turn that may run at once (default 8). */
-  toolConcurrency?: number
-  /** The default `timeoutMs` of every run (default: none). */
-  timeoutMs?: number
-  /** Events a `stream()` buffers before the run waits for its consumer (default 64). */
-  streamHighWaterMark?: number
-  /**
-   * Makes runs durable: each run is checkpointed after every model response and tool result, its
-   * events are logged, and `resume(runId)` continues it, also from another process.
-   */
-  storage?: Storage
-  /** The agents `resume` can continue, found by name (a stored run names its agent). */
-  // biome-ignore lint/suspicious/noExplicitAny: agents of any context and output type
-  agents?: readonly Agent<any, any>[]
-  /**
-   * How agents' model references (`model: 'openai:gpt-4o'`) resolve: a registry, or factories by
-   * provider prefix added to the built-in ones (default: the built-in providers, configured from
-   * environment variables).
-   */
-  models?: ModelRegistry | Record<string, ModelFactory>
-  /**
-   * See every event of every run, streamed or not (tracing: `createTracing()` of `agentloop/otel`).
-   * Called in order, after a durable run stored the event; an observer's exception is ignored.
-   */
-  observers?: readonly RunObserver[]
-  /** Runnables `submit` can run by name, besides `agents`: step jobs and your own `{ name, run(ctx) }`. */
-  runnables?: readonly RunnableInput[]
-  /**
-   * Where `submit` queues runs (default: the in-process queue). `createBullMqQueue` from
-   * `agentloop/redis` shares them between processes.
-   */
-  queue?: RunQueue
-  /** How run events and cancellations travel (default: in-process). `createRedisEventBus` spans processes. */
-  bus?: EventBus
-  /** Concurrency, retries, timeout and orphan detection of submitted runs (docs/runner.md). */
-  runner?: RunnerSettings
-}
-
-/** A stored run, loaded and validated. */
-interface LoadedRun {
-  state: RunState
-  stored: { revision: number; seq: number; saved: { messages: number; items: number } }
-}
-
-/** What starting a run needs besides the agent and options. */
-interface Launch {
-  state: RunState
-  /** The agent the run started with, when a handoff made another one active. */
-  entry?: Agent<unknown, unknown>
-  /** Converts the input into the state's messages (new runs only). */
-  input?: RunInput
-  /** A resumed run (or a submitted one): where its stored copy stands. */
-  stored?: { revision: number; seq: number; saved: { messages: number; items: number } }
-  approvals?: ReadonlyMap<string, ApprovalDecision>
-  /** The stored status, when it is not the state's own (`queued` for a submitted run). */
-  phase?: RunPhase
-  /** The storage of the run, when not the runtime's (submitted runs of a runtime without storage). */
-  storage?: Storage
-  metadata?: JsonObject | undefined
-  /** Whether the runner retries after this error (then the run does not end). */
-  willRetry?: (error: unknown) => boolean
-  /** Whether anyone watches the run (the bus knows): events between checkpoints are written eagerly only then. */
-  watched?: (() => boolean) | undefined
-}
+import type { RunServices } from './run-services.js'
+import type { RunStream } from './run-stream.js'
+import type { Runnable, RunnableInput, RunnableRegistry, RunnableSource } from './runnable.js'
+import { isRunnableSnapshot } from './runnable-journal.js'
+import { Runner } from './runner.js'
+import { type RunnerSettings, resolveRunnerSettings } from './runner-settings.js'
+import {
+  type ResumeOptions,
+  type RunOptions,
+  type RuntimeOptions,
+  resolveRuntimeOptions,
+} from './runtime-options.js'
+import { type RunEnvironment, startRun } from './start-run.js'
+import { streamRun } from './stream-run.js'
+import type { SubmitOptions } from './submit-run.js'
 
 /** Runs agents. Holds what runs share; safe to use for any number of concurrent runs. */
 export class Runtime {
@@ -205,46 +70,35 @@ export class Runtime {
     hooksOf: (agent) => this.#hookChain(agent),
     modelOf: async (agent) =>
       isModelReference(agent.model) ? await this.models.resolve(agent.model.reference) : agent.model,
-    runNested: (request) => this.#runNested(request),
+    runNested: (request) => runNested(this.#environment, request),
   }
   /** Durable runs executing in this process (run, stream, resume or the runner): never orphans. */
   readonly #executing = new Set<string>()
+  /** What starting a run takes from this runtime. */
+  readonly #environment: RunEnvironment
 
   constructor(runtimeOptions: RuntimeOptions = {}) {
     const options = checkRuntimeOptions(runtimeOptions)
+    const resolved = resolveRuntimeOptions(options)
     this.hooks = options.hooks
-    this.toolConcurrency = positiveInteger(options.toolConcurrency, 8, 'Runtime: toolConcurrency')
-    this.timeoutMs =
-      options.timeoutMs === undefined
-        ? undefined
-        : positiveMilliseconds(options.timeoutMs, 'Runtime: timeoutMs')
-    this.streamHighWaterMark = positiveInteger(
-      options.streamHighWaterMark,
-      64,
-      'Runtime: streamHighWaterMark',
-    )
+    this.toolConcurrency = resolved.toolConcurrency
+    this.timeoutMs = resolved.timeoutMs
+    this.streamHighWaterMark = resolved.streamHighWaterMark
     this.storage = options.storage
-    this.models = modelRegistryOf(options.models)
-    this.observers = checkObservers(options.observers)
-    if (this.storage !== undefined && typeof this.storage.runs?.save !== 'function') {
-      throw new ConfigError({
-        message:
-          'Runtime: storage must be a Storage, such as createMemoryStorage() or createSqliteStorage({ path }).',
-      })
+    this.models = resolved.models
+    this.observers = resolved.observers
+    this.runnables = resolved.runnables
+    this.#environment = {
+      storage: this.storage,
+      models: this.models,
+      observers: this.observers,
+      toolConcurrency: this.toolConcurrency,
+      timeoutMs: this.timeoutMs,
+      runnables: this.runnables,
+      services: this.#services,
+      hookChain: (agent) => this.#hookChain(agent),
+      executing: this.#executing,
     }
-    this.runnables = createRunnableRegistry('runtime')
-    for (const [index, agent] of (options.agents ?? []).entries()) {
-      if (typeof agent?.name !== 'string' || typeof agent.getTool !== 'function') {
-        throw new ConfigError({ message: `Runtime: agents[${index}] is not an Agent.` })
-      }
-      if (this.runnables.get(agent.name) !== undefined) {
-        throw new ConfigError({
-          message: `Runtime: two agents are named "${agent.name}"; resume finds agents by name, so names must be unique.`,
-        })
-      }
-      this.runnables.register(agent)
-    }
-    for (const runnable of options.runnables ?? []) this.runnables.register(runnable)
     this.#queue = options.queue
     this.#bus = options.bus
     this.#runnerSettings = options.runner ?? {}
@@ -280,19 +134,7 @@ export class Runtime {
    * error when it failed or was cancelled. Works for a run executing in any process.
    */
   async wait<TOutput = unknown>(runId: string): Promise<RunResult<TOutput>> {
-    const runner = this.#runnerOf()
-    // A run executed in this process: its result without reading it back.
-    const local = await runner.localOutcome(runId)
-    if (local?.ended === true) {
-      if ('error' in local) throw local.error
-      const result = local.value as RunResult<TOutput>
-      // A paused run may have been decided on or cancelled since: read it back.
-      if (result.status === 'completed') return result
-    }
-    const ending = await runner.settle(runId)
-    // The result the worker sent with the run's end (stored before it was sent), or the stored run.
-    if ('result' in ending) return ending.result as RunResult<TOutput>
-    return storedResult<TOutput>(ending.checkpoint, (stored) => this.#parseCheckpoint(stored))
+    return this.#runnerOf().wait<TOutput>(runId)
   }
 
   /** Cancels the run wherever it executes; resolves with the status it had. */
@@ -339,113 +181,22 @@ export class Runtime {
     await this.#runner?.close(options)
   }
 
-  /** The storage submitted runs use: the runtime's, or one in memory. */
+  /** The runner of submitted runs, created on first use (its storage: the runtime's, or one in memory). */
   #runnerOf(): Runner {
     if (this.#runner !== undefined) return this.#runner
     const queue = this.#queue ?? createInProcessQueue()
-    const settings = this.#runnerSettings
-    const where = 'new Runtime({ runner })'
+    const storage = this.storage ?? createMemoryStorage()
     this.#runner = new Runner({
-      storage: this.storage ?? createMemoryStorage(),
+      storage,
       queue,
       bus: this.#bus ?? createInProcessEventBus(),
       registry: this.runnables,
-      settings: {
-        concurrency: positiveInteger(settings.concurrency, 16, `${where}: concurrency`),
-        retries: nonNegativeInteger(settings.retries, 3, `${where}: retries`),
-        timeoutMs:
-          settings.timeoutMs === undefined
-            ? 300_000
-            : positiveMilliseconds(settings.timeoutMs, `${where}: timeoutMs`),
-        retryDelayMs:
-          settings.retryDelayMs === undefined
-            ? 250
-            : positiveMilliseconds(settings.retryDelayMs, `${where}: retryDelayMs`),
-        orphanAfterMs:
-          settings.orphanAfterMs === undefined
-            ? 60_000
-            : positiveMilliseconds(settings.orphanAfterMs, `${where}: orphanAfterMs`),
-        worker: settings.worker ?? !queue.distributed,
-        ...(settings.context === undefined ? {} : { context: settings.context }),
-      },
-      startAgent: (launch) => this.#launchAgent(launch),
+      settings: resolveRunnerSettings(this.#runnerSettings, queue),
+      startAgent: (request) => launchQueuedAgent(this.#environment, { storage, request }),
       executingHere: (runId) => this.#executing.has(runId),
       observers: this.observers,
     })
     return this.#runner
-  }
-
-  /** Starts (or continues) an agent run the runner took from the queue. */
-  async #launchAgent(request: AgentLaunch): Promise<unknown> {
-    const { checkpoint, agent } = request
-    const { record } = checkpoint
-    const storage = this.#runnerOf().storage
-    const options = {
-      context: request.context,
-      signal: request.signal,
-      timeoutMs: request.timeoutMs,
-    }
-    const common = {
-      storage,
-      metadata: record.metadata,
-      willRetry: request.willRetry,
-      watched: request.watched,
-    }
-    if (record.status === 'queued') {
-      const snapshot = checkpoint.snapshot as unknown as RunnableSnapshot
-      const state = createRunState({
-        runId: record.runId,
-        agentName: agent.name,
-        messages: [],
-        toolChoice: agent.toolChoice,
-      })
-      if (snapshot.session !== undefined) state.session = { id: snapshot.session, historyLength: 0 }
-      const launch: Launch = {
-        ...common,
-        state,
-        input: snapshot.input,
-        phase: 'queued',
-        stored: { revision: record.revision, seq: request.seq, saved: { messages: 0, items: 0 } },
-      }
-      return this.#start(agent, snapshot.input, options, request.sink, undefined, launch)
-    }
-    const state = await this.#parseCheckpoint(checkpoint)
-    const active = this.#activeAgent(agent, state)
-    const launch: Launch = {
-      ...common,
-      state,
-      entry: agent,
-      stored: {
-        revision: record.revision,
-        seq: request.seq,
-        saved: savedParts(checkpoint.snapshot, state),
-      },
-    }
-    return this.#start(active, undefined, options, request.sink, undefined, launch)
-  }
-
-  /**
-   * The agent that continues a run of `entry`: the one active at its last checkpoint (after a
-   * handoff), found among the agents `entry` reaches through handoffs, else among the registered ones.
-   */
-  #activeAgent<TOutput>(entry: Agent<unknown, TOutput>, state: RunState): Agent<unknown, TOutput> {
-    const activeName = activeAgentOf(state)
-    if (activeName === entry.name) return entry
-    const registered = this.runnables.get(activeName)
-    const agent =
-      findAgent(entry, activeName) ?? (registered?.kind === 'agent' ? registered.agent : undefined)
-    if (agent === undefined) {
-      throw new ConfigError({
-        message: `resume: run "${state.runId}" was handed off to agent "${activeName}", which agent "${entry.name}" does not reach through its handoffs and which is not among this runtime's agents. Pass it in new Runtime({ agents: [...] }).`,
-      })
-    }
-    return agent as Agent<unknown, TOutput>
-  }
-
-  /** An agent run's state from its checkpoint, validated. */
-  async #parseCheckpoint(checkpoint: RunCheckpoint): Promise<RunState> {
-    const { runId } = checkpoint.record
-    return parseRunState(await loadStoredState(this.#runnerOf().storage, runId, checkpoint), runId)
   }
 
   /** The registered agents, in registration order (what `agentloop/mcp` serves). */
@@ -471,164 +222,10 @@ export class Runtime {
     if (typeof runId !== 'string' || runId === '') {
       throw new ConfigError({ message: 'resume: runId must be a non-empty string.' })
     }
-    const checkpoint = await this.#loadCheckpoint(runId)
-    if (isRunnableSnapshot(checkpoint.snapshot)) return this.#resumeRunnable<TOutput>(checkpoint, options)
-    if (options.input !== undefined) {
-      throw new ConfigError({
-        message: `resume: run "${runId}" is an agent's run; input answers a runnable paused with awaiting_input. Decide its tool calls with { approvals }.`,
-      })
-    }
-    const loaded = await this.#loadedRun(checkpoint)
-    const registered = this.runnables.get(loaded.state.agentName)
-    if (registered?.kind !== 'agent') {
-      const agents = this.runnables
-        .list()
-        .filter((entry): entry is Extract<RegisteredRunnable, { kind: 'agent' }> => entry.kind === 'agent')
-        .map((entry) => entry.name)
-      throw new ConfigError({
-        message: `resume: run "${runId}" belongs to agent "${loaded.state.agentName}", which is not among this runtime's agents (${agents.join(', ') || 'none'}). Pass it in new Runtime({ agents: [...] }).`,
-      })
-    }
-    // Watchers of the run (runtime.events) see a resumed run's events when the runner is in use.
-    const runner = this.#runner
-    runner?.forget(runId)
-    const sink: EventSink | undefined =
-      runner === undefined
-        ? undefined
-        : (event) => {
-            runner.publish(runId, event)
-            return undefined
-          }
-    return this.#continue(registered.agent as Agent<unknown, TOutput>, loaded, options, {
-      decisions: options.approvals ?? [],
-      ...(sink === undefined ? {} : { sink }),
-    })
-  }
-
-  /** The stored agent run `runId`, validated (needs storage). */
-  async #load(runId: string): Promise<LoadedRun> {
-    return this.#loadedRun(await this.#loadCheckpoint(runId))
-  }
-
-  /** The stored checkpoint of `runId` (needs storage); a queued or pruned run is a `ConfigError`. */
-  async #loadCheckpoint(runId: string): Promise<RunCheckpoint> {
-    const storage = this.storage as Storage
-    const checkpoint = await storage.runs.load(runId)
-    if (checkpoint?.record.status === 'queued') {
-      throw new ConfigError({
-        message: `resume: run "${runId}" is queued (submitted, not started yet): runtime.wait("${runId}") waits for it.`,
-      })
-    }
-    if (checkpoint === null) {
-      const record = await storage.runs.get(runId)
-      throw new ConfigError({
-        message:
-          record === null
-            ? `resume: there is no stored run "${runId}".`
-            : `resume: run "${runId}" (${record.status}) has no checkpoint any more (it was pruned); its record and event log remain (storage.runs.readEvents). Start a new run instead.`,
-      })
-    }
-    return checkpoint
-  }
-
-  /** An agent run's state from its stored checkpoint, validated, with where its stored copy stands. */
-  async #loadedRun(checkpoint: RunCheckpoint): Promise<LoadedRun> {
-    const storage = this.storage as Storage
-    const { runId } = checkpoint.record
-    const state = await parseRunState(await loadStoredState(storage, runId, checkpoint), runId)
-    return {
-      state,
-      stored: {
-        revision: checkpoint.record.revision,
-        seq: await storage.runs.lastEventSeq(runId),
-        saved: savedParts(checkpoint.snapshot, state),
-      },
-    }
-  }
-
-  /** Continues a loaded run of `entry` (the agent it started with) with the agent that was active. */
-  async #continue<TOutput>(
-    entry: Agent<unknown, TOutput>,
-    loaded: LoadedRun,
-    options: ResumeOptions,
-    extra: { decisions: readonly ApprovalDecision[]; sink?: EventSink; dropStale?: boolean },
-  ): Promise<RunResult<TOutput>> {
-    const { state } = loaded
-    if (state.status === 'completed') return completedResult(state, state.output as TOutput)
-    const agent = this.#activeAgent(entry, state)
-    const approvals = new Map<string, ApprovalDecision>()
-    for (const [index, decision] of extra.decisions.entries()) {
-      if (typeof decision?.callId !== 'string' || typeof decision.approve !== 'boolean') {
-        throw new ConfigError({
-          message: `resume: approvals[${index}] must be { callId, approve: true | false, message? }.`,
-        })
-      }
-      // A nested run is given the decisions its caller stored: those it already applied are done.
-      if (extra.dropStale === true && !waitsForDecision(state, decision.callId)) continue
-      approvals.set(decision.callId, decision)
-    }
-    // Checked before the run is claimed: a bad decision, or a hook's veto, changes nothing stored.
-    checkDecisions(state, approvals)
-    await vetoResume(this.#hookChain(agent) as HookChain<unknown>, {
-      runId: state.runId,
-      agentName: state.agentName,
-      turn: state.turn,
-      context: options.context,
-      revision: loaded.stored.revision,
-      status: state.status,
-      messages: state.messages.length,
-    })
-    const launch: Launch = { state, approvals, stored: loaded.stored, entry }
-    return this.#start(agent, undefined, options, extra.sink, undefined, launch)
-  }
-
-  /** Starts the nested run of an agent tool call, or continues it when it is stored. */
-  async #runNested(request: NestedRunRequest): Promise<RunResult<unknown>> {
-    const options = { context: request.context, signal: request.signal }
-    if (this.storage !== undefined && (await this.storage.runs.get(request.runId)) !== null) {
-      const loaded = await this.#load(request.runId)
-      return this.#continue(request.agent, loaded, options, {
-        decisions: request.approvals,
-        sink: request.sink,
-        dropStale: true,
-      })
-    }
-    return this.#start(
-      request.agent,
-      request.input,
-      { ...options, runId: request.runId },
-      request.sink,
-      undefined,
-      { parent: request.parent },
-    )
-  }
-
-  /** A runnable's paused run: its answer stored and queued, then waited for. */
-  async #resumeRunnable<TOutput>(
-    checkpoint: RunCheckpoint,
-    options: ResumeOptions,
-  ): Promise<RunResult<TOutput>> {
-    const runId = checkpoint.record.runId
-    if (checkpoint.record.status === 'completed') return this.wait<TOutput>(runId)
-    if (options.approvals !== undefined || options.maxTurns !== undefined) {
-      throw new ConfigError({
-        message: `resume: run "${runId}" is a runnable's run ("${checkpoint.record.agentName}"): it takes { input, context, timeoutMs, signal }, not approvals or maxTurns.`,
-      })
-    }
-    const runner = this.#runnerOf()
-    // What this process remembers of the run's earlier end is stale once it continues.
-    runner.forget(runId)
-    await runner.resumeRunnable(checkpoint, options.input, {
-      ...(options.context === undefined ? {} : { context: options.context }),
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    })
-    const onAbort = () => void runner.cancel(runId).catch(() => {})
-    options.signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      return await this.wait<TOutput>(runId)
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort)
-    }
+    const checkpoint = await loadCheckpoint(storage, runId)
+    if (isRunnableSnapshot(checkpoint.snapshot))
+      return this.#runnerOf().resumeRunnable<TOutput>(checkpoint, options)
+    return resumeAgentRun<TOutput>(this.#environment, { checkpoint, options, runner: () => this.#runner })
   }
 
   /** What running a registered runnable with `run`/`stream` uses. */
@@ -666,12 +263,12 @@ export class Runtime {
     if (isRunnableValue(agent))
       return runRunnable(this.#runnableCalls(), agent, input, options) as Promise<RunResult<TOutput>>
     checkAgent(agent, 'run(agent, input, options)')
-    return this.#start(
-      agent as Agent<TContext, TOutput>,
+    return startRun(this.#environment, {
+      agent: agent as Agent<TContext, TOutput>,
       input,
-      checkRunOptions(options as RunOptions<TContext>, 'run options'),
-      undefined,
-    )
+      options: checkRunOptions(options as RunOptions<TContext>, 'run options'),
+      delivery: undefined,
+    })
   }
 
   /**
@@ -704,27 +301,7 @@ export class Runtime {
     const options = runOptions as RunOptions<TContext>
     checkAgent(agent, 'stream(agent, input, options)')
     checkRunOptions(options, 'run options')
-    const channel = createEventChannel<RunEvent>({
-      highWaterMark: this.streamHighWaterMark,
-      onAbandon: () => abandon(),
-    })
-    let abandon = () => {}
-    const runId = options.runId ?? crypto.randomUUID()
-    const result = this.#start(
-      agent,
-      input,
-      { ...options, runId },
-      (event) => channel.push(event),
-      (cancel) => {
-        abandon = () =>
-          cancel(
-            new RunCancelledError({
-              message: 'The run was cancelled because its stream consumer stopped reading.',
-            }),
-          )
-      },
-    )
-    return Object.assign(resultStream(channel, result), { runId })
+    return streamRun(this.#environment, { agent, input, options, highWaterMark: this.streamHighWaterMark })
   }
 
   /** The composed hooks of an agent on this runtime, built once per agent. */
@@ -736,273 +313,7 @@ export class Runtime {
     }
     return chain
   }
-
-  #start<TContext, TOutput>(
-    agent: Agent<TContext, TOutput>,
-    input: RunInput | undefined,
-    options: RunOptions<TContext>,
-    delivery: EventSink | undefined,
-    onCancel?: (cancel: (reason: unknown) => void) => void,
-    resumed?: Launch | { parent: { runId: string; callId: string } },
-  ): Promise<RunResult<TOutput>> {
-    const maxTurns =
-      options.maxTurns === undefined
-        ? agent.maxTurns
-        : positiveInteger(options.maxTurns, 0, 'run options: maxTurns')
-    const timeoutMs =
-      options.timeoutMs === undefined
-        ? this.timeoutMs
-        : positiveMilliseconds(options.timeoutMs, 'run options: timeoutMs')
-    if (options.runId !== undefined && (typeof options.runId !== 'string' || options.runId === '')) {
-      throw new ConfigError({ message: 'run options: runId must be a non-empty string.' })
-    }
-    // Once per agent: the agents its handoffs reach (functions resolved) have distinct names.
-    checkHandoffGraph(resumed !== undefined && 'entry' in resumed ? (resumed.entry ?? agent) : agent)
-    let launch: Launch
-    if (resumed !== undefined && 'state' in resumed) {
-      launch = resumed
-    } else {
-      checkInputKind(input as RunInput)
-      if (options.session !== undefined) {
-        if (typeof options.session !== 'string' || options.session === '') {
-          throw new ConfigError({
-            message: 'run options: session must be a non-empty string (a session id).',
-          })
-        }
-        if (this.storage === undefined) {
-          throw new ConfigError({
-            message: `run options: session "${options.session}" needs a Runtime with storage: new Runtime({ storage }) and runtime.run(...).`,
-          })
-        }
-      }
-      const runId = options.runId ?? crypto.randomUUID()
-      const state = createRunState({
-        runId,
-        agentName: agent.name,
-        messages: [],
-        toolChoice: agent.toolChoice,
-      })
-      if (options.session !== undefined) state.session = { id: options.session, historyLength: 0 }
-      if (resumed !== undefined) state.parent = resumed.parent
-      if (options.executeInputToolCalls !== undefined && typeof options.executeInputToolCalls !== 'boolean') {
-        throw new ConfigError({
-          message: `run options: executeInputToolCalls must be true or false; got ${JSON.stringify(options.executeInputToolCalls)}.`,
-        })
-      }
-      launch = { state, input: input as RunInput }
-    }
-    const { state } = launch
-    const runId = state.runId
-    const storage = launch.storage ?? this.storage
-    const sink = observed(this.observers, delivery)
-    const checkpointer =
-      storage === undefined
-        ? undefined
-        : new Checkpointer({
-            storage,
-            runId,
-            revision: launch.stored?.revision ?? null,
-            phase: launch.phase ?? (launch.stored === undefined ? 'new' : state.status),
-            seq: launch.stored?.seq ?? 0,
-            ...(launch.stored === undefined ? {} : { saved: launch.stored.saved }),
-            sink,
-            metadata: launch.metadata,
-            hooks: checkpointHooks(this.#hookChain(agent) as HookChain<unknown>, agent.name, options.context),
-            watched: launch.watched,
-          })
-
-    const execution = startExecution<RunEventData, RunEvent>({
-      owner: (event) => {
-        event.runId = runId
-      },
-      endType: 'run.end',
-      deliver: sink,
-      signal: options.signal,
-      onSignal: cancelledBy,
-      timeoutMs,
-      onTimeout: timedOut,
-    })
-    const { cancel } = execution
-    onCancel?.(cancel)
-    // A durable run's events go through its journal (stored, then delivered); the others straight out.
-    const emit = checkpointer !== undefined ? (data: RunEventData) => checkpointer.emit(data) : execution.emit
-
-    const active: ActiveRun<TContext, TOutput> = {
-      agent,
-      entryAgent: launch.entry ?? agent,
-      services: this.#services,
-      model: agent.model,
-      // Only a signal, a timeout or a stream consumer can stop a run midway; without them no race is
-      // needed (observers cannot stop a run, so they do not count).
-      abortable:
-        this.observers === undefined ? execution.abortable : abortable(options.signal, timeoutMs, delivery),
-      state,
-      context: options.context as TContext,
-      signal: execution.signal,
-      hooks: this.#hookChain(agent),
-      instructions: typeof agent.instructions === 'string' ? agent.instructions : undefined,
-      maxTurns,
-      toolConcurrency: this.toolConcurrency,
-      emit,
-      checkpointer,
-      approvals: launch.approvals,
-      resumed: launch.stored !== undefined && launch.input === undefined,
-      ...(launch.stored === undefined || launch.input !== undefined
-        ? {}
-        : { resumedFrom: { revision: launch.stored.revision, status: state.status } }),
-      executeInputToolCalls: options.executeInputToolCalls === true,
-      willRetry: launch.willRetry,
-    }
-    const durable = storage !== undefined
-    if (durable) this.#executing.add(runId)
-    const cleanUp = () => {
-      execution.dispose()
-      if (durable) this.#executing.delete(runId)
-    }
-    const promise = begin(active, launch.input, storage, this.models, launch.phase === 'queued')
-    promise.then(cleanUp, (error: unknown) => {
-      cleanUp()
-      // A failed run may leave sibling tool calls running: tell them to stop.
-      cancel(error)
-    })
-    return promise
-  }
 }
-
-/** Validates the input messages, then runs the loop; a bad message ends the run before it starts. */
-async function begin<TContext, TOutput>(
-  active: ActiveRun<TContext, TOutput>,
-  input: RunInput | undefined,
-  storage: Storage | undefined,
-  models: ModelRegistry,
-  /** A submitted run: a failure before it starts is stored (nothing else would end it). */
-  queued = false,
-): Promise<RunResult<TOutput>> {
-  const { state } = active
-  try {
-    if (isModelReference(active.model)) active.model = await models.resolve(active.model.reference)
-    if (input !== undefined) {
-      const messages =
-        typeof input === 'string' ? [{ role: 'user' as const, content: input }] : await toMessages(input)
-      if (state.session !== undefined && storage !== undefined) {
-        const history = await loadSessionHistory(
-          active as unknown as ActiveRun<unknown, unknown>,
-          storage,
-          state.session,
-        )
-        state.messages = [...history, ...messages]
-      } else {
-        state.messages = messages
-      }
-      const pending = pendingCalls(state.messages)
-      if (pending.length > 0 && active.executeInputToolCalls !== true) {
-        throw new ConfigError({
-          message: `run input ends with an assistant message whose tool calls have no results (${pending.map((call) => `${call.name} "${call.callId}"`).join(', ')}), and a run does not execute tool calls it did not get from the model. Add their tool messages (role 'tool', with the callId), drop the message, or pass { executeInputToolCalls: true } if you produced this conversation yourself.`,
-        })
-      }
-      state.inputLength = state.messages.length
-    }
-  } catch (error) {
-    state.status = 'failed'
-    const runEnd = {
-      type: 'run.end' as const,
-      status: 'failed' as const,
-      error: describeError(error),
-      usage: state.usage,
-      turns: state.turn,
-    }
-    // Nothing of the run was stored (or changed, for a resumed run): the end is only delivered.
-    if (active.checkpointer !== undefined) await active.checkpointer.finish(state, runEnd, queued)
-    else await active.emit(runEnd)
-    throw error
-  }
-  return runLoop(active)
-}
-
-function abortable(
-  signal: AbortSignal | undefined,
-  timeoutMs: number | undefined,
-  sink: EventSink | undefined,
-) {
-  return signal !== undefined || timeoutMs !== undefined || sink !== undefined
-}
-
-/** A run's end when its caller's signal aborts, and when its timeout passes (shared, not per run). */
-const cancelledBy = (reason: unknown) => new RunCancelledError({ cause: reason })
-const timedOut = (timeoutMs: number) => new RunTimeoutError({ timeoutMs })
 
 /** The status type `cancel` resolves with. */
 type RunStatusOf = Awaited<ReturnType<Runner['cancel']>>
-
-function nonNegativeInteger(value: unknown, fallback: number, field: string): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new ConfigError({ message: `${field} must be an integer >= 0; got ${JSON.stringify(value)}.` })
-  }
-  return value
-}
-
-function modelRegistryOf(models: RuntimeOptions['models']): ModelRegistry {
-  if (models === undefined) return getDefaultModelRegistry()
-  const registry = models as ModelRegistry
-  if (typeof registry.resolve === 'function' && typeof registry.register === 'function') return registry
-  return createModelRegistry({ providers: models as Record<string, ModelFactory> })
-}
-
-/** Validates a stored checkpoint (the run-state schema and zod load on the first resume). */
-async function parseRunState(snapshot: unknown, runId: string): Promise<RunState> {
-  const version = (snapshot as { version?: unknown } | null)?.version
-  if (version !== 1) {
-    throw new ConfigError({
-      message: `resume: run "${runId}" was stored in format version ${String(version)}, which this agentloop cannot read (it reads versions 1 and 2). Upgrade agentloop.`,
-    })
-  }
-  const { RunStateV1 } = await import('./run-state-schema.js')
-  const parsed = RunStateV1.safeParse(snapshot)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw new ConfigError({
-      message: `resume: the stored checkpoint of run "${runId}" is not a valid run state (${issue?.path.join('.') || 'root'}: ${issue?.message}). It was not changed.`,
-    })
-  }
-  // no cast: the schema's type must stay assignable to the run state (the compiler checks the hand-written schema)
-  const stored: StoredRunState = parsed.data
-  return upgradeToolCalls(stored)
-}
-
-// Both ways, at compile time: a field of the run state missing from the hand-written schema would be
-// stripped from every resumed run, so this fails to compile until the schema lists it.
-type FieldsMissingFromSchema = Exclude<keyof RunState, keyof z.input<typeof RunStateV1>>
-const schemaListsEveryField: [FieldsMissingFromSchema] extends [never] ? true : FieldsMissingFromSchema = true
-void schemaListsEveryField
-
-type StoredRunState = Omit<RunState, 'toolCalls'> & {
-  toolCalls?: Record<
-    string,
-    Omit<ToolCallRecord, 'status'> & { status: ToolCallRecord['status'] | 'rejected' }
-  >
-}
-
-/**
- * Older versions stored a rejection as status `rejected` and turned it into the call's result
- * later; now the rejection is the result (`done`) from the moment it is decided.
- */
-function upgradeToolCalls(state: StoredRunState): RunState {
-  const records = state.toolCalls
-  if (records === undefined) return state as RunState
-  const calls = new Map(pendingCalls(state.messages).map((call) => [call.callId, call]))
-  for (const [callId, record] of Object.entries(records)) {
-    if (record.status !== 'rejected') continue
-    const toolName = calls.get(callId)?.name ?? 'unknown'
-    const reason = record.message === undefined ? '' : ` ${record.message}`
-    record.status = 'done'
-    record.result = {
-      role: 'tool',
-      callId,
-      toolName,
-      content: `The user did not approve this call of tool "${toolName}"; it was not run.${reason}`,
-      isError: true,
-    }
-  }
-  return state as RunState
-}
