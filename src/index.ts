@@ -81,6 +81,7 @@ export type {
   RunEventData,
   RunEventType,
   RunNodeEvent,
+  RunParent,
   RunStartEvent,
   SessionAppendEvent,
   SessionLoadEvent,

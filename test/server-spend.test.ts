@@ -415,12 +415,10 @@ describe('spend: model calls inside a run that are not its turns', () => {
   it('records a workflow’s function nodes once (on the workflow run) and its agent nodes once (on their own runs)', async () => {
     const storage = createMemoryStorage()
     const spend = createSpend({ storage })
-    const writer = new Agent({
-      name: 'writer',
-      model: scriptedModel([{ text: 'a poem', usage: { inputTokens: 10, outputTokens: 3 } }], {
-        modelId: 'w',
-      }),
+    const writerModel = scriptedModel([{ text: 'a poem', usage: { inputTokens: 10, outputTokens: 3 } }], {
+      modelId: 'w',
     })
+    const writer = new Agent({ name: 'writer', model: writerModel })
     const rate = llmFunction({
       name: 'rate',
       instructions: 'Rate the text from 1 to 5.',
@@ -430,7 +428,13 @@ describe('spend: model calls inside a run that are not its turns', () => {
         modelId: 'r',
       }),
     })
-    const runtime = new Runtime({ storage, agents: [writer], observers: [spend], hooks: [spend.hooks] })
+    const runtime = new Runtime({
+      storage,
+      agents: [writer],
+      observers: [spend],
+      hooks: [spend.hooks],
+      runner: { retryDelayMs: 1 },
+    })
     const pipeline = bindWorkflow(
       workflow('pipeline')
         .node('start', { type: 'start' })
@@ -446,14 +450,30 @@ describe('spend: model calls inside a run that are not its turns', () => {
       { services: createWorkflowServices({ agents: [writer], functions: [rate], runtime }) },
     )
     runtime.register(pipeline)
-    const result = await runtime.run(pipeline, '{}')
+    // the server charges the workflow's run to its caller; its agent node's run follows (parent)
+    await spend.attribute({ runId: 'wf-1', owner: 'team-a', keyId: 'k1' })
+    const result = await runtime.run(pipeline, '{}', { runId: 'wf-1' })
     expect(result).toMatchObject({ status: 'completed', output: 4 })
     await spend.flush()
     const { entries } = await spend.ledger.entries({ from: 0, to: Date.now() + 1000, maxEntries: 10 })
-    const rows = entries.map((entry) => [entry.model, entry.inputTokens, entry.runId === result.runId])
-    expect(rows.sort()).toEqual([
-      ['scripted:r', 20, true],
-      ['scripted:w', 10, false],
+    const rows = entries.map((entry) => [
+      entry.model,
+      entry.inputTokens,
+      entry.runId === result.runId,
+      entry.owner,
     ])
+    expect(rows.sort()).toEqual([
+      ['scripted:r', 20, true, 'team-a'],
+      ['scripted:w', 10, false, 'team-a'],
+    ])
+    // so the owner's budgets apply to agent nodes before their calls are sent
+    await spend.budgets.put('owner', 'team-a', { tokensPerDay: 40 }, 'test')
+    await spend.attribute({ runId: 'wf-2', owner: 'team-a', keyId: 'k1' })
+    const again = await runtime.run(pipeline, '{}', { runId: 'wf-2' }).then(
+      (outcome) => outcome.status as string,
+      (error: Error) => error.name,
+    )
+    expect(again).not.toBe('completed')
+    expect(writerModel.requests).toHaveLength(1)
   })
 })

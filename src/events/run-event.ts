@@ -58,9 +58,15 @@ export interface RunStartEvent extends EventBase {
    * events reuse the run events), a runnable `{ name, run(ctx) }` or a step job run by the runtime.
    */
   kind?: 'function' | 'runnable' | 'steps'
-  /** Set on a nested run (an agent called as a tool): the caller's run and tool call. */
-  parent?: { runId: string; callId: string }
+  /**
+   * Set on a nested run: the run that started it, and the tool call (an agent called as a tool) or
+   * the workflow node (an agent node) that did.
+   */
+  parent?: RunParent
 }
+
+/** The run that started a nested run, and its tool call or workflow node. */
+export type RunParent = { runId: string; callId: string } | { runId: string; nodeId: string }
 
 export interface RunEndEvent extends EventBase {
   type: 'run.end'

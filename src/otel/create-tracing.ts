@@ -124,7 +124,14 @@ export function createTracing(options: TracingOptions = {}): Tracing {
         jobs.observe(event as StepEvent)
       } else {
         const runId = (event as RunLikeEvent).runId
-        runs.observe(event as RunLikeEvent, runId)
+        const parent =
+          type === 'run.start' ? (event as RunLikeEvent & { type: 'run.start' }).parent : undefined
+        // An agent node's run goes under its node's span (else under its workflow's run).
+        const node =
+          parent !== undefined && 'nodeId' in parent
+            ? workflows.nodeSpan(parent.runId, parent.nodeId)
+            : undefined
+        runs.observe(event as RunLikeEvent, runId, node)
         if (type === 'run.end') workflows.release(runId)
       }
     } catch {

@@ -292,7 +292,8 @@ export class RunTranslator {
     // A nested run (an agent called as a tool) sits under its caller's tool call.
     if (parent === undefined && event.parent !== undefined) {
       const caller = this.#runs.get(event.parent.runId)
-      parent = caller?.tools?.get(event.parent.callId) ?? caller?.span
+      parent =
+        ('callId' in event.parent ? caller?.tools?.get(event.parent.callId) : undefined) ?? caller?.span
     }
     const name = kind === 'steps' ? `job ${event.agent}` : `${OPERATION.INVOKE_AGENT} ${event.agent}`
     const span = this.#spans.start(parent, name, 'internal', attributes, event.time)

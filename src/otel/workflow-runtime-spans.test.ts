@@ -105,6 +105,29 @@ describe('workflows run by the Runtime', () => {
     expect(new Set(kit.spans().map((span) => span.spanContext().traceId)).size).toBe(1)
   })
 
+  it('an agent node on the same traced runtime: its run is traced once, under its node', async () => {
+    const { kit, runtime } = setup()
+    const writer = new Agent({ name: 'writer', model: scriptedModel([{ text: 'A poem.' }]) })
+    const bound = bindWorkflow(
+      workflow('poet')
+        .node('start', { type: 'start' })
+        .node('write', { type: 'agent', agent: 'writer', input: 'poem' })
+        .node('end', { type: 'end', output: '${write.output}' })
+        .edge('start', 'write')
+        .edge('write', 'end')
+        .build(),
+      { services: createWorkflowServices({ agents: [writer], runtime }) },
+    )
+    runtime.register(bound)
+    const result = await runtime.run(bound, '{}')
+    expect(result).toMatchObject({ status: 'completed', output: 'A poem.' })
+    const poems = kit.spans().filter((span) => span.name === 'invoke_agent writer')
+    expect(poems).toHaveLength(1)
+    expect(parentOf(poems[0] as ReadableSpan)).toBe(idOf(kit.span('node write')))
+    expect(parentOf(kit.span('chat scripted-model'))).toBe(idOf(poems[0] as ReadableSpan))
+    expect(new Set(kit.spans().map((span) => span.spanContext().traceId)).size).toBe(1)
+  })
+
   it('pauses at a human node and resumes in a new run span with a resumed workflow span', async () => {
     const { kit, runtime } = setup()
     const work: NodeHandler = { name: 'work', execute: (node) => node.config }

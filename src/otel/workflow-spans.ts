@@ -72,6 +72,15 @@ export class WorkflowTranslator {
     else this.#own(event as WorkflowOwnEvent, event.runId, this.#runs.spanOf(event.runId), false)
   }
 
+  /**
+   * The open span of node `nodeId` of the workflow run `runId`, if this tracing saw it start: where
+   * the run of an agent node goes (its `run.start` names the node as its `parent`). Undefined when
+   * the node's start is not reported yet (an idempotent node reports it with its next write).
+   */
+  nodeSpan(runId: string, nodeId: string): OpenSpan | undefined {
+    return this.#workflows.get(runId)?.children?.get(nodeId)
+  }
+
   /** The run with this id ended: a workflow it ran and left open (a timeout, a crash) is dropped. */
   release(runId: string): void {
     this.#workflows.delete(runId)

@@ -18,6 +18,7 @@ export const RUN_OPTION_KEYS = [
   'maxTurns',
   'runId',
   'session',
+  'parent',
   'executeInputToolCalls',
 ] as const
 

@@ -103,5 +103,10 @@ export const RunStateV1 = z.object({
       }),
     )
     .optional(),
-  parent: z.object({ runId: z.string(), callId: z.string() }).optional(),
+  parent: z
+    .union([
+      z.object({ runId: z.string(), callId: z.string() }),
+      z.object({ runId: z.string(), nodeId: z.string() }),
+    ])
+    .optional(),
 })

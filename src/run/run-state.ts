@@ -1,4 +1,4 @@
-import type { RunStatus, RunUsage } from '../events/run-event.js'
+import type { RunParent, RunStatus, RunUsage } from '../events/run-event.js'
 import type { Message, ToolMessage } from '../messages/message.js'
 import type { ToolChoice } from '../model/model-request.js'
 import type { RunItem } from './run-item.js'
@@ -48,8 +48,8 @@ export interface RunState {
   activeAgent?: string
   /** The handoffs taken so far, in order (absent when none). */
   handoffs?: HandoffRecord[]
-  /** Set on the nested run of an agent tool: the run and the tool call that started it. */
-  parent?: { runId: string; callId: string }
+  /** Set on a nested run: the run and the tool call or workflow node that started it. */
+  parent?: RunParent
 }
 
 /** A handoff the run took. */

@@ -43,6 +43,12 @@ export interface RunOptions<TContext = unknown> {
    */
   session?: string
   /**
+   * The workflow run and node this run works for (workflow services set it on an agent node's run):
+   * recorded in `run.start` as `parent`, so usage is charged to the workflow's owner and tracing
+   * puts the run under its node.
+   */
+  parent?: { runId: string; nodeId: string }
+  /**
    * Run the tool calls of an input that ends with an assistant message whose calls have no results
    * (default `false`: such an input is a `ConfigError`). Only turn it on for conversations you
    * produced yourself: a client that sends history could otherwise make the run execute any tool

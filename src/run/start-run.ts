@@ -130,6 +130,7 @@ export function startRun<TContext, TOutput>(
     })
     if (options.session !== undefined) state.session = { id: options.session, historyLength: 0 }
     if (resumed !== undefined) state.parent = resumed.parent
+    else if (options.parent !== undefined) state.parent = checkParent(options.parent)
     if (options.executeInputToolCalls !== undefined && typeof options.executeInputToolCalls !== 'boolean') {
       throw new ConfigError({
         message: `run options: executeInputToolCalls must be true or false; got ${JSON.stringify(options.executeInputToolCalls)}.`,
@@ -231,3 +232,21 @@ function abortable(
 /** A run's end when its caller's signal aborts, and when its timeout passes (shared, not per run). */
 const cancelledBy = (reason: unknown) => new RunCancelledError({ cause: reason })
 const timedOut = (timeoutMs: number) => new RunTimeoutError({ timeoutMs })
+
+/** Checks the `parent` run option: a workflow run id and node id, both non-empty strings. */
+function checkParent(parent: unknown): { runId: string; nodeId: string } {
+  const value = parent as { runId?: unknown; nodeId?: unknown } | null
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof value.runId !== 'string' ||
+    value.runId === '' ||
+    typeof value.nodeId !== 'string' ||
+    value.nodeId === ''
+  ) {
+    throw new ConfigError({
+      message: `run options: parent must be { runId, nodeId } (the workflow run and node this run works for), both non-empty strings; got ${JSON.stringify(parent)}.`,
+    })
+  }
+  return { runId: value.runId, nodeId: value.nodeId }
+}

@@ -70,7 +70,11 @@ export function createWorkflowServices<TContext = unknown>(
       const agent = find(agents, call.name, 'agent')
       const runtime = options.runtime ?? getDefaultRuntime()
       const input = typeof call.input === 'string' ? call.input : toText(call.input)
-      const events = runtime.stream(agent, input, { signal: call.signal, context: call.context })
+      const events = runtime.stream(agent, input, {
+        signal: call.signal,
+        context: call.context,
+        parent: { runId: call.runId, nodeId: call.nodeId },
+      })
       for await (const event of events) await call.emit(event)
       const result = await events.result
       if (result.status !== 'completed') {
