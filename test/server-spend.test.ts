@@ -412,6 +412,58 @@ describe('spend: model calls inside a run that are not its turns', () => {
     ])
   })
 
+  it('checks a workflow’s function node against the workflow owner’s budgets before it is sent', async () => {
+    const storage = createMemoryStorage()
+    const spend = createSpend({ storage })
+    const raterModel = scriptedModel(
+      [{ text: '{"stars": 4}', usage: { inputTokens: 20, outputTokens: 4 } }],
+      {
+        modelId: 'r',
+      },
+    )
+    const rate = llmFunction({
+      name: 'rate',
+      instructions: 'Rate the text from 1 to 5.',
+      input: z.object({ text: z.string() }),
+      output: z.object({ stars: z.number() }),
+      model: raterModel,
+    })
+    const runtime = new Runtime({
+      storage,
+      observers: [spend],
+      hooks: [spend.hooks],
+      runner: { retryDelayMs: 1 },
+    })
+    const rating = bindWorkflow(
+      workflow('rating')
+        .node('start', { type: 'start' })
+        .node('rate', { type: 'function', function: 'rate', input: { text: 'A poem' } })
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow template
+        .node('end', { type: 'end', output: '${rate.output.stars}' })
+        .edge('start', 'rate')
+        .edge('rate', 'end')
+        .build(),
+      { services: createWorkflowServices({ functions: [rate], runtime }) },
+    )
+    runtime.register(rating)
+    await spend.budgets.put('owner', 'team-b', { tokensPerDay: 5 }, 'test')
+    await spend.attribute({ runId: 'wf-b', owner: 'team-b', keyId: 'k2' })
+    const outcome = await runtime.run(rating, '{}', { runId: 'wf-b' }).then(
+      (result) => result.status as string,
+      (error: Error) => error.name,
+    )
+    expect(outcome).not.toBe('completed')
+    expect(raterModel.requests).toHaveLength(0)
+    const events = await storage.runs.readEvents('wf-b')
+    const refused = events.find(
+      (event) => event.type === 'node.event' && event.event.type === 'budget.exceeded',
+    )
+    expect(refused).toMatchObject({
+      nodeId: 'rate',
+      event: { budget: { scope: 'owner', id: 'team-b', limit: 5 } },
+    })
+  })
+
   it('records a workflow’s function nodes once (on the workflow run) and its agent nodes once (on their own runs)', async () => {
     const storage = createMemoryStorage()
     const spend = createSpend({ storage })

@@ -25,6 +25,8 @@ export interface FittedRequest {
   compaction?: Omit<ContextCompactEvent, 'runId' | 'seq' | 'time'>
   /** Tokens spent by compaction strategies that call a model (summaries). */
   usage?: Usage
+  /** What the request may use, as counted: its input tokens and the output it may write. */
+  tokens: { input: number; reservedOutput: number }
 }
 
 /** Fits each request of one call to its budget; keeps the strategies' memo across attempts. */
@@ -52,10 +54,12 @@ export function createFunctionBudget(options: {
       exact: tokenizer.exact,
       agentName: options.name,
     })
-    if (budget === undefined) return { request }
     const counter = counterFor(tokenizer)
     const counts = counter.request(request)
-    if (counts.total <= budget.budgetTokens) return { request }
+    const reservedOutput = request.maxOutputTokens ?? budget?.reserveOutputTokens ?? 0
+    if (budget === undefined || counts.total <= budget.budgetTokens) {
+      return { request, tokens: { input: counts.total, reservedOutput } }
+    }
     const plan = await planCompaction({
       messages: request.messages,
       fixedTokens: counts.total - counts.messages,
@@ -71,6 +75,7 @@ export function createFunctionBudget(options: {
     if (tokens > budget.budgetTokens) throw contextBudgetError({ budget, inputTokens: tokens, plan })
     return {
       request: { ...request, messages: plan.messages },
+      tokens: { input: tokens, reservedOutput },
       usage: plan.usage,
       compaction: {
         type: 'context.compact',

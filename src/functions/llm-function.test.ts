@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { Agent } from '../agent/agent.js'
+import { BudgetExceededError } from '../errors/budget-exceeded-error.js'
 import {
   ConfigError,
   MaxRetriesExceededError,
@@ -8,6 +9,7 @@ import {
   RunCancelledError,
   ValidationFailedError,
 } from '../errors/errors.js'
+import type { BeforeModelEvent } from '../hooks/hooks.js'
 import { messageText } from '../messages/message.js'
 import type { ModelRequest } from '../model/model-request.js'
 import { run } from '../run/run.js'
@@ -227,6 +229,92 @@ describe('llmFunction in JSON mode', () => {
         text: 'x',
       }),
     ).rejects.toThrow(/sandbox must be a function/)
+  })
+})
+
+describe('model hooks of a call', () => {
+  it('runs beforeModel and afterModel around each attempt, with the counted tokens', async () => {
+    const model = scriptedModel(
+      [
+        { text: '{"category":"awesome_feedback","confidence":0.8}' },
+        { text: '{"category":"positive_feedback","confidence":0.8}' },
+      ],
+      { provider: 'acme', modelId: 'small' },
+    )
+    const categorize = llmFunction({
+      name: 'categorize_text',
+      instructions: 'Find the category.',
+      input,
+      output,
+      checks: [checkCategoryIsAllowed],
+      model,
+    })
+    const seen: string[] = []
+    const before: BeforeModelEvent<unknown>[] = []
+    const result = await categorize.run(
+      { text: 'I love this feature!' },
+      {
+        runId: 'call-1',
+        hooks: {
+          beforeModel: (event) => {
+            before.push(event)
+            seen.push(`before ${event.turn}`)
+          },
+          afterModel: (event) => void seen.push(`after ${event.turn} ${event.purpose}`),
+        },
+      },
+    )
+    expect(result.output.category).toBe('positive_feedback')
+    expect(seen).toEqual(['before 1', 'after 1 turn', 'before 2', 'after 2 turn'])
+    expect(before[0]).toMatchObject({
+      runId: 'call-1',
+      agentName: 'categorize_text',
+      model: 'acme:small',
+      purpose: 'turn',
+      tokens: { input: expect.any(Number), reservedOutput: expect.any(Number) },
+    })
+    expect(before[1]?.tokens?.input).toBeGreaterThan(before[0]?.tokens?.input ?? 0)
+  })
+
+  it('a refusal by beforeModel sends nothing, reports budget.exceeded and is not retried', async () => {
+    const model = scriptedModel([{ text: '{"category":"general_inquiry","confidence":1}' }])
+    const categorize = llmFunction({
+      name: 'categorize_text',
+      instructions: 'Find it.',
+      input,
+      output,
+      model,
+    })
+    const events: FunctionEvent[] = []
+    const refusal = new BudgetExceededError({
+      budget: {
+        scope: 'owner',
+        id: 'team-a',
+        metric: 'tokens',
+        period: 'day',
+        limit: 10,
+        used: 10,
+        requested: 50,
+      },
+    })
+    await expect(
+      categorize.run(
+        { text: 'hi' },
+        {
+          onEvent: (event) => void events.push(event),
+          hooks: {
+            beforeModel: () => {
+              throw refusal
+            },
+          },
+        },
+      ),
+    ).rejects.toBe(refusal)
+    expect(model.requests).toHaveLength(0)
+    const types = events.map((event) => event.type)
+    expect(types).toContain('budget.exceeded')
+    expect(types).not.toContain('model.start')
+    expect(events.at(-1)).toMatchObject({ type: 'run.end', status: 'failed', turns: 1 })
   })
 })
 

@@ -9,6 +9,7 @@ import type { z } from 'zod'
 import { type ContextOptions, resolveContextOptions } from '../context/context-options.js'
 import { ConfigError } from '../errors/errors.js'
 import { startExecution } from '../events/execution.js'
+import { createHookChain, type HooksInput } from '../hooks/hook-chain.js'
 import type { ModelSettings } from '../model/model-request.js'
 import {
   formatIssues,
@@ -87,6 +88,14 @@ export interface LLMFunctionCallOptions {
   onEvent?: (event: FunctionEvent) => void | Promise<void>
   /** Use this id instead of a generated one. */
   runId?: string
+  /**
+   * Model hooks for this call, the same objects a `Runtime` takes: `beforeModel` and `afterModel`
+   * run around each attempt's model call (`runId` of the call, `agentName` the function's name,
+   * `turn` the attempt, `purpose: 'turn'`, `tokens` as the context budget counted them); the other
+   * hooks do not apply. A `BudgetExceededError` from `beforeModel` (`createSpend`'s hooks) ends the
+   * call with a `budget.exceeded` event before anything is sent; it is not retried.
+   */
+  hooks?: HooksInput<unknown>
 }
 
 /** A typed function whose body is a model. */
@@ -251,6 +260,7 @@ export function llmFunction<const TInputSchema extends SchemaInput, const TOutpu
         sandbox,
         sandboxOptions,
         budget: createFunctionBudget({ settings: contextSettings, model, name }),
+        hooks: options.hooks === undefined ? undefined : createHookChain(options.hooks, undefined),
         signal: running.signal,
         runId,
         emit: running.emit,

@@ -1,3 +1,4 @@
+import { BudgetExceededError } from '../errors/budget-exceeded-error.js'
 import { describeError, errorMessage, isInstanceOf } from '../errors/describe-error.js'
 import {
   AgentLoopError,
@@ -9,6 +10,7 @@ import {
 } from '../errors/errors.js'
 import { modelEndData } from '../events/model-end.js'
 import type { RunUsage } from '../events/run-event.js'
+import type { HookChain } from '../hooks/hook-chain.js'
 import type { Message } from '../messages/message.js'
 import type { Model } from '../model/model.js'
 import type { ModelOutputSpec, ModelRequest, ModelSettings } from '../model/model-request.js'
@@ -51,6 +53,8 @@ export interface FunctionCall<TInput, TOutput> {
   sandboxOptions: SandboxRunOptions | undefined
   /** The context budget each request is fitted to before it is sent. */
   budget?: FunctionBudget
+  /** The caller's model hooks (`beforeModel`, `afterModel`) around each attempt's model call. */
+  hooks?: HookChain<unknown> | undefined
   /** Aborted when the caller cancels (or stops reading the stream). */
   signal: AbortSignal
   runId: string
@@ -90,14 +94,15 @@ export async function runFunction<TInput, TOutput>(
         toolChoice: 'none',
       }
       if (call.outputSpec !== undefined) request.output = call.outputSpec
+      let tokens: { input: number; reservedOutput: number } | undefined
       if (call.budget !== undefined) {
         const fitted = await call.budget(request, turn, signal)
         request = fitted.request
+        tokens = fitted.tokens
         if (fitted.usage !== undefined) addUsage(usage, fitted.usage)
         if (fitted.compaction !== undefined) await call.emit(fitted.compaction)
       }
-      await call.emit({ type: 'model.start', turn, model: modelName })
-      const response = await streamModel(call, request, turn)
+      const response = await callWithHooks(call, request, turn, modelName, tokens)
       await call.emit(modelEndData(turn, response))
       addUsage(usage, response.usage)
       usage.modelCalls++
@@ -157,6 +162,55 @@ export async function runFunction<TInput, TOutput>(
     })
     throw error
   }
+}
+
+/**
+ * One attempt's model call, between the caller's `beforeModel` and `afterModel` hooks (a hook may
+ * rewrite the request or answer in the model's place; a spending limit refuses by throwing
+ * `BudgetExceededError`, reported as `budget.exceeded` before the call fails).
+ */
+async function callWithHooks(
+  call: Pick<FunctionCall<unknown, unknown>, 'hooks' | 'runId' | 'name' | 'model' | 'signal' | 'emit'>,
+  request: ModelRequest,
+  turn: number,
+  modelName: string,
+  tokens: { input: number; reservedOutput: number } | undefined,
+): Promise<ModelResponse> {
+  const hooks = call.hooks
+  const event = {
+    runId: call.runId,
+    agentName: call.name,
+    turn,
+    context: undefined,
+    purpose: 'turn' as const,
+  }
+  let response: ModelResponse | undefined
+  if (hooks?.hasBeforeModel === true) {
+    try {
+      const decision = await hooks.beforeModel({
+        ...event,
+        request,
+        model: modelName,
+        ...(tokens === undefined ? {} : { tokens }),
+      })
+      request = decision.request
+      response = decision.response
+    } catch (error) {
+      if (error instanceof BudgetExceededError) {
+        await call.emit({ type: 'budget.exceeded', turn, budget: error.budget, message: error.message })
+      }
+      throw error
+    }
+  }
+  await call.emit({ type: 'model.start', turn, model: modelName })
+  if (response === undefined) response = await streamModel(call, request, turn)
+  else {
+    for (const part of response.content) {
+      if (part.type === 'text') await call.emit({ type: 'text.delta', turn, delta: part.text })
+    }
+  }
+  if (hooks?.hasAfterModel === true) response = await hooks.afterModel({ ...event, request, response })
+  return response
 }
 
 /** Streams one model call, forwarding text and reasoning deltas as events. */

@@ -1,6 +1,8 @@
 import type { Agent } from '../agent/agent.js'
 import { ConfigError } from '../errors/errors.js'
 import type { LLMFunction } from '../functions/llm-function.js'
+import { createHookChain, type HooksInput } from '../hooks/hook-chain.js'
+import type { Hooks } from '../hooks/hooks.js'
 import { getDefaultRuntime } from '../run/run.js'
 import type { Runtime } from '../run/runtime.js'
 import type { Tool } from '../tool/tool.js'
@@ -35,7 +37,11 @@ export interface WorkflowServicesOptions {
   tools?: readonly Tool<any, any>[]
   // biome-ignore lint/suspicious/noExplicitAny: functions of any input and output type
   functions?: readonly LLMFunction<any, any, any>[]
-  /** The runtime agents run on (default: the default runtime of `run()`). */
+  /**
+   * The runtime agents run on (default: the default runtime of `run()`). Its model hooks also run
+   * around the model calls of function nodes, as calls of the workflow's run (so `createSpend`'s
+   * budgets are checked before they are sent, charged to the workflow's owner).
+   */
   runtime?: Runtime
 }
 
@@ -108,9 +114,11 @@ export function createWorkflowServices<TContext = unknown>(
     },
     async callFunction(call) {
       const fn = find(functions, call.name, 'function')
+      const hooks = asCallsOf(call.runId, (options.runtime ?? getDefaultRuntime()).hooks)
       const result = await fn.run(call.input, {
         signal: call.signal,
         onEvent: (event) => call.emit(event),
+        ...(hooks === undefined ? {} : { hooks }),
       })
       return (result.output ?? null) as JsonValue
     },
@@ -130,4 +138,19 @@ function byName<T>(items: readonly T[], nameOf: (item: T) => string, field: stri
     map.set(name, item)
   }
   return map
+}
+
+/**
+ * The runtime's model hooks as a function node's call sees them: each event names the workflow's
+ * run (`runId`), whose owner and budgets apply, instead of the LLM function call's own id.
+ */
+function asCallsOf(runId: string, hooks: HooksInput<unknown>): Hooks<unknown> | undefined {
+  const chain = createHookChain(hooks, undefined)
+  if (!chain.hasBeforeModel && !chain.hasAfterModel) return undefined
+  return {
+    ...(chain.hasBeforeModel ? { beforeModel: (event) => chain.beforeModel({ ...event, runId }) } : {}),
+    ...(chain.hasAfterModel
+      ? { afterModel: async (event) => ({ response: await chain.afterModel({ ...event, runId }) }) }
+      : {}),
+  }
 }
