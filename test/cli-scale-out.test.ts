@@ -78,6 +78,34 @@ describe.skipIf(skip !== undefined)('agentloop serve + agentloop worker on Postg
         status: 'completed',
         output: 'echo: scaled out',
       })
+      // An agent stored as data on the server runs on the worker too (the worker finds it in storage).
+      // Server records are not under AGENTLOOP_PREFIX: a name of its own for each test run.
+      const storedName = `stored-echo-${Date.now()}`
+      const created = await fetch(`${url}/api/agents`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: storedName, instructions: 'Repeat.', model: 'fixture:echo' }),
+      })
+      expect(created.status, await created.clone().text()).toBe(201)
+      const storedRun = (await (
+        await fetch(`${url}/api/runs`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ agent: storedName, input: 'from storage' }),
+        })
+      ).json()) as { runId: string }
+      let stored: { status: string; output?: unknown; error?: unknown } = { status: 'queued' }
+      for (
+        let attempt = 0;
+        attempt < 300 && (stored.status === 'queued' || stored.status === 'running');
+        attempt++
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        stored = (await (
+          await fetch(`${url}/api/runs/${storedRun.runId}`, { headers })
+        ).json()) as typeof stored
+      }
+      expect(stored).toMatchObject({ status: 'completed', output: 'echo: from storage' })
       const health = (await (await fetch(`${url}/health/ready`)).json()) as { storage: string }
       expect(health.storage).toBe('postgres')
     } finally {

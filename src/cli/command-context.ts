@@ -5,7 +5,7 @@
  * @module
  */
 import type { ExitCode } from './exit-codes.js'
-import { Output, type CliStreams } from './output.js'
+import { type CliStreams, Output } from './output.js'
 import { type CliServices, openServices } from './services.js'
 
 /** Global flags, shared by every command. */

@@ -5,14 +5,15 @@
  *
  * @module
  */
-import { checkPrices, type PriceTable } from '../server/price-table.js'
+
 import { Agent } from '../agent/agent.js'
+import type { AgentLoopConfig as EnvironmentConfig } from '../config/load-config.js'
 import { checkOptionKeys, checkOptionsObject, describeValue } from '../errors/check-options.js'
 import { ConfigError } from '../errors/errors.js'
 import type { CircuitBreakersOptions } from '../model/circuit-breakers.js'
 import type { ModelFactory } from '../model/model-registry.js'
-import type { AgentLoopConfig as EnvironmentConfig } from '../config/load-config.js'
 import type { RuntimeOptions } from '../run/runtime-options.js'
+import { checkPrices, type PriceTable } from '../server/price-table.js'
 import type { Storage } from '../storage/storage.js'
 import type { Tool } from '../tool/tool.js'
 

@@ -9,8 +9,8 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { ConfigError } from '../errors/errors.js'
 import type { AgentLoopConfig as EnvironmentConfig } from '../config/load-config.js'
+import { ConfigError } from '../errors/errors.js'
 import { type CliConfig, checkConfig } from './config.js'
 
 /** The file names looked for in the working directory, in order. */

@@ -22,6 +22,7 @@ import type { RunStream } from '../run/run-stream.js'
 import { Runtime } from '../run/runtime.js'
 import { createSpend, type Spend } from '../server/spend.js'
 import type { Storage } from '../storage/storage.js'
+import { createToolRegistry } from '../tool/tool-registry.js'
 import { type CliConfig, RUNTIME_KEYS } from './config.js'
 import { NotFoundError } from './exit-codes.js'
 import { loadConfigModule } from './load-config.js'
@@ -102,6 +103,18 @@ export async function openServices(options: ServiceOptions): Promise<CliServices
     config.circuitBreakers === false ? undefined : createCircuitBreakers(config.circuitBreakers ?? {})
   const storage = await storageChoice.open()
   let runtime: Runtime
+  let resolver: Promise<(name: string) => Promise<Agent<unknown, unknown> | undefined>> | undefined
+  const storedAgents = (name: string) => {
+    resolver ??= import('../server/stored-agents.js').then(({ createStoredAgentResolver }) => {
+      const secret = (config.server as { secret?: unknown } | undefined)?.secret
+      return createStoredAgentResolver({
+        runtime,
+        ...(config.tools === undefined ? {} : { tools: createToolRegistry([...config.tools]) }),
+        ...(typeof secret === 'string' ? { secret } : {}),
+      })
+    })
+    return resolver.then((resolve) => resolve(name))
+  }
   let spend: Spend
   try {
     // Every process that runs models (serve, worker, run) records usage and checks budgets.
@@ -112,6 +125,9 @@ export async function openServices(options: ServiceOptions): Promise<CliServices
       config.hooks === undefined ? [] : Array.isArray(config.hooks) ? config.hooks : [config.hooks]
     runtime = new Runtime({
       ...runtimeOptions,
+      // Agents stored as data by `agentloop serve` (POST /api/agents), found in the shared storage
+      // when a queued or orphaned run names one: a worker runs them like the config's agents.
+      resolveRunnable: (name) => storedAgents(name),
       hooks: [spend.hooks, ...hooks],
       observers: [spend],
       storage,

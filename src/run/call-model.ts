@@ -6,8 +6,8 @@ import type { ModelStreamPart } from '../model/model-stream-part.js'
 import { createResponseCollector } from '../model/response-collector.js'
 import { type ActiveRun, hookEvent } from './active-run.js'
 import { checkRewrittenRequest, fitContext } from './fit-context.js'
-import { beforeModelCall } from './model-hooks.js'
 import { requestMessages } from './handoff-phase.js'
+import { beforeModelCall } from './model-hooks.js'
 
 /** Builds the request of the current turn from the run state. */
 export function buildRequest(run: ActiveRun<unknown, unknown>): ModelRequest {

@@ -42,6 +42,7 @@ export const RUNTIME_OPTION_KEYS = [
   'agents',
   'models',
   'runnables',
+  'resolveRunnable',
   'queue',
   'bus',
   'runner',

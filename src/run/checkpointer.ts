@@ -2,19 +2,19 @@ import { ConfigError, type HookVetoError } from '../errors/errors.js'
 import type { CheckpointSaveEvent, RunEndEvent, RunEvent, RunEventData } from '../events/run-event.js'
 import type { HookChain } from '../hooks/hook-chain.js'
 import type { Message } from '../messages/message.js'
-import { StorageConflictError } from '../storage/storage-errors.js'
 import type { RunSnapshot, SaveRunInput } from '../storage/run-repository.js'
 import type { Storage } from '../storage/storage.js'
+import { StorageConflictError } from '../storage/storage-errors.js'
 import type { JsonObject } from '../util/json.js'
 import type { RunState } from './run-state.js'
-import { vetoSave } from './state-hooks.js'
-import { type SavedParts, type StoredRunState, storedForm } from './stored-run-state.js'
 import {
   checkRunTransition,
   RUN_TRANSITIONS,
   type RunPhase,
   type RunTransitionName,
 } from './run-transitions.js'
+import { vetoSave } from './state-hooks.js'
+import { type SavedParts, type StoredRunState, storedForm } from './stored-run-state.js'
 
 /** Where a run's events go once they are true: a stream's channel. */
 export type EventSink = (event: RunEvent) => Promise<void> | undefined

@@ -9,15 +9,16 @@ import { ConfigError } from '../errors/errors.js'
 import type { Storage } from '../storage/storage.js'
 import { endStoredRun } from './end-stored-run.js'
 import type { EventBus } from './event-bus.js'
+import type { FindRunnable } from './find-runnable.js'
 import type { RunQueue } from './run-queue.js'
-import type { RunnableRegistry } from './runnable.js'
 
 /** Where to look for orphans, and what counts as one. */
 export interface OrphanSearch {
   storage: Storage
   queue: RunQueue
   bus: EventBus
-  registry: RunnableRegistry
+  /** The runnable a run names (the registry, then the runtime's `resolveRunnable`). */
+  find: FindRunnable
   /** A run not written for this long may be an orphan. */
   olderThanMs: number
   /** Whether this process executes the run (then it is no orphan). */
@@ -31,7 +32,7 @@ export interface OrphanSearch {
  * Returns how many runs it queued or failed.
  */
 export async function recoverOrphans(search: OrphanSearch): Promise<number> {
-  const { storage, queue, bus, registry, executingHere } = search
+  const { storage, queue, bus, find, executingHere } = search
   const olderThan = Date.now() - search.olderThanMs
   let found = 0
   let cursor: string | undefined
@@ -47,7 +48,7 @@ export async function recoverOrphans(search: OrphanSearch): Promise<number> {
       if (record.updatedAt > olderThan) continue
       if (await queue.has(record.runId)) continue
       found++
-      if (registry.get(record.agentName) === undefined) {
+      if ((await find(record.agentName)) === undefined) {
         await endStoredRun({
           storage,
           bus,

@@ -14,6 +14,7 @@ import type { EventSink } from './checkpointer.js'
 import { endStoredRun } from './end-stored-run.js'
 import type { EventBus } from './event-bus.js'
 import { executeRunnable } from './execute-runnable.js'
+import type { FindRunnable } from './find-runnable.js'
 import { observed } from './observe-runs.js'
 import type { QueuedRun } from './run-queue.js'
 import type { RegisteredRunnable, RunnableRegistry } from './runnable.js'
@@ -49,6 +50,8 @@ export interface JobServices {
   storage: Storage
   bus: EventBus
   registry: RunnableRegistry
+  /** The runnable a run names: the registry, then the runtime's `resolveRunnable` (find-runnable.ts). */
+  find: FindRunnable
   settings: ResolvedRunnerSettings
   startAgent(launch: AgentLaunch): Promise<unknown>
   /** The runtime's observers: they see runnables' events, and carry trace context through the queue. */
@@ -75,7 +78,7 @@ export interface Attempt {
  */
 export async function attemptRun(request: Attempt): Promise<LocalOutcome> {
   const { services, contexts, job, attempt, signal, willRetry } = request
-  const { storage, registry, bus, settings } = services
+  const { storage, bus, settings } = services
   const { runId } = job
   // A job's first attempt starts from what submit saved (a cancel in between makes its claim conflict).
   const submitted = attempt === 1 ? job.start : undefined
@@ -83,7 +86,7 @@ export async function attemptRun(request: Attempt): Promise<LocalOutcome> {
   // Ended, paused or deleted meanwhile: nothing to run, and wait reads storage.
   if (checkpoint === null || !OPEN.has(checkpoint.record.status)) return { ended: false }
   const { record } = checkpoint
-  const entry = registry.get(record.agentName)
+  const entry = await services.find(record.agentName)
   if (entry === undefined) {
     await endStoredRun({
       storage,

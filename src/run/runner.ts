@@ -237,12 +237,12 @@ export class Runner {
 
   /** Queues again the runs a stopped process left (recover-orphans.ts); returns how many it found. */
   recoverOrphans(options: { olderThanMs?: number } = {}): Promise<number> {
-    const { storage, queue, bus, registry, settings } = this.#options
+    const { storage, queue, bus, find, settings } = this.#options
     return recoverOrphans({
       storage,
       queue,
       bus,
-      registry,
+      find,
       olderThanMs: options.olderThanMs ?? settings.orphanAfterMs,
       executingHere: (runId) => this.#worker.executes(runId) || this.#options.executingHere(runId),
     })

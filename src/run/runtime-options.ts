@@ -20,6 +20,7 @@ import type { JsonValue } from '../util/json.js'
 import type { ApprovalDecision } from './active-run.js'
 import { positiveInteger, positiveMilliseconds } from './check-run-options.js'
 import type { EventBus } from './event-bus.js'
+import { createRunnableFinder, type FindRunnable, type RunnableResolver } from './find-runnable.js'
 import { checkObservers } from './observe-runs.js'
 import type { RunQueue } from './run-queue.js'
 import { createRunnableRegistry, type RunnableInput, type RunnableRegistry } from './runnable.js'
@@ -106,6 +107,13 @@ export interface RuntimeOptions {
   /** Runnables `submit` can run by name, besides `agents`: step jobs and your own `{ name, run(ctx) }`. */
   runnables?: readonly RunnableInput[]
   /**
+   * Finds a runnable this runtime does not have when a queued, resumed or orphaned run names it
+   * (a worker process running the agents a server stores as data: `agentloop worker` sets it).
+   * What it returns is registered and runs the run; undefined fails the run as before. Asked again
+   * for each later run of a name it resolved, so a changed definition replaces the registered one.
+   */
+  resolveRunnable?: RunnableResolver
+  /**
    * Where `submit` queues runs (default: the in-process queue). `createBullMqQueue` from
    * `agentloop/redis` shares them between processes.
    */
@@ -125,6 +133,8 @@ export interface ResolvedRuntimeOptions {
   observers: readonly RunObserver[] | undefined
   /** The agents and runnables given, registered. */
   runnables: RunnableRegistry
+  /** The registry, then `resolveRunnable` (find-runnable.ts). */
+  findRunnable: FindRunnable
 }
 
 /** Checks the values of `new Runtime(options)` (their keys are checked already) and fills in the defaults. */
@@ -157,7 +167,13 @@ export function resolveRuntimeOptions(options: RuntimeOptions): ResolvedRuntimeO
     runnables.register(agent)
   }
   for (const runnable of options.runnables ?? []) runnables.register(runnable)
-  return { toolConcurrency, timeoutMs, streamHighWaterMark, models, observers, runnables }
+  if (options.resolveRunnable !== undefined && typeof options.resolveRunnable !== 'function') {
+    throw new ConfigError({
+      message: `Runtime: resolveRunnable must be a function (name) => runnable | undefined; got ${typeof options.resolveRunnable}.`,
+    })
+  }
+  const findRunnable = createRunnableFinder(runnables, options.resolveRunnable)
+  return { toolConcurrency, timeoutMs, streamHighWaterMark, models, observers, runnables, findRunnable }
 }
 
 /** The registry of `RuntimeOptions.models`: the default one, the registry given, or one with the factories given. */

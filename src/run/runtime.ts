@@ -20,6 +20,7 @@ import type { Storage } from '../storage/storage.js'
 import { checkAgent, checkRunOptions, checkRuntimeOptions } from './check-run-options.js'
 import { resumeAgentRun, runNested } from './continue-run.js'
 import { createInProcessEventBus, type EventBus } from './event-bus.js'
+import type { FindRunnable } from './find-runnable.js'
 import { loadCheckpoint } from './load-run.js'
 import { launchQueuedAgent } from './queued-agent-run.js'
 import type { RunInput } from './run-input.js'
@@ -65,6 +66,7 @@ export class Runtime {
   readonly #queue: RunQueue | undefined
   readonly #bus: EventBus | undefined
   readonly #runnerSettings: RunnerSettings
+  readonly #findRunnable: FindRunnable
   #runner: Runner | undefined
   readonly #services: RunServices = {
     hooksOf: (agent) => this.#hookChain(agent),
@@ -88,6 +90,7 @@ export class Runtime {
     this.models = resolved.models
     this.observers = resolved.observers
     this.runnables = resolved.runnables
+    this.#findRunnable = resolved.findRunnable
     this.#environment = {
       storage: this.storage,
       models: this.models,
@@ -191,6 +194,7 @@ export class Runtime {
       queue,
       bus: this.#bus ?? createInProcessEventBus(),
       registry: this.runnables,
+      find: this.#findRunnable,
       settings: resolveRunnerSettings(this.#runnerSettings, queue),
       startAgent: (request) => launchQueuedAgent(this.#environment, { storage, request }),
       executingHere: (runId) => this.#executing.has(runId),

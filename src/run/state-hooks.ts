@@ -1,5 +1,5 @@
-import type { RunStatus } from '../events/run-event.js'
 import { HookVetoError } from '../errors/errors.js'
+import type { RunStatus } from '../events/run-event.js'
 import type { HookChain } from '../hooks/hook-chain.js'
 import type { SaveHookEvent, SessionAppendHookEvent } from '../hooks/hooks.js'
 import type { ActiveRun } from './active-run.js'

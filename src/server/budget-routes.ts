@@ -8,7 +8,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import { z } from 'zod'
 import { audit, mayReach, SERVER_AUDIT_EVENTS } from './audit-trail.js'
-import { type Budget, BUDGET_LIMITS } from './budget-store.js'
+import { BUDGET_LIMITS, type Budget } from './budget-store.js'
 import { HttpError, notFound } from './http-error.js'
 import { type Principal, requireScope } from './principal.js'
 import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody } from './route-helpers.js'

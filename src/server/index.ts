@@ -14,6 +14,8 @@
  *
  * @module
  */
+
+export { type BudgetExceeded, BudgetExceededError } from '../errors/budget-exceeded-error.js'
 export {
   API_KEY_SCOPES,
   type ApiKeyInfo,
@@ -23,15 +25,14 @@ export {
   createApiKeyStore,
   DEFAULT_OWNER,
 } from './api-key-store.js'
+export type { Attribution, Budget, BudgetLimits } from './budget-store.js'
 export { type AgentLoopServer, createServer, type ListeningServer } from './create-server.js'
 export type { ErrorBody, ErrorType } from './http-error.js'
 export type { ServerMcpOptions } from './mcp-route.js'
+export type { ModelPrice, PriceTable } from './price-table.js'
 export type { ConfiguredApiKey, Principal } from './principal.js'
 export type { LimitOptions } from './rate-limits.js'
 export type { LogOptions } from './server-logger.js'
 export type { ServerOptions } from './server-options.js'
-export { type BudgetExceeded, BudgetExceededError } from '../errors/budget-exceeded-error.js'
-export type { Attribution, Budget, BudgetLimits } from './budget-store.js'
-export type { ModelPrice, PriceTable } from './price-table.js'
 export { type Charge, createSpend, type Spend, type SpendOptions } from './spend.js'
 export type { UsageGroup, UsageQuery, UsageReport, UsageSums } from './usage-report.js'

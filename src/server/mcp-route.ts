@@ -7,8 +7,9 @@
  *
  * @module
  */
-import type { MiddlewareHandler } from 'hono'
+
 import type { OpenAPIHono } from '@hono/zod-openapi'
+import type { MiddlewareHandler } from 'hono'
 import { ConfigError } from '../errors/errors.js'
 import type { McpHttpHandler, McpHttpHandlerOptions } from '../mcp/serve-mcp.js'
 import { createOwnership } from './ownership.js'

@@ -6,12 +6,12 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import { z } from 'zod'
-import { notFound } from './http-error.js'
 import { mayReach } from './audit-trail.js'
-import type { ServerContext } from './server-context.js'
+import { notFound } from './http-error.js'
 import { type Principal, requireScope } from './principal.js'
 import { PROVIDER_TYPES, type ProviderStore } from './provider-store.js'
 import { AUTH_ERRORS, BEARER, errors, json, jsonBody, Name } from './route-helpers.js'
+import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
 
 const Provider = z

@@ -7,8 +7,8 @@
  */
 import type { z } from 'zod'
 import { ConfigError } from '../errors/errors.js'
-import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
 import { storageDriverOf } from '../storage/create-storage.js'
+import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
 import type { Storage } from '../storage/storage.js'
 import { StorageConflictError, StoredDataError } from '../storage/storage-errors.js'
 import type { StoreDriver, StoredRecord, WriteOperation } from '../storage/store-driver.js'

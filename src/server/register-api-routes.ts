@@ -15,10 +15,10 @@ import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
 import type { CheckedServerOptions } from './server-options.js'
 import { registerSessionRoutes } from './session-routes.js'
-import { registerWorkflowRoutes } from './workflow-routes.js'
-import { registerUsageRoutes } from './usage-routes.js'
 import type { Shutdown } from './shutdown.js'
 import { continueTraceContext } from './trace-context.js'
+import { registerUsageRoutes } from './usage-routes.js'
+import { registerWorkflowRoutes } from './workflow-routes.js'
 
 /** Everything route groups beyond health and keys need. */
 export type RouteOptions = CheckedServerOptions & { shutdown: Shutdown }

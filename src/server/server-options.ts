@@ -5,10 +5,10 @@ import { ConfigError } from '../errors/errors.js'
 import type { CircuitBreakers } from '../model/circuit-breakers.js'
 import { Runtime } from '../run/runtime.js'
 import type { ToolRegistry } from '../tool/tool-registry.js'
+import { checkMcpOption, type ServerMcpOptions } from './mcp-route.js'
 import type { ConfiguredApiKey } from './principal.js'
 import type { LimitOptions } from './rate-limits.js'
 import type { LogOptions } from './server-logger.js'
-import { checkMcpOption, type ServerMcpOptions } from './mcp-route.js'
 import type { Spend } from './spend.js'
 
 /** Options of `createServer`. */

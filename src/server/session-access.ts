@@ -1,6 +1,6 @@
 import type { Session } from '../storage/session-repository.js'
-import { HttpError, notFound } from './http-error.js'
 import { mayReach } from './audit-trail.js'
+import { HttpError, notFound } from './http-error.js'
 import type { Ownership } from './ownership.js'
 import type { Principal } from './principal.js'
 import type { ServerContext } from './server-context.js'

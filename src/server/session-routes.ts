@@ -9,6 +9,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi'
 import { z } from 'zod'
 import { Message } from '../messages/message-schema.js'
 import type { JsonObject } from '../util/json.js'
+import { mayReach } from './audit-trail.js'
 import { HttpError } from './http-error.js'
 import type { Ownership } from './ownership.js'
 import { decodeCursor, encodeCursor } from './page-cursor.js'
@@ -17,7 +18,6 @@ import { AUTH_ERRORS, BEARER, errors, Id, json, jsonBody } from './route-helpers
 import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
 import { findSession } from './session-access.js'
-import { mayReach } from './audit-trail.js'
 
 const MessageSchema = Message.meta({ id: 'Message' })
 const Session = z

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { BudgetExceededError, type BudgetExceeded } from '../errors/budget-exceeded-error.js'
+import { type BudgetExceeded, BudgetExceededError } from '../errors/budget-exceeded-error.js'
 import { ConfigError } from '../errors/errors.js'
 import type { CompactionStepSummary } from '../events/run-event.js'
 import type { RunObserver } from '../events/run-observer.js'

@@ -13,8 +13,8 @@ import { AUTH_ERRORS, BEARER, errors, Id, json } from './route-helpers.js'
 import type { ServerContext } from './server-context.js'
 import type { ServerEnv } from './server-env.js'
 import type { Spend } from './spend.js'
-import { USAGE_GROUPS, usageReport } from './usage-report.js'
 import { periodOf } from './usage-ledger.js'
+import { USAGE_GROUPS, usageReport } from './usage-report.js'
 
 const Time = z
   .union([z.iso.datetime({ offset: true }), z.string().regex(/^\d{1,15}$/)])

@@ -8,8 +8,8 @@
  */
 import type { Readable, Writable } from 'node:stream'
 import type { McpServableWorkflow } from '../../mcp/serve-workflow.js'
-import type { CliConfig } from '../config.js'
 import type { CommandContext } from '../command-context.js'
+import type { CliConfig } from '../config.js'
 import { EXIT, type ExitCode } from '../exit-codes.js'
 
 /** Options of `agentloop mcp`. */

@@ -6,8 +6,8 @@
  */
 import { ConfigError } from '../../errors/errors.js'
 import type { CommandContext } from '../command-context.js'
-import type { CliServices } from '../services.js'
 import { EXIT, type ExitCode } from '../exit-codes.js'
+import type { CliServices } from '../services.js'
 import { type Started, startHttpServer, startRunWorker } from '../system.js'
 
 /** Options of `agentloop serve`. */

@@ -1,5 +1,6 @@
 // The config module the command-line tests load: an echo agent, an agent whose tool needs
-// approval, and a tool for stored agents. The model is scripted, so no provider is called.
+// approval, a tool and a model provider (`fixture:`) for stored agents. The models are scripted, so
+// no provider is called.
 import { Agent, type Model, tool } from 'agentloop'
 import { defineConfig } from 'agentloop/cli'
 import { scriptedModel } from 'agentloop/testing'
@@ -45,6 +46,8 @@ export default defineConfig({
     }),
   ],
   tools: [transfer],
+  // Model references `fixture:<id>` for agents stored as data (POST /api/agents): an echo model.
+  models: { fixture: () => echoModel() },
   // Per million tokens: 1 per input token and 2 per output token of the echo model.
   prices: { 'scripted:echo': { input: 1_000_000, output: 2_000_000 } },
 })
