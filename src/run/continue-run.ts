@@ -62,7 +62,7 @@ export async function resumeAgentRun<TOutput>(
     })
   }
   const loaded = await loadRun(env.storage as Storage, checkpoint)
-  const registered = env.runnables.get(loaded.state.agentName)
+  const registered = await env.findRunnable(loaded.state.agentName)
   if (registered?.kind !== 'agent') {
     const agents = env.runnables
       .list()

@@ -98,6 +98,7 @@ export class Runtime {
       toolConcurrency: this.toolConcurrency,
       timeoutMs: this.timeoutMs,
       runnables: this.runnables,
+      findRunnable: resolved.findRunnable,
       services: this.#services,
       hookChain: (agent) => this.#hookChain(agent),
       executing: this.#executing,

@@ -20,6 +20,7 @@ import type { ActiveRun, ApprovalDecision } from './active-run.js'
 import { beginRun } from './begin-run.js'
 import { positiveInteger, positiveMilliseconds } from './check-run-options.js'
 import { Checkpointer, type EventSink } from './checkpointer.js'
+import type { FindRunnable } from './find-runnable.js'
 import { observed } from './observe-runs.js'
 import { checkInputKind, type RunInput } from './run-input.js'
 import type { RunResult } from './run-result.js'
@@ -61,6 +62,8 @@ export interface RunEnvironment {
   timeoutMs: number | undefined
   /** What `resume` can continue, by name (agents a run was handed off to). */
   runnables: RunnableRegistry
+  /** The runnable a stored run names: the registry, then `resolveRunnable` (find-runnable.ts). */
+  findRunnable: FindRunnable
   services: RunServices
   /** The composed hooks of an agent on this runtime, built once per agent. */
   hookChain<TContext>(agent: Agent<TContext, unknown>): HookChain<TContext>

@@ -9,15 +9,19 @@
 import type { Agent } from '../agent/agent.js'
 import type { Runtime } from '../run/runtime.js'
 import type { ToolRegistry } from '../tool/tool-registry.js'
-import { createAgentCatalog } from './agent-catalog.js'
+import { type AgentCatalog, createAgentCatalog } from './agent-catalog.js'
 import { createProviderStore } from './provider-store.js'
 import { serverDriver } from './record-store.js'
 import { createSecretBox } from './secret-box.js'
 
 /** Options of {@link createStoredAgentResolver}. */
 export interface StoredAgentResolverOptions {
-  /** The runtime whose storage holds the server's records and whose model registry resolves references. */
-  runtime: Runtime
+  /**
+   * The runtime whose storage holds the server's records and whose model registry resolves
+   * references; a function returning it when the resolver is made before the runtime (as its
+   * `resolveRunnable` option). Read on the first call.
+   */
+  runtime: Runtime | (() => Runtime)
   /** The tools stored agents may name (the server's `tools`). */
   tools?: ToolRegistry | undefined
   /** The server's secret (default `AGENTLOOP_SECRET`), to open stored providers' API keys. */
@@ -34,15 +38,19 @@ export function createStoredAgentResolver(
   options: StoredAgentResolverOptions,
 ): (name: string) => Promise<Agent<unknown, unknown> | undefined> {
   const secret = options.secret ?? process.env.AGENTLOOP_SECRET
-  const driver = serverDriver(options.runtime.storage)
-  const catalog = createAgentCatalog({
-    driver,
-    runtime: options.runtime,
-    agents: [],
-    tools: options.tools,
-    providers: createProviderStore(driver, secret === undefined ? undefined : createSecretBox(secret)),
-  })
+  let catalog: AgentCatalog | undefined
   return async (name) => {
+    if (catalog === undefined) {
+      const runtime = typeof options.runtime === 'function' ? options.runtime() : options.runtime
+      const driver = serverDriver(runtime.storage)
+      catalog = createAgentCatalog({
+        driver,
+        runtime,
+        agents: [],
+        tools: options.tools,
+        providers: createProviderStore(driver, secret === undefined ? undefined : createSecretBox(secret)),
+      })
+    }
     const entry = await catalog.get(name)
     return entry?.info.source === 'stored' ? entry.agent : undefined
   }
