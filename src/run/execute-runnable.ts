@@ -14,14 +14,14 @@ import {
   RunCancelledError,
   RunTimeoutError,
 } from '../errors/errors.js'
+import type { RunEventData } from '../events/run-event.js'
 import { startExecution } from '../events/execution.js'
-import type { RunEvent, RunEventData } from '../events/run-event.js'
-import { deepFreeze, runStep } from '../steps/run-step.js'
+import type { RunEvent } from '../events/run-event.js'
+import { copyJson, requireJson } from '../storage/repositories/shared.js'
 import { type ResolvedStep, resolveStep } from '../steps/step-definition.js'
 import type { StepEventData } from '../steps/step-event.js'
+import { deepFreeze, runStep } from '../steps/run-step.js'
 import { planOf } from '../steps/steps.js'
-import { copyJson, requireJson } from '../storage/repositories/shared.js'
-import type { Storage } from '../storage/storage.js'
 import { raceAbort } from '../util/abort.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
 import type { EventSink } from './checkpointer.js'
@@ -32,7 +32,8 @@ import type {
   RunnablePauseStatus,
   RunnableStepOptions,
 } from './runnable.js'
-import { RunnableJournal, type RunnableSnapshot } from './runnable-journal.js'
+import { type RunnableSnapshot, RunnableJournal } from './runnable-journal.js'
+import type { Storage } from '../storage/storage.js'
 
 /** One attempt of a runnable's run. */
 export interface RunnableAttempt {
