@@ -10,6 +10,7 @@ import type { RunEvent, RunEventData, RunStatus } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
 import type { RunKind } from '../storage/run-repository.js'
 import type { Storage } from '../storage/storage.js'
+import { StorageConflictError, StoredDataError } from '../storage/storage-errors.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
 import type { EventSink } from './checkpointer.js'
 
@@ -23,6 +24,11 @@ export interface RunnableSnapshot {
   session?: string
   /** What the runnable last saved with `ctx.checkpoint(state)`. */
   state?: JsonValue
+  /**
+   * How many parts (`ctx.checkpoint(state, events, { part })`) the run's checkpoint has, stored as
+   * the storage's run parts; absent when none.
+   */
+  parts?: number
   /** Results of the completed `ctx.step` steps (and of a step job's steps), by step name. */
   steps: { [step: string]: JsonValue }
   /** What a paused run asks (`ctx.pause(request)`), while it waits. */
@@ -38,6 +44,39 @@ export interface RunnableSnapshot {
 /** Tells a runnable snapshot from an agent's run state. */
 export function isRunnableSnapshot(snapshot: unknown): snapshot is RunnableSnapshot {
   return (snapshot as { format?: unknown } | null)?.format === 'runnable'
+}
+
+/**
+ * The parts of a runnable's checkpoint stored at `revision` (`snapshot.parts` of them; none read
+ * when it has none). A run stored since at another revision is a `StorageConflictError` (another
+ * process continued it), a count that does not match a `StoredDataError` (a damaged store).
+ */
+export async function loadRunnableParts(
+  storage: Storage,
+  runId: string,
+  snapshot: RunnableSnapshot,
+  revision: number,
+): Promise<JsonObject[]> {
+  const expected = snapshot.parts ?? 0
+  if (expected === 0) return []
+  const loaded = await storage.runs.load(runId)
+  const actual = loaded?.record.revision ?? null
+  if (loaded === null || actual !== revision) {
+    throw new StorageConflictError({
+      collection: 'run',
+      key: runId,
+      expectedRevision: revision,
+      actualRevision: actual,
+    })
+  }
+  if (loaded.parts.length !== expected) {
+    throw new StoredDataError({
+      message: `Stored run "${runId}" is unreadable: its checkpoint counts ${expected} parts, but ${loaded.parts.length} are stored. Repair or delete the run.`,
+      collection: 'run-part',
+      key: runId,
+    })
+  }
+  return loaded.parts
 }
 
 /** Options of a journal. */
@@ -95,14 +134,16 @@ export class RunnableJournal {
   }
 
   /**
-   * Saves the snapshot with `status` and the events emitted so far (and `end`, the run's last event).
-   * The caller owns the snapshot's values: it replaces them with new copies, never changes them.
+   * Saves the snapshot with `status` and the events emitted so far (and `end`, the run's last
+   * event; `part`, appended to the run's parts: the snapshot's `parts` count includes it). The
+   * caller owns the snapshot's values: it replaces them with new copies, never changes them.
    */
   save(
     status: RunStatus,
     snapshot: RunnableSnapshot,
-    end?: RunEventData & { type: 'run.end' },
+    options: { end?: RunEventData & { type: 'run.end' }; part?: JsonObject } = {},
   ): Promise<void> {
+    const { end, part } = options
     // The run ended (or this attempt was abandoned): a late checkpoint of work still winding down
     // (after a timeout or a cancellation) must not store the run as running again.
     if (this.#ended) return Promise.resolve()
@@ -128,6 +169,7 @@ export class RunnableJournal {
         events,
         ...(metadata === undefined ? {} : { metadata }),
         ...(copy.session === undefined ? {} : { sessionId: copy.session }),
+        ...(part === undefined ? {} : { part }),
       })
       this.#revision = saved.revision
       await this.#deliver(events)
