@@ -180,13 +180,14 @@ describe('the parts a runnable checkpoints (ctx.checkpoint(state, events, { part
     ])
     const checkpoint = await storage.runs.load('parts')
     expect(checkpoint?.parts).toEqual([{ item: 'item 0' }, { item: 'item 1' }, { item: 'item 2' }])
-    expect((checkpoint?.snapshot as { parts?: number }).parts).toBe(3)
+    expect((checkpoint?.snapshot as { parts?: number } | undefined)?.parts).toBe(3)
     expect((await runtime.resume('parts', { input: 'go on' })).output).toBe(3)
     expect(checked).toEqual([[{ item: 'item 0' }, { item: 'item 1' }, { item: 'item 2' }]])
-    runtime.register({
+    const badPart: Runnable = {
       name: 'bad-part',
       run: (ctx) => ctx.checkpoint(1, [], { part: [1] as never }).then(() => 1),
-    })
+    }
+    runtime.register(badPart)
     await expect(runtime.wait((await runtime.submit('bad-part', 'x', { retries: 0 })).runId)).rejects.toThrow(
       /part must be a JSON object; got an array/,
     )

@@ -12,7 +12,7 @@ import type { JsonObject } from '../util/json.js'
 import { bindWorkflow } from './bind-workflow.js'
 import type { NodeHandler } from './node-handler.js'
 import { rebuildWorkflowState, type StoredWorkflowState } from './stored-workflow-state.js'
-import { workflow } from './workflow-builder.js'
+import { type WorkflowBuilder, workflow } from './workflow-builder.js'
 import type { WorkflowState } from './workflow-state.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'agentloop-workflow-incremental-'))
@@ -21,7 +21,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 // Eight nodes whose outputs (about 600 characters each) fill the snapshot's tail every few nodes,
 // so the run's state is stored in several parts; then a person approves.
 const STEPS = ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8']
-let builder = workflow('long')
+let builder: WorkflowBuilder<string> = workflow('long')
   .node('start', { type: 'start' })
   .node('end', {
     type: 'end',
