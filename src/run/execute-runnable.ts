@@ -94,6 +94,7 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
     seq: attempt.seq,
     metadata: attempt.metadata,
     sink: attempt.sink,
+    held: snapshot.heldEvents,
   })
   const execution = startExecution<RunEventData, RunEvent>({
     owner: () => {},

@@ -8,7 +8,7 @@
  */
 import type { RunEvent, RunEventData, RunStatus } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
-import type { RunKind } from '../storage/run-repository.js'
+import type { RunKind, SaveRunInput } from '../storage/run-repository.js'
 import type { Storage } from '../storage/storage.js'
 import { StorageConflictError, StoredDataError } from '../storage/storage-errors.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
@@ -35,6 +35,11 @@ export interface RunnableSnapshot {
   request?: JsonValue
   /** The answer `runtime.resume(runId, { input })` gave, until a checkpoint consumes it. */
   resumeInput?: JsonValue
+  /**
+   * The newest events of the run's log, held in the checkpoint until a later save moves them into
+   * an event record (`RunSnapshot.heldEvents`: the log includes them).
+   */
+  heldEvents?: RunEvent[]
   /** Failed attempts so far (retries). */
   attempts: number
   output?: JsonValue
@@ -91,7 +96,19 @@ export interface RunnableJournalOptions {
   seq: number
   metadata?: JsonObject | undefined
   sink?: EventSink | undefined
+  /** The events the stored checkpoint holds (`RunnableSnapshot.heldEvents`). */
+  held?: readonly RunEvent[] | undefined
 }
+
+/**
+ * The JSON size (UTF-16 units, as emitted) of the events a checkpoint may hold: stored in compact
+ * form (about half that), they keep a workflow's checkpoint row (with its tail, at most
+ * `WORKFLOW_TAIL_BYTES`) within one SQLite page. Past it, the next save moves them into an event
+ * record: a row and two index entries on SQL backends, which holding them saves on the other
+ * saves. A chain of 100 no-op workflow nodes on SQLite wrote 6.9 WAL pages per node with an event
+ * record per save, 3.5 holding 1 KB of events, 2.1 holding 3 KB (with a 768-character tail).
+ */
+const HELD_BYTES = 3_072
 
 /** See the module comment. */
 export class RunnableJournal {
@@ -102,11 +119,16 @@ export class RunnableJournal {
   #tail: Promise<void> = Promise.resolve()
   #failure: { error: unknown } | undefined
   #ended = false
+  /** The events the stored checkpoint holds, and their JSON size. */
+  #held: RunEvent[]
+  #heldBytes = 0
 
   constructor(options: RunnableJournalOptions) {
     this.#options = options
     this.#revision = options.revision
     this.#seq = options.seq
+    this.#held = [...(options.held ?? [])]
+    for (const event of this.#held) this.#heldBytes += JSON.stringify(event).length
   }
 
   get seq(): number {
@@ -158,20 +180,33 @@ export class RunnableJournal {
     return this.#enqueue(async () => {
       const events = this.#open
       this.#open = []
+      // While the run goes on, a save's events are held in the checkpoint (the row it writes
+      // anyway) until they pass HELD_BYTES; then, and with a pause or the run's end, the next
+      // save moves them into an event record.
+      let bytes = 0
+      for (const event of events) bytes += JSON.stringify(event).length
+      const hold = status === 'running' && end === undefined && this.#heldBytes + bytes <= HELD_BYTES
+      const held = hold ? [...this.#held, ...events] : []
+      if (held.length > 0) copy.heldEvents = held
+      else delete copy.heldEvents
       const { storage, runId, name, kind, metadata } = this.#options
-      const saved = await storage.runs.save({
+      // Fields set one by one, not spread from `{}`s: this runs on every checkpoint.
+      const input: SaveRunInput<RunnableSnapshot> = {
         runId,
         kind,
         agentName: name,
         status,
         snapshot: copy,
         expectedRevision: this.#revision,
-        events,
-        ...(metadata === undefined ? {} : { metadata }),
-        ...(copy.session === undefined ? {} : { sessionId: copy.session }),
-        ...(part === undefined ? {} : { part }),
-      })
+      }
+      if (!hold) input.events = this.#held.length === 0 ? events : [...this.#held, ...events]
+      if (metadata !== undefined) input.metadata = metadata
+      if (copy.session !== undefined) input.sessionId = copy.session
+      if (part !== undefined) input.part = part
+      const saved = await storage.runs.save(input)
       this.#revision = saved.revision
+      this.#held = held
+      this.#heldBytes = hold ? this.#heldBytes + bytes : 0
       await this.#deliver(events)
     })
   }

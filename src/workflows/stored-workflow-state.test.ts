@@ -86,8 +86,10 @@ describe('the incremental workflow checkpoint (format 2)', () => {
               case 'record': {
                 const id = `n${step.node}`
                 const record = state.nodes[id]
-                // The executor replaces a node's record when it starts, and updates it in place.
-                if (record === undefined || step.status === 'running')
+                // The executor replaces a node's record when it starts, and updates it in place
+                // while it runs (and a waiting node's when its answer comes), never after it ended.
+                const live = record?.status === 'running' || record?.status === 'waiting'
+                if (record === undefined || step.status === 'running' || !live)
                   state.nodes[id] = { status: step.status, runs: step.runs, attempts: 0 }
                 else {
                   record.status = step.status

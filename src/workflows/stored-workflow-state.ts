@@ -2,7 +2,7 @@
  * How a workflow run of the Runtime stores its state (format 2): each checkpoint's snapshot holds
  * what changes from one node to the next (status, ready nodes, joins, waiting nodes, `seq`...) and
  * the tail: the node records, outputs and variables changed since the last part. Once the tail
- * passes `TAIL_BYTES` it is written as a part of the run (`ctx.checkpoint(state, events, { part })`),
+ * passes `WORKFLOW_TAIL_BYTES` it is written as a part of the run (`ctx.checkpoint(state, events, { part })`),
  * stored once and never rewritten. So a checkpoint costs about the same at node 500 as at node 1,
  * where format 1 (the whole `WorkflowState` in every snapshot, still read) wrote every node's
  * record and output again with each node. The state is rebuilt from the parts, then the tail.
@@ -13,9 +13,16 @@
  *
  * @module
  */
-import { TAIL_BYTES } from '../run/stored-run-state.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
 import type { NodeRecord, WorkflowState } from './workflow-state.js'
+
+/**
+ * The JSON size (UTF-16 units) past which a workflow checkpoint's tail is written as a part: with
+ * the events the checkpoint holds (`RunnableSnapshot.heldEvents`, the journal's `HELD_BYTES`) and
+ * the rest of the snapshot, the checkpoint row stays within one SQLite page. Half an agent run's
+ * `TAIL_BYTES`, because the row also holds those events.
+ */
+export const WORKFLOW_TAIL_BYTES = 768
 
 /** The snapshot of a workflow run's checkpoint (format 2). */
 export interface StoredWorkflowState extends Omit<WorkflowState, 'version' | 'variables'> {
@@ -92,11 +99,13 @@ export interface WorkflowStateSaver {
  */
 export function createWorkflowStateSaver(
   resumed?: { stored: unknown; state: WorkflowState },
-  tailBytes = TAIL_BYTES,
+  tailBytes = WORKFLOW_TAIL_BYTES,
 ): WorkflowStateSaver {
   /** What the stored checkpoint (parts and tail) holds: record copies, output and variable references. */
   const savedNodes = new Map<string, NodeRecord>()
   const savedOutputs = new Map<string, JsonValue>()
+  /** Records saved in a final status (the executor no longer changes them), by node id. */
+  const settled = new Map<string, NodeRecord>()
   let savedVariables: JsonObject | undefined
   /** What the stored tail holds (written again with each snapshot until it becomes a part). */
   let tail: WorkflowStatePart = { nodes: {}, outputs: {} }
@@ -136,6 +145,11 @@ export function createWorkflowStateSaver(
     capture(state, seq) {
       for (const id in state.nodes) {
         const record = state.nodes[id] as NodeRecord
+        if (settled.get(id) === record) continue
+        // A node's record is changed in place only while the node runs: once saved completed,
+        // failed or cancelled, the same object needs no comparison again.
+        if (record.status === 'completed' || record.status === 'failed' || record.status === 'cancelled')
+          settled.set(id, record)
         const saved = savedNodes.get(id)
         if (saved !== undefined && sameRecord(saved, record)) continue
         const copy = { ...record }
