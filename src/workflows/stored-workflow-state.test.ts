@@ -82,9 +82,12 @@ describe('the incremental workflow checkpoint (format 2)', () => {
           saver.begin(state)
           let seq = 0
           for (const step of changes) {
+            // What the executor's events report: the node a change is about.
+            const changed = new Set<string>()
             switch (step.kind) {
               case 'record': {
                 const id = `n${step.node}`
+                changed.add(id)
                 const record = state.nodes[id]
                 // The executor replaces a node's record when it starts, and updates it in place
                 // while it runs (and a waiting node's when its answer comes), never after it ended.
@@ -100,6 +103,7 @@ describe('the incremental workflow checkpoint (format 2)', () => {
                 break
               }
               case 'output':
+                changed.add(`n${step.node}`)
                 state.outputs[`n${step.node}`] = { text: 'x'.repeat(step.size), at: seq }
                 break
               case 'variables':
@@ -122,7 +126,7 @@ describe('the incremental workflow checkpoint (format 2)', () => {
             }
             seq++
             state.seq = seq
-            store.save(saver.capture(state, seq))
+            store.save(saver.capture(state, seq, changed))
             expect(store.rebuilt()).toEqual(JSON.parse(JSON.stringify(state)))
           }
         },

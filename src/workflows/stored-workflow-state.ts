@@ -7,9 +7,10 @@
  * where format 1 (the whole `WorkflowState` in every snapshot, still read) wrote every node's
  * record and output again with each node. The state is rebuilt from the parts, then the tail.
  *
- * What changed is found by comparing with what was saved: node records by value (the executor
- * updates them in place), outputs and variables by reference (they are replaced, never changed in
- * place: handlers and hooks get them read-only).
+ * What changed is found by comparing with what was saved, for the nodes the executor reported
+ * events of since the last save (every change of a node is told by an event naming it): node
+ * records by value (the executor updates them in place), outputs and variables by reference (they
+ * are replaced, never changed in place: handlers and hooks get them read-only).
  *
  * @module
  */
@@ -88,8 +89,12 @@ export interface WorkflowStateSaver {
    * are what is stored (a resumed run's state was read back from the stored one).
    */
   begin(state: WorkflowState): void
-  /** What a save of `state` (with its last event `seq`) writes; later changes are not in it. */
-  capture(state: WorkflowState, seq: number): CapturedWorkflowState
+  /**
+   * What a save of `state` (with its last event `seq`) writes; later changes are not in it.
+   * `changed`: the nodes whose record or output may have changed since the previous save (the
+   * executor reports every change with an event naming the node); without it, every node.
+   */
+  capture(state: WorkflowState, seq: number, changed?: Iterable<string>): CapturedWorkflowState
 }
 
 /**
@@ -104,8 +109,8 @@ export function createWorkflowStateSaver(
   /** What the stored checkpoint (parts and tail) holds: record copies, output and variable references. */
   const savedNodes = new Map<string, NodeRecord>()
   const savedOutputs = new Map<string, JsonValue>()
-  /** Records saved in a final status (the executor no longer changes them), by node id. */
-  const settled = new Map<string, NodeRecord>()
+  /** Set once a save compared every node. */
+  let scanned = false
   let savedVariables: JsonObject | undefined
   /** What the stored tail holds (written again with each snapshot until it becomes a part). */
   let tail: WorkflowStatePart = { nodes: {}, outputs: {} }
@@ -142,22 +147,21 @@ export function createWorkflowStateSaver(
         put('v', jsonSize(state.variables))
       }
     },
-    capture(state, seq) {
-      for (const id in state.nodes) {
-        const record = state.nodes[id] as NodeRecord
-        if (settled.get(id) === record) continue
-        // A node's record is changed in place only while the node runs: once saved completed,
-        // failed or cancelled, the same object needs no comparison again.
-        if (record.status === 'completed' || record.status === 'failed' || record.status === 'cancelled')
-          settled.set(id, record)
+    capture(state, seq, changed) {
+      // The nodes to compare: those the executor reported a change of since the last save, or
+      // (the first save, or without a report) every node.
+      const ids = changed === undefined || !scanned ? allIds(state) : changed
+      scanned = true
+      for (const id of ids) {
+        const record = state.nodes[id]
         const saved = savedNodes.get(id)
-        if (saved !== undefined && sameRecord(saved, record)) continue
-        const copy = { ...record }
-        savedNodes.set(id, copy)
-        tail.nodes[id] = copy
-        put(`n${id}`, JSON.stringify(copy).length + id.length)
-      }
-      for (const id in state.outputs) {
+        if (record !== undefined && (saved === undefined || !sameRecord(saved, record))) {
+          const copy = { ...record }
+          savedNodes.set(id, copy)
+          tail.nodes[id] = copy
+          put(`n${id}`, JSON.stringify(copy).length + id.length)
+        }
+        if (!Object.hasOwn(state.outputs, id)) continue
         const output = state.outputs[id] as JsonValue
         if (savedOutputs.get(id) === output && savedOutputs.has(id)) continue
         savedOutputs.set(id, output)
@@ -197,6 +201,12 @@ export function createWorkflowStateSaver(
       return part === undefined ? { state: snapshot } : { state: snapshot, part }
     },
   }
+}
+
+function allIds(state: WorkflowState): Set<string> {
+  const ids = new Set(Object.keys(state.nodes))
+  for (const id in state.outputs) ids.add(id)
+  return ids
 }
 
 function sameRecord(saved: NodeRecord, record: NodeRecord): boolean {

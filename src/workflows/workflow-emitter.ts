@@ -11,8 +11,11 @@ type EventData = WorkflowEventData | Record<string, unknown>
 export interface WorkflowPersist {
   /** Called once, with the state the run executes from, before the run changes it. */
   begin(state: WorkflowState): void
-  /** What a save of `state` (with its last event `seq`) stores: called in save order, at once. */
-  capture(state: WorkflowState, seq: number): unknown
+  /**
+   * What a save of `state` (with its last event `seq`) stores: called in save order, at once.
+   * `changed`: the nodes named by the events emitted since the previous save.
+   */
+  capture(state: WorkflowState, seq: number, changed: ReadonlySet<string>): unknown
   /** Stores what `capture` returned with the event reporting it (one write), then delivers the event. */
   write(captured: unknown, event: WorkflowEventData): Promise<void>
 }
@@ -68,7 +71,15 @@ export function createWorkflowEmitter(options: {
   let holding = 0
   let reserved = 0
   let held: { data: EventData; resolve: () => void }[] = []
+  // The nodes named by events since the last save: every change of a node's record or output is
+  // told by an event naming it, so a save compares only these (see stored-workflow-state.ts).
+  const changed = new Set<string>()
+  const note = (data: EventData) => {
+    const nodeId = (data as { nodeId?: unknown }).nodeId
+    if (typeof nodeId === 'string') changed.add(nodeId)
+  }
   const emit = (data: EventData): Promise<void> | undefined => {
+    note(data)
     if (holding === 0) return deliver(data)
     return new Promise<void>((resolve) => held.push({ data, resolve }))
   }
@@ -104,7 +115,9 @@ export function createWorkflowEmitter(options: {
           const snapshot = snapshotOf(state, seq + reserved)
           write = saving.then(() => checkpoint(snapshot))
         } else {
-          const captured = persist.capture(state, seq + reserved)
+          note(data)
+          const captured = persist.capture(state, seq + reserved, changed)
+          changed.clear()
           write = saving.then(() => persist.write(captured, data))
         }
         saving = write.then(undefined, ignore)

@@ -177,7 +177,7 @@ export function createWorkflowRunnable<TContext>(
       )
       const persist: WorkflowPersist = {
         begin: (state) => saver.begin(state),
-        capture: (state, seq) => saver.capture(state, seq),
+        capture: (state, seq, changed) => saver.capture(state, seq, changed),
         write(captured, event) {
           const { state, part } = captured as CapturedWorkflowState
           return ctx.checkpoint(
