@@ -1,9 +1,9 @@
 /**
  * A bound workflow as a runnable of the Runtime: one stored run per workflow run, its state saved
- * with the run after every node (with the event that reports it, in one write), its events in the
- * run's log and stream, human nodes pausing the run (`awaiting_input`) until
- * `runtime.resume(runId, { input: { [nodeId]: answer } })`, crashes resumed by the runner from the
- * last saved node.
+ * with the run after every node (with the event that reports it, in one write; incrementally, as
+ * `stored-workflow-state.ts` says), its events in the run's log and stream, human nodes pausing the
+ * run (`awaiting_input`) until `runtime.resume(runId, { input: { [nodeId]: answer } })`, crashes
+ * resumed by the runner from the last saved node.
  *
  * @module
  */
