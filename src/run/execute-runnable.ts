@@ -32,7 +32,7 @@ import type {
   RunnablePauseStatus,
   RunnableStepOptions,
 } from './runnable.js'
-import { type RunnableSnapshot, RunnableJournal } from './runnable-journal.js'
+import { loadRunnableParts, type RunnableSnapshot, RunnableJournal } from './runnable-journal.js'
 import type { Storage } from '../storage/storage.js'
 
 /** One attempt of a runnable's run. */
@@ -43,6 +43,8 @@ export interface RunnableAttempt {
   /** The stored revision and snapshot the attempt starts from. */
   revision: number
   snapshot: RunnableSnapshot
+  /** The checkpoint's parts (`ctx.parts`), when the caller read them; otherwise read here when it has any. */
+  parts?: readonly JsonObject[] | undefined
   /** The last stored event `seq`. */
   seq: number
   metadata: JsonObject | undefined
@@ -68,14 +70,15 @@ const pauses = new WeakSet<RunnablePause>()
 /** Event types only the runtime writes. */
 const RUNTIME_EVENTS = new Set(['run.start', 'run.end'])
 
-function checkEvent(data: RunEventData, where: string): void {
+/** A checked copy of an event a runnable emits (checked and copied in one walk). */
+function copyEvent(data: RunEventData, where: string): RunEventData {
   const type = (data as { type?: unknown } | null)?.type
   if (typeof type !== 'string' || type === '' || RUNTIME_EVENTS.has(type)) {
     throw new ConfigError({
       message: `${where}: an event needs a RunEvent type other than run.start and run.end (the runtime writes those); got ${JSON.stringify(type)}.`,
     })
   }
-  requireJson(data as unknown as JsonValue, `${where}: the "${type}" event`)
+  return copyJson(data as unknown as JsonValue, `${where}: the "${type}" event`) as unknown as RunEventData
 }
 
 /** Runs one attempt; resolves when the run completed, rejects with the failure otherwise. */
@@ -91,6 +94,7 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
     seq: attempt.seq,
     metadata: attempt.metadata,
     sink: attempt.sink,
+    held: snapshot.heldEvents,
   })
   const execution = startExecution<RunEventData, RunEvent>({
     owner: () => {},
@@ -102,6 +106,7 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
     onTimeout: (ms) => new RunTimeoutError({ timeoutMs: ms }),
   })
   const { signal } = execution
+  const parts = attempt.parts ?? (await loadRunnableParts(attempt.storage, runId, snapshot, attempt.revision))
   const resumed =
     attempt.attempt > 1 || snapshot.state !== undefined || Object.keys(snapshot.steps).length > 0
   // Stored with the claim below, in one write.
@@ -122,6 +127,7 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
     context: attempt.context,
     attempt: attempt.attempt,
     state: snapshot.state,
+    parts,
     resumeInput: snapshot.resumeInput,
     async emit(name, data) {
       if (typeof name !== 'string' || name === '') {
@@ -137,18 +143,19 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
       })
     },
     async emitEvent(data) {
-      checkEvent(data, 'ctx.emitEvent(event)')
-      await journal.emit(structuredClone(data))
+      await journal.emit(copyEvent(data, 'ctx.emitEvent(event)'))
     },
-    async checkpoint(state, events = []) {
+    async checkpoint(state, events = [], options = {}) {
       // Checked and copied in one walk: the journal stores this private copy as it is.
       const copy = copyJson(state, 'ctx.checkpoint(state): state')
-      for (const event of events) checkEvent(event, 'ctx.checkpoint(state, events)')
+      const part = options.part === undefined ? undefined : copyPart(options.part)
+      const copies = events.map((event) => copyEvent(event, 'ctx.checkpoint(state, events)'))
       snapshot.state = copy
+      if (part !== undefined) snapshot.parts = (snapshot.parts ?? 0) + 1
       // The answer of a resume is now part of the state the runnable saved.
       delete snapshot.resumeInput
-      for (const event of events) journal.stage(structuredClone(event))
-      await journal.save('running', snapshot)
+      for (const event of copies) journal.stage(event)
+      await journal.save('running', snapshot, part === undefined ? {} : { part })
     },
     pause(request = null, options = {}) {
       const status = options.status ?? 'awaiting_input'
@@ -178,10 +185,7 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
       delete snapshot.resumeInput
       journal.stage({ type: 'input.request', request: pause.request })
       await journal.save(pause.status, snapshot, {
-        type: 'run.end',
-        status: pause.status,
-        usage: emptyUsage(),
-        turns: 0,
+        end: { type: 'run.end', status: pause.status, usage: emptyUsage(), turns: 0 },
       })
       return { status: pause.status, output: undefined }
     }
@@ -189,11 +193,13 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
     if (output !== undefined)
       snapshot.output = copyJson(output, `runnable "${entry.name}" returned an output that`)
     await journal.save('completed', snapshot, {
-      type: 'run.end',
-      status: 'completed',
-      ...(output === undefined ? {} : { output }),
-      usage: emptyUsage(),
-      turns: 0,
+      end: {
+        type: 'run.end',
+        status: 'completed',
+        ...(output === undefined ? {} : { output }),
+        usage: emptyUsage(),
+        turns: 0,
+      },
     })
     return { status: 'completed', output }
   } catch (caught) {
@@ -207,11 +213,7 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
     snapshot.error = describeError(error)
     try {
       await journal.save(status, snapshot, {
-        type: 'run.end',
-        status,
-        error: describeError(error),
-        usage: emptyUsage(),
-        turns: 0,
+        end: { type: 'run.end', status, error: describeError(error), usage: emptyUsage(), turns: 0 },
       })
     } catch {
       // Storage is down or another worker owns the run: the stored run stays at its last
@@ -221,6 +223,16 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
   } finally {
     execution.dispose()
   }
+}
+
+/** `ctx.checkpoint`'s `part`: a JSON object, copied (the run stores it as it is). */
+function copyPart(part: unknown): JsonObject {
+  if (part === null || typeof part !== 'object' || Array.isArray(part)) {
+    throw new ConfigError({
+      message: `ctx.checkpoint(state, events, { part }): part must be a JSON object; got ${Array.isArray(part) ? 'an array' : JSON.stringify(part)}.`,
+    })
+  }
+  return copyJson(part as JsonObject, 'ctx.checkpoint(state, events, { part }): part') as JsonObject
 }
 
 function emptyUsage() {

@@ -60,6 +60,7 @@ export async function storeResumeInput(options: StoreResumeOptions): Promise<voi
       check.call(entry.runnable, structuredClone(input), {
         state: structuredClone(snapshot.state),
         request: structuredClone(snapshot.request),
+        parts: structuredClone(checkpoint.parts),
       })
     } catch (error) {
       if (error instanceof AgentLoopError) throw error

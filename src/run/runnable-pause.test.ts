@@ -146,3 +146,51 @@ describe('what a runnable checkpoints', () => {
     expect(saved.state).toEqual({ count: 1, list: [1], nested: { label: 'first' } })
   })
 })
+
+describe('the parts a runnable checkpoints (ctx.checkpoint(state, events, { part }))', () => {
+  it('are stored once each and given back in order as ctx.parts to a retried or resumed run, and to checkInput', async () => {
+    const storage = createMemoryStorage()
+    const seen: { attempt: number; state: JsonValue | undefined; parts: JsonValue[] }[] = []
+    const checked: JsonValue[] = []
+    let failed = false
+    const collector: Runnable<unknown, JsonValue> = {
+      name: 'collector',
+      checkInput(_input, paused) {
+        checked.push([...paused.parts])
+      },
+      async run(ctx) {
+        seen.push({ attempt: ctx.attempt, state: ctx.state, parts: [...ctx.parts] })
+        const done = (ctx.state as number | undefined) ?? 0
+        for (let index = done; index < 3; index++) {
+          await ctx.checkpoint(index + 1, [], { part: { item: `item ${index}` } })
+          if (index === 1 && !failed) {
+            failed = true
+            throw new Error('flaky')
+          }
+        }
+        if (ctx.resumeInput === undefined) return ctx.pause(null)
+        return ctx.parts.length
+      },
+    }
+    const runtime = new Runtime({ storage, runnables: [collector], runner: { retryDelayMs: 1 } })
+    expect((await runtime.run(collector, 'go', { runId: 'parts' })).status).toBe('awaiting_input')
+    expect(seen).toEqual([
+      { attempt: 1, state: undefined, parts: [] },
+      { attempt: 2, state: 2, parts: [{ item: 'item 0' }, { item: 'item 1' }] },
+    ])
+    const checkpoint = await storage.runs.load('parts')
+    expect(checkpoint?.parts).toEqual([{ item: 'item 0' }, { item: 'item 1' }, { item: 'item 2' }])
+    expect((checkpoint?.snapshot as { parts?: number } | undefined)?.parts).toBe(3)
+    expect((await runtime.resume('parts', { input: 'go on' })).output).toBe(3)
+    expect(checked).toEqual([[{ item: 'item 0' }, { item: 'item 1' }, { item: 'item 2' }]])
+    const badPart: Runnable = {
+      name: 'bad-part',
+      run: (ctx) => ctx.checkpoint(1, [], { part: [1] as never }).then(() => 1),
+    }
+    runtime.register(badPart)
+    await expect(runtime.wait((await runtime.submit('bad-part', 'x', { retries: 0 })).runId)).rejects.toThrow(
+      /part must be a JSON object; got an array/,
+    )
+    await runtime.close()
+  })
+})

@@ -46,6 +46,11 @@ export interface RunnableContext<TContext = unknown> {
   /** What the last `checkpoint(state)` saved (undefined on a first start). */
   readonly state: JsonValue | undefined
   /**
+   * The parts saved with `checkpoint(state, events, { part })`, in save order (empty when none):
+   * with `state`, what a retried or resumed run rebuilds its state from.
+   */
+  readonly parts: readonly JsonObject[]
+  /**
    * The answer given with `runtime.resume(runId, { input })` to a run that paused
    * (`ctx.pause(request)`); undefined otherwise. It is delivered until the next `checkpoint`
    * saves what the runnable made of it (a crash before that delivers it again).
@@ -60,9 +65,16 @@ export interface RunnableContext<TContext = unknown> {
   emitEvent(event: RunEventData): Promise<void>
   /**
    * Saves `state` (any JSON) with the run; a retried or resumed run gets it back as `ctx.state`.
-   * `events` are stored in the same write and delivered after it (save before tell).
+   * `events` are stored in the same write and delivered after it (save before tell). `part` is
+   * appended to the run's parts in the same write (stored once, never rewritten; `ctx.parts` on a
+   * retry or resume): what lets a state that grows save only what changed, its small mutable rest
+   * in `state`.
    */
-  checkpoint(state: JsonValue, events?: readonly RunEventData[]): Promise<void>
+  checkpoint(
+    state: JsonValue,
+    events?: readonly RunEventData[],
+    options?: { part?: JsonObject },
+  ): Promise<void>
   /**
    * Pauses the run: `return ctx.pause(request)` from `run` stores the run with status
    * `awaiting_input` (or `needs_review`), an `input.request` event and a `run.end` carrying the
@@ -107,7 +119,7 @@ export interface Runnable<TContext = unknown, TOutput extends JsonValue | undefi
    */
   checkInput?(
     input: JsonValue,
-    paused: { state: JsonValue | undefined; request: JsonValue | undefined },
+    paused: { state: JsonValue | undefined; request: JsonValue | undefined; parts: readonly JsonObject[] },
   ): void
 }
 

@@ -132,6 +132,7 @@ async function answerPausedRun(
       entry.runnable.checkInput?.(structuredClone(input), {
         state: structuredClone(snapshot.state),
         request: structuredClone(snapshot.request),
+        parts: structuredClone(checkpoint.parts),
       })
     }
   } catch (error) {

@@ -21,6 +21,16 @@ const storedEvent = z.looseObject({
   seq: z.number().int(),
   time: timestamp,
 })
+/** A compact batch of events (format 2 of `run-event`, repositories/event-batch.ts). */
+const compactBatch = z.object({
+  version: z.literal(2),
+  seq: z.number().int().min(1),
+  time: timestamp,
+  events: z.array(z.looseObject({ type: z.string() })).min(1),
+  dt: z.array(z.number().int()).optional(),
+  at: z.array(timestamp).optional(),
+  seqs: z.array(z.number().int().min(1)).optional(),
+})
 const memoryScope = z.enum(['global', 'project', 'session', 'user'])
 
 /** The schemas by collection, every format version each reads (see `LATEST_VERSIONS`). */
@@ -37,7 +47,8 @@ export const recordSchemas: Record<string, z.ZodType> = {
   'run-checkpoint': z.object({
     version: z.literal(1),
     runId: id,
-    snapshot: z.looseObject({ version: z.number() }),
+    // heldEvents: the newest events of the run's log, held in its checkpoint (held-events.ts)
+    snapshot: z.looseObject({ version: z.number(), heldEvents: compactBatch.optional() }),
   }),
   // An append-only piece of a run's state, saved once with one of its checkpoints.
   'run-part': z.object({ version: z.literal(1), part: JsonObject }),
@@ -46,15 +57,7 @@ export const recordSchemas: Record<string, z.ZodType> = {
   'run-event': z.union([
     z.object({ version: z.literal(1), event: storedEvent }),
     z.object({ version: z.literal(1), events: z.array(storedEvent).min(1) }),
-    z.object({
-      version: z.literal(2),
-      seq: z.number().int().min(1),
-      time: timestamp,
-      events: z.array(z.looseObject({ type: z.string() })).min(1),
-      dt: z.array(z.number().int()).optional(),
-      at: z.array(timestamp).optional(),
-      seqs: z.array(z.number().int().min(1)).optional(),
-    }),
+    compactBatch,
     // a finished run's whole log, compressed by runs.compact (repositories/event-archive.ts)
     z.object({
       version: z.literal(3),

@@ -25,6 +25,15 @@ void everyStatusListed
  */
 export interface RunSnapshot {
   readonly version: number
+  /**
+   * The newest events of the run's log, held in its checkpoint instead of in an event record of
+   * their own (a runnable that saves after every small step writes one record per save, not two):
+   * `readEvents` and `lastEventSeq` include them, merged with the others in `seq` order. Each is
+   * newer than the events stored before it. A later save moves them into a record (passes them in
+   * `events`, with a snapshot that no longer holds them); a save that passes the loaded snapshot on
+   * keeps them; `pruneCheckpoint` and `compact` move them into the log first.
+   */
+  readonly heldEvents?: readonly RunEvent[]
 }
 
 /** What ran: an agent run, or a step job (`steps(...)`). */

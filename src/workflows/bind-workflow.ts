@@ -14,7 +14,7 @@ import type { NodeHandler } from './node-handler.js'
 import { isValidatedDefinition, parseWorkflowDefinition } from './parse-workflow-definition.js'
 import { prepareResume, readState } from './resume-state.js'
 import type { WorkflowDefinition } from './workflow-definition.js'
-import type { WorkflowEventData } from './workflow-event.js'
+import type { WorkflowPersist } from './workflow-emitter.js'
 import type { WorkflowHooks } from './workflow-hooks.js'
 import { compilePlan } from './workflow-plan.js'
 import { createWorkflowRunnable } from './workflow-runnable.js'
@@ -271,7 +271,7 @@ export function bindWorkflow<TContext = unknown>(
 }
 
 /** Saves a workflow state with the event that reports it (one write), then delivers the event. */
-type Persist = (state: WorkflowState, event: WorkflowEventData) => Promise<void>
+type Persist = WorkflowPersist
 
 function checkRunOptions(options: WorkflowRunOptions<unknown>, where: string): void {
   if (options === null || typeof options !== 'object')

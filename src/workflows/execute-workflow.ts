@@ -3,7 +3,7 @@ import type { ResolvedSchema } from '../tool/schema.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
 import { executeNode } from './execute-node.js'
 import type { NodeCallContext } from './node-handler.js'
-import { createWorkflowEmitter } from './workflow-emitter.js'
+import { createWorkflowEmitter, type WorkflowPersist } from './workflow-emitter.js'
 import { WorkflowStalledError } from './workflow-errors.js'
 import type { WorkflowEvent, WorkflowEventData } from './workflow-event.js'
 import type { PlanNode, WorkflowPlan } from './workflow-plan.js'
@@ -56,7 +56,7 @@ export interface Execution<TContext> {
   /** Answers for waiting human nodes and outputs given in review, by node id (resume only). */
   completions: Map<string, JsonValue>
   /** Saves a state with the event reporting it in one write (runs of the Runtime); see the emitter. */
-  persist?: ((state: WorkflowState, event: WorkflowEventData) => Promise<void>) | undefined
+  persist?: WorkflowPersist | undefined
   runWorkflow(name: string, input: JsonValue, call: NodeCallContext<TContext>): Promise<JsonValue>
 }
 

@@ -4,6 +4,22 @@ import { snapshotOf, type WorkflowState } from './workflow-state.js'
 /** An event before it is stamped: the workflow's own, or a forwarded one. */
 type EventData = WorkflowEventData | Record<string, unknown>
 
+/**
+ * How a workflow run of the Runtime saves (see workflow-runnable.ts): each save's state with the
+ * event that reports it, in one write, the event delivered by the writer.
+ */
+export interface WorkflowPersist {
+  /** Called once, with the state the run executes from, before the run changes it. */
+  begin(state: WorkflowState): void
+  /**
+   * What a save of `state` (with its last event `seq`) stores: called in save order, at once.
+   * `changed`: the nodes named by the events emitted since the previous save.
+   */
+  capture(state: WorkflowState, seq: number, changed: ReadonlySet<string>): unknown
+  /** Stores what `capture` returned with the event reporting it (one write), then delivers the event. */
+  write(captured: unknown, event: WorkflowEventData): Promise<void>
+}
+
 /** How a workflow run tells and saves. */
 export interface WorkflowEmitter {
   /** Stamps (`runId`, `seq`, `time`) and delivers an event; a promise when the observer applies backpressure. */
@@ -31,9 +47,10 @@ export function createWorkflowEmitter(options: {
    * (a workflow run by the Runtime: its run's journal). Replaces `checkpoint` and `onEvent` for
    * those events.
    */
-  persist?: ((state: WorkflowState, event: WorkflowEventData) => Promise<void>) | undefined
+  persist?: WorkflowPersist | undefined
 }): WorkflowEmitter {
   const { state, onEvent, persist } = options
+  persist?.begin(state)
   const checkpoint = persist === undefined ? options.checkpoint : (_state: WorkflowState) => Promise.resolve()
   let seq = state.seq
   const deliver = (data: EventData): Promise<void> | undefined => {
@@ -54,7 +71,15 @@ export function createWorkflowEmitter(options: {
   let holding = 0
   let reserved = 0
   let held: { data: EventData; resolve: () => void }[] = []
+  // The nodes named by events since the last save: every change of a node's record or output is
+  // told by an event naming it, so a save compares only these (see stored-workflow-state.ts).
+  const changed = new Set<string>()
+  const note = (data: EventData) => {
+    const nodeId = (data as { nodeId?: unknown }).nodeId
+    if (typeof nodeId === 'string') changed.add(nodeId)
+  }
   const emit = (data: EventData): Promise<void> | undefined => {
+    note(data)
     if (holding === 0) return deliver(data)
     return new Promise<void>((resolve) => held.push({ data, resolve }))
   }
@@ -83,11 +108,18 @@ export function createWorkflowEmitter(options: {
       reserved++
       let pending: Promise<void> | undefined
       try {
-        // Saves run in order, so the events reserved before this one go out before it.
-        const snapshot = snapshotOf(state, seq + reserved)
-        const write = saving.then(() =>
-          persist === undefined ? checkpoint(snapshot) : persist(snapshot, structuredClone(data)),
-        )
+        // Saves run in order, so the events reserved before this one go out before it. What is
+        // saved is taken now: the state changes while earlier saves are written.
+        let write: Promise<void>
+        if (persist === undefined) {
+          const snapshot = snapshotOf(state, seq + reserved)
+          write = saving.then(() => checkpoint(snapshot))
+        } else {
+          note(data)
+          const captured = persist.capture(state, seq + reserved, changed)
+          changed.clear()
+          write = saving.then(() => persist.write(captured, data))
+        }
         saving = write.then(undefined, ignore)
         await write
         if (persist === undefined) pending = deliver(data)

@@ -1,9 +1,9 @@
 /**
  * A bound workflow as a runnable of the Runtime: one stored run per workflow run, its state saved
- * with the run after every node (with the event that reports it, in one write), its events in the
- * run's log and stream, human nodes pausing the run (`awaiting_input`) until
- * `runtime.resume(runId, { input: { [nodeId]: answer } })`, crashes resumed by the runner from the
- * last saved node.
+ * with the run after every node (with the event that reports it, in one write; incrementally, as
+ * `stored-workflow-state.ts` says), its events in the run's log and stream, human nodes pausing the
+ * run (`awaiting_input`) until `runtime.resume(runId, { input: { [nodeId]: answer } })`, crashes
+ * resumed by the runner from the last saved node.
  *
  * @module
  */
@@ -15,6 +15,12 @@ import type { JsonObject, JsonValue } from '../util/json.js'
 import type { WorkflowResumeOptions } from './bind-workflow.js'
 import type { WorkflowResult, WorkflowRunOptions } from './execute-workflow.js'
 import type { WorkflowDefinition } from './workflow-definition.js'
+import {
+  type CapturedWorkflowState,
+  createWorkflowStateSaver,
+  rebuildWorkflowState,
+} from './stored-workflow-state.js'
+import type { WorkflowPersist } from './workflow-emitter.js'
 import type { WorkflowEvent, WorkflowEventData } from './workflow-event.js'
 import type { WorkflowState } from './workflow-state.js'
 
@@ -26,12 +32,12 @@ export interface WorkflowEngine<TContext> {
   start(
     input: JsonObject,
     options: WorkflowRunOptions<TContext>,
-    persist: (state: WorkflowState, event: WorkflowEventData) => Promise<void>,
+    persist: WorkflowPersist,
   ): Promise<WorkflowResult>
   resume(
     state: WorkflowState,
     options: WorkflowResumeOptions<TContext>,
-    persist: (state: WorkflowState, event: WorkflowEventData) => Promise<void>,
+    persist: WorkflowPersist,
   ): Promise<WorkflowResult>
   /** Throws `ConfigError` when `decisions` cannot resume `state` (nothing changes). */
   check(state: WorkflowState, decisions: WorkflowResumeOptions<TContext>): void
@@ -142,30 +148,51 @@ export function createWorkflowRunnable<TContext>(
   const runnable: Runnable<TContext, JsonValue> = {
     name: engine.name,
     checkInput(input, paused) {
-      const state = paused.state as WorkflowState | undefined
+      const state =
+        paused.state === undefined
+          ? undefined
+          : (rebuildWorkflowState(paused.state, paused.parts ?? []) as WorkflowState)
       if (state === undefined) {
         throw new ConfigError({ message: `resume: workflow "${engine.name}" has no saved state to resume.` })
       }
       engine.check(state, decisionsOf<TContext>(input, state))
     },
     async run(ctx: RunnableContext<TContext>) {
-      // A `node.start` that needs no save of its own (the node is idempotent) is stored with the
-      // next write instead of one of its own: with the node's end, or before the first event the
-      // node forwards. Order is kept: held events always go out before the next one.
+      // `workflow.start`, and a `node.start` that needs no save of its own (the node is
+      // idempotent), are stored with the next write instead of one of their own: with the node's
+      // end, or before the first event the node forwards. Order is kept: held events always go
+      // out before the next one.
       let held: RunEventData[] = []
       const release = (): RunEventData[] => {
         const events = held
         held = []
         return events
       }
-      const persist = (state: WorkflowState, event: WorkflowEventData) =>
-        ctx.checkpoint(state as unknown as JsonValue, [...release(), toRunEvent(event)])
+      // The state is saved incrementally (stored-workflow-state.ts): rebuilt here from the
+      // snapshot and the run's parts.
+      const saved =
+        ctx.state === undefined ? undefined : (rebuildWorkflowState(ctx.state, ctx.parts) as WorkflowState)
+      const saver = createWorkflowStateSaver(
+        saved === undefined ? undefined : { stored: ctx.state, state: saved },
+      )
+      const persist: WorkflowPersist = {
+        begin: (state) => saver.begin(state),
+        capture: (state, seq, changed) => saver.capture(state, seq, changed),
+        write(captured, event) {
+          const { state, part } = captured as CapturedWorkflowState
+          return ctx.checkpoint(
+            state as unknown as JsonValue,
+            [...release(), toRunEvent(event)],
+            part === undefined ? undefined : { part: part as unknown as JsonObject },
+          )
+        },
+      }
       const options: WorkflowRunOptions<TContext> = {
         signal: ctx.signal,
         context: ctx.context,
         onEvent: (event) => {
           const data = toRunEvent(event)
-          if (data.type === 'node.start') {
+          if (data.type === 'node.start' || data.type === 'workflow.start') {
             held.push(data)
             return undefined
           }
@@ -173,7 +200,6 @@ export function createWorkflowRunnable<TContext>(
           return Promise.all(events.map((each) => ctx.emitEvent(each))).then(() => undefined)
         },
       }
-      const saved = ctx.state as WorkflowState | undefined
       let result: WorkflowResult
       try {
         if (saved === undefined) {

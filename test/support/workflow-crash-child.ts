@@ -6,7 +6,7 @@
  */
 import { Runtime } from '../../src/run/runtime.js'
 import { openCrashStorage } from './crash-agent.js'
-import { boundCrashWorkflow, dyingWorkflowStorage } from './workflow-crash.js'
+import { boundCrashWorkflow, crashInput, dyingWorkflowStorage } from './workflow-crash.js'
 
 const [backend, target, runId, crashPoint, log] = process.argv.slice(2) as string[]
 
@@ -20,7 +20,7 @@ function die(point: string): void {
 const storage = await openCrashStorage(backend as string, target as string)
 const bound = boundCrashWorkflow(log as string, die)
 const runtime = new Runtime({ storage: dyingWorkflowStorage(storage, die), runnables: [bound] })
-const paused = await runtime.run(bound, '{"amount": 42}', { runId: runId as string })
+const paused = await runtime.run(bound, crashInput, { runId: runId as string })
 if (paused.status === 'awaiting_input') die('paused')
 const result = await runtime.resume(runId as string, { input: { approve: { ok: true } } })
 console.log(JSON.stringify({ status: result.status, output: result.output }))

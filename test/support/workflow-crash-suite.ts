@@ -11,7 +11,7 @@ import { root } from './build.js'
 import { openCrashStorage } from './crash-agent.js'
 import { runChild } from './run-child.js'
 import { serviceSkipReason } from './services.js'
-import { boundCrashWorkflow, workflowCrashPoints } from './workflow-crash.js'
+import { boundCrashWorkflow, crashInput, workflowCrashPoints } from './workflow-crash.js'
 
 /**
  * Real crashes of a workflow run by the Runtime: a child process runs the crash workflow and kills
@@ -46,7 +46,7 @@ async function resumeToEnd(storage: Storage, runId: string, log: string) {
     const record = await storage.runs.get(runId)
     let result: RunResult<unknown>
     if (record === null) {
-      result = await runtime.run(bound, '{"amount": 42}', { runId }) // killed before its first save
+      result = await runtime.run(bound, crashInput, { runId }) // killed before its first save
     } else {
       // Starting the worker recovers the orphan (left running or queued by the dead process).
       await runtime.work()
@@ -129,6 +129,8 @@ export function workflowCrashSuite(backend: WorkflowCrashBackend): void {
           expect(result.status).toBe('completed')
           figures.completed++
           expect((await storage.runs.get(runId))?.status).toBe('completed')
+          // The state was saved incrementally: part of it in a part of the run.
+          expect((await storage.runs.load(runId))?.parts.length).toBeGreaterThanOrEqual(1)
 
           const executions = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean)
           const count = (id: string) => executions.filter((line) => line === id).length

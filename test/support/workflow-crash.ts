@@ -23,6 +23,13 @@ export const crashWorkflow = workflow('crash-order')
   .edge('c', 'end')
   .build()
 
+/**
+ * The run's input: `notes` is long enough that the saved state passes the snapshot's tail limit
+ * mid-run (at the end of approve), so part of the state is stored as a part of the run (format 2)
+ * and the crash points fall before and after that part.
+ */
+export const crashInput = JSON.stringify({ amount: 42, notes: 'n'.repeat(1_300) })
+
 /** The crash points: around and inside each handler node, after its saved end, and around the pause. */
 export const workflowCrashPoints = [
   ...['a', 'b', 'c'].flatMap((id) => [`before:${id}`, `during:${id}`, `after:${id}`, `saved:${id}`]),

@@ -15,6 +15,13 @@ import {
 } from '../run-repository.js'
 import type { StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
 import { eventBatchOperation, eventOperations, eventsOf, type StoredEvents } from './event-records.js'
+import {
+  checkHeldEvents,
+  checkpointData,
+  loadedSnapshot,
+  readHeldEvents,
+  withHeldEvents,
+} from './held-events.js'
 import { readPage } from './list-pages.js'
 import { compactRun, pruneCheckpoint } from './run-retention.js'
 import { appendOperations, checkMessages } from './session-records.js'
@@ -147,6 +154,7 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
             'runs.save: snapshot must be a JSON object with an integer `version` (the format version of your state).',
         })
       }
+      checkHeldEvents(runId, snapshot as RunSnapshot)
       if (input.metadata !== undefined) requireJson(input.metadata, 'runs.save: metadata')
       const now = Date.now()
       if (input.kind !== undefined && input.kind !== 'agent' && input.kind !== 'steps') {
@@ -183,7 +191,7 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
           order: 0,
           // nor rewritten: the update leaves the indexed columns alone (one index page less per save)
           keepPosition: true,
-          data: { version: 1, runId, snapshot: snapshot as JsonObject },
+          data: checkpointData(runId, snapshot as JsonObject),
         },
       ]
       if (input.events !== undefined && input.events.length > 0) {
@@ -249,7 +257,7 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
       ])
       return {
         record: toRecord(run, data),
-        snapshot: saved.snapshot,
+        snapshot: loadedSnapshot(runId, saved.snapshot),
         parts: parts.map((entry) => entry.part),
       } satisfies RunCheckpoint<TSnapshot>
     },
@@ -280,25 +288,33 @@ export function createRunRepository(driver: StoreDriver): RunRepository {
       const afterSeq = options.afterSeq ?? 0
       const limit =
         options.limit === undefined ? undefined : limitOf(options.limit, 0, 'runs.readEvents: limit')
-      const records = await driver.list('run-event', {
-        group: runId,
-        afterOrder: afterSeq,
-        // Each record listed holds at least one event after `afterSeq`.
-        ...(limit === undefined ? {} : { limit }),
-      })
-      const events = eventsOf(
+      const [records, held] = await Promise.all([
+        driver.list('run-event', {
+          group: runId,
+          afterOrder: afterSeq,
+          // Each record listed holds at least one event after `afterSeq`.
+          ...(limit === undefined ? {} : { limit }),
+        }),
+        readHeldEvents(driver, runId),
+      ])
+      const stored = eventsOf(
         runId,
         await decodeRecords<StoredEvents>(records),
         afterSeq,
         records.map((record) => record.key),
       )
+      // The held events (all of them) merged before the limit: the first events by seq are among them and the records listed.
+      const events = withHeldEvents(stored, held, afterSeq)
       return limit === undefined ? events : events.slice(0, limit)
     },
 
     async lastEventSeq(runId) {
       requireId(runId, 'runs.lastEventSeq: runId')
-      const [last] = await driver.list('run-event', { group: runId, descending: true, limit: 1 })
-      return last === undefined ? 0 : last.order
+      const [[last], held] = await Promise.all([
+        driver.list('run-event', { group: runId, descending: true, limit: 1 }),
+        readHeldEvents(driver, runId),
+      ])
+      return Math.max(last === undefined ? 0 : last.order, held.at(-1)?.seq ?? 0)
     },
 
     async pruneCheckpoint(runId) {

@@ -11,7 +11,8 @@ import type { JsonObject } from '../../util/json.js'
 import { decodeRecord, decodeRecords } from '../record-codec.js'
 import type { StoreDriver, StoredRecord, WriteOperation } from '../store-driver.js'
 import { archiveEvents } from './event-archive.js'
-import { eventsOf, type StoredEvents } from './event-records.js'
+import { eventBatchOperation, eventsOf, type StoredEvents } from './event-records.js'
+import { heldEventsIn, withHeldEvents } from './held-events.js'
 import { commitOrThrow, compositeKey } from './shared.js'
 
 /** Throws unless the run is completed, failed or cancelled (what retention may touch). */
@@ -37,9 +38,12 @@ export async function pruneCheckpoint(driver: StoreDriver, runId: string): Promi
   const [run, checkpoint] = await Promise.all([driver.get('run', runId), driver.get('run-checkpoint', runId)])
   if (run === null || checkpoint === null) return false
   await requireFinished(run, 'runs.pruneCheckpoint')
-  // Guarded by the run's revision: a run resumed meanwhile keeps its checkpoint.
+  const held = await heldEventsIn(runId, checkpoint)
+  // Guarded by the run's revision: a run resumed meanwhile keeps its checkpoint. The events the
+  // checkpoint held move into the log in the same write.
   await commitOrThrow(driver, [
     { type: 'check', collection: 'run', key: runId, expectedRevision: run.revision },
+    ...(held.length === 0 ? [] : [eventBatchOperation(runId, held, 'runs.pruneCheckpoint: held events')]),
     ...dropCheckpoint(runId),
   ])
   return true
@@ -54,17 +58,20 @@ export async function compactRun(driver: StoreDriver, runId: string): Promise<bo
     driver.get('run-checkpoint', runId),
     driver.list('run-event', { group: runId }),
   ])
-  const decoded = await decodeRecords<StoredEvents>(records)
-  const archived = records.length === 1 && decoded[0]?.version === 3
+  const [decoded, held] = await Promise.all([
+    decodeRecords<StoredEvents>(records),
+    heldEventsIn(runId, checkpoint),
+  ])
+  const archived = records.length === 1 && decoded[0]?.version === 3 && held.length === 0
   if (checkpoint === null && (archived || records.length === 0)) return false
   // Guarded by the run's revision: a run resumed meanwhile keeps its checkpoint and its log.
   const operations: WriteOperation[] = [
     { type: 'check', collection: 'run', key: runId, expectedRevision: run.revision },
     ...dropCheckpoint(runId),
   ]
-  if (!archived && records.length > 0) {
+  if (!archived && records.length + held.length > 0) {
     const keys = records.map((record) => record.key)
-    const events = eventsOf(runId, decoded, 0, keys)
+    const events = withHeldEvents(eventsOf(runId, decoded, 0, keys), held, 0)
     const archive = await archiveEvents(events)
     const key = compositeKey(runId, `a${archive.last}`)
     // The archive first, then the records it replaces: one atomic write, the log is never

@@ -31,6 +31,72 @@ function logOf(runId: string, from: number, to: number): RunEvent[] {
 }
 
 export function retentionTests({ describe, it }: SuiteContext): void {
+  describe('events held in a checkpoint (snapshot.heldEvents)', () => {
+    it('are part of the log: read in seq order with the records, counted by lastEventSeq, moved into a record by a later save', async (storage) => {
+      const save = (
+        revision: number | null,
+        options: { held?: RunEvent[]; events?: RunEvent[]; status?: 'running' | 'failed' },
+      ) =>
+        storage.runs.save({
+          runId: 'h',
+          agentName: 'flow',
+          status: options.status ?? 'running',
+          snapshot: {
+            version: 1,
+            format: 'runnable',
+            ...(options.held === undefined ? {} : { heldEvents: options.held }),
+          },
+          expectedRevision: revision,
+          ...(options.events === undefined ? {} : { events: options.events }),
+        })
+      const first = await save(null, { events: logOf('h', 1, 3), held: logOf('h', 4, 6) })
+      assert.deepEqual(await storage.runs.readEvents('h'), logOf('h', 1, 6))
+      assert.equal(await storage.runs.lastEventSeq('h'), 6)
+      assert.deepEqual(await storage.runs.readEvents('h', { afterSeq: 2, limit: 3 }), logOf('h', 3, 5))
+      assert.deepEqual(await storage.runs.readEvents('h', { afterSeq: 4 }), logOf('h', 5, 6))
+      // Held events come back in the loaded snapshot, as they were saved.
+      const loaded = await storage.runs.load('h')
+      assert.deepEqual(loaded?.snapshot.heldEvents, logOf('h', 4, 6))
+      // A save that passes the loaded snapshot on keeps them; a record appended after them is merged.
+      const second = await storage.runs.save({
+        runId: 'h',
+        agentName: 'flow',
+        status: 'failed',
+        snapshot: loaded?.snapshot as { version: number },
+        expectedRevision: first.revision,
+        events: logOf('h', 7, 7),
+      })
+      assert.deepEqual(await storage.runs.readEvents('h'), logOf('h', 1, 7))
+      assert.deepEqual(await storage.runs.readEvents('h', { afterSeq: 3, limit: 2 }), logOf('h', 4, 5))
+      assert.equal(await storage.runs.lastEventSeq('h'), 7)
+      // Moved into a record: the same log.
+      await save(second.revision, { events: [...logOf('h', 4, 6), ...logOf('h', 8, 9)], status: 'failed' })
+      assert.deepEqual(await storage.runs.readEvents('h'), logOf('h', 1, 9))
+      assert.equal((await storage.runs.load('h'))?.snapshot.heldEvents, undefined)
+      await rejectsWith(save(null, { held: logOf('other', 1, 1) }), 'ConfigError', /heldEvents\[0\]\.runId/)
+    })
+
+    it('move into the log when the checkpoint is pruned or the run compacted', async (storage) => {
+      for (const [runId, retain] of [
+        ['p', (id: string) => storage.runs.pruneCheckpoint(id)],
+        ['c', (id: string) => storage.runs.compact(id)],
+      ] as const) {
+        await storage.runs.save({
+          runId,
+          agentName: 'flow',
+          status: 'cancelled',
+          snapshot: { version: 1, heldEvents: logOf(runId, 3, 5) },
+          expectedRevision: null,
+          events: logOf(runId, 1, 2),
+        })
+        assert.equal(await retain(runId), true)
+        assert.equal(await storage.runs.load(runId), null)
+        assert.deepEqual(await storage.runs.readEvents(runId), logOf(runId, 1, 5))
+        assert.equal(await storage.runs.lastEventSeq(runId), 5)
+      }
+    })
+  })
+
   describe('retention', () => {
     it('compacts a finished run: its checkpoint is dropped, its event log archived in one record and read back identical', async (storage) => {
       const snapshot = sampleSnapshot('r', 3)
