@@ -165,6 +165,7 @@ export async function attemptRun(request: Attempt): Promise<LocalOutcome> {
       attempt,
       willRetry,
       sink,
+      parts: checkpoint.parts,
     })
     // Paused (awaiting input, or review): wait reads the stored run, which says what it waits for.
     if (executed.status !== 'completed') return outcome
