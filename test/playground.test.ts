@@ -50,7 +50,16 @@ async function open(context: BrowserContext, url: string, hash = '#/chat'): Prom
   expect(page.url()).toBe(`${url}/playground${hash}`)
   await page.getByLabel('API key', { exact: true }).fill(ADMIN_KEY)
   await page.getByRole('button', { name: 'Use this key' }).click()
+  if (hash.startsWith('#/chat')) await agentsLoaded(page)
   return page
+}
+
+/**
+ * Waits until the chat screen has its agent list (it loads after the key is set): a message sent
+ * before that is not sent (the Send button is disabled), which made tests that type at once flaky.
+ */
+async function agentsLoaded(page: Page): Promise<void> {
+  await expect.poll(() => page.getByLabel('Agent').inputValue()).not.toBe('')
 }
 
 describe.runIf(runHere)('the playground in a real browser', () => {
