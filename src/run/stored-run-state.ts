@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors/errors.js'
 import type { Storage } from '../storage/storage.js'
+import { jsonSizeOnce } from '../util/json-size.js'
 import type { RunState } from './run-state.js'
 
 /**
@@ -37,19 +38,6 @@ export interface SavedParts {
  */
 export const TAIL_BYTES = 1_536
 
-/** JSON sizes of the messages and items seen, each measured once (they do not change once added). */
-const sizes = new WeakMap<object, number>()
-
-function jsonSize(value: unknown): number {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value)?.length ?? 0
-  let size = sizes.get(value)
-  if (size === undefined) {
-    size = JSON.stringify(value)?.length ?? 0
-    sizes.set(value, size)
-  }
-  return size
-}
-
 /** What a save of `state` writes, given how many messages and items earlier saves put in parts. */
 export function storedForm(
   state: RunState,
@@ -80,8 +68,8 @@ export function storedForm(
       : Math.max(saved.messages, state.session.historyLength)
   const tail = { messages: messages.slice(from), items: items.slice(saved.items) }
   let size = 0
-  for (const message of tail.messages) size += jsonSize(message)
-  for (const item of tail.items) size += jsonSize(item)
+  for (const message of tail.messages) size += jsonSizeOnce(message)
+  for (const item of tail.items) size += jsonSizeOnce(item)
   if (size <= tailBytes) {
     snapshot.messages = tail.messages
     snapshot.items = tail.items

@@ -15,6 +15,7 @@
  * @module
  */
 import type { JsonObject, JsonValue } from '../util/json.js'
+import { jsonSizeOnce } from '../util/json-size.js'
 import type { NodeRecord, WorkflowState } from './workflow-state.js'
 
 /**
@@ -140,11 +141,11 @@ export function createWorkflowStateSaver(
         if (!Object.hasOwn(state.outputs, id)) continue
         const output = state.outputs[id] as JsonValue
         tail.outputs[id] = output
-        put(`o${id}`, jsonSize(output) + id.length)
+        put(`o${id}`, jsonSizeOnce(output) + id.length)
       }
       if (stored.variables !== undefined) {
         tail.variables = state.variables
-        put('v', jsonSize(state.variables))
+        put('v', jsonSizeOnce(state.variables))
       }
     },
     capture(state, seq, changed) {
@@ -166,12 +167,12 @@ export function createWorkflowStateSaver(
         if (savedOutputs.get(id) === output && savedOutputs.has(id)) continue
         savedOutputs.set(id, output)
         tail.outputs[id] = output
-        put(`o${id}`, jsonSize(output) + id.length)
+        put(`o${id}`, jsonSizeOnce(output) + id.length)
       }
       if (state.variables !== savedVariables) {
         savedVariables = state.variables
         tail.variables = state.variables
-        put('v', jsonSize(state.variables))
+        put('v', jsonSizeOnce(state.variables))
       }
       let part: WorkflowStatePart | undefined
       if (size > tailBytes) {
@@ -230,17 +231,4 @@ function copyJoins(joins: WorkflowState['joins']): WorkflowState['joins'] {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
-/** JSON sizes of the objects seen (outputs and variables are never changed once stored). */
-const sizes = new WeakMap<object, number>()
-
-function jsonSize(value: unknown): number {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value)?.length ?? 0
-  let size = sizes.get(value)
-  if (size === undefined) {
-    size = JSON.stringify(value)?.length ?? 0
-    sizes.set(value, size)
-  }
-  return size
 }
