@@ -69,10 +69,10 @@ export class Runner {
     input: string | readonly Message[],
     options: SubmitOptions = {},
   ): Promise<{ runId: string }> {
-    const { registry, queue, storage } = this.#options
+    const { registry, find, queue, storage } = this.#options
     if (this.#closing)
       throw new ConfigError({ message: 'submit: the runtime is closing; no run can be submitted.' })
-    const { runId, start } = await storeSubmittedRun({ storage, queue, registry, name, input, options })
+    const { runId, start } = await storeSubmittedRun({ storage, queue, registry, find, name, input, options })
     if (options.context !== undefined) this.#worker.giveContext(runId, options.context)
     // This process will execute it: wait can take its result without reading storage.
     if (!queue.distributed && this.#options.settings.worker) this.#worker.expectOutcome(runId)

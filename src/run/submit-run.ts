@@ -12,6 +12,7 @@ import type { RunCheckpoint } from '../storage/run-repository.js'
 import type { Storage } from '../storage/storage.js'
 import { StorageConflictError } from '../storage/storage-errors.js'
 import type { JsonObject } from '../util/json.js'
+import type { FindRunnable } from './find-runnable.js'
 import { toMessages } from './run-input.js'
 import type { RunQueue } from './run-queue.js'
 import type { RunnableRegistry } from './runnable.js'
@@ -46,6 +47,8 @@ export interface Submission {
   storage: Storage
   queue: RunQueue
   registry: RunnableRegistry
+  /** The runnable a name stands for: the registry, then `resolveRunnable` (find-runnable.ts). */
+  find: FindRunnable
   /** The registered runnable's name. */
   name: string
   input: string | readonly Message[]
@@ -60,13 +63,13 @@ export interface Submission {
 export async function storeSubmittedRun(
   submission: Submission,
 ): Promise<{ runId: string; start: RunCheckpoint | undefined }> {
-  const { storage, queue, registry, name, input, options } = submission
+  const { storage, queue, registry, find, name, input, options } = submission
   if (typeof name !== 'string' || name === '') {
     throw new ConfigError({
       message: `submit(name, input): name must be a registered runnable's name; got ${JSON.stringify(name)}.`,
     })
   }
-  const entry = registry.get(name)
+  const entry = await find(name)
   if (entry === undefined) {
     const names = registry.list().map((each) => each.name)
     throw new ConfigError({
