@@ -306,13 +306,14 @@ async function waitFor(check: () => Promise<boolean>): Promise<void> {
 }
 
 describe('spend: model calls inside a run that are not its turns', () => {
-  it('records the summarising calls of context compaction with their own model and price', async () => {
+  /** A reader agent with a small window whose long history is summarised by a cheaper model. */
+  const compactingReader = (answers: { summary: string; turn: string }) => {
     const storage = createMemoryStorage()
     const summariser = scriptedModel(
-      [{ text: 'The user asked about pages 1 to 12.', usage: { inputTokens: 900, outputTokens: 20 } }],
+      [{ text: answers.summary, usage: { inputTokens: 900, outputTokens: 20 } }],
       { provider: 'cheap', modelId: 'summariser' },
     )
-    const model = scriptedModel([{ text: 'ok', usage: { inputTokens: 300, outputTokens: 2 } }], {
+    const model = scriptedModel([{ text: answers.turn, usage: { inputTokens: 300, outputTokens: 2 } }], {
       provider: 'main',
       modelId: 'small-window',
       capabilities: { tools: true, contextWindow: 1200, maxOutputTokens: 100 },
@@ -331,7 +332,17 @@ describe('spend: model calls inside a run that are not its turns', () => {
       { role: 'user' as const, content: `Page ${index + 1}: ${'lorem ipsum dolor sit amet '.repeat(40)}` },
       { role: 'assistant' as const, content: `Noted page ${index + 1}.` },
     ]).flat()
-    const events = runtime.stream(agent, [...history, { role: 'user', content: 'What did I ask about?' }])
+    const stream = () =>
+      runtime.stream(agent, [...history, { role: 'user', content: 'What did I ask about?' }])
+    return { storage, summariser, model, spend, stream }
+  }
+
+  it('records the summarising calls of context compaction with their own model and price', async () => {
+    const { summariser, spend, stream } = compactingReader({
+      summary: 'The user asked about pages 1 to 12.',
+      turn: 'ok',
+    })
+    const events = stream()
     const compact = (await collectEvents(events)).filter((event) => event.type === 'context.compact')
     const result = await events.result
     expect(result.status).toBe('completed')
@@ -354,30 +365,13 @@ describe('spend: model calls inside a run that are not its turns', () => {
   })
 
   it('checks a compaction summary against the budgets before it is sent', async () => {
-    const storage = createMemoryStorage()
-    const summariser = scriptedModel([{ text: 'never sent' }], { provider: 'cheap', modelId: 'summariser' })
-    const model = scriptedModel([{ text: 'never sent either' }], {
-      provider: 'main',
-      modelId: 'small-window',
-      capabilities: { tools: true, contextWindow: 1200, maxOutputTokens: 100 },
-    })
-    const spend = createSpend({
-      storage,
-      prices: { 'cheap:summariser': { input: 1, output: 2 }, 'main:small-window': { input: 10, output: 20 } },
+    const { storage, summariser, model, spend, stream } = compactingReader({
+      summary: 'never sent',
+      turn: 'never sent either',
     })
     // room for the turn after compaction (about 1,200 tokens), not for the summary's transcript
     await spend.budgets.put('owner', 'default', { tokensPerDay: 1500 }, 'test')
-    const agent = new Agent({
-      name: 'reader',
-      model,
-      context: { strategies: [summarizeOldestTurns({ model: summariser, keepRecent: 2 })] },
-    })
-    const runtime = new Runtime({ storage, agents: [agent], observers: [spend], hooks: [spend.hooks] })
-    const history = Array.from({ length: 12 }, (_, index) => [
-      { role: 'user' as const, content: `Page ${index + 1}: ${'lorem ipsum dolor sit amet '.repeat(40)}` },
-      { role: 'assistant' as const, content: `Noted page ${index + 1}.` },
-    ]).flat()
-    const events = runtime.stream(agent, [...history, { role: 'user', content: 'What did I ask about?' }])
+    const events = stream()
     await collectEvents(events).catch(() => undefined)
     await expect(events.result).rejects.toThrow(/budget/)
     expect(summariser.requests).toHaveLength(0)

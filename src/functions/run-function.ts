@@ -177,6 +177,10 @@ async function callWithHooks(
   tokens: { input: number; reservedOutput: number } | undefined,
 ): Promise<ModelResponse> {
   const hooks = call.hooks
+  if (hooks === undefined) {
+    await call.emit({ type: 'model.start', turn, model: modelName })
+    return streamModel(call, request, turn)
+  }
   const event = {
     runId: call.runId,
     agentName: call.name,
@@ -185,7 +189,7 @@ async function callWithHooks(
     purpose: 'turn' as const,
   }
   let response: ModelResponse | undefined
-  if (hooks?.hasBeforeModel === true) {
+  if (hooks.hasBeforeModel) {
     try {
       const decision = await hooks.beforeModel({
         ...event,
@@ -209,7 +213,7 @@ async function callWithHooks(
       if (part.type === 'text') await call.emit({ type: 'text.delta', turn, delta: part.text })
     }
   }
-  if (hooks?.hasAfterModel === true) response = await hooks.afterModel({ ...event, request, response })
+  if (hooks.hasAfterModel) response = await hooks.afterModel({ ...event, request, response })
   return response
 }
 
