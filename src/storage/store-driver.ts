@@ -51,6 +51,12 @@ export interface PutOperation {
   ifAbsent?: boolean
   /** An embedding to index, for backends with a native vector index (pgvector). It is also in `data`. */
   vector?: readonly number[]
+  /**
+   * A hint that the data is worth compressing (a session's messages, a finished run's archived
+   * log): a backend that can store it deflated does (SQLite), the others ignore it. Reads give back
+   * the same data either way.
+   */
+  compress?: boolean
   /** Writes the envelope exactly as given (fixtures, copies between stores). */
   restore?: { revision: number; createdAt: number; updatedAt: number }
   /**

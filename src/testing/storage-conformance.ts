@@ -15,6 +15,7 @@ import { auditTests } from './storage-conformance/audit-tests.js'
 import { driverTests } from './storage-conformance/driver-tests.js'
 import { fixtureTests } from './storage-conformance/fixture-tests.js'
 import { generalTests } from './storage-conformance/general-tests.js'
+import { groupCollectionTests } from './storage-conformance/group-collection-tests.js'
 import { knowledgeTests } from './storage-conformance/knowledge-tests.js'
 import { listingTests } from './storage-conformance/listing-tests.js'
 import { memoryTests } from './storage-conformance/memory-tests.js'
@@ -80,6 +81,7 @@ export async function storageConformance(options: StorageConformanceOptions): Pr
     auditTests(context)
     generalTests(context)
     driverTests(context)
+    groupCollectionTests(context)
     listingTests(context)
     fixtureTests(context)
   })

@@ -84,6 +84,7 @@ export function messagePut(
     data: data as unknown as JsonObject,
     expectedRevision: null,
     parent: parentId === null ? null : compositeKey(sessionId, parentId),
+    compress: true,
   }
 }
 

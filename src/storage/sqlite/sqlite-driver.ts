@@ -10,6 +10,7 @@ import type {
   StoredRecord,
   WriteOperation,
 } from '../store-driver.js'
+import { COLLECTION_TABLES, CollectionTable, type TableCollection } from './sqlite-collection-table.js'
 import { retryWhileBusy, sqliteError } from './sqlite-errors.js'
 import { migrateSqlite, prepareStatements, type SqliteRow } from './sqlite-statements.js'
 
@@ -40,6 +41,24 @@ export interface SqliteDriverOptions {
   groupCommit?: boolean
 }
 
+/** A chain of ancestors up to its first repeated record: a cycle (only hand-edited data has one) ends it. */
+function withoutCycle(chain: StoredRecord[]): StoredRecord[] {
+  const seen = new Set<string>()
+  const records: StoredRecord[] = []
+  for (const record of chain) {
+    if (seen.has(record.key)) break
+    seen.add(record.key)
+    records.push(record)
+  }
+  return records
+}
+
+/** Where a record's index entries are (migration 102): their order and values, or nulls for none. */
+interface IndexState {
+  index_ord: number | null
+  index_values: string | null
+}
+
 interface Pending {
   operations: readonly WriteOperation[]
   now: number
@@ -58,6 +77,18 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
     throw wrap(error, 'open')
   }
   const statements = prepareStatements(db, options.prefix)
+  /** The collections kept in tables of their own (`sqlite-collection-table.ts`). */
+  const tables = new Map<string, CollectionTable>(
+    (Object.keys(COLLECTION_TABLES) as TableCollection[]).map((collection) => [
+      collection,
+      new CollectionTable(db, options.prefix, collection),
+    ]),
+  )
+  const revisionOf = (collection: string, key: string): number | null => {
+    const table = tables.get(collection)
+    if (table !== undefined) return table.revision(key)
+    return (statements.revision.get(collection, key) as number | undefined) ?? null
+  }
   const dialect = {
     table: statements.table,
     index: statements.index,
@@ -85,6 +116,13 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
   })
 
   const put = (operation: PutOperation, index: number, now: number): number => {
+    const table = tables.get(operation.collection)
+    if (table !== undefined) {
+      const written = table.put(operation, now)
+      if (written !== undefined) return written.revision
+      if (operation.ifAbsent) return 0
+      throw new Conflict(index, table.revision(operation.key))
+    }
     const text = encodeData(operation.data, operation.collection, operation.key)
     const expiresAt = operation.expiresAt ?? null
     const parent = operation.parent ?? null
@@ -159,13 +197,44 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
         last.ord !== written.ord ||
         last.values !== values
       ) {
-        statements.unindex.run(collection, key, written.ord, values)
-        statements.reindex.run(collection, written.ord, key, values)
+        reindex(collection, key, written.ord, operation.indexes, values)
       }
       if (indexed.size >= MAX_INDEXED) indexed.clear()
       indexed.set(id, { revision: written.revision, ord: written.ord, values })
     }
     return written.revision
+  }
+
+  /** Replaces a record's index entries by `wanted` at `ord`, keeping those already there. */
+  const reindex = (
+    collection: string,
+    key: string,
+    ord: number,
+    wanted: readonly string[],
+    values: string,
+  ) => {
+    const state = statements.indexState.get(collection, key) as IndexState | undefined
+    unindex(collection, key, state, state?.index_ord === ord ? wanted : [])
+    statements.reindex.run(collection, ord, key, values)
+    statements.setIndexState.run(
+      wanted.length > 0 ? ord : null,
+      wanted.length > 0 ? values : null,
+      collection,
+      key,
+    )
+  }
+
+  /** Deletes a record's index entries but those in `keep` (which are at the right order). */
+  const unindex = (
+    collection: string,
+    key: string,
+    state: IndexState | undefined,
+    keep: readonly string[],
+  ) => {
+    if (state === undefined || state.index_values === null || state.index_ord === null) return
+    const old = JSON.parse(state.index_values) as string[]
+    const gone = keep.length === 0 ? old : old.filter((value) => !keep.includes(value))
+    if (gone.length > 0) statements.unindex.run(collection, key, state.index_ord, JSON.stringify(gone))
   }
 
   const apply = db.transaction((operations: readonly WriteOperation[], now: number): number[] => {
@@ -178,20 +247,29 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
         case 'delete':
         case 'check': {
           if (operation.expectedRevision !== undefined) {
-            const actual =
-              (statements.revision.get(operation.collection, operation.key) as number | undefined) ?? null
+            const actual = revisionOf(operation.collection, operation.key)
             if (actual !== operation.expectedRevision) throw new Conflict(index, actual)
           }
-          if (operation.type === 'delete') {
+          const table = tables.get(operation.collection)
+          if (operation.type === 'delete' && table !== undefined) table.delete(operation.key)
+          else if (operation.type === 'delete') {
+            const state = statements.indexState.get(operation.collection, operation.key) as
+              | IndexState
+              | undefined
+            unindex(operation.collection, operation.key, state, [])
             statements.delete.run(operation.collection, operation.key)
-            statements.unindexKey.run(operation.collection, operation.key)
             indexed.delete(`${operation.collection}\u0000${operation.key}`)
           }
           revisions.push(0)
           break
         }
         case 'deleteGroup':
-          statements.unindexGroup.run(operation.collection, operation.collection, operation.group)
+          if (tables.has(operation.collection)) {
+            tables.get(operation.collection)?.deleteGroup(operation.group)
+            revisions.push(0)
+            break
+          }
+          statements.unindexGroup.run(operation.collection, operation.group)
           statements.deleteGroup.run(operation.collection, operation.group)
           indexed.clear()
           revisions.push(0)
@@ -266,6 +344,8 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
     async get(collection, key) {
       let row: SqliteRow | undefined
       try {
+        const table = tables.get(collection)
+        if (table !== undefined) return table.get(key, Date.now())
         row = statements.get.get(collection, key) as SqliteRow | undefined
       } catch (error) {
         throw wrap(error, 'read')
@@ -275,6 +355,14 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
     },
 
     async list(collection, listOptions: ListOptions = {}) {
+      const table = tables.get(collection)
+      if (table !== undefined) {
+        try {
+          return table.list(listOptions, Date.now())
+        } catch (error) {
+          throw wrap(error, 'read')
+        }
+      }
       const { sql, parameters } = listQuery(dialect, collection, listOptions, Date.now())
       let rows: SqliteRow[]
       try {
@@ -292,7 +380,11 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
 
     async ancestors(collection, key, ancestorOptions: AncestorOptions = {}) {
       let rows: SqliteRow[]
+      const table = tables.get(collection)
       try {
+        if (table !== undefined) {
+          return withoutCycle(table.ancestors(key, ancestorOptions.limit ?? MAX_CHAIN, Date.now()))
+        }
         rows = statements.ancestors.all({
           collection,
           key,
@@ -302,15 +394,7 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
       } catch (error) {
         throw wrap(error, 'read')
       }
-      // a cycle (only hand-edited data has one) ends the chain at its first repeated record
-      const seen = new Set<string>()
-      const records: StoredRecord[] = []
-      for (const row of rows) {
-        if (seen.has(row.key)) break
-        seen.add(row.key)
-        records.push(toRecord(collection, row))
-      }
-      return records
+      return withoutCycle(rows.map((row) => toRecord(collection, row)))
     },
 
     commit(operations, now): Promise<CommitResult> {

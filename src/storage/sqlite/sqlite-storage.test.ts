@@ -101,6 +101,8 @@ describe('createSqliteStorage', () => {
       { version: 1, name: 'records' },
       { version: 2, name: 'indexes and parents' },
       { version: 3, name: 'order index without run logs and messages' },
+      { version: 101, name: 'tables of their own for session messages and run events' },
+      { version: 102, name: 'index values kept in their record' },
     ])
     expect(db.prepare('SELECT count(*) AS n FROM agentloop_records').get()).toEqual({ n: 2 })
     db.close()
