@@ -7,7 +7,7 @@
  *   PostgreSQL and Redis; session reads as a session's tree grows.
  * - concurrency: durable runs per second on SQLite with 100 in flight, without and with group commit.
  * - long-run: one durable run of TURNS (default 500) turns: time per turn and bytes per checkpoint.
- * - session: SESSION_RUNS (default 500) durable runs on one session, +4 messages each (SESSION_TOOL_OUTPUT=order: longer tool answers): database
+ * - session: SESSION_RUNS (default 500) durable runs on one session, +4 messages each (SESSION_TOOL_OUTPUT=short: shorter tool answers): database
  *   size against the conversation's.
  *
  * Run: npm run bench:scale   (builds dist/ first). Environment: SCALE_RUNS (default
