@@ -179,10 +179,9 @@ export class CollectionTable {
     if (options.index !== undefined) return []
     const group = options.group
     const after = options.after
+    const prefix = group === undefined ? undefined : groupPrefix(group)
     const afterRest =
-      group !== undefined && after !== undefined && after.key.startsWith(groupPrefix(group))
-        ? after.key.slice(groupPrefix(group).length)
-        : undefined
+      prefix !== undefined && after?.key.startsWith(prefix) ? after.key.slice(prefix.length) : undefined
     if (group === undefined || (after !== undefined && afterRest === undefined)) {
       return this.#listInMemory(options, now)
     }

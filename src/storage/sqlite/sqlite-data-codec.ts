@@ -79,7 +79,7 @@ export function decodeStoredData(value: string | Buffer, collection: string, key
     })
   const id = `${collection}\u0000${key}`
   const known = INFLATED.get(id)
-  if (known !== undefined && known.stored.equals(value)) {
+  if (known?.stored.equals(value)) {
     // most recently used: to the end of the map
     INFLATED.delete(id)
     INFLATED.set(id, known)

@@ -12,13 +12,13 @@ import type {
 } from '../store-driver.js'
 import { COLLECTION_TABLES, CollectionTable, type TableCollection } from './sqlite-collection-table.js'
 import { retryWhileBusy, sqliteError } from './sqlite-errors.js'
-import { migrateSqlite, prepareStatements, type SqliteRow } from './sqlite-statements.js'
+import { GroupCommit } from './sqlite-group-commit.js'
+import { IndexEntries } from './sqlite-index-entries.js'
+import { migrateSqlite } from './sqlite-migrations.js'
+import { prepareStatements, type SqliteRow } from './sqlite-statements.js'
 
 /** The longest chain `ancestors` follows without a limit: a bound in case of a cycle (hand-edited data). */
 export const MAX_CHAIN = 1_000_000
-
-/** How many records' index values the driver remembers (see `indexed`); past it, it starts over. */
-const MAX_INDEXED = 10_000
 
 class Conflict {
   constructor(
@@ -53,19 +53,6 @@ function withoutCycle(chain: StoredRecord[]): StoredRecord[] {
   return records
 }
 
-/** Where a record's index entries are (migration 102): their order and values, or nulls for none. */
-interface IndexState {
-  index_ord: number | null
-  index_values: string | null
-}
-
-interface Pending {
-  operations: readonly WriteOperation[]
-  now: number
-  resolve: (result: CommitResult) => void
-  reject: (error: unknown) => void
-}
-
 /** The SQLite store: one table of records (and one of index entries), transactions with revision checks. */
 export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDriverOptions): StoreDriver {
   const file = db.name
@@ -96,12 +83,7 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
     placeholder: () => '?',
   }
   const lists = new Map<string, BetterSqlite3.Statement>()
-  /**
-   * The index values this process last wrote per record, with the revision and order written: a
-   * checkpoint (which rewrites its run's record with the same values) then skips the two index
-   * statements. Cleared whenever a batch rolls back, so it only holds committed writes.
-   */
-  const indexed = new Map<string, { revision: number; ord: number; values: string }>()
+  const indexEntries = new IndexEntries(statements)
 
   const toRecord = (collection: string, row: SqliteRow): StoredRecord => ({
     collection,
@@ -186,55 +168,9 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
       }
     }
     if (operation.indexes !== undefined) {
-      const values = JSON.stringify(operation.indexes)
-      const id = `${collection}\u0000${key}`
-      const last = indexed.get(id)
-      // The entries this process wrote with the revision this write replaces are still there: the
-      // compare-and-set proves nobody wrote the record since. Same values at the same order: skip.
-      if (
-        last === undefined ||
-        last.revision !== operation.expectedRevision ||
-        last.ord !== written.ord ||
-        last.values !== values
-      ) {
-        reindex(collection, key, written.ord, operation.indexes, values)
-      }
-      if (indexed.size >= MAX_INDEXED) indexed.clear()
-      indexed.set(id, { revision: written.revision, ord: written.ord, values })
+      indexEntries.afterPut(collection, key, operation.expectedRevision, written, operation.indexes)
     }
     return written.revision
-  }
-
-  /** Replaces a record's index entries by `wanted` at `ord`, keeping those already there. */
-  const reindex = (
-    collection: string,
-    key: string,
-    ord: number,
-    wanted: readonly string[],
-    values: string,
-  ) => {
-    const state = statements.indexState.get(collection, key) as IndexState | undefined
-    unindex(collection, key, state, state?.index_ord === ord ? wanted : [])
-    statements.reindex.run(collection, ord, key, values)
-    statements.setIndexState.run(
-      wanted.length > 0 ? ord : null,
-      wanted.length > 0 ? values : null,
-      collection,
-      key,
-    )
-  }
-
-  /** Deletes a record's index entries but those in `keep` (which are at the right order). */
-  const unindex = (
-    collection: string,
-    key: string,
-    state: IndexState | undefined,
-    keep: readonly string[],
-  ) => {
-    if (state === undefined || state.index_values === null || state.index_ord === null) return
-    const old = JSON.parse(state.index_values) as string[]
-    const gone = keep.length === 0 ? old : old.filter((value) => !keep.includes(value))
-    if (gone.length > 0) statements.unindex.run(collection, key, state.index_ord, JSON.stringify(gone))
   }
 
   const apply = db.transaction((operations: readonly WriteOperation[], now: number): number[] => {
@@ -253,12 +189,8 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
           const table = tables.get(operation.collection)
           if (operation.type === 'delete' && table !== undefined) table.delete(operation.key)
           else if (operation.type === 'delete') {
-            const state = statements.indexState.get(operation.collection, operation.key) as
-              | IndexState
-              | undefined
-            unindex(operation.collection, operation.key, state, [])
+            indexEntries.beforeDelete(operation.collection, operation.key)
             statements.delete.run(operation.collection, operation.key)
-            indexed.delete(`${operation.collection}\u0000${operation.key}`)
           }
           revisions.push(0)
           break
@@ -269,9 +201,8 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
             revisions.push(0)
             break
           }
-          statements.unindexGroup.run(operation.collection, operation.group)
+          indexEntries.beforeDeleteGroup(operation.collection, operation.group)
           statements.deleteGroup.run(operation.collection, operation.group)
-          indexed.clear()
           revisions.push(0)
           break
         default: {
@@ -288,55 +219,19 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
     try {
       return { ok: true, revisions: immediate ? apply.immediate(operations, now) : apply(operations, now) }
     } catch (error) {
-      indexed.clear()
+      indexEntries.forget()
       if (error instanceof Conflict)
         return { ok: false, index: error.index, actualRevision: error.actualRevision }
       throw error
     }
   }
 
-  // Group commit: the batches of one event-loop turn share one transaction (one fsync with FULL),
-  // each in a savepoint (better-sqlite3 nests transactions as savepoints): a batch that fails rolls
-  // back alone. Callers learn their result only after the shared COMMIT: same durability as alone.
-  let queue: Pending[] = []
-  const applyGroup = db.transaction((group: Pending[]) =>
-    group.map((pending) => {
-      try {
-        return attempt(pending.operations, pending.now, false)
-      } catch (error) {
-        // an error SQLite answers by rolling back the whole transaction ends the group
-        if (!db.inTransaction) throw error
-        return { error }
-      }
-    }),
+  const groupCommit = new GroupCommit(
+    db,
+    attempt,
+    (error) => wrap(error, 'write'),
+    () => indexEntries.forget(),
   )
-  const flush = () => {
-    const group = queue
-    queue = []
-    if (group.length === 0) return
-    if (group.length === 1) {
-      const [only] = group as [Pending]
-      try {
-        only.resolve(attempt(only.operations, only.now, true))
-      } catch (error) {
-        only.reject(wrap(error, 'write'))
-      }
-      return
-    }
-    let results: (CommitResult | { error: unknown })[]
-    try {
-      results = applyGroup.immediate(group)
-    } catch (error) {
-      indexed.clear()
-      for (const pending of group) pending.reject(wrap(error, 'write'))
-      return
-    }
-    group.forEach((pending, index) => {
-      const result = results[index] as CommitResult | { error: unknown }
-      if ('error' in result) pending.reject(wrap(result.error, 'write'))
-      else pending.resolve(result)
-    })
-  }
 
   return {
     name: 'sqlite',
@@ -405,10 +300,7 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
           return Promise.reject(wrap(error, 'write'))
         }
       }
-      return new Promise((resolve, reject) => {
-        queue.push({ operations, now, resolve, reject })
-        if (queue.length === 1) setImmediate(flush)
-      })
+      return groupCommit.commit(operations, now)
     },
 
     info() {
@@ -425,7 +317,7 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
     },
 
     async close() {
-      flush()
+      groupCommit.flush()
       if (db.open) db.close()
     },
   }
