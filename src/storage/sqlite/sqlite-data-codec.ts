@@ -7,7 +7,7 @@
  * Inflating costs about 9 us per record (zlib's per-call cost, whatever the size), against about
  * 1 us to parse the same JSON; and every run of a session reads the session's history. So the
  * texts of recently read or written compressed records are kept in the process (`INFLATED`, up to
- * `MAX_INFLATED_CHARS` characters, least recently used out first), each with the exact bytes it
+ * `MAX_INFLATED_CHARS` characters, the oldest out first), each with the exact bytes it
  * was inflated from: a stored value is served from there only when its bytes are the same, so a
  * record rewritten, deleted and created again, or written by another process, is never read stale.
  *
@@ -27,7 +27,7 @@ export const MIN_COMPRESSED_LENGTH = 96
 
 /** At most this many characters of inflated JSON are kept (about 16 MB). */
 export const MAX_INFLATED_CHARS = 8_000_000
-/** Inflated texts by record (`collection` NUL `key`), least recently used first. */
+/** Inflated texts by record (`collection` NUL `key`), oldest first. */
 const INFLATED = new Map<string, { stored: Buffer; text: string }>()
 let inflatedChars = 0
 
@@ -68,31 +68,32 @@ export function encodeStoredData(text: string, compress: boolean | undefined, id
   return stored
 }
 
+function unreadable(collection: string, key: string, problem: string): StoredDataError {
+  return new StoredDataError({
+    message: `Stored ${collection} "${key}" is unreadable: ${problem}. Repair or delete the record.`,
+    collection,
+    key,
+  })
+}
+
 /** The record's data from what `encodeStoredData` stored; anything unreadable is a `StoredDataError`. */
 export function decodeStoredData(value: string | Buffer, collection: string, key: string): JsonObject {
   if (typeof value === 'string') return parseData(value, collection, key)
-  const fail = (problem: string) =>
-    new StoredDataError({
-      message: `Stored ${collection} "${key}" is unreadable: ${problem}. Repair or delete the record.`,
-      collection,
-      key,
-    })
   const id = `${collection}\u0000${key}`
   const known = INFLATED.get(id)
-  if (known?.stored.equals(value)) {
-    // most recently used: to the end of the map
-    INFLATED.delete(id)
-    INFLATED.set(id, known)
-    return parseData(known.text, collection, key)
-  }
+  if (known?.stored.equals(value)) return parseData(known.text, collection, key)
   if (value[0] !== DEFLATE_EVENTS_1) {
-    throw fail(`its data uses codec ${value[0]}, unknown to this agentloop (written by a newer one? Upgrade)`)
+    throw unreadable(
+      collection,
+      key,
+      `its data uses codec ${value[0]}, unknown to this agentloop (written by a newer one? Upgrade)`,
+    )
   }
   let text: string
   try {
     text = inflateRawSync(value.subarray(1), { dictionary: DICTIONARY }).toString('utf8')
   } catch (error) {
-    throw fail(`its compressed data does not inflate (${(error as Error).message})`)
+    throw unreadable(collection, key, `its compressed data does not inflate (${(error as Error).message})`)
   }
   const data = parseData(text, collection, key)
   remember(id, value, text)
