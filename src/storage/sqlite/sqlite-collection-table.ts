@@ -16,6 +16,7 @@ import { ConfigError } from '../../errors/errors.js'
 import { encodeData } from '../record-codec.js'
 import type { ListOptions, PutOperation, StoredRecord } from '../store-driver.js'
 import { decodeStoredData, encodeStoredData } from './sqlite-data-codec.js'
+import { ancestorsSql, recordOf } from './sqlite-statements.js'
 
 /** The collections the SQLite backend keeps in tables of their own, and their table names. */
 export const COLLECTION_TABLES = {
@@ -124,34 +125,13 @@ export class CollectionTable {
       delete: db.prepare(`DELETE FROM ${table} WHERE grp = ? AND key = ?`),
       deleteGroup: db.prepare(`DELETE FROM ${table} WHERE grp = ?`),
       all: db.prepare(`SELECT ${COLUMNS} FROM ${table} WHERE expires_at IS NULL OR expires_at > ?`),
-      ancestors: db.prepare(
-        `WITH RECURSIVE chain(key, parent, depth) AS (
-           SELECT key, parent, 0 FROM ${table}
-           WHERE grp = @grp AND key = @key AND (expires_at IS NULL OR expires_at > @now)
-           UNION ALL
-           SELECT r.key, r.parent, chain.depth + 1 FROM chain JOIN ${table} r
-             ON r.grp = @grp AND r.key = chain.parent
-           WHERE chain.depth + 1 < @limit AND (r.expires_at IS NULL OR r.expires_at > @now)
-         )
-         SELECT r.grp, r.key, r.ord, r.revision, r.created_at, r.updated_at, r.expires_at, r.data
-         FROM chain JOIN ${table} r ON r.grp = @grp AND r.key = chain.key ORDER BY chain.depth`,
-      ),
+      ancestors: db.prepare(ancestorsSql(table, 'grp', COLUMNS)),
     }
   }
 
   #toRecord(row: TableRow): StoredRecord {
     const key = groupPrefix(row.grp) + row.key
-    return {
-      collection: this.#collection,
-      key,
-      group: row.grp,
-      order: row.ord,
-      revision: row.revision,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      expiresAt: row.expires_at,
-      data: decodeStoredData(row.data, this.#collection, key),
-    }
+    return recordOf(this.#collection, key, row, decodeStoredData(row.data, this.#collection, key))
   }
 
   /** The (group, rest) a key is stored under; undefined for a key no record of this table can have. */

@@ -15,7 +15,7 @@ import { retryWhileBusy, sqliteError } from './sqlite-errors.js'
 import { GroupCommit } from './sqlite-group-commit.js'
 import { IndexEntries } from './sqlite-index-entries.js'
 import { migrateSqlite } from './sqlite-migrations.js'
-import { prepareStatements, type SqliteRow } from './sqlite-statements.js'
+import { prepareStatements, recordOf, type SqliteRow } from './sqlite-statements.js'
 
 /** The longest chain `ancestors` follows without a limit: a bound in case of a cycle (hand-edited data). */
 export const MAX_CHAIN = 1_000_000
@@ -85,17 +85,8 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
   const lists = new Map<string, BetterSqlite3.Statement>()
   const indexEntries = new IndexEntries(statements)
 
-  const toRecord = (collection: string, row: SqliteRow): StoredRecord => ({
-    collection,
-    key: row.key,
-    group: row.grp,
-    order: row.ord,
-    revision: row.revision,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    expiresAt: row.expires_at,
-    data: parseData(row.data, collection, row.key),
-  })
+  const toRecord = (collection: string, row: SqliteRow): StoredRecord =>
+    recordOf(collection, row.key, row, parseData(row.data, collection, row.key))
 
   const put = (operation: PutOperation, index: number, now: number): number => {
     const table = tables.get(operation.collection)

@@ -1,4 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3'
+import type { JsonObject } from '../../util/json.js'
+import type { StoredRecord } from '../store-driver.js'
 
 /** A record row as the SELECTs return it. */
 export interface SqliteRow {
@@ -12,8 +14,50 @@ export interface SqliteRow {
   data: string
 }
 
+/** A row's envelope as a `StoredRecord`, with its key and decoded data. */
+export function recordOf(
+  collection: string,
+  key: string,
+  row: Omit<SqliteRow, 'key' | 'data'>,
+  data: JsonObject,
+): StoredRecord {
+  return {
+    collection,
+    key,
+    group: row.grp,
+    order: row.ord,
+    revision: row.revision,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+    data,
+  }
+}
+
 export const COLUMNS = 'key, grp, ord, revision, created_at, updated_at, expires_at, data'
 const INSERT_COLUMNS = `collection, ${COLUMNS}, parent`
+
+/**
+ * The recursive query of `StoreDriver.ancestors`: the record `@key` of scope `@<scope>` (its
+ * collection, or its group in a table of one collection), then its parent, and so on, nearest
+ * first, at most `@limit` records, without expired ones (`@now`). Each step is a primary-key lookup.
+ */
+export function ancestorsSql(table: string, scope: 'collection' | 'grp', columns: string): string {
+  const selected = columns
+    .split(', ')
+    .map((column) => `r.${column}`)
+    .join(', ')
+  return `WITH RECURSIVE chain(key, parent, depth) AS (
+      SELECT key, parent, 0 FROM ${table}
+      WHERE ${scope} = @${scope} AND key = @key AND (expires_at IS NULL OR expires_at > @now)
+      UNION ALL
+      SELECT r.key, r.parent, chain.depth + 1 FROM chain JOIN ${table} r
+        ON r.${scope} = @${scope} AND r.key = chain.parent
+      WHERE chain.depth + 1 < @limit AND (r.expires_at IS NULL OR r.expires_at > @now)
+    )
+    SELECT ${selected} FROM chain JOIN ${table} r ON r.${scope} = @${scope} AND r.key = chain.key
+    ORDER BY chain.depth`
+}
 
 type StatementName =
   | 'get'
@@ -101,17 +145,6 @@ export function prepareStatements(db: BetterSqlite3.Database, prefix: string): S
          SELECT r.collection, j.value, r.index_ord, r.key FROM ${table} r, json_each(r.index_values) j
          WHERE r.collection = ? AND r.grp = ? AND r.index_values IS NOT NULL)`,
     ),
-    ancestors: db.prepare(
-      `WITH RECURSIVE chain(key, parent, depth) AS (
-         SELECT key, parent, 0 FROM ${table}
-         WHERE collection = @collection AND key = @key AND (expires_at IS NULL OR expires_at > @now)
-         UNION ALL
-         SELECT r.key, r.parent, chain.depth + 1 FROM chain JOIN ${table} r
-           ON r.collection = @collection AND r.key = chain.parent
-         WHERE chain.depth + 1 < @limit AND (r.expires_at IS NULL OR r.expires_at > @now)
-       )
-       SELECT r.key, r.grp, r.ord, r.revision, r.created_at, r.updated_at, r.expires_at, r.data
-       FROM chain JOIN ${table} r ON r.collection = @collection AND r.key = chain.key ORDER BY chain.depth`,
-    ),
+    ancestors: db.prepare(ancestorsSql(table, 'collection', COLUMNS)),
   }
 }
