@@ -16,7 +16,7 @@ import { ConfigError } from '../../errors/errors.js'
 import { encodeData } from '../record-codec.js'
 import type { ListOptions, PutOperation, StoredRecord } from '../store-driver.js'
 import { decodeStoredData, encodeStoredData } from './sqlite-data-codec.js'
-import { ancestorsSql, recordOf } from './sqlite-statements.js'
+import { ancestorsSql, recordOf, writeStatement } from './sqlite-statements.js'
 
 /** The collections the SQLite backend keeps in tables of their own, and their table names. */
 export const COLLECTION_TABLES = {
@@ -244,47 +244,24 @@ export class CollectionTable {
     )
     const expiresAt = operation.expiresAt ?? null
     const rest = split.rest
+    const order = operation.order
     const statements = this.#statements
-    if (operation.restore !== undefined) {
-      const { revision, createdAt, updatedAt } = operation.restore
-      statements.restore.run(
-        group,
-        rest,
-        operation.order,
-        revision,
-        createdAt,
-        updatedAt,
-        expiresAt,
-        parent,
-        data,
-      )
-      return { revision, ord: operation.order }
+    const expected = operation.expectedRevision as number
+    const kind = writeStatement(operation)
+    type Written = { revision: number; ord: number } | undefined
+    switch (kind) {
+      case 'restore': {
+        const { revision, createdAt, updatedAt } = operation.restore as NonNullable<PutOperation['restore']>
+        statements.restore.run(group, rest, order, revision, createdAt, updatedAt, expiresAt, parent, data)
+        return { revision, ord: order }
+      }
+      case 'updateKeep':
+        return statements.updateKeep.get(now, expiresAt, data, parent, group, rest, expected) as Written
+      case 'update':
+        return statements.update.get(order, now, expiresAt, data, parent, group, rest, expected) as Written
+      default:
+        return statements[kind].get(group, rest, order, now, now, expiresAt, parent, data) as Written
     }
-    if (typeof operation.expectedRevision === 'number') {
-      return (
-        operation.keepPosition
-          ? statements.updateKeep.get(now, expiresAt, data, parent, group, rest, operation.expectedRevision)
-          : statements.update.get(
-              operation.order,
-              now,
-              expiresAt,
-              data,
-              parent,
-              group,
-              rest,
-              operation.expectedRevision,
-            )
-      ) as { revision: number; ord: number } | undefined
-    }
-    const statement =
-      operation.expectedRevision === null || operation.ifAbsent
-        ? statements.insert
-        : operation.keepPosition
-          ? statements.upsertKeep
-          : statements.upsert
-    return statement.get(group, rest, operation.order, now, now, expiresAt, parent, data) as
-      | { revision: number; ord: number }
-      | undefined
   }
 
   delete(key: string): void {

@@ -15,7 +15,7 @@ import { retryWhileBusy, sqliteError } from './sqlite-errors.js'
 import { GroupCommit } from './sqlite-group-commit.js'
 import { IndexEntries } from './sqlite-index-entries.js'
 import { migrateSqlite } from './sqlite-migrations.js'
-import { prepareStatements, recordOf, type SqliteRow } from './sqlite-statements.js'
+import { prepareStatements, recordOf, type SqliteRow, writeStatement } from './sqlite-statements.js'
 
 /** The longest chain `ancestors` follows without a limit: a bound in case of a cycle (hand-edited data). */
 export const MAX_CHAIN = 1_000_000
@@ -93,70 +93,67 @@ export function createSqliteDriver(db: BetterSqlite3.Database, options: SqliteDr
     if (table !== undefined) {
       const written = table.put(operation, now)
       if (written !== undefined) return written.revision
-      if (operation.ifAbsent) return 0
+      if (operation.ifAbsent && writeStatement(operation) === 'insert') return 0
       throw new Conflict(index, table.revision(operation.key))
     }
     const text = encodeData(operation.data, operation.collection, operation.key)
     const expiresAt = operation.expiresAt ?? null
     const parent = operation.parent ?? null
     const { collection, key, group, order } = operation
+    const expected = operation.expectedRevision as number
+    const kind = writeStatement(operation)
     let written: { revision: number; ord: number } | undefined
-    if (operation.restore !== undefined) {
-      const { revision, createdAt, updatedAt } = operation.restore
-      statements.restore.run(
-        collection,
-        key,
-        group,
-        order,
-        revision,
-        createdAt,
-        updatedAt,
-        expiresAt,
-        text,
-        parent,
-      )
-      written = { revision, ord: order }
-    } else if (typeof operation.expectedRevision === 'number') {
-      // keepPosition leaves grp and ord (and so their index entries) untouched
-      written = (
-        operation.keepPosition
-          ? statements.updateKeep.get(
-              now,
-              expiresAt,
-              text,
-              parent,
-              collection,
-              key,
-              operation.expectedRevision,
-            )
-          : statements.update.get(
-              group,
-              order,
-              now,
-              expiresAt,
-              text,
-              parent,
-              collection,
-              key,
-              operation.expectedRevision,
-            )
-      ) as typeof written
-      if (written === undefined)
-        throw new Conflict(index, (statements.revision.get(collection, key) as number) ?? null)
-    } else {
-      const statement =
-        operation.expectedRevision === null || operation.ifAbsent
-          ? statements.insert
-          : operation.keepPosition
-            ? statements.upsertKeep
-            : statements.upsert
-      written = statement.get(collection, key, group, order, now, now, expiresAt, text, parent) as
-        | typeof written
-        | undefined
-      if (written === undefined) {
-        if (operation.ifAbsent) return 0
-        throw new Conflict(index, (statements.revision.get(collection, key) as number) ?? null)
+    switch (kind) {
+      case 'restore': {
+        const { revision, createdAt, updatedAt } = operation.restore as NonNullable<PutOperation['restore']>
+        statements.restore.run(
+          collection,
+          key,
+          group,
+          order,
+          revision,
+          createdAt,
+          updatedAt,
+          expiresAt,
+          text,
+          parent,
+        )
+        written = { revision, ord: order }
+        break
       }
+      // updateKeep leaves grp and ord (and so their index entries) untouched
+      case 'updateKeep':
+        written = statements.updateKeep.get(
+          now,
+          expiresAt,
+          text,
+          parent,
+          collection,
+          key,
+          expected,
+        ) as typeof written
+        break
+      case 'update':
+        written = statements.update.get(
+          group,
+          order,
+          now,
+          expiresAt,
+          text,
+          parent,
+          collection,
+          key,
+          expected,
+        ) as typeof written | undefined
+        break
+      default:
+        written = statements[kind].get(collection, key, group, order, now, now, expiresAt, text, parent) as
+          | typeof written
+          | undefined
+    }
+    if (written === undefined) {
+      if (operation.ifAbsent && kind === 'insert') return 0
+      throw new Conflict(index, (statements.revision.get(collection, key) as number) ?? null)
     }
     if (operation.indexes !== undefined) {
       indexEntries.afterPut(collection, key, operation.expectedRevision, written, operation.indexes)

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import type { JsonObject } from '../../util/json.js'
-import type { StoredRecord } from '../store-driver.js'
+import type { PutOperation, StoredRecord } from '../store-driver.js'
 
 /** A record row as the SELECTs return it. */
 export interface SqliteRow {
@@ -12,6 +12,20 @@ export interface SqliteRow {
   updated_at: number
   expires_at: number | null
   data: string
+}
+
+/**
+ * Which statement writes a put, on the records table as on a table of one collection: `restore`
+ * (the envelope as given), `update` / `updateKeep` (compare-and-set on a revision; Keep leaves the
+ * order), `insert` (must not exist, or `ifAbsent`), `upsert` / `upsertKeep` (unconditional).
+ */
+export function writeStatement(
+  operation: PutOperation,
+): 'restore' | 'update' | 'updateKeep' | 'insert' | 'upsert' | 'upsertKeep' {
+  if (operation.restore !== undefined) return 'restore'
+  if (typeof operation.expectedRevision === 'number') return operation.keepPosition ? 'updateKeep' : 'update'
+  if (operation.expectedRevision === null || operation.ifAbsent) return 'insert'
+  return operation.keepPosition ? 'upsertKeep' : 'upsert'
 }
 
 /** A row's envelope as a `StoredRecord`, with its key and decoded data. */
