@@ -32,6 +32,7 @@ import type {
   RunnablePauseStatus,
   RunnableStepOptions,
 } from './runnable.js'
+import { attachOwnedCheckpoints } from './owned-checkpoints.js'
 import { loadRunnableParts, type RunnableSnapshot, RunnableJournal } from './runnable-journal.js'
 import type { Storage } from '../storage/storage.js'
 
@@ -119,6 +120,35 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
     ...(resumed ? { resumed: true } : {}),
   })
   const stepRunner = createStepRunner({ runId, name: entry.name, journal, snapshot, signal })
+  /** Puts a checkpoint into the snapshot, its events into the journal; the next save stores them. */
+  const apply = (state: JsonValue, events: readonly RunEventData[]) => {
+    snapshot.state = state
+    // The answer of a resume is now part of the state the runnable saved.
+    if (snapshot.resumeInput !== undefined) delete snapshot.resumeInput
+    for (const event of events) journal.stage(event)
+  }
+  const save = (state: JsonValue, events: readonly RunEventData[], part: JsonObject | undefined) => {
+    apply(state, events)
+    if (part === undefined) return journal.save('running', snapshot)
+    snapshot.parts = (snapshot.parts ?? 0) + 1
+    return journal.save('running', snapshot, { part })
+  }
+  /** The last checkpoint, kept for the run's end (`OwnedCheckpoints.checkpointAtEnd`). */
+  let atEnd: { state: JsonValue; events: readonly RunEventData[]; part: JsonObject | undefined } | undefined
+  /** Puts `atEnd` into the snapshot and the journal; returns its part, which the next save must carry. */
+  const takeAtEnd = (): JsonObject | undefined => {
+    const last = atEnd as NonNullable<typeof atEnd>
+    atEnd = undefined
+    apply(last.state, last.events)
+    if (last.part !== undefined) snapshot.parts = (snapshot.parts ?? 0) + 1
+    return last.part
+  }
+  /** Saves `atEnd` on its own: the run writes something else before its end. */
+  const saveAtEnd = (): Promise<void> => {
+    const last = atEnd as NonNullable<typeof atEnd>
+    atEnd = undefined
+    return save(last.state, last.events, last.part)
+  }
   const ctx: RunnableContext = {
     runId,
     input: snapshot.input,
@@ -130,6 +160,7 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
     parts,
     resumeInput: snapshot.resumeInput,
     async emit(name, data) {
+      if (atEnd !== undefined) await saveAtEnd()
       if (typeof name !== 'string' || name === '') {
         throw new ConfigError({
           message: `ctx.emit(name, data): name must be a non-empty string; got ${JSON.stringify(name)}.`,
@@ -143,19 +174,16 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
       })
     },
     async emitEvent(data) {
+      if (atEnd !== undefined) await saveAtEnd()
       await journal.emit(copyEvent(data, 'ctx.emitEvent(event)'))
     },
     async checkpoint(state, events = [], options = {}) {
+      if (atEnd !== undefined) await saveAtEnd()
       // Checked and copied in one walk: the journal stores this private copy as it is.
       const copy = copyJson(state, 'ctx.checkpoint(state): state')
       const part = options.part === undefined ? undefined : copyPart(options.part)
       const copies = events.map((event) => copyEvent(event, 'ctx.checkpoint(state, events)'))
-      snapshot.state = copy
-      if (part !== undefined) snapshot.parts = (snapshot.parts ?? 0) + 1
-      // The answer of a resume is now part of the state the runnable saved.
-      delete snapshot.resumeInput
-      for (const event of copies) journal.stage(event)
-      await journal.save('running', snapshot, part === undefined ? {} : { part })
+      await save(copy, copies, part)
     },
     pause(request = null, options = {}) {
       const status = options.status ?? 'awaiting_input'
@@ -169,8 +197,22 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
       pauses.add(pause)
       return pause
     },
-    step: (name, fn, options) => stepRunner.step(name, fn, options),
+    async step(name, fn, options) {
+      if (atEnd !== undefined) await saveAtEnd()
+      return stepRunner.step(name, fn, options)
+    },
   }
+  attachOwnedCheckpoints(ctx as RunnableContext<unknown>, {
+    async checkpoint(state, events, part) {
+      if (atEnd !== undefined) await saveAtEnd()
+      await save(state, events.map(ownedEvent), part)
+    },
+    checkpointAtEnd(state, events, part) {
+      // Two in a row: the first is a checkpoint like any other.
+      if (atEnd !== undefined) void saveAtEnd().catch(() => {})
+      atEnd = { state, events: events.map(ownedEvent), part }
+    },
+  })
   try {
     // Claims the run: a second worker of the same run now fails its next write (compare-and-set).
     await journal.save('running', snapshot)
@@ -181,28 +223,35 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
     const returned = await raceAbort(work, signal)
     if (pauses.has(returned as RunnablePause)) {
       const pause = returned as RunnablePause
+      const part = atEnd === undefined ? undefined : takeAtEnd()
       snapshot.request = pause.request
       delete snapshot.resumeInput
       journal.stage({ type: 'input.request', request: pause.request })
-      await journal.save(pause.status, snapshot, {
-        end: { type: 'run.end', status: pause.status, usage: emptyUsage(), turns: 0 },
-      })
+      const end: RunEventData & { type: 'run.end' } = {
+        type: 'run.end',
+        status: pause.status,
+        usage: emptyUsage(),
+        turns: 0,
+      }
+      await journal.save(pause.status, snapshot, part === undefined ? { end } : { end, part })
       return { status: pause.status, output: undefined }
     }
     const output = returned as JsonValue | undefined
     if (output !== undefined)
       snapshot.output = copyJson(output, `runnable "${entry.name}" returned an output that`)
-    await journal.save('completed', snapshot, {
-      end: {
-        type: 'run.end',
-        status: 'completed',
-        ...(output === undefined ? {} : { output }),
-        usage: emptyUsage(),
-        turns: 0,
-      },
-    })
+    const part = atEnd === undefined ? undefined : takeAtEnd()
+    const end: RunEventData & { type: 'run.end' } = {
+      type: 'run.end',
+      status: 'completed',
+      ...(output === undefined ? {} : { output }),
+      usage: emptyUsage(),
+      turns: 0,
+    }
+    await journal.save('completed', snapshot, part === undefined ? { end } : { end, part })
     return { status: 'completed', output }
   } catch (caught) {
+    // A last checkpoint kept for the end is not stored: the run stays at its previous one.
+    atEnd = undefined
     const thrown = readableError(caught)
     const error = signal.aborted && !(thrown instanceof AgentLoopError) ? signal.reason : thrown
     if (attempt.willRetry(error)) {
@@ -223,6 +272,20 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
   } finally {
     execution.dispose()
   }
+}
+
+/**
+ * An event of an owned checkpoint: stored as it is when its fields are all primitives (the caller
+ * made it for this checkpoint), copied otherwise (its nested values are the caller's, and the
+ * event also goes to the run's subscribers).
+ */
+function ownedEvent(event: RunEventData): RunEventData {
+  const fields = event as unknown as Record<string, unknown>
+  for (const key in fields) {
+    const value = fields[key]
+    if (value !== null && typeof value === 'object') return copyEvent(event, 'checkpoint events')
+  }
+  return event
 }
 
 /** `ctx.checkpoint`'s `part`: a JSON object, copied (the run stores it as it is). */

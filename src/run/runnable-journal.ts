@@ -9,9 +9,11 @@
 import type { RunEvent, RunEventData, RunStatus } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
 import type { RunKind, SaveRunInput } from '../storage/run-repository.js'
+import { compactStripped, stripEvent, withCompactForm } from '../storage/repositories/event-batch.js'
 import type { Storage } from '../storage/storage.js'
 import { StorageConflictError, StoredDataError } from '../storage/storage-errors.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
+import { flatJsonSize } from '../util/json-size.js'
 import type { EventSink } from './checkpointer.js'
 
 /** The snapshot a runnable's run stores (format version 1). Submitted runs of any kind start with one. */
@@ -119,8 +121,9 @@ export class RunnableJournal {
   #tail: Promise<void> = Promise.resolve()
   #failure: { error: unknown } | undefined
   #ended = false
-  /** The events the stored checkpoint holds, and their JSON size. */
+  /** The events the stored checkpoint holds, each stripped for its compact form, and their JSON size. */
   #held: RunEvent[]
+  #heldStripped: JsonObject[]
   #heldBytes = 0
 
   constructor(options: RunnableJournalOptions) {
@@ -128,7 +131,8 @@ export class RunnableJournal {
     this.#revision = options.revision
     this.#seq = options.seq
     this.#held = [...(options.held ?? [])]
-    for (const event of this.#held) this.#heldBytes += JSON.stringify(event).length
+    this.#heldStripped = this.#held.map(stripEvent)
+    for (const event of this.#held) this.#heldBytes += flatJsonSize(event)
   }
 
   get seq(): number {
@@ -173,40 +177,49 @@ export class RunnableJournal {
       this.#stamp(end)
       this.#ended = true
     }
-    // The snapshot's values are private copies that are replaced, never changed in place (the
-    // state, each step's result, the request, the output): a copy of its two levels is enough to
-    // keep what this save stores from the changes made while it waits for earlier writes.
-    const copy: RunnableSnapshot = { ...snapshot, steps: { ...snapshot.steps } }
+    const copy = copySnapshot(snapshot)
     return this.#enqueue(async () => {
       const events = this.#open
       this.#open = []
       // While the run goes on, a save's events are held in the checkpoint (the row it writes
       // anyway) until they pass HELD_BYTES; then, and with a pause or the run's end, the next
-      // save moves them into an event record.
-      let bytes = 0
-      for (const event of events) bytes += JSON.stringify(event).length
-      const hold = status === 'running' && end === undefined && this.#heldBytes + bytes <= HELD_BYTES
-      const held = hold ? [...this.#held, ...events] : []
-      if (held.length > 0) copy.heldEvents = held
-      else delete copy.heldEvents
+      // save moves them into an event record. (Sized without serialising them: the repository
+      // serialises them anyway.)
+      let heldBytes = this.#heldBytes
+      let hold = status === 'running' && end === undefined
+      for (let index = 0; hold && index < events.length; index++) {
+        heldBytes += flatJsonSize(events[index] as RunEvent)
+        hold = heldBytes <= HELD_BYTES
+      }
+      // Each event is stripped for the compact form once, when first stored, not with every save.
+      const all = this.#held.slice()
+      const stripped = this.#heldStripped.slice()
+      for (let index = 0; index < events.length; index++) {
+        const event = events[index] as RunEvent
+        all.push(event)
+        stripped.push(stripEvent(event))
+      }
+      if (all.length > 0) withCompactForm(all, compactStripped(all, stripped))
+      if (hold && all.length > 0) copy.heldEvents = all
       const { storage, runId, name, kind, metadata } = this.#options
-      // Fields set one by one, not spread from `{}`s: this runs on every checkpoint.
+      // One shape for every checkpoint's input (fields absent are undefined): this runs on every save.
       const input: SaveRunInput<RunnableSnapshot> = {
         runId,
         kind,
         agentName: name,
         status,
+        sessionId: copy.session,
+        metadata,
         snapshot: copy,
         expectedRevision: this.#revision,
+        events: hold ? undefined : all,
+        part,
       }
-      if (!hold) input.events = this.#held.length === 0 ? events : [...this.#held, ...events]
-      if (metadata !== undefined) input.metadata = metadata
-      if (copy.session !== undefined) input.sessionId = copy.session
-      if (part !== undefined) input.part = part
       const saved = await storage.runs.save(input)
       this.#revision = saved.revision
-      this.#held = held
-      this.#heldBytes = hold ? this.#heldBytes + bytes : 0
+      this.#held = hold ? all : []
+      this.#heldStripped = hold ? stripped : []
+      this.#heldBytes = hold ? heldBytes : 0
       await this.#deliver(events)
     })
   }
@@ -245,5 +258,30 @@ export class RunnableJournal {
       const wait = sink(event)
       if (wait !== undefined) await wait
     }
+  }
+}
+
+/**
+ * A copy of a snapshot for one save, all its fields in one order (those it lacks undefined, which
+ * JSON leaves out): every save then builds objects of one shape. Its values are private copies
+ * that are replaced, never changed in place (the state, each step's result, the request, the
+ * output): a copy of its two levels keeps what the save stores from the changes made while it
+ * waits for earlier writes. Its held events are set by the save.
+ */
+function copySnapshot(snapshot: RunnableSnapshot): RunnableSnapshot {
+  return {
+    version: 1,
+    format: 'runnable',
+    input: snapshot.input,
+    session: snapshot.session,
+    state: snapshot.state,
+    parts: snapshot.parts,
+    steps: { ...snapshot.steps },
+    request: snapshot.request,
+    resumeInput: snapshot.resumeInput,
+    heldEvents: undefined,
+    attempts: snapshot.attempts,
+    output: snapshot.output,
+    error: snapshot.error,
   }
 }

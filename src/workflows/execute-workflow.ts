@@ -160,7 +160,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
         durationMs: Date.now() - started,
         interrupted: [...state.interrupted],
       })
-      return resultOf(state, events.seq())
+      return resultOf(state, events.seq(), execution.persist === undefined)
     }
     while (scope.failure === undefined && scope.endReached === undefined && !stop.signal.aborted) {
       for (let index = 0; index < state.ready.length; ) {
@@ -205,7 +205,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
         durationMs: Date.now() - started,
         output,
       })
-      return resultOf(state, events.seq())
+      return resultOf(state, events.seq(), execution.persist === undefined)
     }
     if (scope.failure !== undefined) throw scope.failure.error
     if (stop.signal.aborted) throw stop.signal.reason
@@ -218,7 +218,7 @@ export async function executeWorkflow<TContext>(execution: Execution<TContext>):
         durationMs: Date.now() - started,
         waiting: [...state.waiting],
       })
-      return resultOf(state, events.seq())
+      return resultOf(state, events.seq(), execution.persist === undefined)
     }
     const waitingJoins = Object.entries(state.joins)
       .filter(([, join]) => join.phase === 'waiting')
@@ -266,8 +266,12 @@ function joinOutput(state: WorkflowState, joinId: string): JsonValue {
   return output
 }
 
-function resultOf(state: WorkflowState, seq: number): WorkflowResult {
-  const snapshot = snapshotOf(state, seq)
+/**
+ * What the run resolves with; `copy`: its state as a snapshot the caller may keep (a run of the
+ * Runtime stores its state itself and reads only the status, output and what waits).
+ */
+function resultOf(state: WorkflowState, seq: number, copy: boolean): WorkflowResult {
+  const snapshot = copy ? snapshotOf(state, seq) : state
   return {
     runId: state.runId,
     workflow: state.workflow,

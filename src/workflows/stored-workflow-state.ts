@@ -15,7 +15,7 @@
  * @module
  */
 import type { JsonObject, JsonValue } from '../util/json.js'
-import { jsonSizeOnce } from '../util/json-size.js'
+import { flatJsonSize, jsonSizeOnce } from '../util/json-size.js'
 import type { NodeRecord, WorkflowState } from './workflow-state.js'
 
 /**
@@ -135,7 +135,7 @@ export function createWorkflowStateSaver(
         const record = savedNodes.get(id)
         if (record === undefined) continue
         tail.nodes[id] = record
-        put(`n${id}`, JSON.stringify(record).length + id.length)
+        put(`n${id}`, flatJsonSize(record) + id.length)
       }
       for (const id of Object.keys(stored.outputs ?? {})) {
         if (!Object.hasOwn(state.outputs, id)) continue
@@ -160,7 +160,7 @@ export function createWorkflowStateSaver(
           const copy = { ...record }
           savedNodes.set(id, copy)
           tail.nodes[id] = copy
-          put(`n${id}`, JSON.stringify(copy).length + id.length)
+          put(`n${id}`, flatJsonSize(copy) + id.length)
         }
         if (!Object.hasOwn(state.outputs, id)) continue
         const output = state.outputs[id] as JsonValue

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { ConfigError } from '../errors/errors.js'
 import type { RunnableSnapshot } from '../run/runnable-journal.js'
 import { Runtime } from '../run/runtime.js'
+import type { SaveRunInput } from '../storage/run-repository.js'
 import { createMemoryStorage } from '../storage/memory/create-memory-storage.js'
 import { createSqliteStorage } from '../storage/sqlite/create-sqlite-storage.js'
 import type { Storage } from '../storage/storage.js'
@@ -84,6 +85,38 @@ describe('a workflow run of the Runtime saves its state incrementally (format 2)
     const done = await runtime.resume('inc', { input: { approve: { ok: true } } })
     expect(done.output).toEqual({ first: 's1 '.repeat(150), last: 's8 '.repeat(150), approved: true })
     expect(executed).toEqual(STEPS)
+    await runtime.close()
+  })
+
+  it('saves the state of its end (completed, or waiting) with the run’s end, in one write', async () => {
+    const storage = createMemoryStorage()
+    const writes: { status: string; state: StoredWorkflowState; events: string[] }[] = []
+    const save = storage.runs.save.bind(storage.runs)
+    storage.runs.save = ((input: SaveRunInput<RunnableSnapshot>) => {
+      const snapshot = input.snapshot as RunnableSnapshot
+      const events = [...(snapshot.heldEvents ?? []), ...(input.events ?? [])]
+      writes.push({
+        status: input.status,
+        state: snapshot.state as unknown as StoredWorkflowState,
+        events: events.map((event) => event.type),
+      })
+      return save(input)
+    }) as Storage['runs']['save']
+    const { runtime, bound } = processOn(storage)
+    await runtime.run(bound, '{}', { runId: 'ends' })
+    await runtime.resume('ends', { input: { approve: { ok: true } } })
+    const ends = writes.filter((write) => write.events.includes('workflow.end'))
+    expect(ends.map((write) => [write.status, write.state.status, write.events.at(-1)])).toEqual([
+      ['awaiting_input', 'awaiting_input', 'run.end'],
+      ['completed', 'completed', 'run.end'],
+    ])
+    const { snapshot, parts } = await stored(storage, 'ends')
+    const rebuilt = rebuildWorkflowState(snapshot.state, parts) as WorkflowState
+    expect(rebuilt).toMatchObject({ status: 'completed', output: { approved: true } })
+    expect(snapshot.parts).toBe(parts.length)
+    const events = await storage.runs.readEvents('ends')
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1))
+    expect(events.slice(-2).map((event) => event.type)).toEqual(['workflow.end', 'run.end'])
     await runtime.close()
   })
 

@@ -10,6 +10,7 @@
 import { ConfigError } from '../errors/errors.js'
 import type { RunEventData } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
+import { ownedCheckpointsOf } from '../run/owned-checkpoints.js'
 import type { Runnable, RunnableContext } from '../run/runnable.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
 import type { WorkflowResumeOptions } from './bind-workflow.js'
@@ -43,6 +44,9 @@ export interface WorkflowEngine<TContext> {
   check(state: WorkflowState, decisions: WorkflowResumeOptions<TContext>): void
 }
 
+/** The statuses of a `workflow.end` after which the run ends or pauses with nothing else written. */
+const ENDS_HERE = new Set(['completed', 'awaiting_input', 'needs_review'])
+
 /** The workflow's own event types; anything else a node forwards is wrapped in `node.event`. */
 const OWN = new Set(['workflow.start', 'workflow.end', 'node.start', 'node.retry', 'node.end'])
 
@@ -72,8 +76,13 @@ export function workflowVariables(input: readonly Message[]): JsonObject {
 
 /** A workflow event as a run event: the workflow's own as they are, a node's nested ones wrapped. */
 export function toRunEvent(event: WorkflowEvent | WorkflowEventData): RunEventData {
-  const { runId: _runId, seq: _seq, time: _time, ...data } = event as WorkflowEvent
-  const nested = data as Record<string, unknown>
+  // A copy without the stamped fields, by a loop (object rest is slow in V8): one per event.
+  const nested: Record<string, unknown> = {}
+  const fields = event as unknown as Record<string, unknown>
+  for (const key in fields) {
+    if (key !== 'runId' && key !== 'seq' && key !== 'time') nested[key] = fields[key]
+  }
+  const data = nested as unknown as WorkflowEventData
   if (OWN.has(data.type) && nested.nodeRunId === undefined) return data as unknown as RunEventData
   const { nodeId, nodeRunId, ...inner } = nested
   return {
@@ -175,15 +184,35 @@ export function createWorkflowRunnable<TContext>(
       const saver = createWorkflowStateSaver(
         saved === undefined ? undefined : { stored: ctx.state, state: saved },
       )
+      // The saver's snapshots and parts are new objects, never changed afterwards, of values the
+      // engine checked (outputs, variables, answers): the run stores them without a copy.
+      const owned = ownedCheckpointsOf(ctx as RunnableContext<unknown>)
       const persist: WorkflowPersist = {
         begin: (state) => saver.begin(state),
         capture: (state, seq, changed) => saver.capture(state, seq, changed),
         write(captured, event) {
           const { state, part } = captured as CapturedWorkflowState
-          return ctx.checkpoint(
+          const events = held.length === 0 ? [toRunEvent(event)] : [...release(), toRunEvent(event)]
+          if (owned === undefined) {
+            return ctx.checkpoint(
+              state as unknown as JsonValue,
+              events,
+              part === undefined ? undefined : { part: part as unknown as JsonObject },
+            )
+          }
+          // The run's last checkpoint (it completes or pauses next) is saved with its end, in one write.
+          if (event.type === 'workflow.end' && ENDS_HERE.has(event.status)) {
+            owned.checkpointAtEnd(
+              state as unknown as JsonValue,
+              events,
+              part as unknown as JsonObject | undefined,
+            )
+            return Promise.resolve()
+          }
+          return owned.checkpoint(
             state as unknown as JsonValue,
-            [...release(), toRunEvent(event)],
-            part === undefined ? undefined : { part: part as unknown as JsonObject },
+            events,
+            part as unknown as JsonObject | undefined,
           )
         },
       }

@@ -4,7 +4,14 @@ import { createMemoryStorage } from '../memory/create-memory-storage.js'
 import { createStorage, storageDriverOf } from '../create-storage.js'
 import { createMemoryDriver } from '../memory/memory-driver.js'
 import type { WriteOperation } from '../store-driver.js'
-import { compactEvents, expandEvents } from './event-batch.js'
+import {
+  compactEvents,
+  compactStripped,
+  expandEvents,
+  hasCompactForm,
+  stripEvent,
+  withCompactForm,
+} from './event-batch.js'
 
 const event = (seq: number, time: number, data: Record<string, unknown>) =>
   ({ ...data, runId: 'r1', seq, time }) as unknown as RunEvent
@@ -42,6 +49,32 @@ describe('compact event batches (run-event format 2)', () => {
     expect(batch.at).toEqual([10.25, 11.5])
     expect(batch.dt).toBeUndefined()
     expect(expandEvents('r1', batch)).toEqual(events)
+  })
+
+  it('are built from events stripped once as well as from the events (the journal strips each event once)', () => {
+    const events = [
+      event(3, 100, { type: 'node.start', nodeId: 'a', nodeType: 'handler', iteration: 1 }),
+      event(4, 101, { type: 'node.end', nodeId: 'a', nodeType: 'handler', status: 'completed', attempts: 1 }),
+      event(6, 101.5, { type: 'custom', name: 'x', data: { deep: [1, 2] } }),
+    ]
+    for (const some of [events.slice(0, 2), events]) {
+      const built = compactStripped(some, some.map(stripEvent))
+      expect(built).toEqual(compactEvents(some))
+      expect(hasCompactForm(some)).toBe(false)
+      // The writer's form is the one used, and marks the events as checked.
+      const given = withCompactForm([...some], built)
+      expect(compactEvents(given)).toBe(built)
+      expect(hasCompactForm(given)).toBe(true)
+      // A copy of the array is not given the form, nor does JSON show it.
+      expect(hasCompactForm([...given])).toBe(false)
+      expect(JSON.stringify(given)).toBe(JSON.stringify(some))
+    }
+    expect(stripEvent(events[0] as RunEvent)).toEqual({
+      type: 'node.start',
+      nodeId: 'a',
+      nodeType: 'handler',
+      iteration: 1,
+    })
   })
 
   it('are what runs.save stores, and what readEvents gives back', async () => {

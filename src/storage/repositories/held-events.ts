@@ -13,13 +13,14 @@ import type { RunEvent } from '../../events/run-event.js'
 import type { JsonObject } from '../../util/json.js'
 import { decodeRecord } from '../record-codec.js'
 import type { StoreDriver, StoredRecord } from '../store-driver.js'
-import { type CompactEvents, compactEvents, expandEvents } from './event-batch.js'
+import { type CompactEvents, compactEvents, expandEvents, hasCompactForm } from './event-batch.js'
 import { checkEvents } from './event-records.js'
 
 /** Checks the events a snapshot holds (`runs.save`): the run's own, in increasing `seq` order. */
 export function checkHeldEvents(runId: string, snapshot: { heldEvents?: unknown }): void {
   const held = snapshot.heldEvents
-  if (held === undefined) return
+  // Events the run's journal stamped itself (it registered their compact form) are checked.
+  if (held === undefined || (Array.isArray(held) && hasCompactForm(held as RunEvent[]))) return
   const field = 'runs.save: snapshot.heldEvents'
   if (!Array.isArray(held)) {
     throw new ConfigError({ message: `${field} must be an array of the run's events; got ${typeof held}.` })
