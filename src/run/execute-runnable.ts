@@ -205,12 +205,12 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
   attachOwnedCheckpoints(ctx as RunnableContext<unknown>, {
     async checkpoint(state, events, part) {
       if (atEnd !== undefined) await saveAtEnd()
-      await save(state, events.map(ownedEvent), part)
+      await save(state, events, part)
     },
     checkpointAtEnd(state, events, part) {
       // Two in a row: the first is a checkpoint like any other.
       if (atEnd !== undefined) void saveAtEnd().catch(() => {})
-      atEnd = { state, events: events.map(ownedEvent), part }
+      atEnd = { state, events, part }
     },
   })
   try {
@@ -272,20 +272,6 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
   } finally {
     execution.dispose()
   }
-}
-
-/**
- * An event of an owned checkpoint: stored as it is when its fields are all primitives (the caller
- * made it for this checkpoint), copied otherwise (its nested values are the caller's, and the
- * event also goes to the run's subscribers).
- */
-function ownedEvent(event: RunEventData): RunEventData {
-  const fields = event as unknown as Record<string, unknown>
-  for (const key in fields) {
-    const value = fields[key]
-    if (value !== null && typeof value === 'object') return copyEvent(event, 'checkpoint events')
-  }
-  return event
 }
 
 /** `ctx.checkpoint`'s `part`: a JSON object, copied (the run stores it as it is). */

@@ -141,26 +141,4 @@ describe('owned checkpoints (the runtime’s own runnables)', () => {
     expect(stored?.snapshot.state).toEqual({ step: 1 })
     expect(saves.at(-1)?.events).toEqual(['run.start', 'custom:asked', 'input.request', 'run.end'])
   })
-
-  it('store an event with nested values as a copy, a flat one as it is given', async () => {
-    const { storage } = recordedStorage()
-    const nested = { list: [1, 2] }
-    const runnable: Runnable = {
-      name: 'owned',
-      async run(ctx) {
-        const owned = ownedCheckpointsOf(ctx as RunnableContext<unknown>)
-        const saving = owned?.checkpoint({ step: 1 }, [custom('nested', nested), custom('flat', 'text')])
-        nested.list.push(3)
-        await saving
-        return null
-      },
-    }
-    const { log } = await runOf(runnable, storage)
-    expect(log.find((event) => event.type === 'custom' && event.name === 'nested')).toMatchObject({
-      data: { list: [1, 2] },
-    })
-    expect(log.find((event) => event.type === 'custom' && event.name === 'flat')).toMatchObject({
-      data: 'text',
-    })
-  })
 })

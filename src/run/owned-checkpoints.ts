@@ -16,8 +16,8 @@ export interface OwnedCheckpoints {
   /**
    * `ctx.checkpoint(state, events, { part })` of values the caller hands over: new objects it
    * never changes afterwards, whose leaves are JSON it checked (or values it received checked and
-   * never changes). Stored as they are: no copy, no second check. An event with a nested object
-   * is still copied (it is also delivered to the run's subscribers).
+   * never changes). Stored as they are: no copy, no second check. The events' nested values must
+   * be copies of the caller's own (the events also go to the run's subscribers).
    */
   checkpoint(state: JsonValue, events: readonly RunEventData[], part?: JsonObject): Promise<void>
   /**

@@ -30,17 +30,23 @@ async function journalOf(): Promise<{ storage: Storage; journal: RunnableJournal
   return { storage, journal }
 }
 
+type Data = string | { nested: string[] }
+
+/** `text` as the event's data: as it is, or nested in an object (`unit` is '[nested]'). */
+const wrap = (text: string, unit: string): Data => (unit === '[nested]' ? { nested: [text] } : text)
+
 /** The JSON size of the custom event with `data` the journal stamps with `seq` (at TIME). */
-const sizeOf = (seq: number, data: string) =>
+const sizeOf = (seq: number, data: Data) =>
   JSON.stringify({ type: 'custom', name: 'x', data, runId, seq, time: TIME }).length
 
-/** Data whose event (stamped with `seq`) is `size` long, made of `unit` (escaped or not). */
-function dataOfSize(seq: number, size: number, unit: string): string {
-  let data = ''
-  while (sizeOf(seq, data + unit) <= size) data += unit
-  while (sizeOf(seq, `${data}a`) <= size) data += 'a'
-  expect(sizeOf(seq, data)).toBe(size)
-  return data
+/** Data whose event (stamped with `seq`) is `size` long, made of `unit` (escaped, nested or not). */
+function dataOfSize(seq: number, size: number, unit: string): Data {
+  const piece = unit === '[nested]' ? 'ab' : unit
+  let text = ''
+  while (sizeOf(seq, wrap(text + piece, unit)) <= size) text += piece
+  while (sizeOf(seq, wrap(`${text}a`, unit)) <= size) text += 'a'
+  expect(sizeOf(seq, wrap(text, unit))).toBe(size)
+  return wrap(text, unit)
 }
 
 async function recordsOf(storage: Storage): Promise<number> {
@@ -59,6 +65,7 @@ describe('the journal holds the events of a save in the checkpoint up to 3 KB of
   for (const [name, unit] of [
     ['plain text', 'ab'],
     ['text JSON escapes', 'é"\n\\\u0001\ud83d\ude00'],
+    ['nested data', '[nested]'],
   ] as const) {
     it(`holds events of exactly 3,072 characters of JSON, not one more (${name})`, async () => {
       const { storage, journal } = await journalOf()

@@ -13,7 +13,7 @@ import { compactStripped, stripEvent, withCompactForm } from '../storage/reposit
 import type { Storage } from '../storage/storage.js'
 import { StorageConflictError, StoredDataError } from '../storage/storage-errors.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
-import { flatJsonSize } from '../util/json-size.js'
+import { flatJsonSize, jsonFieldSize, jsonNumberLength } from '../util/json-size.js'
 import type { EventSink } from './checkpointer.js'
 
 /** The snapshot a runnable's run stores (format version 1). Submitted runs of any kind start with one. */
@@ -125,11 +125,14 @@ export class RunnableJournal {
   #held: RunEvent[]
   #heldStripped: JsonObject[]
   #heldBytes = 0
+  /** What the run id adds to an event's JSON size (`"runId":"…",`). */
+  readonly #runIdBytes: number
 
   constructor(options: RunnableJournalOptions) {
     this.#options = options
     this.#revision = options.revision
     this.#seq = options.seq
+    this.#runIdBytes = JSON.stringify(options.runId).length + 9
     this.#held = [...(options.held ?? [])]
     this.#heldStripped = this.#held.map(stripEvent)
     for (const event of this.#held) this.#heldBytes += flatJsonSize(event)
@@ -187,17 +190,14 @@ export class RunnableJournal {
       // serialises them anyway.)
       let heldBytes = this.#heldBytes
       let hold = status === 'running' && end === undefined
-      for (let index = 0; hold && index < events.length; index++) {
-        heldBytes += flatJsonSize(events[index] as RunEvent)
-        hold = heldBytes <= HELD_BYTES
-      }
       // Each event is stripped for the compact form once, when first stored, not with every save.
       const all = this.#held.slice()
       const stripped = this.#heldStripped.slice()
       for (let index = 0; index < events.length; index++) {
         const event = events[index] as RunEvent
         all.push(event)
-        stripped.push(stripEvent(event))
+        heldBytes += this.#strip(event, stripped)
+        hold &&= heldBytes <= HELD_BYTES
       }
       if (all.length > 0) withCompactForm(all, compactStripped(all, stripped))
       if (hold && all.length > 0) copy.heldEvents = all
@@ -229,6 +229,34 @@ export class RunnableJournal {
     this.#ended = true
     await this.#tail
     this.#open = []
+  }
+
+  /**
+   * Adds `event` without its stamps (`runId`, `seq`, `time`) to `stripped` (what its compact form
+   * keeps of it) and returns its JSON size, both in one pass over its fields; the run id's share
+   * of the size is counted once per journal.
+   */
+  #strip(event: RunEvent, stripped: JsonObject[]): number {
+    const copy: Record<string, unknown> = {}
+    const fields = event as unknown as Record<string, unknown>
+    // The braces; each field adds its quoted key, a colon, its value and a comma (one too many).
+    let size = 1
+    let flat = true
+    for (const key in fields) {
+      const value = fields[key]
+      if (key === 'runId') size += this.#runIdBytes
+      else if (key === 'seq' || key === 'time') size += key.length + jsonNumberLength(value as number) + 4
+      else {
+        copy[key] = value
+        if (flat) {
+          const field = jsonFieldSize(key, value)
+          flat = field >= 0
+          size += field
+        }
+      }
+    }
+    stripped.push(copy as JsonObject)
+    return flat ? size : JSON.stringify(event).length
   }
 
   #stamp(data: RunEventData): void {

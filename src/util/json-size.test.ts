@@ -23,6 +23,15 @@ describe('flatJsonSize', () => {
     )
   })
 
+  it('counts the digits of every length of integer', () => {
+    for (let power = 1; power <= 1e16; power *= 10) {
+      for (const value of [power - 1, power, power + 1, -power, 1 - power, Number.MAX_SAFE_INTEGER]) {
+        const object = { value, time: value * 7 }
+        expect(flatJsonSize(object), String(value)).toBe(JSON.stringify(object).length)
+      }
+    }
+  })
+
   it('counts an event without escapes, and one with them', () => {
     const event = {
       type: 'node.end',

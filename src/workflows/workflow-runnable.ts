@@ -12,6 +12,7 @@ import type { RunEventData } from '../events/run-event.js'
 import type { Message } from '../messages/message.js'
 import { ownedCheckpointsOf } from '../run/owned-checkpoints.js'
 import type { Runnable, RunnableContext } from '../run/runnable.js'
+import { copyJson } from '../storage/repositories/shared.js'
 import type { JsonObject, JsonValue } from '../util/json.js'
 import type { WorkflowResumeOptions } from './bind-workflow.js'
 import type { WorkflowResult, WorkflowRunOptions } from './execute-workflow.js'
@@ -77,14 +78,28 @@ export function workflowVariables(input: readonly Message[]): JsonObject {
 /** A workflow event as a run event: the workflow's own as they are, a node's nested ones wrapped. */
 export function toRunEvent(event: WorkflowEvent | WorkflowEventData): RunEventData {
   // A copy without the stamped fields, by a loop (object rest is slow in V8): one per event.
-  const nested: Record<string, unknown> = {}
+  const data: Record<string, unknown> = {}
   const fields = event as unknown as Record<string, unknown>
+  let flat = true
   for (const key in fields) {
-    if (key !== 'runId' && key !== 'seq' && key !== 'time') nested[key] = fields[key]
+    if (key === 'runId' || key === 'seq' || key === 'time') continue
+    const value = fields[key]
+    data[key] = value
+    if (value !== null && typeof value === 'object') flat = false
   }
-  const data = nested as unknown as WorkflowEventData
-  if (OWN.has(data.type) && nested.nodeRunId === undefined) return data as unknown as RunEventData
-  const { nodeId, nodeRunId, ...inner } = nested
+  if (OWN.has(data.type as string) && data.nodeRunId === undefined) {
+    // Its nested values (an output, an error, a prompt) are copies: the run's subscribers get it.
+    if (!flat) {
+      for (const key in data) {
+        const value = data[key]
+        if (value !== null && typeof value === 'object') {
+          data[key] = copyJson(value as JsonValue, `the "${String(data.type)}" event's ${key}`)
+        }
+      }
+    }
+    return data as unknown as RunEventData
+  }
+  const { nodeId, nodeRunId, ...inner } = data
   return {
     type: 'node.event',
     nodeId: String(nodeId),
