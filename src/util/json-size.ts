@@ -10,7 +10,9 @@ const sizes = new WeakMap<object, number>()
 
 /** The JSON size of `value`, measured once per object. Do not use it for objects that change. */
 export function jsonSizeOnce(value: unknown): number {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value)?.length ?? 0
+  if (value === null) return 4
+  if (typeof value === 'number') return jsonNumberLength(value)
+  if (typeof value !== 'object') return JSON.stringify(value)?.length ?? 0
   let size = sizes.get(value)
   if (size === undefined) {
     size = JSON.stringify(value)?.length ?? 0

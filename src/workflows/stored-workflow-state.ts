@@ -115,11 +115,18 @@ export function createWorkflowStateSaver(
   let savedVariables: JsonObject | undefined
   /** What the stored tail holds (written again with each snapshot until it becomes a part). */
   let tail: WorkflowStatePart = { nodes: {}, outputs: {} }
-  const tailSizes = new Map<string, number>()
+  /** The JSON size of each record and output in the tail, by node id; and of them all. */
+  const recordSizes = new Map<string, number>()
+  const outputSizes = new Map<string, number>()
+  let variablesSize = 0
   let size = 0
-  const put = (key: string, bytes: number) => {
-    size += bytes - (tailSizes.get(key) ?? 0)
-    tailSizes.set(key, bytes)
+  const put = (sizes: Map<string, number>, id: string, bytes: number) => {
+    size += bytes - (sizes.get(id) ?? 0)
+    sizes.set(id, bytes)
+  }
+  const putVariables = (bytes: number) => {
+    size += bytes - variablesSize
+    variablesSize = bytes
   }
   return {
     begin(state) {
@@ -135,17 +142,17 @@ export function createWorkflowStateSaver(
         const record = savedNodes.get(id)
         if (record === undefined) continue
         tail.nodes[id] = record
-        put(`n${id}`, flatJsonSize(record) + id.length)
+        put(recordSizes, id, flatJsonSize(record) + id.length)
       }
       for (const id of Object.keys(stored.outputs ?? {})) {
         if (!Object.hasOwn(state.outputs, id)) continue
         const output = state.outputs[id] as JsonValue
         tail.outputs[id] = output
-        put(`o${id}`, jsonSizeOnce(output) + id.length)
+        put(outputSizes, id, jsonSizeOnce(output) + id.length)
       }
       if (stored.variables !== undefined) {
         tail.variables = state.variables
-        put('v', jsonSizeOnce(state.variables))
+        putVariables(jsonSizeOnce(state.variables))
       }
     },
     capture(state, seq, changed) {
@@ -160,25 +167,27 @@ export function createWorkflowStateSaver(
           const copy = { ...record }
           savedNodes.set(id, copy)
           tail.nodes[id] = copy
-          put(`n${id}`, flatJsonSize(copy) + id.length)
+          put(recordSizes, id, flatJsonSize(copy) + id.length)
         }
         if (!Object.hasOwn(state.outputs, id)) continue
         const output = state.outputs[id] as JsonValue
         if (savedOutputs.get(id) === output && savedOutputs.has(id)) continue
         savedOutputs.set(id, output)
         tail.outputs[id] = output
-        put(`o${id}`, jsonSizeOnce(output) + id.length)
+        put(outputSizes, id, jsonSizeOnce(output) + id.length)
       }
       if (state.variables !== savedVariables) {
         savedVariables = state.variables
         tail.variables = state.variables
-        put('v', jsonSizeOnce(state.variables))
+        putVariables(jsonSizeOnce(state.variables))
       }
       let part: WorkflowStatePart | undefined
       if (size > tailBytes) {
         part = tail
         tail = { nodes: {}, outputs: {} }
-        tailSizes.clear()
+        recordSizes.clear()
+        outputSizes.clear()
+        variablesSize = 0
         size = 0
       }
       const snapshot: StoredWorkflowState = {
