@@ -203,9 +203,9 @@ export async function executeRunnable(attempt: RunnableAttempt): Promise<Runnabl
     },
   }
   attachOwnedCheckpoints(ctx as RunnableContext<unknown>, {
-    async checkpoint(state, events, part) {
-      if (atEnd !== undefined) await saveAtEnd()
-      await save(state, events, part)
+    checkpoint(state, events, part) {
+      if (atEnd === undefined) return save(state, events, part)
+      return saveAtEnd().then(() => save(state, events, part))
     },
     checkpointAtEnd(state, events, part) {
       // Two in a row: the first is a checkpoint like any other.

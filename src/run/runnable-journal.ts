@@ -153,7 +153,8 @@ export class RunnableJournal {
       await this.#options.storage.runs.appendEvents(this.#options.runId, events, {
         expectedRevision: this.#revision,
       })
-      await this.#deliver(events)
+      const delivering = this.#deliver(events)
+      if (delivering !== undefined) await delivering
     })
   }
 
@@ -220,7 +221,8 @@ export class RunnableJournal {
       this.#held = hold ? all : []
       this.#heldStripped = hold ? stripped : []
       this.#heldBytes = hold ? heldBytes : 0
-      await this.#deliver(events)
+      const delivering = this.#deliver(events)
+      if (delivering !== undefined) await delivering
     })
   }
 
@@ -279,13 +281,15 @@ export class RunnableJournal {
     return next
   }
 
-  async #deliver(events: readonly RunEvent[]): Promise<void> {
+  /** Delivers stored events; a promise only when the sink asks to wait (backpressure). */
+  #deliver(events: readonly RunEvent[]): Promise<void> | undefined {
     const sink = this.#options.sink
-    if (sink === undefined) return
-    for (const event of events) {
-      const wait = sink(event)
-      if (wait !== undefined) await wait
+    if (sink === undefined) return undefined
+    for (let index = 0; index < events.length; index++) {
+      const wait = sink(events[index] as RunEvent)
+      if (wait !== undefined) return wait.then(() => this.#deliver(events.slice(index + 1)))
     }
+    return undefined
   }
 }
 

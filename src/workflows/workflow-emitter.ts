@@ -57,9 +57,12 @@ export function createWorkflowEmitter(options: {
     seq++
     if (onEvent === undefined) return undefined
     const event = data as WorkflowEvent
-    event.runId = state.runId
-    event.seq = seq
-    event.time = Date.now()
+    // A run of the Runtime: its journal stamps the events it stores (toRunEvent drops these).
+    if (persist === undefined) {
+      event.runId = state.runId
+      event.seq = seq
+      event.time = Date.now()
+    }
     try {
       const pending = onEvent(event)
       if (pending !== undefined && typeof pending.then === 'function') return pending.then(undefined, ignore)
